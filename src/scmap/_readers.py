@@ -1,0 +1,258 @@
+"""Format-level reading: any OGR format through pyogrio (or fiona), CSV with coordinates or WKT.
+
+Nothing here judges the data; it only turns a file into a GeoDataFrame plus per-row notes about
+rows whose geometry could not be built (e.g. a CSV row with a non-numeric longitude). Judging
+(CRS, validity, ids) happens in :mod:`scmap._validate`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io as _io
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS
+
+from scmap.errors import InputError, ScmapWarning, UnreadableFileError
+
+Engine = Literal["pyogrio", "fiona"]
+
+LON_NAMES = ("lon", "lng", "long", "longitude", "longitud", "longitudine", "lon_wgs84", "x_lon")
+LAT_NAMES = ("lat", "latitude", "latitud", "latitudine", "lat_wgs84", "y_lat")
+WKT_NAMES = ("wkt", "geometry", "geom", "the_geom", "wkt_geom", "geometria")
+_CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
+_PARQUET_SUFFIXES = {".parquet", ".geoparquet"}
+
+
+@dataclass
+class RawLayer:
+    """A layer as read from its file, before any checks."""
+
+    gdf: gpd.GeoDataFrame
+    path: Path
+    layer: str | None
+    declared_crs: CRS | None
+    notes: dict[int, tuple[str, str]] = field(default_factory=dict)
+    """Position -> (field, reason) for rows whose geometry could not be built."""
+
+
+def describe(path: Path, layer: str | None = None) -> str:
+    """'file' or 'file, layer NAME' for messages."""
+    return f"{path}" if layer is None else f"{path}, layer {layer!r}"
+
+
+def _sniff_unreadable(path: Path) -> str | None:
+    """A human reason why *path* is certainly not GIS data, or None."""
+    if not path.exists():
+        return "file not found"
+    if path.is_dir():
+        return None  # e.g. a FileGDB folder: let GDAL decide
+    size = path.stat().st_size
+    if size == 0:
+        return "the file is empty (0 bytes)"
+    with path.open("rb") as fh:
+        head = fh.read(512).lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<head", b"<body")):
+        return "it is an HTML web page, not GIS data (a download that saved an error page?)"
+    return None
+
+
+def _gdal_reason(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = text.split("; It might help")[0]
+    return text[:200]
+
+
+def list_layers(path: str | Path, *, engine: Engine = "pyogrio") -> list[str]:
+    """Names of the layers in a GIS file (one name for single-layer formats and CSV).
+
+    Examples
+    --------
+    >>> from scmap.datasets import demo_dir
+    >>> list_layers(demo_dir() / "context.gpkg")
+    ['metro_stations', 'tram_stops', 'parks', 'dh_zones']
+    """
+    path = Path(path)
+    reason = _sniff_unreadable(path)
+    if reason:
+        raise UnreadableFileError(f"{path}: cannot be read: {reason}")
+    if path.suffix.lower() in _CSV_SUFFIXES | _PARQUET_SUFFIXES:
+        return [path.stem]
+    try:
+        if engine == "fiona":
+            import fiona
+
+            return list(fiona.listlayers(_fiona_path(path)))
+        return [str(name) for name in pyogrio.list_layers(path)[:, 0]]
+    except Exception as exc:  # GDAL/fiona raise many types for one meaning
+        raise UnreadableFileError(f"{path}: cannot be read as GIS data: {_gdal_reason(exc)}") from None
+
+
+def _fiona_path(path: Path) -> str:
+    return f"zip://{path}" if path.suffix.lower() == ".zip" else str(path)
+
+
+def _choose_layer(path: Path, layer: str | None, engine: Engine) -> str | None:
+    names = list_layers(path, engine=engine)
+    if layer is not None:
+        if layer not in names:
+            raise InputError(f"{path}: no layer {layer!r}; layers in the file: {', '.join(names)}")
+        return layer
+    if len(names) > 1:
+        raise InputError(
+            f"{path}: the file has {len(names)} layers, say which one to use "
+            f"(layer: NAME in the project, --layer NAME on the command line): {', '.join(names)}"
+        )
+    return names[0] if names else None
+
+
+def read_raw(
+    path: str | Path,
+    *,
+    layer: str | None = None,
+    engine: Engine = "pyogrio",
+    lon: str | None = None,
+    lat: str | None = None,
+    wkt: str | None = None,
+    encoding: str | None = None,
+) -> RawLayer:
+    """Read any supported file into a :class:`RawLayer` (no checks, no reprojection)."""
+    path = Path(path)
+    reason = _sniff_unreadable(path)
+    if reason:
+        raise UnreadableFileError(f"{path}: cannot be read: {reason}")
+    suffix = path.suffix.lower()
+    if suffix in _CSV_SUFFIXES:
+        return _read_csv(path, lon=lon, lat=lat, wkt=wkt, encoding=encoding)
+    if suffix in _PARQUET_SUFFIXES:
+        try:
+            gdf = gpd.read_parquet(path)
+        except Exception as exc:
+            raise UnreadableFileError(f"{path}: cannot be read as GeoParquet: {_gdal_reason(exc)}") from None
+        return RawLayer(gdf.reset_index(drop=True), path, path.stem, gdf.crs)
+    chosen = _choose_layer(path, layer, engine)
+    try:
+        with warnings.catch_warnings():
+            # GDAL's notes (ring winding, field width) are not the user's concern here
+            warnings.simplefilter("ignore", RuntimeWarning)
+            if engine == "fiona":
+                gdf = gpd.read_file(_fiona_path(path), layer=chosen, engine="fiona", encoding=encoding)
+            else:
+                kwargs = {"encoding": encoding} if encoding else {}
+                gdf = gpd.read_file(path, layer=chosen, engine="pyogrio", use_arrow=False, **kwargs)
+    except Exception as exc:
+        raise UnreadableFileError(
+            f"{describe(path, chosen)}: cannot be read as GIS data: {_gdal_reason(exc)}"
+        ) from None
+    return RawLayer(gdf.reset_index(drop=True), path, chosen, gdf.crs)
+
+
+# ---------------------------------------------------------------------------------------- CSV
+
+
+def _decode(path: Path, encoding: str | None) -> str:
+    data = path.read_bytes()
+    if encoding:
+        return data.decode(encoding)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        warnings.warn(
+            f"{path}: not UTF-8, read as Windows-1252 (cp1252); set encoding: in the project "
+            "if accents look wrong",
+            ScmapWarning,
+            stacklevel=3,
+        )
+        return data.decode("cp1252")
+
+
+def _pick(columns: list[str], wanted: tuple[str, ...]) -> str | None:
+    lowered = {c.strip().lower(): c for c in columns}
+    for name in wanted:
+        if name in lowered:
+            return lowered[name]
+    return None
+
+
+_NUM = re.compile(r"^\s*[-+]?\d+(,\d+)?\s*$")
+
+
+def _to_number(values: pd.Series) -> pd.Series:
+    """Coordinates as floats; accepts decimal commas ('41,38'); NaN where not a number."""
+    text = values.astype("string").str.strip()
+    comma = text.str.match(_NUM.pattern, na=False)
+    text = text.where(~comma, text.str.replace(",", ".", regex=False))
+    return pd.to_numeric(text, errors="coerce")
+
+
+def _read_csv(
+    path: Path, *, lon: str | None, lat: str | None, wkt: str | None, encoding: str | None
+) -> RawLayer:
+    text = _decode(path, encoding)
+    sample = text[:65536]
+    try:
+        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        delimiter = ","
+    try:
+        df = pd.read_csv(_io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False)
+    except Exception as exc:
+        raise UnreadableFileError(f"{path}: cannot be read as CSV: {_gdal_reason(exc)}") from None
+    df = df.apply(_infer_column)
+    columns = [str(c) for c in df.columns]
+    notes: dict[int, tuple[str, str]] = {}
+    if wkt is None and lon is None and lat is None:
+        lon, lat = _pick(columns, LON_NAMES), _pick(columns, LAT_NAMES)
+        if lon is None or lat is None:
+            lon = lat = None
+            wkt = _pick(columns, WKT_NAMES)
+    if wkt is not None:
+        if wkt not in columns:
+            raise InputError(f"{path}: no WKT column {wkt!r}; columns: {', '.join(columns)}")
+        raw = df[wkt].astype("string").fillna("")
+        geoms = shapely.from_wkt(raw.to_numpy(dtype=object), on_invalid="ignore")
+        for pos in np.flatnonzero(pd.isna(geoms)):
+            why = "empty WKT" if not raw.iloc[pos].strip() else "WKT that cannot be parsed"
+            notes[int(pos)] = (wkt, why)
+        gdf = gpd.GeoDataFrame(df.drop(columns=[wkt]), geometry=geoms, crs=None)
+        return RawLayer(gdf, path, path.stem, None, notes)
+    if lon is None or lat is None:
+        raise InputError(
+            f"{path}: no coordinate columns found among {', '.join(columns)}; name them "
+            "(lon: COLUMN and lat: COLUMN, or wkt: COLUMN in the project; --lon/--lat/--wkt "
+            "on the command line)"
+        )
+    for name in (lon, lat):
+        if name not in columns:
+            raise InputError(f"{path}: no column {name!r}; columns: {', '.join(columns)}")
+    x, y = _to_number(df[lon]), _to_number(df[lat])
+    for pos in np.flatnonzero(x.isna().to_numpy() | y.isna().to_numpy()):
+        bad = lon if pd.isna(x.iloc[pos]) else lat
+        value = df[bad].iloc[pos]
+        notes[int(pos)] = (bad, "missing coordinate" if value in ("", None) else f"coordinate {value!r} is not a number")
+    ok = ~(x.isna() | y.isna()).to_numpy()
+    geoms = np.full(len(df), None, dtype=object)
+    geoms[ok] = shapely.points(x.to_numpy()[ok], y.to_numpy()[ok])
+    # lon/lat columns are by definition WGS84 degrees
+    gdf = gpd.GeoDataFrame(df, geometry=geoms, crs="EPSG:4326")
+    return RawLayer(gdf, path, path.stem, CRS.from_epsg(4326), notes)
+
+
+def _infer_column(values: pd.Series) -> pd.Series:
+    """Numbers where a whole column is numeric (blank cells allowed), text otherwise."""
+    stripped = values.str.strip()
+    blank = stripped.eq("")
+    numbers = pd.to_numeric(stripped.where(~blank), errors="coerce")
+    if (numbers.notna() | blank).all() and numbers.notna().any():
+        return numbers
+    return values
+

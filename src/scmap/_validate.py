@@ -1,0 +1,336 @@
+"""Row-level checks shared by every input: CRS, ids, geometry presence, type, validity, place.
+
+The rule of this module: every input row ends up either in the loaded layer or in the rejected
+table with the field and reason. Problems that concern the whole layer (no CRS, a missing
+column, most coordinates out of place) go to the report's errors instead of rejecting rows
+one by one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from scmap._readers import RawLayer, describe
+from scmap.crs import outside_area_of_use, parse_crs
+from scmap.errors import InputError
+
+Role = Literal["districts", "solutions", "layer"]
+Family = Literal["polygon", "any"]
+
+REJECTED_COLUMNS = ["file", "layer", "role", "row", "id", "field", "reason"]
+"""Columns of every rejected-rows table (``rejected.csv``); ``row`` is 1-based in the file."""
+
+_POINT, _LINE, _POLY = {0, 4}, {1, 2, 5}, {3, 6}
+_TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint",
+               5: "MultiLineString", 6: "MultiPolygon", 7: "GeometryCollection"}
+_SHOW = 8  # how many row ids a summary message names
+
+
+@dataclass
+class SourceReport:
+    """What happened to one input source (the ``sources`` items of ``validate --json``)."""
+
+    path: str
+    role: Role
+    layer: str | None = None
+    name: str | None = None
+    rows: int = 0
+    loaded: int = 0
+    rejected: int = 0
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path, "role": self.role, "layer": self.layer, "name": self.name,
+            "rows": self.rows, "loaded": self.loaded, "rejected": self.rejected,
+            "warnings": list(self.warnings), "errors": list(self.errors),
+        }
+
+
+@dataclass
+class LoadedLayer:
+    """A checked layer in the analysis CRS, its rejected rows and its report.
+
+    ``gdf`` keeps the file's columns plus ``source_row`` (1-based row in the file).
+    """
+
+    gdf: gpd.GeoDataFrame
+    rejected: pd.DataFrame
+    report: SourceReport
+
+    @property
+    def ok(self) -> bool:
+        return not self.report.errors
+
+    def raise_for_errors(self) -> LoadedLayer:
+        """Raise :class:`InputError` with every layer-level error; return self otherwise."""
+        if self.report.errors:
+            raise InputError("\n".join(self.report.errors))
+        return self
+
+
+class _Rejections:
+    """Position -> (field, reason); the first reason found for a row wins."""
+
+    def __init__(self) -> None:
+        self.by_pos: dict[int, tuple[str, str]] = {}
+
+    def add(self, positions: Sequence[int] | np.ndarray, field_name: str, reason: str) -> None:
+        for pos in np.asarray(positions, dtype=int).tolist():
+            self.by_pos.setdefault(pos, (field_name, reason))
+
+    def add_each(self, items: dict[int, tuple[str, str]]) -> None:
+        for pos, value in items.items():
+            self.by_pos.setdefault(pos, value)
+
+    def mask(self, n: int) -> np.ndarray:
+        out = np.zeros(n, dtype=bool)
+        if self.by_pos:
+            out[list(self.by_pos)] = True
+        return out
+
+
+def id_strings(values: pd.Series) -> pd.Series:
+    """Ids as text: 12.0 -> '12', surrounding blanks stripped, missing -> <NA>."""
+    def one(v: object) -> object:
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+            return pd.NA
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        text = str(v).strip()
+        return text if text else pd.NA
+    return values.map(one).astype("string")
+
+
+def row_label(row: int, ident: object = None) -> str:
+    return f"row {row}" if ident is None or ident is pd.NA else f"row {row} (id {ident!s})"
+
+
+def _summarise(rows: np.ndarray, ids: pd.Series | None) -> str:
+    shown = [row_label(int(p) + 1, None if ids is None else ids.iloc[int(p)]) for p in rows[:_SHOW]]
+    more = f" and {len(rows) - _SHOW} more" if len(rows) > _SHOW else ""
+    return ", ".join(shown) + more
+
+
+def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
+    """The polygon parts of a geometry (after make_valid a polygon may gain stray lines)."""
+    parts = shapely.get_parts(geom)
+    polys = [p for p in parts if shapely.get_type_id(p) in _POLY]
+    if not polys:
+        return shapely.Polygon()
+    return polys[0] if len(polys) == 1 else shapely.union_all(polys)
+
+
+def check_layer(
+    raw: RawLayer,
+    *,
+    role: Role,
+    target_crs: CRS | None,
+    crs_override: str | None = None,
+    id_field: str | None = None,
+    family: Family = "any",
+    name: str | None = None,
+) -> LoadedLayer:
+    """Check *raw* row by row and reproject what is usable to *target_crs*.
+
+    ``target_crs=None`` keeps the layer's own CRS (after checks).
+    """
+    gdf = raw.gdf
+    n = len(gdf)
+    where = describe(raw.path, raw.layer)
+    report = SourceReport(str(raw.path), role, raw.layer, name, rows=n)
+    rejections = _Rejections()
+    rejections.add_each(raw.notes)
+
+    crs = raw.declared_crs
+    if crs_override:
+        chosen = parse_crs(crs_override, where=f"{where}: crs")
+        if crs is not None and not crs.equals(chosen):
+            report.warnings.append(
+                f"{where}: the file declares {crs.to_string()}, using {chosen.to_string()} as set in crs:"
+            )
+        crs = chosen
+    if crs is None:
+        hint = ""
+        b = gdf.geometry.total_bounds if n else np.array([np.nan] * 4)
+        if np.isfinite(b).all() and -180 <= b[0] and b[2] <= 180 and -90 <= b[1] and b[3] <= 90:
+            hint = " (the coordinates look like longitude/latitude: crs: EPSG:4326)"
+        report.errors.append(
+            f"{where}: the file declares no coordinate reference system; add crs: EPSG:nnnn to "
+            f"this source in the project (--crs on the command line){hint}"
+        )
+        return _finish(raw, gdf.iloc[0:0], rejections, report, None)
+
+    ids: pd.Series | None = None
+    if id_field is not None:
+        if id_field not in gdf.columns:
+            report.errors.append(
+                f"{where}: no column {id_field!r} for the ids; columns: "
+                f"{', '.join(str(c) for c in gdf.columns if c != gdf.geometry.name)}"
+            )
+            return _finish(raw, gdf.iloc[0:0], rejections, report, None)
+        ids = id_strings(gdf[id_field])
+        rejections.add(np.flatnonzero(ids.isna().to_numpy()), id_field, f"missing id in column {id_field!r}")
+
+    geoms = np.asarray(gdf.geometry.array, dtype=object) if n else np.empty(0, dtype=object)
+    missing = shapely.is_missing(geoms) if n else np.zeros(0, dtype=bool)
+    rejections.add(np.flatnonzero(missing), "geometry", "no geometry")
+    empty = ~missing & shapely.is_empty(geoms)
+    rejections.add(np.flatnonzero(empty), "geometry", "empty geometry")
+
+    type_ids = shapely.get_type_id(geoms)
+    live = ~rejections.mask(n)
+    if family == "polygon":
+        wrong = live & ~np.isin(type_ids, list(_POLY | {7}))
+    else:
+        wrong = live & (type_ids == 7)
+    for tid in np.unique(type_ids[wrong]):
+        what = _TYPE_NAMES.get(int(tid), str(tid))
+        need = "districts need polygons" if family == "polygon" else "use one geometry type per row"
+        rejections.add(np.flatnonzero(wrong & (type_ids == tid)), "geometry", f"{what} geometry: {need}")
+
+    live = ~rejections.mask(n)
+    misplaced = live & outside_area_of_use(geoms, crs)
+    if misplaced.any():
+        area = crs.area_of_use
+        where_ok = f"{area.name} ({area.west:g}, {area.south:g}, {area.east:g}, {area.north:g})" if area else "its valid range"
+        if misplaced.sum() > 0.5 * live.sum():
+            report.errors.append(
+                f"{where}: {int(misplaced.sum())} of {int(live.sum())} rows have coordinates outside "
+                f"the area of use of {crs.to_string()}, {where_ok}: the CRS label is wrong or "
+                f"longitude/latitude are swapped ({_summarise(np.flatnonzero(misplaced), ids)}); "
+                "fix the file or set crs: for this source"
+            )
+            return _finish(raw, gdf.iloc[0:0], rejections, report, None)
+        rejections.add(
+            np.flatnonzero(misplaced), "geometry",
+            f"coordinates outside the area of use of {crs.to_string()}, {where_ok}: swapped "
+            "longitude/latitude or a wrong CRS?",
+        )
+    if crs.is_geographic:
+        live = ~rejections.mask(n)
+        points = live & (type_ids == 0)
+        same = np.zeros(n, dtype=bool)
+        if points.any():
+            same[points] = shapely.get_x(geoms[points]) == shapely.get_y(geoms[points])
+        rejections.add(np.flatnonzero(same), "geometry",
+                       "longitude equals latitude (a copy error in the export?)")
+
+    live = ~rejections.mask(n)
+    if ids is not None:
+        dup = live & ids.duplicated(keep="first").to_numpy() & ids.notna().to_numpy()
+        if dup.any():
+            usable = ids[live & ids.notna().to_numpy()]
+            firsts = usable.drop_duplicates(keep="first")
+            first_row = dict(zip(firsts.to_numpy(), firsts.index.to_numpy() + 1, strict=True))
+            for pos in np.flatnonzero(dup):
+                value = ids.iloc[pos]
+                rejections.add([pos], id_field or "id", f"duplicate id {value!s} (first used in row {first_row[value]})")
+
+    live = ~rejections.mask(n)
+    fixed = geoms.copy()
+    invalid = np.zeros(n, dtype=bool)
+    invalid[live] = ~shapely.is_valid(geoms[live])
+    if invalid.any():
+        reasons = shapely.is_valid_reason(geoms[invalid])
+        repaired = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
+        if family == "polygon":
+            repaired = np.array([_polygonal(g) for g in repaired], dtype=object)
+        fixed[invalid] = repaired
+        collapsed = np.zeros(n, dtype=bool)
+        collapsed[invalid] = shapely.is_empty(repaired)
+        rejections.add(np.flatnonzero(collapsed), "geometry", "invalid geometry with nothing left after repair")
+        kept_fix = np.flatnonzero(invalid & ~collapsed)
+        if len(kept_fix):
+            detail = "; ".join(
+                f"{row_label(int(p) + 1, None if ids is None else ids.iloc[int(p)])}: {r}"
+                for p, r in zip(kept_fix[:_SHOW], np.asarray(reasons)[~collapsed[invalid]][:_SHOW], strict=False)
+            )
+            more = f" and {len(kept_fix) - _SHOW} more" if len(kept_fix) > _SHOW else ""
+            report.warnings.append(f"{where}: repaired {len(kept_fix)} invalid geometries ({detail}{more})")
+    if family == "polygon":
+        live = ~rejections.mask(n)
+        colls = live & (shapely.get_type_id(fixed) == 7)
+        if colls.any():
+            fixed[colls] = [_polygonal(g) for g in fixed[colls]]
+            gone = colls & shapely.is_empty(fixed)
+            rejections.add(np.flatnonzero(gone), "geometry", "GeometryCollection without polygons")
+
+    live = ~rejections.mask(n)
+    kept = gdf.iloc[np.flatnonzero(live)].copy()
+    kept = kept.set_geometry(gpd.GeoSeries(fixed[live], index=kept.index, crs=crs))
+    kept.insert(0, "source_row", np.flatnonzero(live) + 1)
+    if ids is not None:
+        kept["_id"] = ids[live].to_numpy()
+    if target_crs is not None and not crs.equals(target_crs):
+        kept = kept.to_crs(target_crs)
+        if len(kept):
+            b = shapely.bounds(np.asarray(kept.geometry.array, dtype=object))
+            broken = ~np.isfinite(b).all(axis=1)
+            if broken.any():
+                positions = kept["source_row"].to_numpy()[broken] - 1
+                rejections.add(positions, "geometry", f"cannot be transformed to {target_crs.to_string()}")
+                kept = kept.loc[~broken]
+    return _finish(raw, kept, rejections, report, ids)
+
+
+def _finish(
+    raw: RawLayer,
+    kept: gpd.GeoDataFrame,
+    rejections: _Rejections,
+    report: SourceReport,
+    ids: pd.Series | None,
+) -> LoadedLayer:
+    positions = sorted(rejections.by_pos)
+    table = pd.DataFrame(
+        {
+            "file": str(raw.path),
+            "layer": raw.layer or "",
+            "role": report.role,
+            "row": [p + 1 for p in positions],
+            "id": ["" if ids is None or ids.iloc[p] is pd.NA else str(ids.iloc[p]) for p in positions],
+            "field": [rejections.by_pos[p][0] for p in positions],
+            "reason": [rejections.by_pos[p][1] for p in positions],
+        },
+        columns=REJECTED_COLUMNS,
+    )
+    report.loaded = len(kept) if not report.errors else 0
+    report.rejected = len(table)
+    return LoadedLayer(kept, table, report)
+
+
+def conclude(loaded: LoadedLayer) -> LoadedLayer:
+    """Add the summary of rejected rows to the report (and an error when no row is usable)."""
+    report, table = loaded.report, loaded.rejected
+    where = describe(Path(report.path), report.layer)
+    report.loaded = len(loaded.gdf) if not report.errors else 0
+    report.rejected = len(table)
+    if report.errors:
+        return loaded
+    if report.rows and not len(loaded.gdf):
+        report.errors.append(
+            f"{where}: none of its {report.rows} rows can be used; "
+            f"first reasons: {'; '.join(table['reason'].drop_duplicates().head(3))}"
+        )
+    elif len(table):
+        kinds = (table["reason"].str.split(";").str[0]
+                 .str.replace(r"\(.*?\)|'[^']*'|\S*\d\S*", "…", regex=True)
+                 .str.replace(r"\s+", " ", regex=True).str.strip())
+        summary = "; ".join(f"{c} x {r}" for r, c in kinds.value_counts().head(4).items())
+        report.warnings.append(f"{where}: {len(table)} of {report.rows} rows rejected ({summary})")
+    return loaded
+
+
+def empty_rejected() -> pd.DataFrame:
+    """A rejected-rows table with no rows and the standard columns."""
+    return pd.DataFrame(columns=REJECTED_COLUMNS)

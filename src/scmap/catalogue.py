@@ -1,0 +1,221 @@
+"""The catalogue of sectors, solution types, service radii, colours and synergy/conflict rules.
+
+The built-in catalogue (``catalogue.yaml`` beside this module) covers energy, mobility and ICT.
+A user catalogue extends it: an entry with an existing key replaces the fields it gives, a new
+key adds a sector or solution type, rules are appended.
+
+Examples
+--------
+>>> cat = load_catalogue()
+>>> cat.solutions["ev_charging"].sector, cat.solutions["ev_charging"].radius_m
+('mobility', 300.0)
+>>> cat.match_solution("EV Charging Point")
+'ev_charging'
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from scmap.errors import CatalogueError
+
+__all__ = ["Catalogue", "ReferenceCase", "Rule", "Sector", "SolutionType", "load_catalogue"]
+
+_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Sector(_Strict):
+    label: str = Field(min_length=1)
+    colour: str
+    description: str = ""
+
+    @field_validator("colour")
+    @classmethod
+    def _hex(cls, value: str) -> str:
+        if not _HEX.match(value):
+            raise ValueError(f"colour must be #rrggbb, got {value!r}")
+        return value.lower()
+
+
+class ReferenceCase(_Strict):
+    name: str
+    city: str | None = None
+    note: str | None = None
+
+
+class SolutionType(_Strict):
+    sector: str
+    label: str = Field(min_length=1)
+    radius_m: float = Field(gt=0, description="default service radius in metres")
+    icon: str = Field(default="●", max_length=4)
+    colour: str | None = None
+    description: str = ""
+    aliases: list[str] = Field(default_factory=list)
+    reference_cases: list[ReferenceCase] = Field(default_factory=list)
+
+    @field_validator("colour")
+    @classmethod
+    def _hex(cls, value: str | None) -> str | None:
+        if value is not None and not _HEX.match(value):
+            raise ValueError(f"colour must be #rrggbb, got {value!r}")
+        return value.lower() if value else value
+
+
+class Rule(_Strict):
+    """A synergy or conflict between two solution types (or ``sector:NAME``) within a distance."""
+
+    a: str
+    b: str
+    relation: Literal["synergy", "conflict"]
+    within_m: float = Field(gt=0)
+    note: str = ""
+
+
+class Catalogue(_Strict):
+    version: str
+    sectors: dict[str, Sector]
+    solutions: dict[str, SolutionType]
+    rules: list[Rule] = Field(default_factory=list)
+    _lookup_cache: dict[str, str] | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Catalogue:
+        problems = []
+        for key in [*self.sectors, *self.solutions]:
+            if not _KEY.match(key):
+                problems.append(f"key {key!r}: use lower-case letters, digits and _ (e.g. ev_charging)")
+        for key, sol in self.solutions.items():
+            if sol.sector not in self.sectors:
+                problems.append(
+                    f"solutions.{key}.sector: unknown sector {sol.sector!r}; allowed: {', '.join(self.sectors)}"
+                )
+        for i, rule in enumerate(self.rules):
+            for side in ("a", "b"):
+                value = getattr(rule, side)
+                if not self.is_rule_target(value):
+                    problems.append(
+                        f"rules.{i}.{side}: unknown solution type {value!r}; allowed: solution types "
+                        f"({', '.join(self.solutions)}) or sector:NAME ({', '.join(self.sectors)})"
+                    )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def is_rule_target(self, value: str) -> bool:
+        if value.startswith("sector:"):
+            return value.removeprefix("sector:") in self.sectors
+        return value in self.solutions
+
+    def colour(self, solution: str) -> str:
+        """Marker colour of a solution type (its own, else its sector's)."""
+        sol = self.solutions[solution]
+        return sol.colour or self.sectors[sol.sector].colour
+
+    def match_solution(self, value: object) -> str | None:
+        """The solution-type key for a messy value ('EV charging point' -> 'ev_charging')."""
+        return self._lookup().get(_norm(value))
+
+    def match_sector(self, value: object) -> str | None:
+        norm = _norm(value)
+        for key, sector in self.sectors.items():
+            if norm in (key, _norm(sector.label)):
+                return key
+        return None
+
+    def _lookup(self) -> dict[str, str]:
+        if self._lookup_cache is None:
+            cached: dict[str, str] = {}
+            for key, sol in self.solutions.items():
+                for name in (key, sol.label, *sol.aliases):
+                    cached.setdefault(_norm(name), key)
+            self._lookup_cache = cached
+        return self._lookup_cache
+
+
+def _norm(value: object) -> str:
+    text = str(value).strip().lower()
+    return re.sub(r"[\s\-/]+", "_", text)
+
+
+def _builtin_raw() -> dict[str, Any]:
+    text = resources.files("scmap").joinpath("catalogue.yaml").read_text(encoding="utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for section in ("sectors", "solutions"):
+        entries = {k: dict(v) for k, v in base.get(section, {}).items()}
+        for key, value in (extra.get(section) or {}).items():
+            if key in entries and isinstance(value, dict):
+                entries[key].update(value)
+            else:
+                entries[key] = value
+        merged[section] = entries
+    merged["rules"] = list(base.get("rules", [])) + list(extra.get("rules") or [])
+    if "version" in extra:
+        merged["version"] = f"{base['version']}+{extra['version']}"
+    return merged
+
+
+def _errors(exc: ValidationError, source: str) -> list[str]:
+    out = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        out.append(f"{source}: {loc}: {msg}" if loc else f"{source}: {msg}")
+    return out
+
+
+def load_catalogue(path: str | Path | None = None) -> Catalogue:
+    """The built-in catalogue, extended by the user catalogue at *path* if given.
+
+    Raises
+    ------
+    CatalogueError
+        Naming the file and key path of every problem.
+    """
+    base = _builtin_raw()
+    source = "built-in catalogue"
+    data = base
+    if path is not None:
+        path = Path(path)
+        source = str(path)
+        try:
+            extra = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except FileNotFoundError:
+            raise CatalogueError(f"{path}: catalogue file not found") from None
+        except yaml.YAMLError as exc:
+            raise CatalogueError(f"{path}: not valid YAML: {exc}") from None
+        if not isinstance(extra, dict):
+            raise CatalogueError(f"{path}: a catalogue is a mapping with sectors:, solutions:, rules:")
+        unknown = set(extra) - {"version", "sectors", "solutions", "rules"}
+        if unknown:
+            raise CatalogueError(
+                f"{path}: unknown keys {', '.join(sorted(unknown))}; allowed: version, sectors, solutions, rules"
+            )
+        data = _merge(base, extra)
+    try:
+        return Catalogue.model_validate(data)
+    except ValidationError as exc:
+        raise CatalogueError(f"{source}: invalid catalogue", _errors(exc, source)) from None

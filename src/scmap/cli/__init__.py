@@ -1,0 +1,1 @@
+"""The ``scmap`` command line: one thin module per command over the library."""

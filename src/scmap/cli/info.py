@@ -1,0 +1,36 @@
+"""``scmap info``: layers, CRS, counts, geometry types and fields of a GIS file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from scmap.cli.options import engine_opt, json_opt
+from scmap.io import file_info
+
+
+@click.command("info")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--layer", default=None, help="Only this layer.")
+@json_opt
+@engine_opt
+def command(path: Path, layer: str | None, as_json: bool, engine: str) -> None:
+    """Show what a GIS file holds: layers, CRS, counts, geometry types, fields.
+
+    \b
+    Example:
+      scmap info districts.gpkg --json
+    """
+    info = file_info(path, layer=layer, engine=engine)  # type: ignore[arg-type]
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{info['path']}")
+    for lyr in info["layers"]:  # type: ignore[attr-defined]
+        types = ", ".join(f"{k} {v}" for k, v in lyr["geometry_counts"].items()) or "no geometry"
+        click.echo(f"  layer {lyr['name']}: {lyr['count']} rows, {types}, CRS {lyr['crs'] or 'NONE'}")
+        click.echo(f"    fields: {', '.join(lyr['fields']) or '(none)'}")
+        for w in lyr["warnings"]:
+            click.echo(f"    warning: {w}")

@@ -1,0 +1,23 @@
+"""Options shared by several commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+json_opt = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON on stdout.")
+engine_opt = click.option(
+    "--engine", type=click.Choice(["pyogrio", "fiona"]), default="pyogrio", show_default=True,
+    help="GDAL binding used to read files.",
+)
+overwrite_opt = click.option("--overwrite", is_flag=True, help="Replace existing output files.")
+project_arg = click.argument(
+    "project", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="PROJECT"
+)
+
+
+def guard_output(path: Path, overwrite: bool, *, param_hint: str = "'-o' / '--output'") -> None:
+    """Refuse to replace an existing output unless --overwrite is given."""
+    if path.exists() and not overwrite:
+        raise click.BadParameter(f"{path} exists; add --overwrite to replace it", param_hint=param_hint)

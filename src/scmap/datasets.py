@@ -1,0 +1,43 @@
+"""The bundled demo: a schematic Sofia (real district names and populations, illustrative geometry).
+
+Examples
+--------
+>>> demo_project_path().name
+'project.yaml'
+"""
+
+from __future__ import annotations
+
+import shutil
+from importlib import resources
+from pathlib import Path
+
+__all__ = ["copy_demo", "demo_dir", "demo_project_path"]
+
+
+def demo_dir() -> Path:
+    """Folder of the demo data: inside the installed package, or ``data/sofia`` in a checkout."""
+    packaged = Path(str(resources.files("scmap"))) / "_demo" / "sofia"
+    if packaged.is_dir():
+        return packaged
+    checkout = Path(__file__).resolve().parents[2] / "data" / "sofia"
+    if checkout.is_dir():
+        return checkout
+    raise FileNotFoundError(  # pragma: no cover - only for a broken installation
+        "scmap's demo data is missing from this installation; reinstall scmap"
+    )
+
+
+def demo_project_path() -> Path:
+    """The demo's project file."""
+    return demo_dir() / "project.yaml"
+
+
+def copy_demo(dest: str | Path) -> Path:
+    """Copy the demo project and its data into *dest* (created); returns the project file path."""
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    for item in sorted(demo_dir().iterdir()):
+        if item.is_file() and item.suffix in {".gpkg", ".geojson", ".yaml"}:
+            shutil.copy2(item, dest / item.name)
+    return dest / "project.yaml"

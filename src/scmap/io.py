@@ -1,0 +1,413 @@
+"""Reading district boundaries, context layers and solutions from ordinary GIS files.
+
+Formats: GeoPackage (pick a layer), GeoJSON (also with a legacy ``crs`` member), Shapefile (plain
+or zipped, encoding from ``.cpg``), FlatGeobuf, GeoParquet, TopoJSON, and CSV with lon/lat or WKT
+columns. pyogrio is the engine; ``engine="fiona"`` works too.
+
+Every function returns a :class:`LoadedLayer`: the usable rows in one metric CRS (``.gdf``), the
+rows that could not be used with their reasons (``.rejected``) and a report (``.report``).
+Nothing is dropped silently: ``len(gdf) + len(rejected)`` is the number of rows in the file.
+
+Examples
+--------
+>>> from scmap.datasets import demo_dir
+>>> districts = read_districts(demo_dir() / "districts.gpkg", id="district_id", name="name")
+>>> len(districts.gdf), len(districts.rejected), districts.gdf.crs.to_epsg()
+(24, 0, 32634)
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from pyproj import CRS
+
+from scmap._readers import Engine, RawLayer, describe, read_raw
+from scmap._validate import REJECTED_COLUMNS, LoadedLayer, SourceReport, check_layer, conclude
+from scmap.catalogue import Catalogue, load_catalogue
+from scmap.crs import analysis_crs, parse_crs
+from scmap.errors import ScmapWarning
+
+__all__ = [
+    "SOLUTION_COLUMNS",
+    "LoadedLayer",
+    "SourceReport",
+    "read_districts",
+    "read_layer",
+    "read_solutions",
+]
+
+SOLUTION_COLUMNS = ["solution_id", "name", "sector", "solution", "status", "radius_m", "source", "source_row"]
+"""Standard columns of a solutions layer, before the file's own attribute columns."""
+
+_STATUS = {
+    "existing": "existing", "built": "existing", "operational": "existing", "in operation": "existing",
+    "installed": "existing", "active": "existing",
+    "planned": "planned", "approved": "planned", "under construction": "planned", "funded": "planned",
+    "candidate": "candidate", "proposed": "candidate", "idea": "candidate", "potential": "candidate",
+}
+
+ToCRS = Literal["auto"] | str | CRS | None
+
+
+def _target(gdf: gpd.GeoDataFrame, to_crs: ToCRS) -> CRS | None:
+    if to_crs is None:
+        return None
+    if isinstance(to_crs, CRS):
+        return to_crs
+    if to_crs == "auto":
+        return analysis_crs(gdf) if len(gdf) and gdf.crs is not None else None
+    return parse_crs(to_crs, where="to_crs")
+
+
+def _emit(loaded: LoadedLayer) -> LoadedLayer:
+    for message in loaded.report.warnings:
+        warnings.warn(message, ScmapWarning, stacklevel=3)
+    return loaded.raise_for_errors()
+
+
+def _reproject(loaded: LoadedLayer, to_crs: ToCRS) -> LoadedLayer:
+    target = _target(loaded.gdf, to_crs)
+    if target is not None and loaded.gdf.crs is not None and not loaded.gdf.crs.equals(target):
+        loaded.gdf = loaded.gdf.to_crs(target)
+    return loaded
+
+
+def read_layer(
+    path: str | Path,
+    *,
+    layer: str | None = None,
+    crs: str | None = None,
+    to_crs: ToCRS = None,
+    engine: Engine = "pyogrio",
+    lon: str | None = None,
+    lat: str | None = None,
+    wkt: str | None = None,
+    encoding: str | None = None,
+) -> LoadedLayer:
+    """Read and check a context layer (any geometry).
+
+    Parameters
+    ----------
+    path
+        Any supported file; a ``.zip`` holding a shapefile works too.
+    layer
+        Layer name, required when the file has several.
+    crs
+        CRS to assume when the file declares none (or to force over a wrong declaration).
+    to_crs
+        ``None`` keeps the file's CRS, ``"auto"`` the local UTM zone, or any CRS.
+    engine
+        ``"pyogrio"`` (default) or ``"fiona"``.
+    lon, lat, wkt
+        CSV coordinate columns when their names are not recognised.
+
+    Raises
+    ------
+    UnreadableFileError
+        The file is empty, an HTML page, truncated or otherwise not GIS data.
+    InputError
+        No CRS, most coordinates out of place, or no usable row.
+
+    Examples
+    --------
+    >>> from scmap.datasets import demo_dir
+    >>> parks = read_layer(demo_dir() / "context.gpkg", layer="parks")
+    >>> len(parks.gdf), parks.gdf.crs.to_epsg()
+    (5, 4326)
+    """
+    raw = read_raw(path, layer=layer, engine=engine, lon=lon, lat=lat, wkt=wkt, encoding=encoding)
+    loaded = conclude(check_layer(raw, role="layer", target_crs=None, crs_override=crs))
+    return _emit(_reproject(loaded, to_crs) if loaded.ok else loaded)
+
+
+def _districts(raw: RawLayer, *, id: str, name: str | None, crs: str | None, target: CRS | None) -> LoadedLayer:  # noqa: A002
+    loaded = check_layer(raw, role="districts", target_crs=target, crs_override=crs,
+                         id_field=id, family="polygon")
+    if loaded.report.errors:
+        return conclude(loaded)
+    gdf = loaded.gdf
+    if name is not None and name not in gdf.columns:
+        loaded.report.errors.append(
+            f"{describe(raw.path, raw.layer)}: no column {name!r} for the district names; columns: "
+            f"{', '.join(str(c) for c in gdf.columns if c not in ('geometry', 'source_row', '_id'))}"
+        )
+        return conclude(loaded)
+    names = gdf[name].astype("string").fillna("").str.strip() if name else pd.Series("", index=gdf.index, dtype="string")
+    ids = gdf.pop("_id")
+    names = names.where(names != "", ids)
+    gdf = gdf.rename(columns={c: f"src_{c}" for c in ("district_id", "district_name") if c in gdf.columns})
+    gdf.insert(0, "district_name", names.to_numpy())
+    gdf.insert(0, "district_id", ids.to_numpy())
+    loaded.gdf = gdf
+    return conclude(loaded)
+
+
+def read_districts(
+    path: str | Path,
+    *,
+    id: str,  # noqa: A002 - the contract's key name
+    name: str | None = None,
+    layer: str | None = None,
+    crs: str | None = None,
+    to_crs: ToCRS = "auto",
+    engine: Engine = "pyogrio",
+    encoding: str | None = None,
+) -> LoadedLayer:
+    """Read and check district polygons: unique ids, polygons only, invalid ones repaired.
+
+    The result has ``district_id`` and ``district_name`` first, then the file's columns, in the
+    local UTM zone unless *to_crs* says otherwise.
+
+    Examples
+    --------
+    >>> from scmap.datasets import demo_dir
+    >>> d = read_districts(demo_dir() / "districts.gpkg", id="district_id", name="name")
+    >>> d.gdf[["district_id", "district_name"]].iloc[0].tolist()
+    ['SOF01', 'Sredets']
+    """
+    raw = read_raw(path, layer=layer, engine=engine, encoding=encoding)
+    loaded = _districts(raw, id=id, name=name, crs=crs, target=None)
+    return _emit(_reproject(loaded, to_crs) if loaded.ok else loaded)
+
+
+def _reject_more(loaded: LoadedLayer, mask: np.ndarray, field: str, reasons: pd.Series | str) -> None:
+    """Move rows of ``loaded.gdf`` flagged by *mask* to the rejected table."""
+    if not mask.any():
+        return
+    gdf = loaded.gdf
+    gone = gdf.loc[mask]
+    why = reasons if isinstance(reasons, str) else reasons[mask].astype(str).to_numpy()
+    ids = gone["_id"].astype("string").fillna("") if "_id" in gone.columns else ""
+    more = pd.DataFrame({
+        "file": loaded.report.path, "layer": loaded.report.layer or "", "role": loaded.report.role,
+        "row": gone["source_row"].to_numpy(), "id": ids if isinstance(ids, str) else ids.to_numpy(),
+        "field": field, "reason": why,
+    }, columns=REJECTED_COLUMNS)
+    loaded.rejected = pd.concat([loaded.rejected, more], ignore_index=True).sort_values("row", kind="stable", ignore_index=True)
+    loaded.gdf = gdf.loc[~mask]
+    loaded.report.loaded = len(loaded.gdf)
+    loaded.report.rejected = len(loaded.rejected)
+
+
+def _column_error(loaded: LoadedLayer, raw: RawLayer, key: str, column: str) -> bool:
+    if column in loaded.gdf.columns:
+        return False
+    cols = [str(c) for c in loaded.gdf.columns if c not in ("geometry", "source_row", "_id")]
+    loaded.report.errors.append(
+        f"{describe(raw.path, raw.layer)}: {key}: no column {column!r}; columns: {', '.join(cols)}"
+    )
+    return True
+
+
+def _solutions(
+    raw: RawLayer,
+    *,
+    catalogue: Catalogue,
+    target: CRS | None,
+    crs: str | None = None,
+    sector: str | None = None,
+    solution: str | None = None,
+    sector_field: str | None = None,
+    solution_field: str | None = None,
+    id: str | None = None,  # noqa: A002
+    name: str | None = None,
+    status: str | None = None,
+    default_status: str = "existing",
+    radius_field: str | None = None,
+) -> LoadedLayer:
+    loaded = check_layer(raw, role="solutions", target_crs=target, crs_override=crs, id_field=id)
+    if loaded.report.errors:
+        return conclude(loaded)
+    for key, column in (("solution_field", solution_field), ("sector_field", sector_field), ("name", name),
+                        ("status", status), ("radius_field", radius_field)):
+        if column is not None and _column_error(loaded, raw, key, column):
+            return conclude(loaded)
+    gdf = loaded.gdf
+    allowed_types = ", ".join(catalogue.solutions)
+    if solution_field is not None:
+        values = gdf[solution_field]
+        keys = values.map(catalogue.match_solution)
+        bad = keys.isna().to_numpy()
+        _reject_more(loaded, bad, solution_field,
+                     "unknown solution type " + values.astype(str).map(repr) + "; allowed: " + allowed_types)
+        gdf = loaded.gdf
+        keys = keys[~bad]
+    else:
+        keys = pd.Series(solution, index=gdf.index)
+    type_sector = keys.map(lambda k: catalogue.solutions[k].sector)
+    if sector_field is not None:
+        given = gdf[sector_field]
+        blank = given.isna() | given.astype(str).str.strip().eq("")
+        sectors = given.map(catalogue.match_sector).where(~blank, type_sector)
+        unknown = sectors.isna().to_numpy()
+        _reject_more(loaded, unknown, sector_field, "unknown sector " + given.astype(str).map(repr)
+                     + "; allowed: " + ", ".join(catalogue.sectors))
+        gdf, keys, sectors, type_sector = loaded.gdf, keys[~unknown], sectors[~unknown], type_sector[~unknown]
+        mismatch = (sectors != type_sector).to_numpy()
+        _reject_more(loaded, mismatch, sector_field,
+                     "sector " + sectors.map(repr) + " does not match the catalogue sector " + type_sector.map(repr)
+                     + " of " + keys.astype(str))
+        gdf, keys, sectors = loaded.gdf, keys[~mismatch], sectors[~mismatch]
+    else:
+        sectors = type_sector if sector is None else pd.Series(sector, index=gdf.index)
+    if status is not None:
+        given = gdf[status].astype("string").str.strip().str.lower()
+        blank = given.isna() | given.eq("")
+        statuses = given.map(_STATUS).where(~blank, default_status)
+        bad = statuses.isna().to_numpy()
+        _reject_more(loaded, bad, status, "unknown status " + gdf[status].astype(str).map(repr)
+                     + "; allowed: existing, planned, candidate")
+        gdf, keys, sectors, statuses = loaded.gdf, keys[~bad], sectors[~bad], statuses[~bad]
+    else:
+        statuses = pd.Series(default_status, index=gdf.index)
+    radius = pd.Series(np.nan, index=gdf.index, dtype=float)
+    if radius_field is not None:
+        text = gdf[radius_field]
+        radius = pd.to_numeric(text, errors="coerce")
+        blank = text.isna() | text.astype(str).str.strip().eq("")
+        bad = (~blank & ~(radius > 0)).to_numpy()
+        _reject_more(loaded, bad, radius_field, "radius " + text.astype(str).map(repr)
+                     + " is not a positive number of metres")
+        gdf, keys, sectors, statuses, radius = loaded.gdf, keys[~bad], sectors[~bad], statuses[~bad], radius[~bad]
+    stem = raw.path.stem if raw.layer in (None, raw.path.stem) else f"{raw.path.stem}.{raw.layer}"
+    if "_id" in gdf.columns:
+        ids = gdf.pop("_id").astype(str)
+    else:
+        ids = stem + "-" + gdf["source_row"].astype(str)
+    labels = keys.map(lambda k: catalogue.solutions[k].label)
+    if name is not None:
+        names = gdf[name].astype("string").fillna("").str.strip()
+        names = names.where(names != "", labels + " " + ids)
+    else:
+        names = labels + " " + ids
+    attrs = gdf.drop(columns=[c for c in ("source_row",) if c in gdf.columns])
+    attrs = attrs.rename(columns={c: f"src_{c}" for c in attrs.columns
+                                  if c in SOLUTION_COLUMNS and c != attrs.geometry.name})
+    standard = pd.DataFrame({
+        "solution_id": ids.to_numpy(), "name": names.astype(str).to_numpy(), "sector": sectors.to_numpy(),
+        "solution": keys.to_numpy(), "status": statuses.to_numpy(), "radius_m": radius.to_numpy(dtype=float),
+        "source": str(raw.path) if raw.layer in (None, raw.path.stem) else f"{raw.path}:{raw.layer}",
+        "source_row": gdf["source_row"].to_numpy(),
+    }, index=gdf.index)
+    loaded.gdf = gpd.GeoDataFrame(pd.concat([standard, attrs], axis=1), geometry=attrs.geometry.name, crs=gdf.crs)
+    return conclude(loaded)
+
+
+def read_solutions(
+    path: str | Path,
+    *,
+    catalogue: Catalogue | None = None,
+    sector: str | None = None,
+    solution: str | None = None,
+    sector_field: str | None = None,
+    solution_field: str | None = None,
+    id: str | None = None,  # noqa: A002 - the contract's key name
+    name: str | None = None,
+    status: str | None = None,
+    default_status: Literal["existing", "planned", "candidate"] = "existing",
+    radius_field: str | None = None,
+    layer: str | None = None,
+    crs: str | None = None,
+    to_crs: ToCRS = "auto",
+    engine: Engine = "pyogrio",
+    lon: str | None = None,
+    lat: str | None = None,
+    wkt: str | None = None,
+    encoding: str | None = None,
+) -> LoadedLayer:
+    """Read and check a list of solutions against the catalogue.
+
+    Give the solution type as a constant (*solution*) or a column (*solution_field*); values are
+    matched leniently against catalogue keys, labels and aliases ("EV charging point" ->
+    ``ev_charging``). The sector defaults to the type's catalogue sector.
+
+    Examples
+    --------
+    >>> from scmap.datasets import demo_dir
+    >>> ev = read_solutions(demo_dir() / "chargers.geojson", solution="ev_charging", id="ref")
+    >>> ev.gdf[["solution_id", "sector", "solution"]].iloc[0].tolist()
+    ['EV_-001', 'mobility', 'ev_charging']
+    """
+    cat = catalogue or load_catalogue()
+    _check_constants(cat, sector=sector, solution=solution, solution_field=solution_field)
+    raw = read_raw(path, layer=layer, engine=engine, lon=lon, lat=lat, wkt=wkt, encoding=encoding)
+    loaded = _solutions(raw, catalogue=cat, target=None, crs=crs, sector=sector, solution=solution,
+                        sector_field=sector_field, solution_field=solution_field, id=id, name=name,
+                        status=status, default_status=default_status, radius_field=radius_field)
+    return _emit(_reproject(loaded, to_crs) if loaded.ok else loaded)
+
+
+def _check_constants(
+    cat: Catalogue, *, sector: str | None, solution: str | None, solution_field: str | None
+) -> None:
+    from scmap.errors import CatalogueError
+
+    if solution is None and solution_field is None:
+        raise CatalogueError("give solution=TYPE (one type for every row) or solution_field=COLUMN")
+    if solution is not None and solution not in cat.solutions:
+        raise CatalogueError(f"solution: unknown solution type {solution!r}; allowed: {', '.join(cat.solutions)}")
+    if sector is not None and sector not in cat.sectors:
+        raise CatalogueError(f"sector: unknown sector {sector!r}; allowed: {', '.join(cat.sectors)}")
+
+
+
+def file_info(path: str | Path, *, layer: str | None = None, engine: Engine = "pyogrio") -> dict[str, object]:
+    """What is in a GIS file: per layer its CRS, row count, geometry types and fields.
+
+    Reads each layer fully (to count real geometry types), but checks nothing beyond that; the
+    ``warnings`` of a layer say what ``validate`` would complain about first.
+
+    Examples
+    --------
+    >>> from scmap.datasets import demo_dir
+    >>> info = file_info(demo_dir() / "context.gpkg", layer="parks")
+    >>> info["layers"][0]["count"], info["layers"][0]["geometry_types"], info["layers"][0]["crs"]
+    (5, ['Polygon'], 'EPSG:4326')
+    """
+    from scmap._readers import list_layers
+
+    path = Path(path)
+    names = [layer] if layer is not None else list_layers(path, engine=engine)
+    layers = []
+    for name in names:
+        raw = read_raw(path, layer=name if len(names) > 1 or layer else None, engine=engine)
+        gdf = raw.gdf
+        geoms = gdf.geometry
+        types = geoms.geom_type.dropna().value_counts().sort_index()
+        crs = raw.declared_crs
+        warnings_: list[str] = []
+        if crs is None:
+            warnings_.append("no CRS declared: set crs: EPSG:nnnn for this file in the project")
+        n_null = int(geoms.isna().sum() + geoms.is_empty.sum())
+        if n_null:
+            warnings_.append(f"{n_null} rows without geometry")
+        valid = geoms.is_valid | geoms.isna()
+        if (~valid).any():
+            warnings_.append(f"{int((~valid).sum())} invalid geometries (repaired when loaded)")
+        if raw.notes:
+            warnings_.append(f"{len(raw.notes)} rows whose coordinates cannot be read")
+        bounds = None
+        if crs is not None and len(gdf) and geoms.notna().any():
+            try:
+                b = gdf.loc[geoms.notna() & ~geoms.is_empty].to_crs(4326).total_bounds
+                bounds = [round(float(v), 6) for v in b] if np.isfinite(b).all() else None
+            except Exception:  # bounds are informative only
+                bounds = None
+        layers.append({
+            "name": raw.layer or name,
+            "crs": None if crs is None else (crs.to_string() if crs.to_epsg() else crs.name),
+            "count": len(gdf),
+            "geometry_types": [str(t) for t in types.index],
+            "geometry_counts": {str(k): int(v) for k, v in types.items()},
+            "fields": [str(c) for c in gdf.columns if c != gdf.geometry.name],
+            "field_types": {str(c): str(t) for c, t in gdf.dtypes.items() if c != gdf.geometry.name},
+            "bounds_wgs84": bounds,
+            "warnings": warnings_,
+        })
+    return {"path": str(path), "layers": layers}
