@@ -79,14 +79,35 @@ SOLUTION_MIX = [
     ("urban_data_platform", "ict", 1, (1.0, 0.0, 0.0), "centre"),
     ("smart_parking", "ict", 4, (0.5, 0.0, 0.5), "centre"),
 ]
-CODES = {"ev_charging": "EV", "bike_sharing": "BIKE", "mobility_island": "HUB", "park_and_ride": "PR",
-         "ebus_depot": "EBUS", "car_sharing": "CAR", "rooftop_pv": "PV", "district_heating": "DH",
-         "building_retrofit": "RETRO", "battery_storage": "BAT", "smart_grid": "GRID", "heat_pump": "HP",
-         "smart_lighting": "LIGHT", "public_wifi": "WIFI", "air_quality_sensor": "AIR", "small_cell_5g": "5G",
-         "urban_data_platform": "UDP", "smart_parking": "PARK"}
+CODES = {
+    "ev_charging": "EV",
+    "bike_sharing": "BIKE",
+    "mobility_island": "HUB",
+    "park_and_ride": "PR",
+    "ebus_depot": "EBUS",
+    "car_sharing": "CAR",
+    "rooftop_pv": "PV",
+    "district_heating": "DH",
+    "building_retrofit": "RETRO",
+    "battery_storage": "BAT",
+    "smart_grid": "GRID",
+    "heat_pump": "HP",
+    "smart_lighting": "LIGHT",
+    "public_wifi": "WIFI",
+    "air_quality_sensor": "AIR",
+    "small_cell_5g": "5G",
+    "urban_data_platform": "UDP",
+    "smart_parking": "PARK",
+}
 STATUSES = ("existing", "planned", "candidate")
-OWNERS = ("Sofia Municipality", "Toplofikatsia Sofia", "Metropoliten", "Sofia Urban Mobility Centre",
-          "private operator", "energy community")
+OWNERS = (
+    "Sofia Municipality",
+    "Toplofikatsia Sofia",
+    "Metropoliten",
+    "Sofia Urban Mobility Centre",
+    "private operator",
+    "energy community",
+)
 
 
 def _to_metric(lon: float, lat: float) -> shapely.Point:
@@ -130,8 +151,14 @@ def build_context(districts: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
     for code, geom in metro_lines.items():
         n = max(5, int(geom.length // 1100))
         for i, dist in enumerate(np.linspace(0, geom.length, n)):
-            rows.append({"stop_id": f"{code}-{i + 1:02d}", "line": code, "name": f"{code} stop {i + 1}",
-                         "geometry": geom.interpolate(dist)})
+            rows.append(
+                {
+                    "stop_id": f"{code}-{i + 1:02d}",
+                    "line": code,
+                    "name": f"{code} stop {i + 1}",
+                    "geometry": geom.interpolate(dist),
+                }
+            )
     metro = gpd.GeoDataFrame(rows, crs=CRS_METRIC)
     metro = metro.loc[~metro.geometry.duplicated()].reset_index(drop=True)
 
@@ -143,24 +170,36 @@ def build_context(districts: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
         p = shapely.Point(rng.uniform(minx, maxx), rng.uniform(miny, maxy))
         if core.contains(p):
             tram_pts.append(shapely.set_precision(p, 1.0))
-    tram = gpd.GeoDataFrame({"stop_id": [f"T{i + 1:03d}" for i in range(len(tram_pts))]},
-                            geometry=tram_pts, crs=CRS_METRIC)
+    tram = gpd.GeoDataFrame(
+        {"stop_id": [f"T{i + 1:03d}" for i in range(len(tram_pts))]}, geometry=tram_pts, crs=CRS_METRIC
+    )
 
-    parks_ll = [("South Park", 23.310, 42.680, 700, 450), ("Borisova Gradina", 23.342, 42.684, 900, 600),
-                ("West Park", 23.280, 42.705, 650, 450), ("North Park", 23.305, 42.730, 600, 400),
-                ("Loven Park", 23.355, 42.660, 500, 350)]
+    parks_ll = [
+        ("South Park", 23.310, 42.680, 700, 450),
+        ("Borisova Gradina", 23.342, 42.684, 900, 600),
+        ("West Park", 23.280, 42.705, 650, 450),
+        ("North Park", 23.305, 42.730, 600, 400),
+        ("Loven Park", 23.355, 42.660, 500, 350),
+    ]
     parks = []
     for name, lon, lat, a, b in parks_ll:
         c = _to_metric(lon, lat)
-        parks.append({"name": name, "geometry": shapely.set_precision(
-            affinity.scale(c.buffer(1.0, quad_segs=16), xfact=a, yfact=b, origin=c), 1.0)})
+        parks.append(
+            {
+                "name": name,
+                "geometry": shapely.set_precision(
+                    affinity.scale(c.buffer(1.0, quad_segs=16), xfact=a, yfact=b, origin=c), 1.0
+                ),
+            }
+        )
     parks_gdf = gpd.GeoDataFrame(parks, crs=CRS_METRIC)
 
     centre = _to_metric(23.330, 42.690)
     dh = affinity.scale(centre.buffer(1.0, quad_segs=24), xfact=6500, yfact=4200, origin=centre)
     dh = shapely.set_precision(affinity.rotate(dh, 20, origin=centre), 1.0)
-    dh_gdf = gpd.GeoDataFrame({"zone": ["Existing district-heating network (schematic)"]},
-                              geometry=[dh], crs=CRS_METRIC)
+    dh_gdf = gpd.GeoDataFrame(
+        {"zone": ["Existing district-heating network (schematic)"]}, geometry=[dh], crs=CRS_METRIC
+    )
     return {"metro_stations": metro, "tram_stops": tram, "parks": parks_gdf, "dh_zones": dh_gdf}
 
 
@@ -188,7 +227,8 @@ def build_solutions(districts: gpd.GeoDataFrame, context: dict[str, gpd.GeoDataF
             if where == "metro":
                 base = metro[int(rng.integers(len(metro)))]
                 point = shapely.set_precision(
-                    shapely.Point(base.x + rng.normal(0, 60), base.y + rng.normal(0, 60)), 1.0)
+                    shapely.Point(base.x + rng.normal(0, 60), base.y + rng.normal(0, 60)), 1.0
+                )
             else:
                 point = _sample_point(rng, areas[where])
             status = STATUSES[int(rng.choice(3, p=np.array(weights) / sum(weights)))]
@@ -199,17 +239,19 @@ def build_solutions(districts: gpd.GeoDataFrame, context: dict[str, gpd.GeoDataF
                 geom = shapely.LineString([point, (point.x + length * np.cos(angle), point.y + length * np.sin(angle))])
             elif solution == "building_retrofit":
                 geom = shapely.set_precision(shapely.box(point.x - 40, point.y - 25, point.x + 40, point.y + 25), 1.0)
-            rows.append({
-                "ref": f"{CODES[solution]}-{i + 1:03d}",
-                "name": f"{solution.replace('_', ' ').capitalize()} {i + 1}",
-                "sector": sector,
-                "solution": solution,
-                "status": status,
-                "cost_keur": float(round(rng.uniform(5, 900), 0)),
-                "owner": OWNERS[int(rng.integers(len(OWNERS)))],
-                "notes": "illustrative demo site",
-                "geometry": geom,
-            })
+            rows.append(
+                {
+                    "ref": f"{CODES[solution]}-{i + 1:03d}",
+                    "name": f"{solution.replace('_', ' ').capitalize()} {i + 1}",
+                    "sector": sector,
+                    "solution": solution,
+                    "status": status,
+                    "cost_keur": float(round(rng.uniform(5, 900), 0)),
+                    "owner": OWNERS[int(rng.integers(len(OWNERS)))],
+                    "notes": "illustrative demo site",
+                    "geometry": geom,
+                }
+            )
     return gpd.GeoDataFrame(rows, crs=CRS_METRIC)
 
 
@@ -231,7 +273,6 @@ def main(outdir: Path) -> None:
     chargers = chargers.to_crs(4326)
     chargers.geometry = shapely.set_precision(chargers.geometry.values, 1e-6)
     (outdir / "chargers.geojson").write_text(chargers.to_json(drop_id=True, indent=1), encoding="utf-8")
-
 
 
 if __name__ == "__main__":

@@ -167,8 +167,7 @@ def _decode(path: Path, encoding: str | None) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         warnings.warn(
-            f"{path}: not UTF-8, read as Windows-1252 (cp1252); set encoding: in the project "
-            "if accents look wrong",
+            f"{path}: not UTF-8, read as Windows-1252 (cp1252); set encoding: in the project if accents look wrong",
             ScmapWarning,
             stacklevel=3,
         )
@@ -194,9 +193,7 @@ def _to_number(values: pd.Series) -> pd.Series:
     return pd.to_numeric(text, errors="coerce")
 
 
-def _read_csv(
-    path: Path, *, lon: str | None, lat: str | None, wkt: str | None, encoding: str | None
-) -> RawLayer:
+def _read_csv(path: Path, *, lon: str | None, lat: str | None, wkt: str | None, encoding: str | None) -> RawLayer:
     text = _decode(path, encoding)
     sample = text[:65536]
     try:
@@ -238,7 +235,10 @@ def _read_csv(
     for pos in np.flatnonzero(x.isna().to_numpy() | y.isna().to_numpy()):
         bad = lon if pd.isna(x.iloc[pos]) else lat
         value = df[bad].iloc[pos]
-        notes[int(pos)] = (bad, "missing coordinate" if value in ("", None) else f"coordinate {value!r} is not a number")
+        notes[int(pos)] = (
+            bad,
+            "missing coordinate" if value in ("", None) else f"coordinate {value!r} is not a number",
+        )
     ok = ~(x.isna() | y.isna()).to_numpy()
     geoms = np.full(len(df), None, dtype=object)
     geoms[ok] = shapely.points(x.to_numpy()[ok], y.to_numpy()[ok])
@@ -255,4 +255,3 @@ def _infer_column(values: pd.Series) -> pd.Series:
     if (numbers.notna() | blank).all() and numbers.notna().any():
         return numbers
     return values
-

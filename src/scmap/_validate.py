@@ -30,8 +30,16 @@ REJECTED_COLUMNS = ["file", "layer", "role", "row", "id", "field", "reason"]
 """Columns of every rejected-rows table (``rejected.csv``); ``row`` is 1-based in the file."""
 
 _POINT, _LINE, _POLY = {0, 4}, {1, 2, 5}, {3, 6}
-_TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint",
-               5: "MultiLineString", 6: "MultiPolygon", 7: "GeometryCollection"}
+_TYPE_NAMES = {
+    0: "Point",
+    1: "LineString",
+    2: "LinearRing",
+    3: "Polygon",
+    4: "MultiPoint",
+    5: "MultiLineString",
+    6: "MultiPolygon",
+    7: "GeometryCollection",
+}
 _SHOW = 8  # how many row ids a summary message names
 
 
@@ -51,9 +59,15 @@ class SourceReport:
 
     def to_dict(self) -> dict[str, object]:
         return {
-            "path": self.path, "role": self.role, "layer": self.layer, "name": self.name,
-            "rows": self.rows, "loaded": self.loaded, "rejected": self.rejected,
-            "warnings": list(self.warnings), "errors": list(self.errors),
+            "path": self.path,
+            "role": self.role,
+            "layer": self.layer,
+            "name": self.name,
+            "rows": self.rows,
+            "loaded": self.loaded,
+            "rejected": self.rejected,
+            "warnings": list(self.warnings),
+            "errors": list(self.errors),
         }
 
 
@@ -102,6 +116,7 @@ class _Rejections:
 
 def id_strings(values: pd.Series) -> pd.Series:
     """Ids as text: 12.0 -> '12', surrounding blanks stripped, missing -> <NA>."""
+
     def one(v: object) -> object:
         if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
             return pd.NA
@@ -109,6 +124,7 @@ def id_strings(values: pd.Series) -> pd.Series:
             return str(int(v))
         text = str(v).strip()
         return text if text else pd.NA
+
     return values.map(one).astype("string")
 
 
@@ -163,7 +179,7 @@ def check_layer(
     if crs is None:
         hint = ""
         b = gdf.geometry.total_bounds if n else np.array([np.nan] * 4)
-        if np.isfinite(b).all() and -180 <= b[0] and b[2] <= 180 and -90 <= b[1] and b[3] <= 90:
+        if np.isfinite(b).all() and b[0] >= -180 and b[2] <= 180 and b[1] >= -90 and b[3] <= 90:
             hint = " (the coordinates look like longitude/latitude: crs: EPSG:4326)"
         report.errors.append(
             f"{where}: the file declares no coordinate reference system; add crs: EPSG:nnnn to "
@@ -203,7 +219,9 @@ def check_layer(
     misplaced = live & outside_area_of_use(geoms, crs)
     if misplaced.any():
         area = crs.area_of_use
-        where_ok = f"{area.name} ({area.west:g}, {area.south:g}, {area.east:g}, {area.north:g})" if area else "its valid range"
+        where_ok = (
+            f"{area.name} ({area.west:g}, {area.south:g}, {area.east:g}, {area.north:g})" if area else "its valid range"
+        )
         if misplaced.sum() > 0.5 * live.sum():
             report.errors.append(
                 f"{where}: {int(misplaced.sum())} of {int(live.sum())} rows have coordinates outside "
@@ -213,7 +231,8 @@ def check_layer(
             )
             return _finish(raw, gdf.iloc[0:0], rejections, report, None)
         rejections.add(
-            np.flatnonzero(misplaced), "geometry",
+            np.flatnonzero(misplaced),
+            "geometry",
             f"coordinates outside the area of use of {crs.to_string()}, {where_ok}: swapped "
             "longitude/latitude or a wrong CRS?",
         )
@@ -223,8 +242,7 @@ def check_layer(
         same = np.zeros(n, dtype=bool)
         if points.any():
             same[points] = shapely.get_x(geoms[points]) == shapely.get_y(geoms[points])
-        rejections.add(np.flatnonzero(same), "geometry",
-                       "longitude equals latitude (a copy error in the export?)")
+        rejections.add(np.flatnonzero(same), "geometry", "longitude equals latitude (a copy error in the export?)")
 
     live = ~rejections.mask(n)
     if ids is not None:
@@ -235,7 +253,9 @@ def check_layer(
             first_row = dict(zip(firsts.to_numpy(), firsts.index.to_numpy() + 1, strict=True))
             for pos in np.flatnonzero(dup):
                 value = ids.iloc[pos]
-                rejections.add([pos], id_field or "id", f"duplicate id {value!s} (first used in row {first_row[value]})")
+                rejections.add(
+                    [int(pos)], id_field or "id", f"duplicate id {value!s} (first used in row {first_row[value]})"
+                )
 
     live = ~rejections.mask(n)
     fixed = geoms.copy()
@@ -323,9 +343,14 @@ def conclude(loaded: LoadedLayer) -> LoadedLayer:
             f"first reasons: {'; '.join(table['reason'].drop_duplicates().head(3))}"
         )
     elif len(table):
-        kinds = (table["reason"].str.split(";").str[0]
-                 .str.replace(r"\(.*?\)|'[^']*'|\S*\d\S*", "…", regex=True)
-                 .str.replace(r"\s+", " ", regex=True).str.strip())
+        kinds = (
+            table["reason"]
+            .str.split(";")
+            .str[0]
+            .str.replace(r"\(.*?\)|'[^']*'|\S*\d\S*", "…", regex=True)
+            .str.replace(r"\s+", " ", regex=True)
+            .str.strip()
+        )
         summary = "; ".join(f"{c} x {r}" for r, c in kinds.value_counts().head(4).items())
         report.warnings.append(f"{where}: {len(table)} of {report.rows} rows rejected ({summary})")
     return loaded

@@ -25,8 +25,9 @@ def parse_crs(value: str | int | CRS, *, where: str) -> CRS:
     try:
         return CRS.from_user_input(value)
     except CRSError:
-        raise InputError(f"{where}: {value!r} is not a coordinate reference system "
-                         "(write it as EPSG:nnnn, e.g. EPSG:4326)") from None
+        raise InputError(
+            f"{where}: {value!r} is not a coordinate reference system (write it as EPSG:nnnn, e.g. EPSG:4326)"
+        ) from None
 
 
 def analysis_crs(districts: gpd.GeoDataFrame, crs: str = "auto") -> CRS:

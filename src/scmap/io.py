@@ -46,10 +46,20 @@ SOLUTION_COLUMNS = ["solution_id", "name", "sector", "solution", "status", "radi
 """Standard columns of a solutions layer, before the file's own attribute columns."""
 
 _STATUS = {
-    "existing": "existing", "built": "existing", "operational": "existing", "in operation": "existing",
-    "installed": "existing", "active": "existing",
-    "planned": "planned", "approved": "planned", "under construction": "planned", "funded": "planned",
-    "candidate": "candidate", "proposed": "candidate", "idea": "candidate", "potential": "candidate",
+    "existing": "existing",
+    "built": "existing",
+    "operational": "existing",
+    "in operation": "existing",
+    "installed": "existing",
+    "active": "existing",
+    "planned": "planned",
+    "approved": "planned",
+    "under construction": "planned",
+    "funded": "planned",
+    "candidate": "candidate",
+    "proposed": "candidate",
+    "idea": "candidate",
+    "potential": "candidate",
 }
 
 ToCRS = Literal["auto"] | str | CRS | None
@@ -126,9 +136,8 @@ def read_layer(
     return _emit(_reproject(loaded, to_crs) if loaded.ok else loaded)
 
 
-def _districts(raw: RawLayer, *, id: str, name: str | None, crs: str | None, target: CRS | None) -> LoadedLayer:  # noqa: A002
-    loaded = check_layer(raw, role="districts", target_crs=target, crs_override=crs,
-                         id_field=id, family="polygon")
+def _districts(raw: RawLayer, *, id: str, name: str | None, crs: str | None, target: CRS | None) -> LoadedLayer:
+    loaded = check_layer(raw, role="districts", target_crs=target, crs_override=crs, id_field=id, family="polygon")
     if loaded.report.errors:
         return conclude(loaded)
     gdf = loaded.gdf
@@ -138,7 +147,9 @@ def _districts(raw: RawLayer, *, id: str, name: str | None, crs: str | None, tar
             f"{', '.join(str(c) for c in gdf.columns if c not in ('geometry', 'source_row', '_id'))}"
         )
         return conclude(loaded)
-    names = gdf[name].astype("string").fillna("").str.strip() if name else pd.Series("", index=gdf.index, dtype="string")
+    names = (
+        gdf[name].astype("string").fillna("").str.strip() if name else pd.Series("", index=gdf.index, dtype="string")
+    )
     ids = gdf.pop("_id")
     names = names.where(names != "", ids)
     gdf = gdf.rename(columns={c: f"src_{c}" for c in ("district_id", "district_name") if c in gdf.columns})
@@ -151,7 +162,7 @@ def _districts(raw: RawLayer, *, id: str, name: str | None, crs: str | None, tar
 def read_districts(
     path: str | Path,
     *,
-    id: str,  # noqa: A002 - the contract's key name
+    id: str,
     name: str | None = None,
     layer: str | None = None,
     crs: str | None = None,
@@ -184,12 +195,21 @@ def _reject_more(loaded: LoadedLayer, mask: np.ndarray, field: str, reasons: pd.
     gone = gdf.loc[mask]
     why = reasons if isinstance(reasons, str) else reasons[mask].astype(str).to_numpy()
     ids = gone["_id"].astype("string").fillna("") if "_id" in gone.columns else ""
-    more = pd.DataFrame({
-        "file": loaded.report.path, "layer": loaded.report.layer or "", "role": loaded.report.role,
-        "row": gone["source_row"].to_numpy(), "id": ids if isinstance(ids, str) else ids.to_numpy(),
-        "field": field, "reason": why,
-    }, columns=REJECTED_COLUMNS)
-    loaded.rejected = pd.concat([loaded.rejected, more], ignore_index=True).sort_values("row", kind="stable", ignore_index=True)
+    more = pd.DataFrame(
+        {
+            "file": loaded.report.path,
+            "layer": loaded.report.layer or "",
+            "role": loaded.report.role,
+            "row": gone["source_row"].to_numpy(),
+            "id": ids if isinstance(ids, str) else ids.to_numpy(),
+            "field": field,
+            "reason": why,
+        },
+        columns=REJECTED_COLUMNS,
+    )
+    loaded.rejected = pd.concat([loaded.rejected, more], ignore_index=True).sort_values(
+        "row", kind="stable", ignore_index=True
+    )
     loaded.gdf = gdf.loc[~mask]
     loaded.report.loaded = len(loaded.gdf)
     loaded.report.rejected = len(loaded.rejected)
@@ -215,7 +235,7 @@ def _solutions(
     solution: str | None = None,
     sector_field: str | None = None,
     solution_field: str | None = None,
-    id: str | None = None,  # noqa: A002
+    id: str | None = None,
     name: str | None = None,
     status: str | None = None,
     default_status: str = "existing",
@@ -224,8 +244,13 @@ def _solutions(
     loaded = check_layer(raw, role="solutions", target_crs=target, crs_override=crs, id_field=id)
     if loaded.report.errors:
         return conclude(loaded)
-    for key, column in (("solution_field", solution_field), ("sector_field", sector_field), ("name", name),
-                        ("status", status), ("radius_field", radius_field)):
+    for key, column in (
+        ("solution_field", solution_field),
+        ("sector_field", sector_field),
+        ("name", name),
+        ("status", status),
+        ("radius_field", radius_field),
+    ):
         if column is not None and _column_error(loaded, raw, key, column):
             return conclude(loaded)
     gdf = loaded.gdf
@@ -234,8 +259,12 @@ def _solutions(
         values = gdf[solution_field]
         keys = values.map(catalogue.match_solution)
         bad = keys.isna().to_numpy()
-        _reject_more(loaded, bad, solution_field,
-                     "unknown solution type " + values.astype(str).map(repr) + "; allowed: " + allowed_types)
+        _reject_more(
+            loaded,
+            bad,
+            solution_field,
+            "unknown solution type " + values.astype(str).map(repr) + "; allowed: " + allowed_types,
+        )
         gdf = loaded.gdf
         keys = keys[~bad]
     else:
@@ -246,13 +275,25 @@ def _solutions(
         blank = given.isna() | given.astype(str).str.strip().eq("")
         sectors = given.map(catalogue.match_sector).where(~blank, type_sector)
         unknown = sectors.isna().to_numpy()
-        _reject_more(loaded, unknown, sector_field, "unknown sector " + given.astype(str).map(repr)
-                     + "; allowed: " + ", ".join(catalogue.sectors))
+        _reject_more(
+            loaded,
+            unknown,
+            sector_field,
+            "unknown sector " + given.astype(str).map(repr) + "; allowed: " + ", ".join(catalogue.sectors),
+        )
         gdf, keys, sectors, type_sector = loaded.gdf, keys[~unknown], sectors[~unknown], type_sector[~unknown]
         mismatch = (sectors != type_sector).to_numpy()
-        _reject_more(loaded, mismatch, sector_field,
-                     "sector " + sectors.map(repr) + " does not match the catalogue sector " + type_sector.map(repr)
-                     + " of " + keys.astype(str))
+        _reject_more(
+            loaded,
+            mismatch,
+            sector_field,
+            "sector "
+            + sectors.map(repr)
+            + " does not match the catalogue sector "
+            + type_sector.map(repr)
+            + " of "
+            + keys.astype(str),
+        )
         gdf, keys, sectors = loaded.gdf, keys[~mismatch], sectors[~mismatch]
     else:
         sectors = type_sector if sector is None else pd.Series(sector, index=gdf.index)
@@ -261,8 +302,12 @@ def _solutions(
         blank = given.isna() | given.eq("")
         statuses = given.map(_STATUS).where(~blank, default_status)
         bad = statuses.isna().to_numpy()
-        _reject_more(loaded, bad, status, "unknown status " + gdf[status].astype(str).map(repr)
-                     + "; allowed: existing, planned, candidate")
+        _reject_more(
+            loaded,
+            bad,
+            status,
+            "unknown status " + gdf[status].astype(str).map(repr) + "; allowed: existing, planned, candidate",
+        )
         gdf, keys, sectors, statuses = loaded.gdf, keys[~bad], sectors[~bad], statuses[~bad]
     else:
         statuses = pd.Series(default_status, index=gdf.index)
@@ -272,8 +317,9 @@ def _solutions(
         radius = pd.to_numeric(text, errors="coerce")
         blank = text.isna() | text.astype(str).str.strip().eq("")
         bad = (~blank & ~(radius > 0)).to_numpy()
-        _reject_more(loaded, bad, radius_field, "radius " + text.astype(str).map(repr)
-                     + " is not a positive number of metres")
+        _reject_more(
+            loaded, bad, radius_field, "radius " + text.astype(str).map(repr) + " is not a positive number of metres"
+        )
         gdf, keys, sectors, statuses, radius = loaded.gdf, keys[~bad], sectors[~bad], statuses[~bad], radius[~bad]
     stem = raw.path.stem if raw.layer in (None, raw.path.stem) else f"{raw.path.stem}.{raw.layer}"
     if "_id" in gdf.columns:
@@ -287,14 +333,22 @@ def _solutions(
     else:
         names = labels + " " + ids
     attrs = gdf.drop(columns=[c for c in ("source_row",) if c in gdf.columns])
-    attrs = attrs.rename(columns={c: f"src_{c}" for c in attrs.columns
-                                  if c in SOLUTION_COLUMNS and c != attrs.geometry.name})
-    standard = pd.DataFrame({
-        "solution_id": ids.to_numpy(), "name": names.astype(str).to_numpy(), "sector": sectors.to_numpy(),
-        "solution": keys.to_numpy(), "status": statuses.to_numpy(), "radius_m": radius.to_numpy(dtype=float),
-        "source": str(raw.path) if raw.layer in (None, raw.path.stem) else f"{raw.path}:{raw.layer}",
-        "source_row": gdf["source_row"].to_numpy(),
-    }, index=gdf.index)
+    attrs = attrs.rename(
+        columns={c: f"src_{c}" for c in attrs.columns if c in SOLUTION_COLUMNS and c != attrs.geometry.name}
+    )
+    standard = pd.DataFrame(
+        {
+            "solution_id": ids.to_numpy(),
+            "name": names.astype(str).to_numpy(),
+            "sector": sectors.to_numpy(),
+            "solution": keys.to_numpy(),
+            "status": statuses.to_numpy(),
+            "radius_m": radius.to_numpy(dtype=float),
+            "source": str(raw.path) if raw.layer in (None, raw.path.stem) else f"{raw.path}:{raw.layer}",
+            "source_row": gdf["source_row"].to_numpy(),
+        },
+        index=gdf.index,
+    )
     loaded.gdf = gpd.GeoDataFrame(pd.concat([standard, attrs], axis=1), geometry=attrs.geometry.name, crs=gdf.crs)
     return conclude(loaded)
 
@@ -307,7 +361,7 @@ def read_solutions(
     solution: str | None = None,
     sector_field: str | None = None,
     solution_field: str | None = None,
-    id: str | None = None,  # noqa: A002 - the contract's key name
+    id: str | None = None,
     name: str | None = None,
     status: str | None = None,
     default_status: Literal["existing", "planned", "candidate"] = "existing",
@@ -332,20 +386,30 @@ def read_solutions(
     >>> from scmap.datasets import demo_dir
     >>> ev = read_solutions(demo_dir() / "chargers.geojson", solution="ev_charging", id="ref")
     >>> ev.gdf[["solution_id", "sector", "solution"]].iloc[0].tolist()
-    ['EV_-001', 'mobility', 'ev_charging']
+    ['EV-001', 'mobility', 'ev_charging']
     """
     cat = catalogue or load_catalogue()
     _check_constants(cat, sector=sector, solution=solution, solution_field=solution_field)
     raw = read_raw(path, layer=layer, engine=engine, lon=lon, lat=lat, wkt=wkt, encoding=encoding)
-    loaded = _solutions(raw, catalogue=cat, target=None, crs=crs, sector=sector, solution=solution,
-                        sector_field=sector_field, solution_field=solution_field, id=id, name=name,
-                        status=status, default_status=default_status, radius_field=radius_field)
+    loaded = _solutions(
+        raw,
+        catalogue=cat,
+        target=None,
+        crs=crs,
+        sector=sector,
+        solution=solution,
+        sector_field=sector_field,
+        solution_field=solution_field,
+        id=id,
+        name=name,
+        status=status,
+        default_status=default_status,
+        radius_field=radius_field,
+    )
     return _emit(_reproject(loaded, to_crs) if loaded.ok else loaded)
 
 
-def _check_constants(
-    cat: Catalogue, *, sector: str | None, solution: str | None, solution_field: str | None
-) -> None:
+def _check_constants(cat: Catalogue, *, sector: str | None, solution: str | None, solution_field: str | None) -> None:
     from scmap.errors import CatalogueError
 
     if solution is None and solution_field is None:
@@ -354,7 +418,6 @@ def _check_constants(
         raise CatalogueError(f"solution: unknown solution type {solution!r}; allowed: {', '.join(cat.solutions)}")
     if sector is not None and sector not in cat.sectors:
         raise CatalogueError(f"sector: unknown sector {sector!r}; allowed: {', '.join(cat.sectors)}")
-
 
 
 def file_info(path: str | Path, *, layer: str | None = None, engine: Engine = "pyogrio") -> dict[str, object]:
@@ -399,15 +462,17 @@ def file_info(path: str | Path, *, layer: str | None = None, engine: Engine = "p
                 bounds = [round(float(v), 6) for v in b] if np.isfinite(b).all() else None
             except Exception:  # bounds are informative only
                 bounds = None
-        layers.append({
-            "name": raw.layer or name,
-            "crs": None if crs is None else (crs.to_string() if crs.to_epsg() else crs.name),
-            "count": len(gdf),
-            "geometry_types": [str(t) for t in types.index],
-            "geometry_counts": {str(k): int(v) for k, v in types.items()},
-            "fields": [str(c) for c in gdf.columns if c != gdf.geometry.name],
-            "field_types": {str(c): str(t) for c, t in gdf.dtypes.items() if c != gdf.geometry.name},
-            "bounds_wgs84": bounds,
-            "warnings": warnings_,
-        })
+        layers.append(
+            {
+                "name": raw.layer or name,
+                "crs": None if crs is None else (crs.to_string() if crs.to_epsg() else crs.name),
+                "count": len(gdf),
+                "geometry_types": [str(t) for t in types.index],
+                "geometry_counts": {str(k): int(v) for k, v in types.items()},
+                "fields": [str(c) for c in gdf.columns if c != gdf.geometry.name],
+                "field_types": {str(c): str(t) for c, t in gdf.dtypes.items() if c != gdf.geometry.name},
+                "bounds_wgs84": bounds,
+                "warnings": warnings_,
+            }
+        )
     return {"path": str(path), "layers": layers}

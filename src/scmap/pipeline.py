@@ -16,11 +16,11 @@ import pandas as pd
 from pyproj import CRS
 
 from scmap._readers import Engine, RawLayer, read_raw
-from scmap._validate import LoadedLayer, SourceReport, check_layer, conclude, empty_rejected
+from scmap._validate import LoadedLayer, Role, SourceReport, check_layer, conclude, empty_rejected
 from scmap.crs import analysis_crs
 from scmap.errors import InputError, ScmapError
 from scmap.io import SOLUTION_COLUMNS, _districts, _solutions
-from scmap.project import Project
+from scmap.project import FileSpec, Project
 
 __all__ = ["Inputs", "ValidationReport", "load_inputs", "project_map", "validate_project"]
 
@@ -66,17 +66,18 @@ class ValidationReport:
         return {"ok": self.ok, "sources": [s.to_dict() for s in self.sources]}
 
 
-def _failed(path: Path, role: str, name: str | None, exc: ScmapError) -> SourceReport:
-    return SourceReport(str(path), role, None, name, errors=[str(exc)])  # type: ignore[arg-type]
+def _failed(path: Path, role: Role, name: str | None, exc: ScmapError) -> SourceReport:
+    return SourceReport(str(path), role, None, name, errors=[str(exc)])
 
 
-def _read(project: Project, spec: object, role: str, name: str | None, engine: Engine,
-          sources: list[SourceReport]) -> RawLayer | None:
-    path = project.resolve(spec.path)  # type: ignore[attr-defined]
+def _read(
+    project: Project, spec: FileSpec, role: Role, name: str | None, engine: Engine, sources: list[SourceReport]
+) -> RawLayer | None:
+    path = project.resolve(spec.path)
     try:
-        return read_raw(path, layer=spec.layer, engine=engine, lon=getattr(spec, "lon", None),  # type: ignore[attr-defined]
-                        lat=getattr(spec, "lat", None), wkt=getattr(spec, "wkt", None),
-                        encoding=spec.encoding)  # type: ignore[attr-defined]
+        return read_raw(
+            path, layer=spec.layer, engine=engine, lon=spec.lon, lat=spec.lat, wkt=spec.wkt, encoding=spec.encoding
+        )
     except ScmapError as exc:
         sources.append(_failed(path, role, name, exc))
         return None
@@ -119,9 +120,18 @@ def load_inputs(project: Project, *, engine: Engine = "pyogrio") -> Inputs:
         if raw is None:
             continue
         loaded = _solutions(
-            raw, catalogue=project.catalogue, target=target, crs=src.crs, sector=src.sector,
-            solution=src.solution, sector_field=src.sector_field, solution_field=src.solution_field,
-            id=src.id, name=src.name, status=src.status, default_status=src.default_status,
+            raw,
+            catalogue=project.catalogue,
+            target=target,
+            crs=src.crs,
+            sector=src.sector,
+            solution=src.solution,
+            sector_field=src.sector_field,
+            solution_field=src.solution_field,
+            id=src.id,
+            name=src.name,
+            status=src.status,
+            default_status=src.default_status,
             radius_field=src.radius_field,
         )
         sources.append(loaded.report)
@@ -178,7 +188,7 @@ def validate_project(project: Project, *, engine: Engine = "pyogrio") -> Validat
     >>> from scmap.datasets import demo_project_path
     >>> report = validate_project(load_project(demo_project_path()))
     >>> report.ok, [s.loaded for s in report.sources]
-    (True, [24, 38, 60, 5, 1, 125, 22])
+    (True, [24, 36, 60, 5, 1, 125, 22])
     """
     inputs = load_inputs(project, engine=engine)
     return ValidationReport(ok=inputs.ok, sources=inputs.sources, rejected=inputs.rejected)
@@ -192,6 +202,10 @@ def project_map(inputs: Inputs) -> folium.Map:
     spec = inputs.project.spec
     assert inputs.districts is not None
     return solution_map(
-        inputs.districts.gdf, inputs.solutions, catalogue=inputs.project.catalogue,
-        title=spec.map.title or spec.name, basemap=spec.map.basemap, attribution=spec.map.attribution,
+        inputs.districts.gdf,
+        inputs.solutions,
+        catalogue=inputs.project.catalogue,
+        title=spec.map.title or spec.name,
+        basemap=spec.map.basemap,
+        attribution=spec.map.attribution,
     )

@@ -27,6 +27,7 @@ from scmap.errors import CatalogueError, ProjectError
 __all__ = [
     "CriterionSpec",
     "DistrictsSpec",
+    "FileSpec",
     "LayerSpec",
     "MapSpec",
     "ModelSpec",
@@ -45,7 +46,9 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class _FileSpec(_Strict):
+class FileSpec(_Strict):
+    """Where a layer comes from: path, layer, and how to read it."""
+
     path: str = Field(min_length=1, description="relative to the project file")
     layer: str | None = None
     crs: str | None = Field(default=None, description="CRS to assume (or to force) for this file")
@@ -55,16 +58,16 @@ class _FileSpec(_Strict):
     wkt: str | None = Field(default=None, description="CSV WKT geometry column")
 
 
-class DistrictsSpec(_FileSpec):
+class DistrictsSpec(FileSpec):
     id: str = Field(min_length=1, description="column with unique district ids")
     name: str | None = None
 
 
-class LayerSpec(_FileSpec):
+class LayerSpec(FileSpec):
     pass
 
 
-class SolutionSource(_FileSpec):
+class SolutionSource(FileSpec):
     sector_field: str | None = None
     solution_field: str | None = None
     sector: str | None = None
@@ -100,8 +103,9 @@ class CriterionSpec(_Strict):
 
     @property
     def kind(self) -> str:
-        return next(k for k in ("attribute", "distance_to", "count_of", "coverage_of", "inside")
-                    if getattr(self, k) is not None)
+        return next(
+            k for k in ("attribute", "distance_to", "count_of", "coverage_of", "inside") if getattr(self, k) is not None
+        )
 
     @property
     def layer_ref(self) -> str | None:
@@ -109,8 +113,9 @@ class CriterionSpec(_Strict):
 
     @model_validator(mode="after")
     def _one_kind(self) -> CriterionSpec:
-        kinds = [k for k in ("attribute", "distance_to", "count_of", "coverage_of", "inside")
-                 if getattr(self, k) is not None]
+        kinds = [
+            k for k in ("attribute", "distance_to", "count_of", "coverage_of", "inside") if getattr(self, k) is not None
+        ]
         if len(kinds) != 1:
             raise ValueError(
                 "a criterion has exactly one of attribute, distance_to, count_of, coverage_of, inside"
@@ -215,7 +220,9 @@ class Project:
 def _pydantic_problems(exc: ValidationError, source: str) -> list[str]:
     problems = []
     for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith(("function-after", "literal[", "GridUnits", "H3Units")))
+        loc = ".".join(
+            str(p) for p in err["loc"] if not str(p).startswith(("function-after", "literal[", "GridUnits", "H3Units"))
+        )
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown key"
@@ -246,8 +253,11 @@ def _semantic_problems(spec: ProjectSpec, catalogue: Catalogue, source: str, roo
             problems.append(f"{source}: {key}.solution: unknown solution type {src.solution!r}; allowed: {types}")
         if src.sector is not None and src.sector not in catalogue.sectors:
             problems.append(f"{source}: {key}.sector: unknown sector {src.sector!r}; allowed: {sectors}")
-        if (src.solution in catalogue.solutions and src.sector in catalogue.sectors
-                and catalogue.solutions[src.solution].sector != src.sector):
+        if (
+            src.solution in catalogue.solutions
+            and src.sector in catalogue.sectors
+            and catalogue.solutions[src.solution].sector != src.sector
+        ):
             problems.append(
                 f"{source}: {key}.sector: {src.solution} belongs to sector "
                 f"{catalogue.solutions[src.solution].sector!r} in the catalogue, not {src.sector!r}"

@@ -13,8 +13,14 @@ from scmap.project import load_project
 
 
 @click.command("demo")
-@click.option("-o", "--output", "outdir", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder to write into (created).")
+@click.option(
+    "-o",
+    "--output",
+    "outdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder to write into (created).",
+)
 @overwrite_opt
 def command(outdir: Path, overwrite: bool) -> None:
     """Run scmap on the bundled demo (schematic Sofia) and write map.html and rejected.csv.
@@ -28,5 +34,6 @@ def command(outdir: Path, overwrite: bool) -> None:
     outdir.mkdir(parents=True, exist_ok=True)
     project_map(inputs).save(str(outdir / "map.html"))
     inputs.rejected.to_csv(outdir / "rejected.csv", index=False)
+    assert inputs.districts is not None and inputs.solutions is not None
     click.echo(f"{len(inputs.solutions)} solutions in {len(inputs.districts.gdf)} districts", err=True)
     click.echo(str((outdir / "map.html").resolve()))

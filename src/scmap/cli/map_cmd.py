@@ -13,8 +13,9 @@ from scmap.project import load_project
 
 @click.command("map")
 @project_arg
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="HTML file to write.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="HTML file to write."
+)
 @overwrite_opt
 @engine_opt
 def command(project: Path, output: Path, overwrite: bool, engine: str) -> None:

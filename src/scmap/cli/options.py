@@ -8,13 +8,14 @@ import click
 
 json_opt = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON on stdout.")
 engine_opt = click.option(
-    "--engine", type=click.Choice(["pyogrio", "fiona"]), default="pyogrio", show_default=True,
+    "--engine",
+    type=click.Choice(["pyogrio", "fiona"]),
+    default="pyogrio",
+    show_default=True,
     help="GDAL binding used to read files.",
 )
 overwrite_opt = click.option("--overwrite", is_flag=True, help="Replace existing output files.")
-project_arg = click.argument(
-    "project", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="PROJECT"
-)
+project_arg = click.argument("project", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="PROJECT")
 
 
 def guard_output(path: Path, overwrite: bool, *, param_hint: str = "'-o' / '--output'") -> None:

@@ -17,8 +17,13 @@ from scmap.project import load_project
 @project_arg
 @json_opt
 @engine_opt
-@click.option("--rejected", "rejected_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write every rejected row (file, layer, row, id, field, reason) to this CSV.")
+@click.option(
+    "--rejected",
+    "rejected_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write every rejected row (file, layer, row, id, field, reason) to this CSV.",
+)
 def command(project: Path, as_json: bool, engine: str, rejected_path: Path | None) -> None:
     """Check a project: exit 0 when usable (warnings allowed), 1 otherwise.
 
@@ -35,8 +40,11 @@ def command(project: Path, as_json: bool, engine: str, rejected_path: Path | Non
         for s in report.sources:
             mark = "ERROR" if s.errors else "ok"
             label = s.role if s.name is None else f"{s.role} {s.name}"
-            click.echo(f"[{mark}] {label}: {s.path}" + (f" (layer {s.layer})" if s.layer else "")
-                       + f": {s.rows} rows, {s.loaded} loaded, {s.rejected} rejected")
+            click.echo(
+                f"[{mark}] {label}: {s.path}"
+                + (f" (layer {s.layer})" if s.layer else "")
+                + f": {s.rows} rows, {s.loaded} loaded, {s.rejected} rejected"
+            )
             for w in s.warnings:
                 click.echo(f"    warning: {w}")
             for e in s.errors:

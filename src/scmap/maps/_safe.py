@@ -1,4 +1,4 @@
-"""The one escaping path for data text that reaches a map or report.
+r"""The one escaping path for data text that reaches a map or report.
 
 Data (values, column names, layer names, titles, legend labels) is either serialised with
 :func:`script_json` into a ``<script>`` block, then shown in the browser with ``textContent``,
@@ -8,8 +8,8 @@ and branca run over rendered output (no ``{{``, ``{%`` or ``{#`` survives).
 
 Examples
 --------
->>> script_json({"name": "</script><b>{{ 7*7 }}</b> `${x}`"})
-'{"name":"\\\\u003c/script\\\\u003e\\\\u003cb\\\\u003e\\\\u007b\\\\u007b 7*7 }}\\\\u003c/b\\\\u003e \\\\u0060\\\\u0024{x}\\\\u0060"}'
+>>> print(script_json({"name": "</script>{{ 7*7 }} `${x}`"}))
+{"name":"\u003c/script\u003e\u007b{ 7*7 }} \u0060\u0024{x}\u0060"}
 >>> html_text("<i>{% if %}</i>")
 '&lt;i&gt;&#123;% if %&#125;&lt;/i&gt;'
 """
@@ -23,9 +23,16 @@ from typing import Any
 
 __all__ = ["html_text", "script_json"]
 
-_IN_STRINGS = str.maketrans({
-    "<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027", "`": "\\u0060", "$": "\\u0024",
-})
+_IN_STRINGS = str.maketrans(
+    {
+        "<": "\\u003c",
+        ">": "\\u003e",
+        "&": "\\u0026",
+        "'": "\\u0027",
+        "`": "\\u0060",
+        "$": "\\u0024",
+    }
+)
 # A structural "{" in JSON is always followed by '"' or '}', so a "{" followed by one of these
 # characters is inside a string and can be escaped there without changing the value.
 _JINJA_OPEN = re.compile(r"\{(?=[{%#])")

@@ -40,10 +40,10 @@
     return L.divIcon({ className: "scmap-marker", html: wrap, iconSize: [24, 24], iconAnchor: [12, 12] });
   }
 
-  function addFeatures(group, layerData, styleFor, options) {
+  function addFeatures(group, layerData, geoms, styleFor, options) {
     var count = 0;
-    for (var i = 0; i < layerData.geoms.length; i++) {
-      var g = layerData.geoms[i];
+    for (var i = 0; i < geoms.length; i++) {
+      var g = geoms[i];
       var f = layerData.feats[i];
       var lyr;
       if (g.type === "Point" && options.points === "icon") {
@@ -113,7 +113,7 @@
     return legend;
   }
 
-  window.scmapRender = function (map, data) {
+  window.scmapRender = function (map, data, geometries) {
     var registry = { map: map, districts: null, sectors: {}, counts: {}, legendBlocks: {}, data: data };
     var overlays = {};
 
@@ -121,7 +121,7 @@
       return { color: "#444444", weight: 1.2, fillColor: "#bbbbbb", fillOpacity: 0.12 };
     };
     var districts = L.featureGroup();
-    registry.counts.districts = addFeatures(districts, data.districts, districtStyle, { points: "circle" });
+    registry.counts.districts = addFeatures(districts, data.districts, geometries.districts, districtStyle, { points: "circle" });
     if (data.districts.labels) {
       districts.eachLayer(function (lyr) {
         var lab = L.tooltip({ permanent: true, direction: "center", className: "scmap-label" })
@@ -142,7 +142,7 @@
           return { color: f.colour || colour, weight: 3, fillColor: f.colour || colour, fillOpacity: 0.35 };
         };
       })(sec.colour);
-      registry.counts[sec.key] = addFeatures(group, sec, style, { points: sec.points });
+      registry.counts[sec.key] = addFeatures(group, sec, geometries["sector:" + sec.key], style, { points: sec.points });
       group.addTo(map);
       registry.sectors[sec.key] = group;
       overlays[escapeHtml(sec.label + " (" + sec.count + ")")] = group;

@@ -18,7 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 
 from scmap.catalogue import Catalogue, load_catalogue
 from scmap.maps._safe import html_text, script_json
@@ -69,19 +69,24 @@ class _Raw(Element):
 class ScmapLayers(MacroElement):
     """Adds scmap's layers, legend and title to a folium map from one JSON payload."""
 
-    def __init__(self, payload: dict[str, Any]) -> None:
+    def __init__(self, payload: dict[str, Any], geometries: dict[str, list[str]]) -> None:
         super().__init__()
         self._name = "ScmapLayers"
         self.payload_json = script_json(payload)
+        # shapely's GeoJSON text holds only numbers, brackets and type names: spliced as is
+        self.geometries_json = (
+            "{" + ",".join(f"{script_json(key)}:[{','.join(geoms)}]" for key, geoms in geometries.items()) + "}"
+        )
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
         figure = self.get_root()
+        assert isinstance(figure, Figure) and self._parent is not None, "add ScmapLayers to a folium map first"
         assets = resources.files("scmap.maps")
         css = assets.joinpath("scmap.css").read_text(encoding="utf-8")
         js = assets.joinpath("scmap.js").read_text(encoding="utf-8")
         figure.header.add_child(_Raw(f"<style>{css}</style>"), name="scmap_css")
         figure.script.add_child(_Raw(js), name="scmap_js")
-        call = f"scmapRender({self._parent.get_name()}, {self.payload_json});"
+        call = f"scmapRender({self._parent.get_name()}, {self.payload_json}, {self.geometries_json});"
         figure.script.add_child(_Raw(call), name=self.get_name())
 
 
@@ -122,22 +127,36 @@ def _rows(record: dict[str, Any], skip: set[str]) -> list[list[str]]:
 
 
 def _district_payload(districts: gpd.GeoDataFrame, options: MapOptions) -> dict[str, Any]:
-    ids = districts["district_id"] if "district_id" in districts.columns else pd.Series(districts.index, index=districts.index)
+    ids = (
+        districts["district_id"]
+        if "district_id" in districts.columns
+        else pd.Series(districts.index, index=districts.index)
+    )
     names = districts["district_name"] if "district_name" in districts.columns else ids
     skip = {districts.geometry.name, "district_id", "district_name", "source_row"}
     records = districts.drop(columns=districts.geometry.name).to_dict("records")
     feats = [
-        {"tip": str(n), "title": str(n), "sub": f"District {i}", "rows": _rows(r, skip), "colour": "#444444", "status": ""}
+        {
+            "tip": str(n),
+            "title": str(n),
+            "sub": f"District {i}",
+            "rows": _rows(r, skip),
+            "colour": "#444444",
+            "status": "",
+        }
         for n, i, r in zip(names, ids, records, strict=True)
     ]
-    return {"label": "Districts", "geoms": _display_geoms(districts, options), "feats": feats,
-            "labels": len(districts) <= options.label_limit}
+    return {"label": "Districts", "feats": feats, "labels": len(districts) <= options.label_limit}
 
 
 def _solution_rows(record: dict[str, Any], cat: Catalogue, skip: set[str]) -> list[list[str]]:
     sol = cat.solutions[record["solution"]]
-    rows = [["Type", sol.label], ["Sector", cat.sectors[record["sector"]].label],
-            ["Status", str(record["status"])], ["Id", str(record["solution_id"])]]
+    rows = [
+        ["Type", sol.label],
+        ["Sector", cat.sectors[record["sector"]].label],
+        ["Status", str(record["status"])],
+        ["Id", str(record["solution_id"])],
+    ]
     radius = record.get("radius_m")
     rows.append(["Service radius", f"{radius if radius == radius and radius else sol.radius_m:g} m"])
     rows.extend(_rows(record, skip))
@@ -161,21 +180,41 @@ def _sector_payloads(solutions: gpd.GeoDataFrame, cat: Catalogue, options: MapOp
         feats = []
         for r in records:
             sol = cat.solutions[r["solution"]]
-            feats.append({
-                "tip": f"{r['name']} · {sol.label} · {r['status']}", "title": str(r["name"]),
-                "sub": f"{sol.label} · {sector.label}", "rows": _solution_rows(r, cat, skip),
-                "icon": sol.icon, "colour": cat.colour(r["solution"]), "status": str(r["status"]),
-            })
+            feats.append(
+                {
+                    "tip": f"{r['name']} · {sol.label} · {r['status']}",
+                    "title": str(r["name"]),
+                    "sub": f"{sol.label} · {sector.label}",
+                    "rows": _solution_rows(r, cat, skip),
+                    "icon": sol.icon,
+                    "colour": cat.colour(r["solution"]),
+                    "status": str(r["status"]),
+                }
+            )
         counts = part["solution"].value_counts()
-        types = [{"key": t, "label": cat.solutions[t].label, "icon": cat.solutions[t].icon,
-                  "colour": cat.colour(t), "count": int(counts[t])}
-                 for t in cat.solutions if t in counts.index]
+        types = [
+            {
+                "key": t,
+                "label": cat.solutions[t].label,
+                "icon": cat.solutions[t].icon,
+                "colour": cat.colour(t),
+                "count": int(counts[t]),
+            }
+            for t in cat.solutions
+            if t in counts.index
+        ]
         n_points = int((part.geometry.geom_type == "Point").sum())
-        out.append({
-            "key": key, "label": sector.label, "colour": sector.colour, "count": len(part),
-            "geoms": _display_geoms(part, options), "feats": feats, "types": types,
-            "points": "icon" if n_points <= options.icon_limit else "circle",
-        })
+        out.append(
+            {
+                "key": key,
+                "label": sector.label,
+                "colour": sector.colour,
+                "count": len(part),
+                "feats": feats,
+                "types": types,
+                "points": "icon" if n_points <= options.icon_limit else "circle",
+            }
+        )
     return out
 
 
@@ -226,14 +265,20 @@ def solution_map(
         raise CatalogueError(f"solutions: unknown solution types {unknown}; allowed: {', '.join(cat.solutions)}")
     if m is None:
         centre = districts.to_crs(4326).union_all().centroid if len(districts) else shapely.Point(0, 0)
-        m = folium.Map(location=[centre.y, centre.x], zoom_start=12, tiles=None, prefer_canvas=True,
-                       control_scale=True)
+        m = folium.Map(location=[centre.y, centre.x], zoom_start=12, tiles=None, prefer_canvas=True, control_scale=True)
         m.default_js = [("leaflet", LEAFLET_JS)]
         m.default_css = [("leaflet_css", LEAFLET_CSS)]
         if basemap != "none":
             folium.TileLayer(_TILES[basemap], control=False).add_to(m)
         if title:
-            m.get_root().title = html_text(title)  # <title> until the script sets document.title
+            root = m.get_root()
+            assert isinstance(root, Figure)
+            root.title = html_text(title)  # <title> until the script sets document.title
+    geometries = {"districts": _display_geoms(districts, options)}
+    for key in cat.sectors:
+        part = solutions.loc[solutions["sector"] == key]
+        if len(part):
+            geometries[f"sector:{key}"] = _display_geoms(part, options)
     payload = {
         "title": title or "",
         "attribution": attribution or "",
@@ -241,5 +286,5 @@ def solution_map(
         "districts": _district_payload(districts, options),
         "sectors": _sector_payloads(solutions, cat, options),
     }
-    ScmapLayers(payload).add_to(m)
+    ScmapLayers(payload, geometries).add_to(m)
     return m

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Set up everything the tests need (Python packages, Debian chromium, Leaflet from npm) and run
+# lint, type checks and the whole test suite. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY="${PYTHON:-python3.11}"
+command -v "$PY" >/dev/null 2>&1 || PY=python3
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e ".[test]"
+
+if [ ! -x /usr/bin/chromium ]; then
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends chromium
+fi
+npm ci --prefix tests/browser_assets --no-audit --no-fund --loglevel=error
+
+.venv/bin/ruff check src tests data
+.venv/bin/mypy
+.venv/bin/python -m pytest -n 2 "$@"

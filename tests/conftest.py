@@ -1,0 +1,71 @@
+"""Shared fixtures: real-data location, small synthetic layers, a headless Chromium page."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+
+REPO = Path(__file__).resolve().parents[1]
+REALDATA = REPO.parent / "shared" / "realdata"
+ASSETS = Path(__file__).resolve().parent / "browser_assets" / "node_modules"
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip locally when a prerequisite is missing; in CI (CI=true) that is a failure."""
+    if condition:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"CI prerequisite missing: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def realdata() -> Path:
+    need(REALDATA.is_dir(), f"real data not found at {REALDATA} (../shared/realdata beside the repo)")
+    return REALDATA
+
+
+@pytest.fixture
+def grid_districts() -> gpd.GeoDataFrame:
+    """Four 1 km squares in UTM 34N (Sofia's zone): ids D1..D4, populations 100..400."""
+    squares = [shapely.box(x, y, x + 1000, y + 1000) for y in (4_725_000, 4_726_000) for x in (690_000, 691_000)]
+    return gpd.GeoDataFrame(
+        {
+            "code": ["D1", "D2", "D3", "D4"],
+            "label": ["North-West", "North-East", "South-West", "South-East"],
+            "population": [100, 200, 300, 400],
+        },
+        geometry=squares,
+        crs="EPSG:32634",
+    )
+
+
+@pytest.fixture(scope="session")
+def browser():
+    need(CHROMIUM.exists(), "Debian chromium is not installed (/usr/bin/chromium)")
+    need(
+        (ASSETS / "leaflet" / "dist" / "leaflet.js").exists(),
+        "Leaflet test assets missing: run npm ci --prefix tests/browser_assets",
+    )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield chromium
+        chromium.close()
