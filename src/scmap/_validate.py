@@ -220,7 +220,9 @@ def check_layer(
     if misplaced.any():
         area = crs.area_of_use
         where_ok = (
-            f"{area.name} ({area.west:g}, {area.south:g}, {area.east:g}, {area.north:g})" if area else "its valid range"
+            f"{area.name.split(':')[0]} ({area.west:g}, {area.south:g}, {area.east:g}, {area.north:g})"
+            if area
+            else "its valid range"
         )
         if misplaced.sum() > 0.5 * live.sum():
             report.errors.append(

@@ -35,7 +35,7 @@ class Inputs:
     layers: dict[str, LoadedLayer] = field(default_factory=dict)
     solutions: gpd.GeoDataFrame | None = None
     sources: list[SourceReport] = field(default_factory=list)
-    rejected_tables: list[pd.DataFrame] = field(default_factory=list)
+    loaded: list[LoadedLayer] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -44,7 +44,7 @@ class Inputs:
     @property
     def rejected(self) -> pd.DataFrame:
         """Every input row not used, with file, layer, role, row, id, field and reason."""
-        tables = [t for t in self.rejected_tables if len(t)]
+        tables = [x.rejected for x in self.loaded if len(x.rejected)]
         return pd.concat(tables, ignore_index=True) if tables else empty_rejected()
 
     def raise_for_errors(self) -> Inputs:
@@ -101,7 +101,7 @@ def load_inputs(project: Project, *, engine: Engine = "pyogrio") -> Inputs:
             d.gdf = d.gdf.to_crs(target)
         _check_attributes(project, d)
         sources.append(d.report)
-        inputs.rejected_tables.append(d.rejected)
+        inputs.loaded.append(d)
         inputs.districts = d
     inputs.crs = target
 
@@ -111,7 +111,7 @@ def load_inputs(project: Project, *, engine: Engine = "pyogrio") -> Inputs:
             continue
         loaded = conclude(check_layer(raw, role="layer", target_crs=target, crs_override=layer_spec.crs, name=name))
         sources.append(loaded.report)
-        inputs.rejected_tables.append(loaded.rejected)
+        inputs.loaded.append(loaded)
         inputs.layers[name] = loaded
 
     parts = []
@@ -135,7 +135,7 @@ def load_inputs(project: Project, *, engine: Engine = "pyogrio") -> Inputs:
             radius_field=src.radius_field,
         )
         sources.append(loaded.report)
-        inputs.rejected_tables.append(loaded.rejected)
+        inputs.loaded.append(loaded)
         if loaded.ok:
             parts.append(loaded)
     inputs.solutions = _combine_solutions(parts, target)
