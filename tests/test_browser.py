@@ -59,8 +59,14 @@ def test_legend_follows_layer_toggles_and_popups_explain(browser, tmp_path: Path
 
 def test_payloads_stay_text_in_the_browser(browser, tmp_path: Path):
     districts, solutions = payload_layers()
-    fmap = solution_map(districts, solutions, catalogue=payload_catalogue(tmp_path), title=PAYLOADS[6],
-                        attribution=PAYLOADS[1], basemap="none")
+    fmap = solution_map(
+        districts,
+        solutions,
+        catalogue=payload_catalogue(tmp_path),
+        title=PAYLOADS[6],
+        attribution=PAYLOADS[1],
+        basemap="none",
+    )
     out = tmp_path / "payload.html"
     fmap.save(str(out))
     opened = open_html(browser, out)

@@ -32,8 +32,14 @@ def test_builtin_covers_three_sectors_and_fifteen_types():
 
 @pytest.mark.parametrize(
     ("text", "key"),
-    [("EV charging", "ev_charging"), ("  ev-charging ", "ev_charging"), ("Punt de recarrega", "ev_charging"),
-     ("Wi-Fi", "public_wifi"), ("Bike sharing station", "bike_sharing"), ("hovercraft", None)],
+    [
+        ("EV charging", "ev_charging"),
+        ("  ev-charging ", "ev_charging"),
+        ("Punt de recarrega", "ev_charging"),
+        ("Wi-Fi", "public_wifi"),
+        ("Bike sharing station", "bike_sharing"),
+        ("hovercraft", None),
+    ],
 )
 def test_lenient_matching(text: str, key: str | None):
     assert load_catalogue().match_solution(text) == key

@@ -10,7 +10,7 @@ import yaml
 
 from scmap import load_inputs, load_project, read_solutions
 from scmap.datasets import copy_demo
-from scmap.errors import CatalogueError, InputError
+from scmap.errors import CatalogueError, InputError, ProjectError
 
 
 @pytest.fixture
@@ -34,8 +34,15 @@ def sites(tmp_path: Path) -> Path:
 
 def test_solution_rows_are_matched_or_rejected(sites: Path):
     with pytest.warns(UserWarning, match="4 of 7 rows rejected"):
-        loaded = read_solutions(sites, solution_field="type", sector_field="sector", id="ref", status="state",
-                                radius_field="radius", name="name")
+        loaded = read_solutions(
+            sites,
+            solution_field="type",
+            sector_field="sector",
+            id="ref",
+            status="state",
+            radius_field="radius",
+            name="name",
+        )
     gdf = loaded.gdf
     assert gdf["solution_id"].tolist() == ["s1", "s2", "s7"]
     assert gdf["solution"].tolist() == ["ev_charging", "rooftop_pv", "public_wifi"]
@@ -50,7 +57,11 @@ def test_solution_rows_are_matched_or_rejected(sites: Path):
     assert reasons[5] == "sector 'energy' does not match the catalogue sector 'mobility' of bike_sharing"
     assert reasons[6] == "unknown status 'maybe'; allowed: existing, planned, candidate"
     assert dict(zip(loaded.rejected["row"], loaded.rejected["field"], strict=True)) == {
-        3: "type", 4: "radius", 5: "sector", 6: "state"}
+        3: "type",
+        4: "radius",
+        5: "sector",
+        6: "state",
+    }
     assert len(gdf) + len(loaded.rejected) == 7
 
 
@@ -67,25 +78,31 @@ def test_missing_column_is_an_error(sites: Path):
 
 
 def test_generated_ids_and_original_columns_kept(sites: Path):
-    with pytest.warns(UserWarning):
+    with pytest.warns(UserWarning, match="rows rejected"):
         loaded = read_solutions(sites, solution_field="type", to_crs=None)
     assert loaded.gdf["solution_id"].iloc[0] == "sites-1"
     assert loaded.gdf["src_name"].iloc[0] == "Plaça"  # the file's own 'name' column is kept, renamed
     assert loaded.gdf["ref"].iloc[0] == "s1"
 
 
-def test_project_duplicate_ids_across_sources(tmp_path: Path):
+def test_project_ids_repeated_across_sources_are_prefixed(tmp_path: Path):
     project_file = copy_demo(tmp_path / "demo")
+    (tmp_path / "demo" / "more_chargers.geojson").write_bytes((tmp_path / "demo" / "chargers.geojson").read_bytes())
     data = yaml.safe_load(project_file.read_text())
-    data["solutions"].append(dict(data["solutions"][1]))  # the same chargers file twice
+    data["solutions"].append(dict(data["solutions"][1], path="more_chargers.geojson"))
     project_file.write_text(yaml.safe_dump(data, sort_keys=False))
     inputs = load_inputs(load_project(project_file))
-    assert not inputs.ok  # a source none of whose rows can be used is an error
-    assert "none of its 22 rows can be used; first reasons: duplicate id EV-001" in inputs.sources[-1].errors[0]
-    assert len(inputs.solutions) == 147
-    third = inputs.sources[-1]
-    assert (third.rows, third.loaded, third.rejected) == (22, 0, 22)
-    rejected = inputs.rejected
-    assert len(rejected) == 22
-    assert rejected["reason"].iloc[0].startswith("duplicate id EV-001 (already used in ")
-    assert rejected["file"].iloc[0].endswith("chargers.geojson")
+    assert inputs.ok
+    assert len(inputs.solutions) == 147 + 22
+    assert inputs.solutions["solution_id"].is_unique
+    assert inputs.solutions["solution_id"].iloc[-22] == "more_chargers:EV-001"
+    assert "22 ids are also used by an earlier source (EV-001" in inputs.sources[-1].warnings[0]
+
+
+def test_same_source_twice_is_a_project_error(tmp_path: Path):
+    project_file = copy_demo(tmp_path / "demo")
+    data = yaml.safe_load(project_file.read_text())
+    data["solutions"].append(dict(data["solutions"][1]))
+    project_file.write_text(yaml.safe_dump(data, sort_keys=False))
+    with pytest.raises(ProjectError, match=r"solutions.2.path: the same file as solutions.1: each source once"):
+        load_project(project_file)

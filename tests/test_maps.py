@@ -39,8 +39,9 @@ def test_html_text_is_inert(value):
 def test_payloads_do_not_run_while_rendering(tmp_path: Path):
     MARKER.unlink(missing_ok=True)
     districts, solutions = payload_layers()
-    fmap = solution_map(districts, solutions, catalogue=payload_catalogue(tmp_path), title=PAYLOADS[6],
-                        attribution=PAYLOADS[1])
+    fmap = solution_map(
+        districts, solutions, catalogue=payload_catalogue(tmp_path), title=PAYLOADS[6], attribution=PAYLOADS[1]
+    )
     out = tmp_path / "map.html"
     fmap.save(str(out))
     html = out.read_text()

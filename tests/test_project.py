@@ -62,8 +62,10 @@ def test_unknown_types_sectors_and_layers_list_allowed(demo: Path):
     assert "solutions.1.solution: unknown solution type 'ev_chargers'; allowed: ev_charging, bike_sharing" in text
     assert "solutions.1.sector: unknown sector 'transport'; allowed: energy, mobility, ict" in text
     assert "suitability.models.hovercraft: unknown solution type; allowed: ev_charging" in text
-    assert ("suitability.models.ev_charging.criteria.metro_access.distance_to: unknown layer 'subway'; "
-            "allowed: metro, trams, parks, dh_zones") in text
+    assert (
+        "suitability.models.ev_charging.criteria.metro_access.distance_to: unknown layer 'subway'; "
+        "allowed: metro, trams, parks, dh_zones"
+    ) in text
     assert "overlap.rules.0.b: unknown solution type 'sector:water'" in text
 
 

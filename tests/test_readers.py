@@ -90,7 +90,11 @@ def test_geojson_legacy_crs_member(tmp_path: Path):
         "type": "FeatureCollection",
         "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25830"}},
         "features": [
-            {"type": "Feature", "properties": {"id": 1}, "geometry": {"type": "Point", "coordinates": [725000, 4372000]}}
+            {
+                "type": "Feature",
+                "properties": {"id": 1},
+                "geometry": {"type": "Point", "coordinates": [725000, 4372000]},
+            }
         ],
     }
     path = tmp_path / "legacy.geojson"
@@ -124,7 +128,10 @@ def test_csv_named_columns_and_cp1252(tmp_path: Path):
 def test_csv_wkt(tmp_path: Path):
     path = tmp_path / "zones.csv"
     pd.DataFrame(
-        {"name": ["a", "b", "c"], "wkt": ["POLYGON ((430000 4580000, 431000 4580000, 431000 4581000, 430000 4580000))", "POINT (", ""]}
+        {
+            "name": ["a", "b", "c"],
+            "wkt": ["POLYGON ((430000 4580000, 431000 4580000, 431000 4581000, 430000 4580000))", "POINT (", ""],
+        }
     ).to_csv(path, index=False)
     loaded = read_layer(path, crs="EPSG:25831")
     assert loaded.gdf["name"].tolist() == ["a"]

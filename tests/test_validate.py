@@ -30,14 +30,22 @@ def test_districts_rejections_and_repairs(tmp_path: Path, grid_districts: gpd.Ge
             "label": ["bowtie", "dup", "no id", "point", "no geom", "empty"],
             "population": [5, 6, 7, 8, 9, 10],
         },
-        geometry=[BOWTIE, shapely.box(0, 0, 1, 1), shapely.box(0, 0, 1, 1), shapely.Point(690500, 4725500),
-                  None, shapely.Polygon()],
+        geometry=[
+            BOWTIE,
+            shapely.box(0, 0, 1, 1),
+            shapely.box(0, 0, 1, 1),
+            shapely.Point(690500, 4725500),
+            None,
+            shapely.Polygon(),
+        ],
         crs="EPSG:32634",
     )
     extra.loc[1, "geometry"] = shapely.box(692000, 4725000, 693000, 4726000)
     extra.loc[2, "geometry"] = shapely.box(693000, 4725000, 694000, 4726000)
-    path = _write(gpd.GeoDataFrame(list(grid_districts.to_dict("records")) + list(extra.to_dict("records")),
-                                   crs="EPSG:32634"), tmp_path / "d.gpkg")
+    path = _write(
+        gpd.GeoDataFrame(list(grid_districts.to_dict("records")) + list(extra.to_dict("records")), crs="EPSG:32634"),
+        tmp_path / "d.gpkg",
+    )
     with pytest.warns(ScmapWarning) as record:
         loaded = read_districts(path, id="code", name="label", to_crs=None)
     messages = " ".join(str(w.message) for w in record)
@@ -59,24 +67,28 @@ def test_districts_rejections_and_repairs(tmp_path: Path, grid_districts: gpd.Ge
 
 def test_missing_crs_is_an_error_unless_given(tmp_path: Path):
     path = tmp_path / "nocrs.geojson"
-    path.write_text('{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"a"},'
-                    '"geometry":{"type":"Polygon","coordinates":[[[2.1,41.3],[2.2,41.3],[2.2,41.4],[2.1,41.3]]]}}]}')
+    path.write_text(
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"a"},'
+        '"geometry":{"type":"Polygon","coordinates":[[[2.1,41.3],[2.2,41.3],[2.2,41.4],[2.1,41.3]]]}}]}'
+    )
     gdf = gpd.read_file(path).set_crs(None, allow_override=True)
     raw = RawLayer(gdf, path, "nocrs", None)
     loaded = conclude(check_layer(raw, role="districts", target_crs=None, id_field="id", family="polygon"))
     assert not loaded.ok
     assert "declares no coordinate reference system" in loaded.report.errors[0]
     assert "crs: EPSG:4326" in loaded.report.errors[0]  # hint: coordinates look like lon/lat
-    fixed = conclude(check_layer(raw, role="districts", target_crs=None, id_field="id", family="polygon",
-                                 crs_override="EPSG:4326"))
+    fixed = conclude(
+        check_layer(raw, role="districts", target_crs=None, id_field="id", family="polygon", crs_override="EPSG:4326")
+    )
     assert fixed.ok and len(fixed.gdf) == 1
 
 
 def test_swapped_axes_whole_layer_is_an_error(tmp_path: Path):
     """lat, lon written as lon, lat: latitudes of 2 degrees are fine, but longitudes of 41 in
     ETRS89/UTM 31N's area are not; here the layer is labelled EPSG:25831 with degree numbers."""
-    gdf = gpd.GeoDataFrame({"id": ["a", "b"]}, geometry=[shapely.Point(41.38, 2.17), shapely.Point(41.40, 2.20)],
-                           crs="EPSG:25831")
+    gdf = gpd.GeoDataFrame(
+        {"id": ["a", "b"]}, geometry=[shapely.Point(41.38, 2.17), shapely.Point(41.40, 2.20)], crs="EPSG:25831"
+    )
     path = _write(gdf, tmp_path / "swapped.gpkg")
     with pytest.raises(InputError, match=r"2 of 2 rows have coordinates outside the area of use of EPSG:25831"):
         read_layer(path)
@@ -117,9 +129,16 @@ def test_every_row_is_loaded_or_rejected(tmp_path: Path, plan: list[str]):
     geoms, ids = [], []
     for i, kind in enumerate(plan):
         x = 690000 + 2000 * i
-        geoms.append({"ok": shapely.box(x, 4725000, x + 1000, 4726000), "none": None, "empty": shapely.Polygon(),
-                      "bowtie": shapely.affinity.translate(BOWTIE, 2000 * i), "dup": shapely.box(x, 4725000, x + 9, 4725009),
-                      "point": shapely.Point(x, 4725000)}[kind])
+        geoms.append(
+            {
+                "ok": shapely.box(x, 4725000, x + 1000, 4726000),
+                "none": None,
+                "empty": shapely.Polygon(),
+                "bowtie": shapely.affinity.translate(BOWTIE, 2000 * i),
+                "dup": shapely.box(x, 4725000, x + 9, 4725009),
+                "point": shapely.Point(x, 4725000),
+            }[kind]
+        )
         ids.append("D0" if kind == "dup" else f"D{i + 1}")
     gdf = gpd.GeoDataFrame({"code": ids}, geometry=geoms, crs="EPSG:32634")
     raw = RawLayer(gdf, tmp_path / "x.gpkg", "x", gdf.crs)
@@ -135,3 +154,21 @@ def test_every_row_is_loaded_or_rejected(tmp_path: Path, plan: list[str]):
     dups = [i + 1 for i, k in enumerate(plan) if k == "dup"]
     expected_rejected |= set(dups[1:])
     assert set(loaded.rejected["row"]) == expected_rejected
+
+
+def test_district_in_several_rows_is_merged_but_conflicting_names_rejected(tmp_path: Path):
+    a = shapely.box(690000, 4725000, 691000, 4726000)
+    exclave = shapely.box(695000, 4725000, 695500, 4725500)
+    gdf = gpd.GeoDataFrame(
+        {"code": ["A", "B", "A", "B"], "label": ["Alpha", "Beta", "Alpha", "Not Beta"]},
+        geometry=[a, shapely.box(691000, 4725000, 692000, 4726000), exclave, shapely.box(0, 0, 1, 1)],
+        crs="EPSG:32634",
+    )
+    gdf.loc[3, "geometry"] = shapely.box(693000, 4725000, 694000, 4726000)
+    path = _write(gdf, tmp_path / "parts.gpkg")
+    with pytest.warns(ScmapWarning, match=r"merged 1 rows into 1 features .* row 1 \(id A\) with rows 3"):
+        loaded = read_districts(path, id="code", name="label", to_crs=None)
+    assert loaded.gdf["district_id"].tolist() == ["A", "B"]
+    assert loaded.gdf.geometry.iloc[0].area == pytest.approx(1_000_000 + 250_000)
+    assert loaded.report.loaded == 3 and loaded.report.rejected == 1
+    assert loaded.rejected["reason"].tolist() == ["duplicate id B (first used in row 2)"]

@@ -28,6 +28,8 @@ Engine = Literal["pyogrio", "fiona"]
 
 LON_NAMES = ("lon", "lng", "long", "longitude", "longitud", "longitudine", "lon_wgs84", "x_lon")
 LAT_NAMES = ("lat", "latitude", "latitud", "latitudine", "lat_wgs84", "y_lat")
+PAIR_NAMES = ("coordonneesxy", "coordinates", "coords", "lonlat", "lon_lat", "xy")
+"""Columns holding "[lon, lat]" pairs as text (the French IRVE schema's coordonneesXY)."""
 WKT_NAMES = ("wkt", "geometry", "geom", "the_geom", "wkt_geom", "geometria")
 _CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
 _PARQUET_SUFFIXES = {".parquet", ".geoparquet"}
@@ -144,6 +146,8 @@ def read_raw(
         with warnings.catch_warnings():
             # GDAL's notes (ring winding, field width) are not the user's concern here
             warnings.simplefilter("ignore", RuntimeWarning)
+            # pyogrio: "Could not parse column ... as JSON; leaving as string" - strings are kept
+            warnings.filterwarnings("ignore", message="Could not parse column", category=UserWarning)
             if engine == "fiona":
                 gdf = gpd.read_file(_fiona_path(path), layer=chosen, engine="fiona", encoding=encoding)
             else:
@@ -207,11 +211,18 @@ def _read_csv(path: Path, *, lon: str | None, lat: str | None, wkt: str | None, 
     df = df.apply(_infer_column)
     columns = [str(c) for c in df.columns]
     notes: dict[int, tuple[str, str]] = {}
+    pair: str | None = None
     if wkt is None and lon is None and lat is None:
         lon, lat = _pick(columns, LON_NAMES), _pick(columns, LAT_NAMES)
         if lon is None or lat is None:
             lon = lat = None
             wkt = _pick(columns, WKT_NAMES)
+            pair = None if wkt else _pick(columns, PAIR_NAMES)
+    if pair is not None:
+        parts = df[pair].astype("string").str.strip().str.extract(r"^\[\s*([^,\]]+?)\s*,\s*([^,\]]+?)\s*\]$")
+        df["_lon"], df["_lat"] = parts[0], parts[1]
+        lon, lat = "_lon", "_lat"
+        columns += [lon, lat]
     if wkt is not None:
         if wkt not in columns:
             raise InputError(f"{path}: no WKT column {wkt!r}; columns: {', '.join(columns)}")
@@ -234,11 +245,14 @@ def _read_csv(path: Path, *, lon: str | None, lat: str | None, wkt: str | None, 
     x, y = _to_number(df[lon]), _to_number(df[lat])
     for pos in np.flatnonzero(x.isna().to_numpy() | y.isna().to_numpy()):
         bad = lon if pd.isna(x.iloc[pos]) else lat
-        value = df[bad].iloc[pos]
-        notes[int(pos)] = (
-            bad,
-            "missing coordinate" if value in ("", None) else f"coordinate {value!r} is not a number",
-        )
+        if pair is not None:
+            value, field = df[pair].iloc[pos], pair
+        else:
+            value, field = df[bad].iloc[pos], bad
+        missing = value is None or value is pd.NA or (isinstance(value, str) and not value.strip())
+        notes[int(pos)] = (field, "missing coordinate" if missing else f"coordinate {value!r} is not a number")
+    if pair is not None:
+        df = df.drop(columns=["_lon", "_lat"])
     ok = ~(x.isna() | y.isna()).to_numpy()
     geoms = np.full(len(df), None, dtype=object)
     geoms[ok] = shapely.points(x.to_numpy()[ok], y.to_numpy()[ok])

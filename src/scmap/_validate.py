@@ -81,6 +81,8 @@ class LoadedLayer:
     gdf: gpd.GeoDataFrame
     rejected: pd.DataFrame
     report: SourceReport
+    merged_rows: int = 0
+    """Rows used as parts of another row's feature (see ``merge_by``): loaded, but not rows of ``gdf``."""
 
     @property
     def ok(self) -> bool:
@@ -156,10 +158,14 @@ def check_layer(
     id_field: str | None = None,
     family: Family = "any",
     name: str | None = None,
+    merge_by: str | None = None,
 ) -> LoadedLayer:
     """Check *raw* row by row and reproject what is usable to *target_crs*.
 
-    ``target_crs=None`` keeps the layer's own CRS (after checks).
+    ``target_crs=None`` keeps the layer's own CRS (after checks). With *merge_by* (a column),
+    rows that repeat an id with the same value in that column are parts of one feature stored
+    in several rows (a district and its exclave): they are merged into the first, with a
+    warning. Repeated ids with different values are rejected.
     """
     gdf = raw.gdf
     n = len(gdf)
@@ -247,17 +253,23 @@ def check_layer(
         rejections.add(np.flatnonzero(same), "geometry", "longitude equals latitude (a copy error in the export?)")
 
     live = ~rejections.mask(n)
+    merge_into: dict[int, int] = {}  # position of a part -> position of the first row of its id
     if ids is not None:
-        dup = live & ids.duplicated(keep="first").to_numpy() & ids.notna().to_numpy()
-        if dup.any():
-            usable = ids[live & ids.notna().to_numpy()]
-            firsts = usable.drop_duplicates(keep="first")
-            first_row = dict(zip(firsts.to_numpy(), firsts.index.to_numpy() + 1, strict=True))
-            for pos in np.flatnonzero(dup):
+        live_ids = ids[live & ids.notna().to_numpy()]
+        dup_positions = live_ids.index[live_ids.duplicated(keep="first")].to_numpy()
+        if len(dup_positions):
+            firsts = live_ids.drop_duplicates(keep="first")
+            first_pos = dict(zip(firsts.to_numpy(), firsts.index.to_numpy(), strict=True))
+            keys: pd.Series | None = None
+            if merge_by is not None and merge_by in gdf.columns:
+                keys = gdf[merge_by].astype("string")
+            for pos in dup_positions.tolist():
                 value = ids.iloc[pos]
-                rejections.add(
-                    [int(pos)], id_field or "id", f"duplicate id {value!s} (first used in row {first_row[value]})"
-                )
+                first = int(first_pos[value])
+                if keys is not None and keys.iloc[pos] is not pd.NA and keys.iloc[pos] == keys.iloc[first]:
+                    merge_into[int(pos)] = first
+                    continue
+                rejections.add([int(pos)], id_field or "id", f"duplicate id {value!s} (first used in row {first + 1})")
 
     live = ~rejections.mask(n)
     fixed = geoms.copy()
@@ -289,6 +301,23 @@ def check_layer(
             rejections.add(np.flatnonzero(gone), "geometry", "GeometryCollection without polygons")
 
     live = ~rejections.mask(n)
+    merged_parts = [p for p in merge_into if live[p] and live[merge_into[p]]]
+    if merged_parts:
+        groups: dict[int, list[int]] = {}
+        for part in merged_parts:
+            groups.setdefault(merge_into[part], []).append(part)
+        for first, parts in groups.items():
+            fixed[first] = shapely.union_all([fixed[first], *fixed[parts]])
+            live[parts] = False
+        shown = "; ".join(
+            f"{row_label(first + 1, ids.iloc[first] if ids is not None else None)} with rows "
+            f"{', '.join(str(p + 1) for p in parts)}"
+            for first, parts in list(groups.items())[:_SHOW]
+        )
+        report.warnings.append(
+            f"{where}: merged {len(merged_parts)} rows into {len(groups)} features because they repeat an id "
+            f"with the same {merge_by} (one feature stored in several parts): {shown}"
+        )
     kept = gdf.iloc[np.flatnonzero(live)].copy()
     kept = kept.set_geometry(gpd.GeoSeries(fixed[live], index=kept.index, crs=crs))
     kept.insert(0, "source_row", np.flatnonzero(live) + 1)
@@ -303,7 +332,9 @@ def check_layer(
                 positions = kept["source_row"].to_numpy()[broken] - 1
                 rejections.add(positions, "geometry", f"cannot be transformed to {target_crs.to_string()}")
                 kept = kept.loc[~broken]
-    return _finish(raw, kept, rejections, report, ids)
+    loaded = _finish(raw, kept, rejections, report, ids)
+    loaded.merged_rows = len(merged_parts)
+    return loaded
 
 
 def _finish(
@@ -335,7 +366,7 @@ def conclude(loaded: LoadedLayer) -> LoadedLayer:
     """Add the summary of rejected rows to the report (and an error when no row is usable)."""
     report, table = loaded.report, loaded.rejected
     where = describe(Path(report.path), report.layer)
-    report.loaded = len(loaded.gdf) if not report.errors else 0
+    report.loaded = len(loaded.gdf) + loaded.merged_rows if not report.errors else 0
     report.rejected = len(table)
     if report.errors:
         return loaded

@@ -30,7 +30,7 @@ from pyproj import CRS
 from scmap._readers import Engine, RawLayer, describe, read_raw
 from scmap._validate import REJECTED_COLUMNS, LoadedLayer, SourceReport, check_layer, conclude
 from scmap.catalogue import Catalogue, load_catalogue
-from scmap.crs import analysis_crs, parse_crs
+from scmap.crs import analysis_crs, outside_area_of_use, parse_crs
 from scmap.errors import ScmapWarning
 
 __all__ = [
@@ -137,7 +137,9 @@ def read_layer(
 
 
 def _districts(raw: RawLayer, *, id: str, name: str | None, crs: str | None, target: CRS | None) -> LoadedLayer:
-    loaded = check_layer(raw, role="districts", target_crs=target, crs_override=crs, id_field=id, family="polygon")
+    loaded = check_layer(
+        raw, role="districts", target_crs=target, crs_override=crs, id_field=id, family="polygon", merge_by=name
+    )
     if loaded.report.errors:
         return conclude(loaded)
     gdf = loaded.gdf
@@ -211,7 +213,7 @@ def _reject_more(loaded: LoadedLayer, mask: np.ndarray, field: str, reasons: pd.
         "row", kind="stable", ignore_index=True
     )
     loaded.gdf = gdf.loc[~mask]
-    loaded.report.loaded = len(loaded.gdf)
+    loaded.report.loaded = len(loaded.gdf) + loaded.merged_rows
     loaded.report.rejected = len(loaded.rejected)
 
 
@@ -420,6 +422,20 @@ def _check_constants(cat: Catalogue, *, sector: str | None, solution: str | None
         raise CatalogueError(f"sector: unknown sector {sector!r}; allowed: {', '.join(cat.sectors)}")
 
 
+def _far_from_the_rest(geoms: np.ndarray) -> int:
+    """Rows outside the 1-99 % box of the layer widened by its own size on each side."""
+    import shapely
+
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if present.sum() < 20:
+        return 0
+    centres = shapely.get_coordinates(shapely.centroid(geoms[present]))
+    lo, hi = np.percentile(centres, 1, axis=0), np.percentile(centres, 99, axis=0)
+    span = np.maximum(hi - lo, 1e-9)
+    outside = ((centres < lo - span) | (centres > hi + span)).any(axis=1)
+    return int(outside.sum())
+
+
 def file_info(path: str | Path, *, layer: str | None = None, engine: Engine = "pyogrio") -> dict[str, object]:
     """What is in a GIS file: per layer its CRS, row count, geometry types and fields.
 
@@ -455,6 +471,19 @@ def file_info(path: str | Path, *, layer: str | None = None, engine: Engine = "p
             warnings_.append(f"{int((~valid).sum())} invalid geometries (repaired when loaded)")
         if raw.notes:
             warnings_.append(f"{len(raw.notes)} rows whose coordinates cannot be read")
+        if crs is not None and len(gdf):
+            live = np.asarray(geoms.array, dtype=object)
+            misplaced = int(outside_area_of_use(live, crs).sum())
+            if misplaced:
+                warnings_.append(f"{misplaced} rows with coordinates outside the area of use of {crs.to_string()}")
+            far = _far_from_the_rest(live)
+            if far:
+                warnings_.append(f"{far} rows lie far outside where the rest of the layer is (swapped coordinates?)")
+            if crs.is_geographic:
+                pts = geoms.geom_type == "Point"
+                same = int((geoms[pts].x == geoms[pts].y).sum()) if pts.any() else 0
+                if same:
+                    warnings_.append(f"{same} points whose longitude equals their latitude (a copy error?)")
         bounds = None
         if crs is not None and len(gdf) and geoms.notna().any():
             try:

@@ -143,22 +143,29 @@ def load_inputs(project: Project, *, engine: Engine = "pyogrio") -> Inputs:
 
 
 def _combine_solutions(parts: list[LoadedLayer], target: CRS | None) -> gpd.GeoDataFrame:
-    """One solutions table; a repeated id across sources is rejected in the later source."""
+    """One solutions table with unique ids.
+
+    Ids are per file (two files numbering their rows 1, 2, 3... is normal), so an id already
+    used by an earlier source is written as ``<file stem>:<id>`` in the later one, with a warning.
+    """
     if not parts:
         return gpd.GeoDataFrame({c: [] for c in SOLUTION_COLUMNS}, geometry=[], crs=target)
-    seen: dict[str, str] = {}
+    seen: set[str] = set()
     frames = []
     for loaded in parts:
         gdf = loaded.gdf
-        clash = gdf["solution_id"].isin(list(seen)).to_numpy()
+        clash = gdf["solution_id"].isin(seen)
         if clash.any():
-            from scmap.io import _reject_more
-
-            reasons = gdf["solution_id"].map(lambda v: f"duplicate id {v} (already used in {seen.get(v)})")
-            _reject_more(loaded, clash, "id", reasons)
-            conclude(loaded)
-            gdf = loaded.gdf
-        seen.update(dict.fromkeys(gdf["solution_id"], loaded.report.path))
+            stem = Path(loaded.report.path).stem
+            gdf = gdf.copy()
+            examples = ", ".join(gdf.loc[clash, "solution_id"].head(5))
+            gdf.loc[clash, "solution_id"] = stem + ":" + gdf.loc[clash, "solution_id"]
+            loaded.gdf = gdf
+            loaded.report.warnings.append(
+                f"{loaded.report.path}: {int(clash.sum())} ids are also used by an earlier source "
+                f"({examples}...): written as {stem}:ID"
+            )
+        seen.update(gdf["solution_id"])
         frames.append(gdf)
     combined = pd.concat(frames, ignore_index=True)
     return gpd.GeoDataFrame(combined, geometry="geometry", crs=target or frames[0].crs)

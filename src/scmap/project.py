@@ -246,9 +246,17 @@ def _semantic_problems(spec: ProjectSpec, catalogue: Catalogue, source: str, roo
     exists("districts.path", spec.districts.path)
     for name, layer in spec.layers.items():
         exists(f"layers.{name}.path", layer.path)
+    seen_sources: dict[tuple[str, str | None], int] = {}
     for i, src in enumerate(spec.solutions):
         key = f"solutions.{i}"
         exists(f"{key}.path", src.path)
+        where = (str((root / Path(src.path).expanduser()).resolve()), src.layer)
+        if where in seen_sources:
+            problems.append(
+                f"{source}: {key}.path: the same file{' and layer' if src.layer else ''} as "
+                f"solutions.{seen_sources[where]}: each source once"
+            )
+        seen_sources.setdefault(where, i)
         if src.solution is not None and catalogue.match_solution(src.solution) != src.solution:
             problems.append(f"{source}: {key}.solution: unknown solution type {src.solution!r}; allowed: {types}")
         if src.sector is not None and src.sector not in catalogue.sectors:

@@ -1,0 +1,131 @@
+"""The command line: contract exit codes, JSON on stdout, messages naming file and key."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from scmap import __version__
+from scmap.cli.main import cli
+from scmap.datasets import copy_demo, demo_dir
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_version_and_help(runner: CliRunner):
+    result = runner.invoke(cli, ["--version"])
+    assert result.exit_code == 0 and __version__ in result.output
+    result = runner.invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    for command in ("info", "validate", "map", "demo", "init"):
+        assert command in result.output
+    for command in ("info", "validate", "map", "demo", "init"):
+        sub = runner.invoke(cli, [command, "--help"])
+        assert sub.exit_code == 0 and "Example:" in sub.output and "scmap " + command in sub.output
+
+
+def test_usage_errors_exit_2(runner: CliRunner, tmp_path: Path):
+    assert runner.invoke(cli, ["validate"]).exit_code == 2
+    assert runner.invoke(cli, ["validate", str(tmp_path / "missing.yaml")]).exit_code == 2
+    assert runner.invoke(cli, ["frobnicate"]).exit_code == 2
+
+
+def test_info_json_contract(runner: CliRunner):
+    result = runner.invoke(cli, ["info", str(demo_dir() / "context.gpkg"), "--json"])
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.stdout)
+    assert set(info) == {"path", "layers"}
+    assert [lyr["name"] for lyr in info["layers"]] == ["metro_stations", "tram_stops", "parks", "dh_zones"]
+    parks = info["layers"][2]
+    assert {"name", "crs", "count", "geometry_types", "fields"} <= set(parks)
+    assert (parks["crs"], parks["count"], parks["geometry_types"], parks["fields"]) == (
+        "EPSG:4326",
+        5,
+        ["Polygon"],
+        ["name"],
+    )
+
+
+def test_info_unreadable_file_exit_1_one_line(runner: CliRunner, tmp_path: Path):
+    bad = tmp_path / "page.geojson"
+    bad.write_text("<html><body>Not found</body></html>")
+    result = runner.invoke(cli, ["info", str(bad)])
+    assert result.exit_code == 1
+    assert result.stderr.strip().count("\n") == 0
+    assert str(bad) in result.stderr and "HTML" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_validate_json_contract(runner: CliRunner, tmp_path: Path):
+    project = copy_demo(tmp_path / "p")
+    result = runner.invoke(cli, ["validate", str(project), "--json", "--rejected", str(tmp_path / "rej.csv")])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["ok"] is True
+    for source in report["sources"]:
+        assert {"path", "role", "rows", "loaded", "rejected", "warnings", "errors"} <= set(source)
+        assert source["role"] in {"districts", "solutions", "layer"}
+    roles = [(s["role"], s["rows"], s["loaded"]) for s in report["sources"]]
+    assert roles[0] == ("districts", 24, 24)
+    assert [r for r in roles if r[0] == "solutions"] == [("solutions", 125, 125), ("solutions", 22, 22)]
+    assert (tmp_path / "rej.csv").read_text().strip() == "file,layer,role,row,id,field,reason"
+
+
+def test_validate_bad_data_exit_1(runner: CliRunner, tmp_path: Path):
+    project = copy_demo(tmp_path / "p")
+    data = yaml.safe_load(project.read_text())
+    data["districts"]["id"] = "nope"
+    project.write_text(yaml.safe_dump(data))
+    result = runner.invoke(cli, ["validate", str(project), "--json"])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["ok"] is False
+    assert "no column 'nope' for the ids; columns: district_id, name, name_bg" in report["sources"][0]["errors"][0]
+
+
+def test_validate_bad_project_key_exit_1(runner: CliRunner, tmp_path: Path):
+    project = copy_demo(tmp_path / "p")
+    data = yaml.safe_load(project.read_text())
+    data["solutions"][1]["solution"] = "ev_chargers"
+    project.write_text(yaml.safe_dump(data))
+    result = runner.invoke(cli, ["validate", str(project)])
+    assert result.exit_code == 1
+    assert f"{project}: solutions.1.solution: unknown solution type 'ev_chargers'; allowed:" in result.stderr
+
+
+def test_map_writes_html_and_guards_overwrite(runner: CliRunner, tmp_path: Path):
+    project = copy_demo(tmp_path / "p")
+    out = tmp_path / "out" / "map.html"
+    result = runner.invoke(cli, ["map", str(project), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.exists() and "scmapRender(" in out.read_text()
+    assert result.stdout.strip() == str(out)
+    again = runner.invoke(cli, ["map", str(project), "-o", str(out)])
+    assert again.exit_code == 2 and "--overwrite" in again.stderr
+    assert runner.invoke(cli, ["map", str(project), "-o", str(out), "--overwrite"]).exit_code == 0
+
+
+def test_demo_and_init(runner: CliRunner, tmp_path: Path):
+    result = runner.invoke(cli, ["demo", "-o", str(tmp_path / "demo")])
+    assert result.exit_code == 0, result.output
+    assert Path(result.stdout.strip()) == (tmp_path / "demo" / "map.html").resolve()
+    assert (tmp_path / "demo" / "rejected.csv").exists()
+    result = runner.invoke(cli, ["init", str(tmp_path / "city")])
+    assert result.exit_code == 0
+    assert (tmp_path / "city" / "project.yaml").exists() and (tmp_path / "city" / "districts.gpkg").exists()
+    assert runner.invoke(cli, ["validate", str(tmp_path / "city" / "project.yaml")]).exit_code == 0
+    assert runner.invoke(cli, ["init", str(tmp_path / "city")]).exit_code == 2
+
+
+def test_fiona_engine_gives_same_counts(runner: CliRunner, tmp_path: Path):
+    project = copy_demo(tmp_path / "p")
+    a = json.loads(runner.invoke(cli, ["validate", str(project), "--json"]).stdout)
+    b = json.loads(runner.invoke(cli, ["validate", str(project), "--json", "--engine", "fiona"]).stdout)
+    assert [(s["rows"], s["loaded"]) for s in a["sources"]] == [(s["rows"], s["loaded"]) for s in b["sources"]]

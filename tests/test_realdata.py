@@ -1,0 +1,242 @@
+"""scmap on real open city data (../shared/realdata; skipped with a reason when absent)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from _browser import open_html
+from scmap import load_inputs, load_project, read_districts, read_layer, validate_project
+from scmap.cli.main import cli
+from scmap.errors import UnreadableFileError
+from scmap.io import file_info
+from scmap.pipeline import project_map
+
+pytestmark = pytest.mark.realdata
+
+
+def _sources_table(realdata: Path) -> list[tuple[str, str]]:
+    """(file, features) from the table in SOURCES.md: an independent statement of each count."""
+    rows = []
+    for line in (realdata / "SOURCES.md").read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) > 8 and cells[0].startswith("`"):
+            rows.append((cells[0].strip("`"), cells[7]))
+    return rows
+
+
+def test_info_on_every_listed_file(realdata: Path):
+    table = _sources_table(realdata)
+    assert len(table) >= 35
+    for name, features in table:
+        path = realdata / name
+        if features == "FAILS TO OPEN":
+            with pytest.raises(UnreadableFileError) as info:
+                file_info(path)
+            assert str(path) in str(info.value) and "\n" not in str(info.value)
+            continue
+        info = file_info(path)
+        assert sum(layer["count"] for layer in info["layers"]) == int(features), name
+
+
+def test_cli_info_unreadable_real_files(realdata: Path):
+    runner = CliRunner()
+    for name, expected in [
+        ("valencia/quioscos_de_flores.geojson", "empty (0 bytes)"),
+        ("valencia/localizaciones_de_las_estaciones_de_ruidos.geojson", "HTML web page"),
+    ]:
+        result = runner.invoke(cli, ["info", str(realdata / name)])
+        assert result.exit_code == 1
+        assert result.stderr.count("\n") == 1 and expected in result.stderr and name in result.stderr
+
+
+def test_ed50_shapefile_keeps_crs_and_catalan_names(realdata: Path):
+    shp = read_districts(realdata / "barcelona/shp_ed50/BCN_Barri_ED50_SHP.shp", id="C_Barri", name="N_Barri")
+    assert len(shp.gdf) == 73 and shp.rejected.empty
+    names = set(shp.gdf["district_name"])
+    assert {
+        "el Barri Gòtic",
+        "la Sagrada Família",
+        "la Dreta de l'Eixample",
+        "Sant Pere, Santa Caterina i la Ribera",
+    } <= names
+    assert shp.gdf.crs.to_epsg() == 32631
+    # the same barris published in WGS84 must land on the ED50 ones once both are in UTM 31N
+    wgs = read_districts(realdata / "barcelona/barris_geo.json", id="C_Barri", to_crs=shp.gdf.crs)
+    a = shp.gdf.set_index("district_id").geometry.centroid
+    b = wgs.gdf.set_index("district_id").geometry.centroid
+    offsets = a.distance(b.loc[a.index])
+    assert offsets.median() < 15, offsets.describe()  # an ignored datum shift would be ~100 m
+    assert shp.gdf.area.sum() == pytest.approx(wgs.gdf.area.sum(), rel=0.005)
+
+
+def test_topojson_needs_crs_and_gets_repaired(realdata: Path):
+    with pytest.raises(Exception, match=r"declares no coordinate reference system.*crs: EPSG:4326"):
+        read_layer(realdata / "barcelona/barris_topo.json")
+    with pytest.warns(UserWarning, match="repaired 5 invalid geometries"):
+        loaded = read_districts(realdata / "barcelona/barris_topo.json", id="codi", name="barri", crs="EPSG:4326")
+    assert len(loaded.gdf) == 73 and loaded.gdf.geometry.is_valid.all()
+
+
+def test_valencia_juntas_invalid_polygon_repaired(realdata: Path):
+    with pytest.warns(UserWarning, match=r"repaired 1 invalid geometries \(row \d+ \(id [^)]+\): "):
+        loaded = read_districts(
+            realdata / "valencia/division_administrativa_de_las_juntas_municipales.geojson", id="junta", name="nombre"
+        )
+    assert len(loaded.gdf) == 7 and loaded.gdf.geometry.is_valid.all()
+
+
+def _valencia_project(realdata: Path, tmp: Path, *, district_id: str = "nombre") -> Path:
+    v = realdata / "valencia"
+    project = {
+        "name": "Valencia: real open data",
+        "districts": {
+            "path": str(v / "division_administrativa_de_los_barrios_municipales.geojson"),
+            "id": district_id,
+            "name": "nombre",
+        },
+        "layers": {"bus_stops": {"path": str(v / "paradas_emt.geojson")}},
+        "solutions": [
+            {
+                "path": str(v / "estaciones_de_valenbisi.geojson"),
+                "solution": "bike_sharing",
+                "id": "number",
+                "name": "name",
+            },
+            {"path": str(v / "puntos_wifi.geojson"), "solution": "public_wifi", "name": "descripcion"},
+            {"path": str(v / "recarga_vehiculos_electricos.geojson"), "solution": "ev_charging", "name": "descripcion"},
+            {
+                "path": str(v / "red_de_vigilancia_de_la_contaminacion_atmosferica.geojson"),
+                "solution": "air_quality_sensor",
+                "name": "nombre",
+            },
+        ],
+        "map": {
+            "title": "Valencia: Valenbisi, Wi-Fi, EV charging, air quality",
+            "attribution": "Data: Ayuntamiento de Valencia",
+        },
+    }
+    path = tmp / "valencia.yaml"
+    path.write_text(yaml.safe_dump(project, sort_keys=False, allow_unicode=True))
+    return path
+
+
+def test_valencia_project_validates_with_correct_counts(realdata: Path, tmp_path: Path):
+    report = validate_project(load_project(_valencia_project(realdata, tmp_path)))
+    assert report.ok
+    counts = [(s.role, s.rows, s.loaded, s.rejected) for s in report.sources]
+    assert counts == [
+        ("districts", 88, 88, 0),
+        ("layer", 1176, 1176, 0),
+        ("solutions", 276, 276, 0),
+        ("solutions", 78, 78, 0),
+        ("solutions", 5, 5, 0),
+        ("solutions", 6, 6, 0),
+    ]
+    assert report.rejected.empty
+
+
+def test_valencia_duplicate_barrio_code_is_reported(realdata: Path, tmp_path: Path):
+    """Two barrios share coddistbar 175 in the real file: the second is rejected, by row and id."""
+    report = validate_project(load_project(_valencia_project(realdata, tmp_path, district_id="coddistbar")))
+    assert report.ok
+    districts = report.sources[0]
+    assert (districts.rows, districts.loaded, districts.rejected) == (88, 87, 1)
+    row = report.rejected.iloc[0]
+    assert (row["row"], row["id"], row["field"]) == (3, "175", "coddistbar")
+    assert row["reason"] == "duplicate id 175 (first used in row 1)"
+
+
+def test_valencia_map_in_chromium(realdata: Path, tmp_path: Path, browser):
+    inputs = load_inputs(load_project(_valencia_project(realdata, tmp_path)))
+    out = tmp_path / "valencia.html"
+    project_map(inputs).save(str(out))
+    opened = open_html(browser, out)
+    assert opened.errors == [] and opened.unexpected == []
+    counts = opened.page.evaluate("window.scmap.counts")
+    assert counts == {"districts": 88, "mobility": 281, "ict": 84}
+    assert opened.page.locator(".scmap-marker").count() == 276 + 78 + 5 + 6
+    assert "Ayuntamiento de Valencia" in opened.page.locator(".leaflet-control-attribution").inner_text()
+
+
+def _barcelona_project(realdata: Path, tmp: Path) -> Path:
+    b = realdata / "barcelona"
+    project = {
+        "name": "Barcelona: real open data",
+        "districts": {"path": str(b / "barris_geo.json"), "id": "C_Barri", "name": "N_Barri"},
+        "solutions": [
+            {"path": str(b / "08019_stations.geojson"), "solution": "bike_sharing", "id": "id", "name": "streetName"},
+            {
+                "path": str(b / "08019_punts_recarrega_vehicles_electrics_bcn_ciutat.geojson"),
+                "solution": "ev_charging",
+                "id": "CÓDIGO DE IDENTIFICACIÓN ESTACIÓN",
+                "name": "DIRECCIÓN",
+            },
+            {
+                "path": str(b / "08019_punts_wifi.geojson"),
+                "solution": "public_wifi",
+                "id": "CODI_CAPA",
+                "name": "EQUIPAMENT",
+            },
+        ],
+    }
+    path = tmp / "barcelona.yaml"
+    path.write_text(yaml.safe_dump(project, sort_keys=False, allow_unicode=True))
+    return path
+
+
+def test_barcelona_connector_rows_reported_as_duplicates(realdata: Path, tmp_path: Path):
+    result = CliRunner().invoke(
+        cli,
+        [
+            "validate",
+            str(_barcelona_project(realdata, tmp_path)),
+            "--json",
+            "--rejected",
+            str(tmp_path / "rejected.csv"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    counts = [(s["role"], s["rows"], s["loaded"], s["rejected"]) for s in report["sources"]]
+    ev_stations = gpd.read_file(realdata / "barcelona/08019_punts_recarrega_vehicles_electrics_bcn_ciutat.geojson")[
+        "CÓDIGO DE IDENTIFICACIÓN ESTACIÓN"
+    ].nunique()
+    assert ev_stations == 122
+    assert counts[:3] == [("districts", 73, 73, 0), ("solutions", 465, 465, 0), ("solutions", 664, 122, 542)]
+    rejected = (tmp_path / "rejected.csv").read_text(encoding="utf-8")
+    assert rejected.count("duplicate id") >= 542
+    assert re.search(r"CÓDIGO DE IDENTIFICACIÓN ESTACIÓN,duplicate id 101 \(first used in row 1\)", rejected)
+
+
+def test_unreadable_and_copy_error_files_in_a_project(realdata: Path, tmp_path: Path):
+    v, f = realdata / "valencia", realdata / "france_scale"
+    project = {
+        "name": "broken inputs",
+        "districts": {
+            "path": str(v / "division_administrativa_de_los_distritos_municipales.geojson"),
+            "id": "coddistrit",
+            "name": "nombre",
+        },
+        "layers": {
+            "kiosks": {"path": str(v / "quioscos_de_flores.geojson")},
+            "noise": {"path": str(v / "localizaciones_de_las_estaciones_de_ruidos.geojson")},
+        },
+        "solutions": [{"path": str(f / "coordonnees_pdc_2024-12-04.csv"), "solution": "ev_charging"}],
+    }
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(project))
+    result = CliRunner().invoke(cli, ["validate", str(path), "--json"])
+    assert result.exit_code == 1
+    sources = json.loads(result.stdout)["sources"]
+    assert sources[0]["loaded"] == 22 and not sources[0]["errors"]
+    assert "the file is empty (0 bytes)" in sources[1]["errors"][0]
+    assert "HTML web page" in sources[2]["errors"][0]
+    assert sources[3]["rows"] == 2927 and sources[3]["loaded"] == 0
+    assert "longitude equals latitude" in sources[3]["errors"][0]
