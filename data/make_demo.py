@@ -58,22 +58,29 @@ DISTRICTS = [
     ("Bankya", "Банкя", 13000, 23.150, 42.705),
 ]
 
-# (solution type, sector, count, status weights existing/planned/candidate, where: centre|any)
+# (solution type, sector, count, status weights existing/planned/candidate, where), placed in this
+# order; where is centre | edge | dh | any | metro, or near:TYPE:METRES to sit next to an
+# already placed solution of TYPE (so that the demo shows synergies and conflicts).
 SOLUTION_MIX = [
     ("ev_charging", "mobility", 22, (0.6, 0.2, 0.2), "centre"),
     ("bike_sharing", "mobility", 16, (0.7, 0.1, 0.2), "centre"),
-    ("mobility_island", "mobility", 8, (0.1, 0.3, 0.6), "metro"),
+    ("mobility_island", "mobility", 6, (0.1, 0.3, 0.6), "metro"),
+    ("mobility_island", "mobility", 2, (0.0, 0.0, 1.0), "near:mobility_island:200"),
     ("park_and_ride", "mobility", 4, (0.5, 0.25, 0.25), "edge"),
     ("ebus_depot", "mobility", 3, (0.67, 0.0, 0.33), "edge"),
     ("car_sharing", "mobility", 6, (0.5, 0.0, 0.5), "centre"),
-    ("rooftop_pv", "energy", 18, (0.3, 0.2, 0.5), "any"),
+    ("rooftop_pv", "energy", 12, (0.3, 0.2, 0.5), "any"),
+    ("rooftop_pv", "energy", 6, (0.0, 0.3, 0.7), "near:ev_charging:150"),
     ("district_heating", "energy", 8, (0.5, 0.25, 0.25), "dh"),
-    ("building_retrofit", "energy", 12, (0.2, 0.3, 0.5), "dh"),
-    ("battery_storage", "energy", 4, (0.0, 0.5, 0.5), "any"),
+    ("building_retrofit", "energy", 8, (0.2, 0.3, 0.5), "dh"),
+    ("building_retrofit", "energy", 4, (0.0, 0.5, 0.5), "near:district_heating:300"),
+    ("battery_storage", "energy", 2, (0.0, 0.5, 0.5), "any"),
+    ("battery_storage", "energy", 2, (0.0, 0.0, 1.0), "near:ev_charging:200"),
     ("smart_grid", "energy", 4, (0.5, 0.25, 0.25), "any"),
     ("heat_pump", "energy", 3, (0.0, 0.33, 0.67), "any"),
     ("smart_lighting", "ict", 10, (0.4, 0.3, 0.3), "centre"),
-    ("public_wifi", "ict", 12, (0.8, 0.0, 0.2), "centre"),
+    ("public_wifi", "ict", 8, (0.8, 0.0, 0.2), "centre"),
+    ("public_wifi", "ict", 4, (0.0, 0.5, 0.5), "near:smart_lighting:30"),
     ("air_quality_sensor", "ict", 8, (0.6, 0.1, 0.3), "any"),
     ("small_cell_5g", "ict", 4, (0.25, 0.25, 0.5), "centre"),
     ("urban_data_platform", "ict", 1, (1.0, 0.0, 0.0), "centre"),
@@ -221,10 +228,21 @@ def build_solutions(districts: gpd.GeoDataFrame, context: dict[str, gpd.GeoDataF
         "any": city,
     }
     metro = list(context["metro_stations"].geometry)
-    rows = []
+    rows: list[dict] = []
+    counter: dict[str, int] = {}
     for solution, sector, count, weights, where in SOLUTION_MIX:
-        for i in range(count):
-            if where == "metro":
+        for _ in range(count):
+            counter[solution] = counter.get(solution, 0) + 1
+            i = counter[solution] - 1
+            if where.startswith("near:"):
+                _, other, metres = where.split(":")
+                anchors = [r["geometry"] for r in rows if r["solution"] == other]
+                base = shapely.centroid(anchors[int(rng.integers(len(anchors)))])
+                angle, dist = rng.uniform(0, 2 * np.pi), rng.uniform(0.3, 0.9) * float(metres)
+                point = shapely.set_precision(
+                    shapely.Point(base.x + dist * np.cos(angle), base.y + dist * np.sin(angle)), 1.0
+                )
+            elif where == "metro":
                 base = metro[int(rng.integers(len(metro)))]
                 point = shapely.set_precision(
                     shapely.Point(base.x + rng.normal(0, 60), base.y + rng.normal(0, 60)), 1.0

@@ -17,6 +17,7 @@ from scmap.datasets import demo_project_path
 from scmap.errors import CatalogueError, InputError, ProjectError, ScmapError, UnreadableFileError
 from scmap.io import LoadedLayer, read_districts, read_layer, read_solutions
 from scmap.maps import solution_map
+from scmap.overlap import OverlapResult, overlap, overlap_project
 from scmap.pipeline import load_inputs, validate_project
 from scmap.project import Project, load_project
 
@@ -25,6 +26,7 @@ __all__ = [
     "CatalogueError",
     "InputError",
     "LoadedLayer",
+    "OverlapResult",
     "Project",
     "ProjectError",
     "ScmapError",
@@ -34,6 +36,8 @@ __all__ = [
     "load_catalogue",
     "load_inputs",
     "load_project",
+    "overlap",
+    "overlap_project",
     "read_districts",
     "read_layer",
     "read_solutions",

@@ -45,6 +45,8 @@ class RawLayer:
     declared_crs: CRS | None
     notes: dict[int, tuple[str, str]] = field(default_factory=dict)
     """Position -> (field, reason) for rows whose geometry could not be built."""
+    has_geometry: bool = True
+    """False for a table without a geometry column (e.g. an attribute table in a GeoPackage)."""
 
 
 def describe(path: Path, layer: str | None = None) -> str:
@@ -157,6 +159,9 @@ def read_raw(
         raise UnreadableFileError(
             f"{describe(path, chosen)}: cannot be read as GIS data: {_gdal_reason(exc)}"
         ) from None
+    if not isinstance(gdf, gpd.GeoDataFrame):  # an attribute table: no geometry column at all
+        table = gpd.GeoDataFrame(gdf.reset_index(drop=True), geometry=[None] * len(gdf))
+        return RawLayer(table, path, chosen, None, has_geometry=False)
     return RawLayer(gdf.reset_index(drop=True), path, chosen, gdf.crs)
 
 

@@ -174,6 +174,9 @@ def check_layer(
     rejections = _Rejections()
     rejections.add_each(raw.notes)
 
+    if not raw.has_geometry:
+        report.errors.append(f"{where}: is a table without geometry; give a layer with points, lines or polygons")
+        return _finish(raw, gdf.iloc[0:0], rejections, report, None)
     crs = raw.declared_crs
     if crs_override:
         chosen = parse_crs(crs_override, where=f"{where}: crs")

@@ -461,9 +461,11 @@ def file_info(path: str | Path, *, layer: str | None = None, engine: Engine = "p
         types = geoms.geom_type.dropna().value_counts().sort_index()
         crs = raw.declared_crs
         warnings_: list[str] = []
-        if crs is None:
+        if not raw.has_geometry:
+            warnings_.append("a table without geometry")
+        elif crs is None:
             warnings_.append("no CRS declared: set crs: EPSG:nnnn for this file in the project")
-        n_null = int(geoms.isna().sum() + geoms.is_empty.sum())
+        n_null = int(geoms.isna().sum() + geoms.is_empty.sum()) if raw.has_geometry else 0
         if n_null:
             warnings_.append(f"{n_null} rows without geometry")
         valid = geoms.is_valid | geoms.isna()

@@ -174,6 +174,7 @@ class SuitabilitySpec(_Strict):
 class OverlapSpec(_Strict):
     radius_m: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
     rules: list[Rule] = Field(default_factory=list)
+    population: str | None = Field(default=None, description="district column with inhabitants, for gaps")
 
 
 class MapSpec(_Strict):

@@ -1,0 +1,48 @@
+"""``scmap overlap``: service-area overlaps, co-location, hotspots, synergies/conflicts, gaps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from scmap.cli.options import engine_opt, guard_output, overwrite_opt, project_arg
+from scmap.overlap import overlap_project
+from scmap.pipeline import load_inputs
+from scmap.project import load_project
+
+
+@click.command("overlap")
+@project_arg
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="GeoPackage to write (layers pairs, districts, hotspots, relations, gaps, ...).",
+)
+@overwrite_opt
+@engine_opt
+def command(project: Path, output: Path, overwrite: bool, engine: str) -> None:
+    """Find where service areas overlap, which rules match and which districts are left out.
+
+    \b
+    Example:
+      scmap overlap project.yaml -o overlap.gpkg
+    """
+    if output.suffix.lower() != ".gpkg":
+        raise click.BadParameter("the output is a GeoPackage: name it *.gpkg", param_hint="'-o' / '--output'")
+    guard_output(output, overwrite)
+    inputs = load_inputs(load_project(project), engine=engine).raise_for_errors()  # type: ignore[arg-type]
+    for s in inputs.sources:
+        for w in s.warnings:
+            click.echo(f"Warning: {w}", err=True)
+    result = overlap_project(inputs)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    result.save(output)
+    click.echo(
+        f"{len(result.pairs)} overlapping pairs, {len(result.relations)} rule matches, "
+        f"{len(result.hotspots)} hotspot areas",
+        err=True,
+    )
+    click.echo(str(output))

@@ -1,0 +1,482 @@
+"""Where solutions and sectors meet, reinforce or conflict, and which districts are left out.
+
+All geometry work is vectorised over shapely 2 arrays; candidate pairs come from an STRtree
+query, never from a Python loop over pairs.
+
+Examples
+--------
+>>> import scmap
+>>> inputs = scmap.load_inputs(scmap.load_project(scmap.demo_project_path()))
+>>> result = overlap_project(inputs)
+>>> sorted(result.layers())
+['districts', 'duplicates', 'gaps', 'hotspots', 'outside', 'pairs', 'relations', 'service_areas']
+>>> int(result.districts["n_mobility"].sum()) + int(len(result.outside))  # every EV/bike/hub counted once
+59
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely import STRtree
+
+from scmap.catalogue import Catalogue, Rule, load_catalogue
+from scmap.errors import CatalogueError, InputError, ScmapWarning
+
+__all__ = ["OverlapResult", "circle_overlap_m2", "overlap", "overlap_project", "service_areas"]
+
+log = logging.getLogger(__name__)
+
+QUAD_SEGS = 16
+"""Segments per quarter circle of buffers: a 64-gon is within 0.2 % of the circle's area."""
+_MIN_AREA_M2 = 1e-6
+
+
+@dataclass
+class OverlapResult:
+    """Tables of the overlap analysis, all in the analysis CRS (metres)."""
+
+    service_areas: gpd.GeoDataFrame
+    pairs: gpd.GeoDataFrame
+    districts: gpd.GeoDataFrame
+    hotspots: gpd.GeoDataFrame
+    relations: gpd.GeoDataFrame
+    gaps: pd.DataFrame
+    duplicates: pd.DataFrame
+    outside: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+
+    def layers(self) -> dict[str, pd.DataFrame]:
+        """Every table by its GeoPackage layer name."""
+        return {
+            "pairs": self.pairs,
+            "districts": self.districts,
+            "hotspots": self.hotspots,
+            "relations": self.relations,
+            "gaps": self.gaps,
+            "service_areas": self.service_areas,
+            "duplicates": self.duplicates,
+            "outside": self.outside,
+        }
+
+    def save(self, path: str | Path) -> Path:
+        """Write every table as a layer of one GeoPackage (tables without geometry as attribute layers)."""
+        path = Path(path)
+        if path.exists():
+            path.unlink()
+        for name, table in self.layers().items():
+            if isinstance(table, gpd.GeoDataFrame):
+                table.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+            else:
+                import pyogrio
+
+                pyogrio.write_dataframe(table, path, layer=name, driver="GPKG")
+        return path
+
+
+def _radius(solutions: gpd.GeoDataFrame, catalogue: Catalogue, radius_m: Mapping[str, float]) -> np.ndarray:
+    """Row value, else project override for the type, else catalogue default."""
+    defaults = {k: float(radius_m.get(k, v.radius_m)) for k, v in catalogue.solutions.items()}
+    for key, value in radius_m.items():
+        if key not in catalogue.solutions:
+            raise CatalogueError(
+                f"overlap.radius_m.{key}: unknown solution type; allowed: {', '.join(catalogue.solutions)}"
+            )
+        if not value > 0:
+            raise InputError(f"overlap.radius_m.{key}: radius must be > 0 m, got {value}")
+    own = pd.to_numeric(solutions.get("radius_m", pd.Series(np.nan, index=solutions.index)), errors="coerce")
+    bad = own.notna() & ~(own > 0)
+    if bad.any():
+        ids = ", ".join(solutions.loc[bad, "solution_id"].astype(str).head(5))
+        raise InputError(f"radius_m must be > 0 m; rows with solution_id {ids}")
+    return own.fillna(solutions["solution"].map(defaults)).to_numpy(dtype=float)
+
+
+def service_areas(
+    solutions: gpd.GeoDataFrame,
+    *,
+    catalogue: Catalogue | None = None,
+    radius_m: Mapping[str, float] | None = None,
+) -> gpd.GeoDataFrame:
+    """Each solution's geometry buffered by its service radius (metres, in a projected CRS)."""
+    cat = catalogue or load_catalogue()
+    if solutions.crs is None or not solutions.crs.is_projected:
+        raise InputError(
+            f"service areas need a metric CRS, the solutions are in {solutions.crs}; "
+            "reproject them (read_solutions does by default)"
+        )
+    radius = _radius(solutions, cat, radius_m or {})
+    geoms = shapely.buffer(np.asarray(solutions.geometry.array, dtype=object), radius, quad_segs=QUAD_SEGS)
+    return gpd.GeoDataFrame(
+        {
+            "solution_id": solutions["solution_id"].to_numpy(),
+            "name": solutions["name"].to_numpy(),
+            "sector": solutions["sector"].to_numpy(),
+            "solution": solutions["solution"].to_numpy(),
+            "status": solutions["status"].to_numpy(),
+            "radius_m": radius,
+            "area_m2": np.where(
+                shapely.get_type_id(np.asarray(solutions.geometry.array, dtype=object)) == 0,
+                math.pi * radius**2,  # exact for the circle the 64-gon stands for
+                shapely.area(geoms),
+            ),
+        },
+        geometry=geoms,
+        crs=solutions.crs,
+    )
+
+
+def circle_overlap_m2(d: np.ndarray, r1: np.ndarray, r2: np.ndarray) -> np.ndarray:
+    """Exact area shared by circles of radii *r1*, *r2* whose centres are *d* apart (vectorised).
+
+    Examples
+    --------
+    >>> float(circle_overlap_m2(np.array([0.0]), np.array([1.0]), np.array([2.0]))[0]) == math.pi
+    True
+    """
+    d, r1, r2 = np.broadcast_arrays(np.asarray(d, float), np.asarray(r1, float), np.asarray(r2, float))
+    out = np.zeros(d.shape)
+    inside = d <= np.abs(r1 - r2)
+    out[inside] = math.pi * np.minimum(r1, r2)[inside] ** 2
+    lens = ~inside & (d < r1 + r2)
+    dd, a, b = d[lens], r1[lens], r2[lens]
+    alpha = np.arccos(np.clip((dd**2 + a**2 - b**2) / (2 * dd * a), -1, 1))
+    beta = np.arccos(np.clip((dd**2 + b**2 - a**2) / (2 * dd * b), -1, 1))
+    kite = np.sqrt(np.clip((-dd + a + b) * (dd + a - b) * (dd - a + b) * (dd + a + b), 0, None))
+    out[lens] = a**2 * alpha + b**2 * beta - 0.5 * kite
+    return out
+
+
+def _ordered_unique(i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    lo, hi = np.minimum(i, j), np.maximum(i, j)
+    keep = lo != hi
+    both = np.unique(np.stack([lo[keep], hi[keep]], axis=1), axis=0)
+    return both[:, 0], both[:, 1]
+
+
+def _pairs(areas: gpd.GeoDataFrame, centres: np.ndarray) -> gpd.GeoDataFrame:
+    """Pairs of overlapping service areas.
+
+    Point solutions have circular service areas: their overlaps are computed exactly from the
+    centre distance (candidates from a ``dwithin`` query, so no sliver is missed). Pairs with a
+    line or polygon solution use the intersection of the buffered geometries.
+    """
+    geoms = np.asarray(areas.geometry.array, dtype=object)
+    radius = areas["radius_m"].to_numpy(dtype=float)
+    full = areas["area_m2"].to_numpy(dtype=float)
+    is_pt = shapely.get_type_id(centres) == 0
+    left, right, area = [np.empty(0, dtype=np.int64)] * 2 + [np.empty(0)]
+    pts = np.flatnonzero(is_pt)
+    if len(pts) > 1:
+        qi, qj = STRtree(centres[pts]).query(
+            centres[pts], predicate="dwithin", distance=radius[pts] + radius[pts].max()
+        )
+        i, j = _ordered_unique(pts[qi], pts[qj])
+        a = circle_overlap_m2(shapely.distance(centres[i], centres[j]), radius[i], radius[j])
+        left, right, area = i, j, a
+    other = np.flatnonzero(~is_pt)
+    if len(other):
+        qo, qt = STRtree(geoms).query(geoms[other], predicate="intersects")
+        i, j = _ordered_unique(other[qo], qt)
+        a = shapely.area(shapely.intersection(geoms[i], geoms[j]))
+        left, right, area = np.r_[left, i], np.r_[right, j], np.r_[area, a]
+    positive = area > _MIN_AREA_M2
+    left, right, area = left[positive], right[positive], area[positive]
+    order = np.lexsort((right, left))
+    left, right, area = left[order], right[order], area[order]
+
+    def col(name: str, idx: np.ndarray) -> np.ndarray:
+        return areas[name].to_numpy()[idx]
+
+    return gpd.GeoDataFrame(
+        {
+            "a_id": col("solution_id", left),
+            "b_id": col("solution_id", right),
+            "a_solution": col("solution", left),
+            "b_solution": col("solution", right),
+            "a_sector": col("sector", left),
+            "b_sector": col("sector", right),
+            "overlap_m2": area,
+            "a_share": np.minimum(area / full[left], 1.0),
+            "b_share": np.minimum(area / full[right], 1.0),
+            "cross_sector": col("sector", left) != col("sector", right),
+        },
+        geometry=shapely.intersection(geoms[left], geoms[right]),
+        crs=areas.crs,
+    )
+
+
+def _assign_points(points: np.ndarray, districts: np.ndarray) -> np.ndarray:
+    """District position of each point (-1 outside); a point on a shared edge goes to the first district."""
+    found = np.full(len(points), -1, dtype=np.int64)
+    if len(points) == 0 or len(districts) == 0:
+        return found
+    pt_idx, d_idx = STRtree(districts).query(points, predicate="intersects")
+    order = np.lexsort((d_idx, pt_idx))
+    pt_idx, d_idx = pt_idx[order], d_idx[order]
+    first = np.r_[True, pt_idx[1:] != pt_idx[:-1]]
+    found[pt_idx[first]] = d_idx[first]
+    return found
+
+
+def _arrangement(unions: Mapping[str, shapely.Geometry]) -> list[tuple[shapely.Geometry, frozenset[str]]]:
+    """Split the plane covered by the sector unions into pieces labelled by the sectors covering them."""
+    pieces: list[tuple[shapely.Geometry, frozenset[str]]] = []
+    for sector, union in unions.items():
+        if union.is_empty:
+            continue
+        covered = shapely.union_all([g for g, _ in pieces]) if pieces else shapely.Polygon()
+        nxt: list[tuple[shapely.Geometry, frozenset[str]]] = []
+        for geom, tags in pieces:
+            inside = shapely.intersection(geom, union)
+            outside = shapely.difference(geom, union)
+            if shapely.area(inside) > _MIN_AREA_M2:
+                nxt.append((inside, tags | {sector}))
+            if shapely.area(outside) > _MIN_AREA_M2:
+                nxt.append((outside, tags))
+        alone = shapely.difference(union, covered)
+        if shapely.area(alone) > _MIN_AREA_M2:
+            nxt.append((alone, frozenset({sector})))
+        pieces = nxt
+    return pieces
+
+
+def _polygons_only(geom: shapely.Geometry) -> shapely.Geometry:
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def _matches(target: str, solutions: gpd.GeoDataFrame) -> np.ndarray:
+    if target.startswith("sector:"):
+        return (solutions["sector"] == target.removeprefix("sector:")).to_numpy()
+    return (solutions["solution"] == target).to_numpy()
+
+
+def _relations(solutions: gpd.GeoDataFrame, rules: Sequence[Rule]) -> gpd.GeoDataFrame:
+    geoms = np.asarray(solutions.geometry.array, dtype=object)
+    ids = solutions["solution_id"].to_numpy()
+    types = solutions["solution"].to_numpy()
+    frames = []
+    for rule in rules:
+        a_pos = np.flatnonzero(_matches(rule.a, solutions))
+        b_pos = np.flatnonzero(_matches(rule.b, solutions))
+        if not len(a_pos) or not len(b_pos):
+            continue
+        qa, qb = STRtree(geoms[b_pos]).query(geoms[a_pos], predicate="dwithin", distance=rule.within_m)
+        ia, ib = a_pos[qa], b_pos[qb]
+        keep = ia != ib
+        if rule.a == rule.b:  # a symmetric rule: each unordered pair once
+            keep &= ia < ib
+        ia, ib = ia[keep], ib[keep]
+        label = f"{rule.a} ~ {rule.b} {rule.relation} within {rule.within_m:g} m"
+        frames.append(
+            gpd.GeoDataFrame(
+                {
+                    "a_id": ids[ia],
+                    "b_id": ids[ib],
+                    "a_solution": types[ia],
+                    "b_solution": types[ib],
+                    "relation": rule.relation,
+                    "rule": label,
+                    "note": rule.note,
+                    "distance_m": shapely.distance(geoms[ia], geoms[ib]),
+                },
+                geometry=shapely.shortest_line(geoms[ia], geoms[ib]),
+                crs=solutions.crs,
+            )
+        )
+    columns = ["a_id", "b_id", "a_solution", "b_solution", "relation", "rule", "note", "distance_m"]
+    if not frames:
+        return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=solutions.crs)
+    out = pd.concat(frames, ignore_index=True)
+    # a pair matched by two rules (e.g. a type rule and a sector rule) keeps both rows: both apply
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=solutions.crs)
+
+
+def _duplicates(solutions: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Exact duplicates: same solution type at the same place (one row per connector, say)."""
+    wkb = shapely.to_wkb(shapely.normalize(np.asarray(solutions.geometry.array, dtype=object)), hex=True)
+    key = pd.Series(solutions["solution"].to_numpy(), dtype=str) + "|" + pd.Series(wkb, dtype=str)
+    first_id = pd.Series(solutions["solution_id"].to_numpy()).groupby(key.to_numpy()).transform("first")
+    dup = key.duplicated(keep="first").to_numpy()
+    return pd.DataFrame(
+        {
+            "solution_id": solutions["solution_id"].to_numpy()[dup],
+            "duplicate_of": first_id.to_numpy()[dup],
+            "solution": solutions["solution"].to_numpy()[dup],
+        }
+    )
+
+
+def overlap(
+    solutions: gpd.GeoDataFrame,
+    districts: gpd.GeoDataFrame,
+    *,
+    catalogue: Catalogue | None = None,
+    radius_m: Mapping[str, float] | None = None,
+    rules: Sequence[Rule] = (),
+    population: str | None = None,
+) -> OverlapResult:
+    """Service-area overlaps, per-district co-location and coverage, hotspots, rule matches, gaps.
+
+    Parameters
+    ----------
+    solutions
+        Rows with ``solution_id``, ``sector``, ``solution``, ``status`` (optionally ``radius_m``)
+        in a metric CRS, as :func:`scmap.read_solutions` gives them.
+    districts
+        Polygons with ``district_id`` (and ``district_name``), same CRS.
+    radius_m
+        Service radius per solution type, overriding the catalogue (a row's own ``radius_m`` wins).
+    rules
+        Synergy/conflict rules added to the catalogue's.
+    population
+        District column with inhabitants: gaps then also give the population outside service
+        areas, assuming people spread evenly over each district.
+    """
+    cat = catalogue or load_catalogue()
+    if districts.crs is None or solutions.crs is None or not districts.crs.equals(solutions.crs):
+        raise InputError(
+            f"districts ({districts.crs}) and solutions ({solutions.crs}) must share one metric CRS; "
+            "load them through scmap.load_inputs or reproject with .to_crs()"
+        )
+    if population is not None and population not in districts.columns:
+        raise InputError(
+            f"overlap.population: no column {population!r} in the districts; "
+            f"columns: {', '.join(map(str, districts.columns))}"
+        )
+    unknown = sorted(set(solutions["solution"]) - set(cat.solutions))
+    if unknown:
+        raise CatalogueError(f"unknown solution types {unknown}; allowed: {', '.join(cat.solutions)}")
+    all_rules = [*cat.rules, *rules]
+    for i, rule in enumerate(rules):
+        for side in (rule.a, rule.b):
+            if not cat.is_rule_target(side):
+                raise CatalogueError(f"overlap.rules.{i}: unknown solution type {side!r}")
+    notes: list[str] = []
+
+    areas = service_areas(solutions, catalogue=cat, radius_m=radius_m)
+    pairs = _pairs(areas, np.asarray(solutions.geometry.array, dtype=object))
+
+    d_geoms = np.asarray(districts.geometry.array, dtype=object)
+    d_area = shapely.area(d_geoms)
+    sectors = [s for s in cat.sectors if (solutions["sector"] == s).any()]
+    where = _assign_points(shapely.point_on_surface(np.asarray(solutions.geometry.array, dtype=object)), d_geoms)
+    table = pd.DataFrame({"district_id": districts["district_id"].to_numpy()})
+    if "district_name" in districts.columns:
+        table["district_name"] = districts["district_name"].to_numpy()
+    table["area_m2"] = d_area
+    unions: dict[str, shapely.Geometry] = {}
+    for s in sectors:
+        in_sector = (solutions["sector"] == s).to_numpy()
+        table[f"n_{s}"] = np.bincount(where[in_sector & (where >= 0)], minlength=len(districts))
+        unions[s] = _polygons_only(shapely.union_all(np.asarray(areas.geometry.array, dtype=object)[in_sector]))
+        covered = shapely.area(shapely.intersection(d_geoms, unions[s]))
+        table[f"covered_{s}"] = np.clip(covered / d_area, 0.0, 1.0)
+    counts = table[[f"n_{s}" for s in sectors]].to_numpy(dtype=float) if sectors else np.zeros((len(table), 0))
+    table["n_solutions"] = counts.sum(axis=1).astype(int)
+    table["n_sectors"] = (counts > 0).sum(axis=1).astype(int)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = counts / counts.sum(axis=1, keepdims=True)
+        entropy = -np.nansum(np.where(p > 0, p * np.log(p), 0.0), axis=1)
+    table["diversity"] = entropy
+    table["evenness"] = entropy / math.log(len(sectors)) if len(sectors) > 1 else 0.0
+
+    pieces = _arrangement(unions)
+    multi = [(g, t) for g, t in pieces if len(t) >= 2]
+    by_combo: dict[frozenset[str], list[shapely.Geometry]] = {}
+    for geom, tags in multi:
+        by_combo.setdefault(tags, []).append(geom)
+    combos = sorted(by_combo, key=lambda t: (-len(t), sorted(t)))
+    hot_geoms = [shapely.union_all(by_combo[c]) for c in combos]
+    hotspots = gpd.GeoDataFrame(
+        {
+            "n_sectors": [len(c) for c in combos],
+            "sectors": [",".join(s for s in sectors if s in c) for c in combos],
+            "area_m2": [shapely.area(g) for g in hot_geoms],
+        },
+        geometry=hot_geoms,
+        crs=districts.crs,
+    )
+    multi_union = shapely.union_all(hot_geoms) if hot_geoms else shapely.Polygon()
+    table["covered_multi"] = np.clip(shapely.area(shapely.intersection(d_geoms, multi_union)) / d_area, 0.0, 1.0)
+    cover_cols = [f"covered_{s}" for s in sectors]
+    table["mean_covered"] = table[cover_cols].mean(axis=1) if cover_cols else 0.0
+
+    gap_rows = []
+    for s in sectors:
+        share = 1.0 - table[f"covered_{s}"].to_numpy()
+        row = pd.DataFrame(
+            {"district_id": table["district_id"], "sector": s, "uncovered_m2": share * d_area, "uncovered_share": share}
+        )
+        if population is not None:
+            pop = pd.to_numeric(districts[population], errors="coerce").to_numpy()
+            row["uncovered_population"] = share * pop
+        gap_rows.append(row)
+    gaps = (
+        pd.concat(gap_rows, ignore_index=True)
+        if gap_rows
+        else pd.DataFrame(columns=["district_id", "sector", "uncovered_m2", "uncovered_share"])
+    )
+    if population is not None and len(gaps):
+        # mean over sectors: people outside a sector's service areas, on average over the sectors
+        per_district = gaps.groupby("district_id", sort=False)["uncovered_population"].mean()
+        table["mean_uncovered_population"] = table["district_id"].map(per_district).to_numpy()
+        badness = table["mean_uncovered_population"]
+    else:
+        badness = 1.0 - table["mean_covered"]
+    table["gap_rank"] = badness.rank(ascending=False, method="min").astype(int)
+    districts_out = gpd.GeoDataFrame(table, geometry=d_geoms, crs=districts.crs)
+
+    relations = _relations(solutions, all_rules)
+    duplicates = _duplicates(solutions)
+    if len(duplicates):
+        notes.append(
+            f"{len(duplicates)} solutions repeat another of the same type at the same place "
+            f"(e.g. {duplicates['solution_id'].iloc[0]} = {duplicates['duplicate_of'].iloc[0]}); "
+            "kept, listed in the duplicates layer"
+        )
+    outside = pd.DataFrame(
+        {
+            "solution_id": solutions["solution_id"].to_numpy()[where < 0],
+            "solution": solutions["solution"].to_numpy()[where < 0],
+            "source": solutions["source"].to_numpy()[where < 0] if "source" in solutions.columns else "",
+        }
+    )
+    if len(outside):
+        notes.append(
+            f"{len(outside)} solutions lie outside every district (e.g. {outside['solution_id'].iloc[0]}); "
+            "kept in pairs and relations, listed in the outside layer"
+        )
+    for note in notes:
+        warnings.warn(note, ScmapWarning, stacklevel=2)
+    log.info("overlap: %d service areas, %d pairs, %d relations", len(areas), len(pairs), len(relations))
+    return OverlapResult(areas, pairs, districts_out, hotspots, relations, gaps, duplicates, outside, notes)
+
+
+def overlap_project(inputs: object) -> OverlapResult:
+    """:func:`overlap` with the radii, rules and population column of a loaded project."""
+    from scmap.pipeline import Inputs
+
+    assert isinstance(inputs, Inputs)
+    inputs.raise_for_errors()
+    assert inputs.districts is not None
+    assert inputs.solutions is not None
+    spec = inputs.project.spec.overlap
+    return overlap(
+        inputs.solutions,
+        inputs.districts.gdf,
+        catalogue=inputs.project.catalogue,
+        radius_m=spec.radius_m if spec else None,
+        rules=spec.rules if spec else (),
+        population=spec.population if spec else None,
+    )

@@ -1,0 +1,283 @@
+"""Overlap analysis: analytic areas, hand-computed district figures, brute-force completeness."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scmap import load_inputs, load_project, overlap, read_districts, read_solutions
+from scmap.catalogue import Rule
+from scmap.cli.main import cli
+from scmap.datasets import copy_demo
+from scmap.errors import CatalogueError, InputError
+from scmap.overlap import overlap_project
+
+CRS = "EPSG:32634"
+
+
+def solutions_at(rows: list[tuple[str, str, float, float]], radius: list[float] | None = None) -> gpd.GeoDataFrame:
+    """rows of (id, solution type, x, y) in UTM 34N; sector from the built-in catalogue."""
+    from scmap.catalogue import load_catalogue
+
+    cat = load_catalogue()
+    return gpd.GeoDataFrame(
+        {
+            "solution_id": [r[0] for r in rows],
+            "name": [r[0] for r in rows],
+            "sector": [cat.solutions[r[1]].sector for r in rows],
+            "solution": [r[1] for r in rows],
+            "status": "existing",
+            "radius_m": radius if radius is not None else np.nan,
+            "source": "test",
+            "source_row": range(1, len(rows) + 1),
+        },
+        geometry=[shapely.Point(r[2], r[3]) for r in rows],
+        crs=CRS,
+    )
+
+
+def lens_area(r: float, d: float) -> float:
+    """Area shared by two circles of radius r, d apart (textbook formula)."""
+    return 2 * r * r * math.acos(d / (2 * r)) - d / 2 * math.sqrt(4 * r * r - d * d)
+
+
+def lens_general(d: float, r1: float, r2: float) -> float:
+    """Circles of radii r1, r2: by numeric integration over x of the overlap's vertical extent."""
+    if d >= r1 + r2:
+        return 0.0
+    if d <= abs(r1 - r2):
+        return math.pi * min(r1, r2) ** 2
+    xs = np.linspace(max(-r1, d - r2), min(r1, d + r2), 200_001)
+    h = np.minimum(np.sqrt(np.clip(r1**2 - xs**2, 0, None)), np.sqrt(np.clip(r2**2 - (xs - d) ** 2, 0, None)))
+    return float(np.trapezoid(2 * h, xs))
+
+
+@pytest.mark.parametrize(("r", "d"), [(300.0, 100.0), (300.0, 450.0), (120.0, 10.0), (500.0, 990.0)])
+def test_two_circles_overlap_equals_lens_area(grid_districts, r: float, d: float):
+    sols = solutions_at(
+        [("a", "ev_charging", 690500, 4725500), ("b", "bike_sharing", 690500 + d, 4725500)], radius=[r, r]
+    )
+    result = overlap(sols, grid_districts.assign(district_id=grid_districts["code"]))
+    assert len(result.pairs) == 1
+    pair = result.pairs.iloc[0]
+    assert (pair["a_id"], pair["b_id"]) == ("a", "b")
+    assert pair["overlap_m2"] == pytest.approx(lens_area(r, d), rel=0.005)
+    assert pair["a_share"] == pytest.approx(lens_area(r, d) / (math.pi * r * r), rel=0.005)
+
+
+def test_touching_or_apart_circles_are_not_pairs(grid_districts):
+    sols = solutions_at(
+        [
+            ("a", "ev_charging", 690000, 4725000),
+            ("b", "ev_charging", 690200, 4725000),
+            ("c", "ev_charging", 695000, 4725000),
+        ],
+        radius=[100, 100, 100],
+    )
+    assert overlap(sols, grid_districts.assign(district_id=grid_districts["code"])).pairs.empty
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 3000), st.floats(0, 3000), st.floats(20, 600)), min_size=0, max_size=14))
+def test_pairs_complete_and_symmetric_against_brute_force(points):
+    districts = gpd.GeoDataFrame({"district_id": ["all"]}, geometry=[shapely.box(-1000, -1000, 4000, 4000)], crs=CRS)
+    rows = [(f"s{i}", "ev_charging", x, y) for i, (x, y, _) in enumerate(points)]
+    sols = solutions_at(rows, radius=[r for _, _, r in points]) if rows else solutions_at([]).iloc[0:0]
+    pairs = overlap(sols, districts).pairs
+    got = {
+        frozenset((a, b)): area for a, b, area in zip(pairs["a_id"], pairs["b_id"], pairs["overlap_m2"], strict=True)
+    }
+    assert len(got) == len(pairs)  # each unordered pair once
+    expected = {}
+    for i, (xi, yi, ri) in enumerate(points):  # brute force over every pair, exact circle geometry
+        for j in range(i + 1, len(points)):
+            xj, yj, rj = points[j]
+            area = lens_general(math.hypot(xi - xj, yi - yj), ri, rj)
+            if area > 1e-6:
+                expected[frozenset((f"s{i}", f"s{j}"))] = area
+    assert set(got) == set(expected)
+    for key, area in expected.items():
+        assert got[key] == pytest.approx(area, rel=1e-5, abs=1e-6)
+
+
+def test_district_figures_by_hand(grid_districts):
+    districts = grid_districts.assign(district_id=grid_districts["code"], district_name=grid_districts["label"])
+    sols = solutions_at(
+        [
+            ("pv", "rooftop_pv", 691000, 4726000),  # the corner shared by all four squares
+            ("bike", "bike_sharing", 690500, 4725500),  # centre of D1
+            ("wifi", "public_wifi", 690600, 4725500),
+        ],  # inside the bike circle
+        radius=[100, 400, 100],
+    )
+    r = overlap(sols, districts, population="population")
+    d = r.districts.set_index("district_id")
+    assert d["n_energy"].tolist() == [1, 0, 0, 0]  # a point on a shared corner is counted once
+    assert d["n_mobility"].tolist() == [1, 0, 0, 0]
+    assert d["n_sectors"].tolist() == [3, 0, 0, 0]
+    quarter = math.pi * 100**2 / 4 / 1e6
+    assert d["covered_energy"].tolist() == pytest.approx([quarter] * 4, rel=0.003)
+    assert d.loc["D1", "covered_mobility"] == pytest.approx(math.pi * 400**2 / 1e6, rel=0.003)
+    assert d.loc["D1", "covered_multi"] == pytest.approx(math.pi * 100**2 / 1e6, rel=0.003)
+    assert d.loc["D1", "diversity"] == pytest.approx(math.log(3))
+    assert d.loc["D1", "evenness"] == pytest.approx(1.0)
+    assert r.hotspots[["n_sectors", "sectors"]].values.tolist() == [[2, "mobility,ict"]]
+    assert r.hotspots["area_m2"].iloc[0] == pytest.approx(math.pi * 100**2, rel=0.003)
+    gaps = r.gaps.set_index(["district_id", "sector"])
+    assert gaps.loc[("D1", "mobility"), "uncovered_population"] == pytest.approx(
+        100 * (1 - math.pi * 400**2 / 1e6), rel=0.003
+    )
+    assert gaps.loc[("D4", "mobility"), "uncovered_share"] == pytest.approx(1.0)
+    # worst served: most people outside service areas on average over sectors -> D4 (400 people)
+    assert d["gap_rank"].idxmin() == "D4"
+
+
+def test_rules_type_sector_and_symmetric(grid_districts):
+    districts = grid_districts.assign(district_id=grid_districts["code"])
+    sols = solutions_at(
+        [
+            ("ev", "ev_charging", 690100, 4725100),
+            ("pv1", "rooftop_pv", 690300, 4725100),
+            ("pv2", "rooftop_pv", 690400, 4725100),
+            ("hub1", "mobility_island", 690500, 4725500),
+            ("hub2", "mobility_island", 690600, 4725500),
+            ("aq", "air_quality_sensor", 690120, 4725100),
+        ]
+    )
+    extra = Rule(a="sector:ict", b="ev_charging", relation="synergy", within_m=30, note="sensor on a charger")
+    rel = overlap(sols, districts, rules=[extra]).relations
+    by_rule = {rule: sorted(zip(g["a_id"], g["b_id"], g["distance_m"], strict=True)) for rule, g in rel.groupby("rule")}
+    assert by_rule["ev_charging ~ rooftop_pv synergy within 250 m"] == [("ev", "pv1", pytest.approx(200.0))]
+    assert by_rule["mobility_island ~ mobility_island conflict within 300 m"] == [
+        ("hub1", "hub2", pytest.approx(100.0))
+    ]
+    assert by_rule["sector:ict ~ ev_charging synergy within 30 m"] == [("aq", "ev", pytest.approx(20.0))]
+    assert set(rel["relation"]) == {"synergy", "conflict"}
+    assert rel.geometry.length.tolist() == pytest.approx(rel["distance_m"].tolist())
+
+
+def test_duplicates_and_outside_are_reported_not_dropped(grid_districts):
+    districts = grid_districts.assign(district_id=grid_districts["code"])
+    sols = solutions_at(
+        [
+            ("a", "ev_charging", 690100, 4725100),
+            ("b", "ev_charging", 690100, 4725100),
+            ("c", "bike_sharing", 690100, 4725100),
+            ("far", "ev_charging", 699000, 4725100),
+        ]
+    )
+    with pytest.warns(UserWarning, match="solutions") as record:
+        r = overlap(sols, districts)
+    text = " ".join(str(w.message) for w in record)
+    assert "1 solutions repeat another of the same type at the same place (e.g. b = a)" in text
+    assert "1 solutions lie outside every district (e.g. far)" in text
+    assert r.duplicates[["solution_id", "duplicate_of"]].values.tolist() == [["b", "a"]]
+    assert r.outside["solution_id"].tolist() == ["far"]
+    assert len(r.service_areas) == 4
+    assert {frozenset(p) for p in zip(r.pairs["a_id"], r.pairs["b_id"], strict=True)} >= {frozenset(("a", "b"))}
+
+
+def test_bad_inputs(grid_districts):
+    districts = grid_districts.assign(district_id=grid_districts["code"])
+    sols = solutions_at([("a", "ev_charging", 690100, 4725100)])
+    with pytest.raises(InputError, match=r"overlap.radius_m.ev_charging: radius must be > 0 m"):
+        overlap(sols, districts, radius_m={"ev_charging": 0})
+    with pytest.raises(CatalogueError, match=r"overlap.radius_m.hovercraft: unknown solution type"):
+        overlap(sols, districts, radius_m={"hovercraft": 10})
+    with pytest.raises(InputError, match="must share one metric CRS"):
+        overlap(sols.to_crs(4326), districts)
+    with pytest.raises(InputError, match=r"overlap.population: no column 'people'"):
+        overlap(sols, districts, population="people")
+    with pytest.raises(CatalogueError, match=r"overlap.rules.0: unknown solution type 'tram'"):
+        overlap(sols, districts, rules=[Rule(a="tram", b="ev_charging", relation="synergy", within_m=5)])
+
+
+def test_cli_and_python_agree_and_layers_carry_contract_columns(tmp_path: Path):
+    project = copy_demo(tmp_path / "p")
+    out = tmp_path / "overlap.gpkg"
+    result = CliRunner().invoke(cli, ["overlap", str(project), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    layers = [str(n) for n in pyogrio.list_layers(out)[:, 0]]
+    assert {"pairs", "districts", "hotspots", "relations"} <= set(layers)
+    pairs = gpd.read_file(out, layer="pairs")
+    assert {"a_id", "b_id", "a_solution", "b_solution", "a_sector", "b_sector", "overlap_m2"} <= set(pairs.columns)
+    districts = gpd.read_file(out, layer="districts")
+    assert {
+        "district_id",
+        "n_energy",
+        "n_mobility",
+        "n_ict",
+        "covered_energy",
+        "covered_mobility",
+        "covered_ict",
+        "n_sectors",
+    } <= set(districts.columns)
+    hotspots = gpd.read_file(out, layer="hotspots")
+    assert {"n_sectors", "sectors"} <= set(hotspots.columns)
+    assert (hotspots["n_sectors"] >= 2).all()
+    relations = gpd.read_file(out, layer="relations")
+    assert {"a_id", "b_id", "relation", "rule", "distance_m"} <= set(relations.columns)
+    assert set(relations["relation"]) == {"synergy", "conflict"}  # the demo places both on purpose
+    python = overlap_project(load_inputs(load_project(project)))
+    pd.testing.assert_frame_equal(
+        pairs.drop(columns="geometry"), pd.DataFrame(python.pairs.drop(columns="geometry")), check_dtype=False
+    )
+    pd.testing.assert_frame_equal(
+        districts.drop(columns="geometry"), pd.DataFrame(python.districts.drop(columns="geometry")), check_dtype=False
+    )
+    assert CliRunner().invoke(cli, ["overlap", str(project), "-o", str(tmp_path / "x.csv")]).exit_code == 2
+
+
+@pytest.mark.realdata
+def test_barcelona_counts_match_point_in_polygon(realdata: Path):
+    b = realdata / "barcelona"
+    barris = read_districts(b / "barris_geo.json", id="C_Barri", name="N_Barri")
+    crs = barris.gdf.crs
+    bicing = read_solutions(b / "08019_stations.geojson", solution="bike_sharing", id="id", to_crs=crs).gdf
+    wifi = read_solutions(b / "08019_punts_wifi.geojson", solution="public_wifi", to_crs=crs).gdf
+    with pytest.warns(UserWarning, match="542 of 664 rows rejected"):
+        ev = read_solutions(
+            b / "08019_punts_recarrega_vehicles_electrics_bcn_ciutat.geojson",
+            solution="ev_charging",
+            id="CÓDIGO DE IDENTIFICACIÓN ESTACIÓN",
+            to_crs=crs,
+        ).gdf
+    ev["solution_id"] = "ev:" + ev["solution_id"]
+    sols = gpd.GeoDataFrame(pd.concat([bicing, wifi, ev], ignore_index=True), crs=crs)
+    with pytest.warns(UserWarning, match="outside every district|repeat another"):
+        result = overlap(sols, barris.gdf)
+    d = result.districts.set_index("district_id")
+    polygons = list(barris.gdf.geometry)
+    for sector in ("mobility", "ict"):
+        pts = sols.loc[sols["sector"] == sector].geometry.representative_point()
+        expected = np.zeros(len(polygons), dtype=int)
+        for p in pts:  # independent: a plain loop, first district covering the point
+            for k, poly in enumerate(polygons):
+                if poly.intersects(p):
+                    expected[k] += 1
+                    break
+        assert d[f"n_{sector}"].tolist() == expected.tolist()
+    assert d["n_mobility"].sum() + d["n_ict"].sum() + len(result.outside) == len(sols)
+
+
+@pytest.mark.realdata
+def test_barcelona_connector_rows_are_exact_duplicates(realdata: Path):
+    b = realdata / "barcelona"
+    barris = read_districts(b / "barris_geo.json", id="C_Barri")
+    ev = read_solutions(
+        b / "08019_punts_recarrega_vehicles_electrics_bcn_ciutat.geojson", solution="ev_charging", to_crs=barris.gdf.crs
+    ).gdf
+    with pytest.warns(UserWarning, match="544 solutions repeat another of the same type at the same place"):
+        result = overlap(ev, barris.gdf)
+    assert len(result.duplicates) == 544
+    assert len(result.service_areas) == 664
