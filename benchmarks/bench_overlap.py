@@ -23,11 +23,18 @@ from scmap.overlap import _pairs, service_areas
 def make_solutions(n: int, radius: float, seed: int = 1) -> gpd.GeoDataFrame:
     rng = np.random.default_rng(seed)
     side = math.sqrt(n * math.pi * (2 * radius) ** 2 / 5)
-    xy = rng.uniform(0, side, size=(n, 2)) + [500_000, 4_700_000]
+    xy = rng.uniform(0, side, size=(n, 2)) + np.array([500_000, 4_700_000])
     return gpd.GeoDataFrame(
-        {"solution_id": [f"s{i}" for i in range(n)], "name": "", "sector": "mobility", "solution": "ev_charging",
-         "status": "existing", "radius_m": radius},
-        geometry=shapely.points(xy), crs="EPSG:32634",
+        {
+            "solution_id": [f"s{i}" for i in range(n)],
+            "name": "",
+            "sector": "mobility",
+            "solution": "ev_charging",
+            "status": "existing",
+            "radius_m": radius,
+        },
+        geometry=shapely.points(xy),
+        crs="EPSG:32634",
     )
 
 
@@ -64,6 +71,7 @@ def main() -> None:
     n_floor = timed("floor: STRtree query + vectorised intersection", floor, times)
     n_overlay = None
     if not args.skip_overlay:
+
         def overlay():
             a = areas[["solution_id", "geometry"]].rename(columns={"solution_id": "a_id"})
             b = areas[["solution_id", "geometry"]].rename(columns={"solution_id": "b_id"})
@@ -73,8 +81,10 @@ def main() -> None:
 
         n_overlay = timed("geopandas.overlay (intersection, self)", overlay, times)
 
-    print(f"{args.n} service areas of radius {args.radius:g} m; pairs found: scmap {len(pairs)}, "
-          f"floor {n_floor}" + (f", overlay {n_overlay}" if n_overlay is not None else ""))
+    print(
+        f"{args.n} service areas of radius {args.radius:g} m; pairs found: scmap {len(pairs)}, "
+        f"floor {n_floor}" + (f", overlay {n_overlay}" if n_overlay is not None else "")
+    )
     base = times["scmap pairs"]
     for label, seconds in times.items():
         print(f"  {label:<48} {seconds:8.3f} s   x{seconds / base:6.2f} of scmap pairs")

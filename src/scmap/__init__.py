@@ -20,6 +20,7 @@ from scmap.maps import solution_map
 from scmap.overlap import OverlapResult, overlap, overlap_project
 from scmap.pipeline import load_inputs, validate_project
 from scmap.project import Project, load_project
+from scmap.suitability import SuitabilityResult, ahp_weights, suitability, suitability_project
 
 __all__ = [
     "Catalogue",
@@ -30,8 +31,10 @@ __all__ = [
     "Project",
     "ProjectError",
     "ScmapError",
+    "SuitabilityResult",
     "UnreadableFileError",
     "__version__",
+    "ahp_weights",
     "demo_project_path",
     "load_catalogue",
     "load_inputs",
@@ -42,5 +45,7 @@ __all__ = [
     "read_layer",
     "read_solutions",
     "solution_map",
+    "suitability",
+    "suitability_project",
     "validate_project",
 ]

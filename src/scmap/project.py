@@ -25,6 +25,8 @@ from scmap.catalogue import Catalogue, Rule, load_catalogue
 from scmap.errors import CatalogueError, ProjectError
 
 __all__ = [
+    "AHPSpec",
+    "ClassSpec",
     "CriterionSpec",
     "DistrictsSpec",
     "FileSpec",
@@ -34,8 +36,10 @@ __all__ = [
     "OverlapSpec",
     "Project",
     "ProjectSpec",
+    "SensitivitySpec",
     "SolutionSource",
     "SuitabilitySpec",
+    "WeightSet",
     "load_project",
 ]
 
@@ -89,7 +93,24 @@ class SolutionSource(FileSpec):
         return self
 
 
+_KINDS = ("attribute", "distance_to", "count_of", "coverage_of", "inside")
+_STANDARDISATIONS = ("better", "fuzzy", "sigmoid", "categories", "breaks")
+
+
+class SigmoidSpec(_Strict):
+    mid: float = Field(description="value scored 0.5")
+    scale: float = Field(description="spread in the value's units; negative when lower is better")
+
+    @model_validator(mode="after")
+    def _nonzero(self) -> SigmoidSpec:
+        if self.scale == 0:
+            raise ValueError("sigmoid.scale must not be 0")
+        return self
+
+
 class CriterionSpec(_Strict):
+    """One criterion: how its raw value is measured (one kind) and standardised to [0, 1]."""
+
     attribute: str | None = None
     per_km2: bool = False
     distance_to: str | None = None
@@ -100,62 +121,137 @@ class CriterionSpec(_Strict):
     exclude: bool = False
     better: Literal["higher", "lower"] | None = None
     fuzzy: tuple[float, float] | None = None
+    sigmoid: SigmoidSpec | None = None
+    categories: dict[str, Annotated[float, Field(ge=0, le=1)]] | None = None
+    default: Annotated[float, Field(ge=0, le=1)] = 0.0
+    breaks: list[float] | None = None
+    scores: list[Annotated[float, Field(ge=0, le=1)]] | None = None
+    min: float | None = Field(default=None, description="with exclude: true, units below are excluded")
+    max: float | None = Field(default=None, description="with exclude: true, units above are excluded")
+    missing: Literal["error", "drop", "fill"] = "error"
+    fill: float | None = None
 
     @property
     def kind(self) -> str:
-        return next(
-            k for k in ("attribute", "distance_to", "count_of", "coverage_of", "inside") if getattr(self, k) is not None
-        )
+        return next(k for k in _KINDS if getattr(self, k) is not None)
 
     @property
     def layer_ref(self) -> str | None:
         return None if self.kind == "attribute" else getattr(self, self.kind)
 
+    @property
+    def is_constraint(self) -> bool:
+        """Only excludes units (an inside: layer or an attribute condition), never scores."""
+        return self.exclude
+
     @model_validator(mode="after")
     def _one_kind(self) -> CriterionSpec:
-        kinds = [
-            k for k in ("attribute", "distance_to", "count_of", "coverage_of", "inside") if getattr(self, k) is not None
-        ]
+        kinds = [k for k in _KINDS if getattr(self, k) is not None]
         if len(kinds) != 1:
             raise ValueError(
                 "a criterion has exactly one of attribute, distance_to, count_of, coverage_of, inside"
                 + (f" (found {', '.join(kinds)})" if kinds else "")
             )
-        if self.fuzzy is not None and self.better is not None:
-            raise ValueError("give either better: or fuzzy:, not both")
+        ways = [k for k in _STANDARDISATIONS if getattr(self, k) is not None]
+        if len(ways) > 1:
+            raise ValueError(f"give one standardisation, not {' and '.join(ways)}")
         if self.fuzzy is not None and self.fuzzy[0] == self.fuzzy[1]:
             raise ValueError("fuzzy: [full, zero] needs two different values")
+        if (self.breaks is None) != (self.scores is None):
+            raise ValueError("breaks: and scores: go together")
+        if self.breaks is not None and self.scores is not None:
+            if len(self.scores) != len(self.breaks) + 1:
+                raise ValueError("scores: needs one value more than breaks: (below the first break, ...)")
+            if sorted(self.breaks) != self.breaks:
+                raise ValueError("breaks: must be increasing")
+        if self.exclude and kinds[0] not in ("inside", "attribute"):
+            raise ValueError("exclude: true works with inside: LAYER or attribute: COLUMN with min:/max:")
+        if self.exclude and kinds[0] == "attribute" and self.min is None and self.max is None:
+            raise ValueError("an attribute constraint needs min: and/or max:")
+        if (self.min is not None or self.max is not None) and not self.exclude:
+            raise ValueError("min:/max: define a constraint: add exclude: true")
+        if self.missing == "fill" and self.fill is None:
+            raise ValueError("missing: fill needs fill: VALUE")
+        if self.categories is not None and kinds[0] != "attribute":
+            raise ValueError("categories: maps attribute values to scores")
         return self
 
 
 class AHPSpec(_Strict):
     order: list[str] = Field(min_length=2)
-    matrix: list[list[float]]
+    matrix: list[list[float | str]]
     allow_inconsistent: bool = False
 
 
-class ModelSpec(_Strict):
-    criteria: dict[str, CriterionSpec] = Field(min_length=1)
+class WeightSet(_Strict):
+    """One way to weight a model's criteria: direct weights, a ranking, or an AHP matrix."""
+
     weights: dict[str, float] | None = None
+    rank: list[str] | None = Field(default=None, description="criteria from most to least important (ROC weights)")
     ahp: AHPSpec | None = None
-    aggregation: Literal["wlc", "product", "owa"] = "wlc"
 
     @model_validator(mode="after")
-    def _weights_match(self) -> ModelSpec:
-        if self.weights is not None and self.ahp is not None:
-            raise ValueError("give either weights: or ahp:, not both")
-        scored = {k for k, c in self.criteria.items() if not (c.kind == "inside" and c.exclude)}
-        named = set(self.weights or {}) | set(self.ahp.order if self.ahp else [])
-        unknown = named - set(self.criteria)
-        if unknown:
-            raise ValueError(f"weights name unknown criteria {sorted(unknown)}; criteria: {sorted(self.criteria)}")
+    def _one_way(self) -> WeightSet:
+        ways = [k for k in ("weights", "rank", "ahp") if getattr(self, k) is not None]
+        if len(ways) > 1:
+            raise ValueError(f"give one of weights:, rank:, ahp:, not {' and '.join(ways)}")
         if self.weights is not None:
             bad = {k: v for k, v in self.weights.items() if not v >= 0}
             if bad:
                 raise ValueError(f"weights must be >= 0 and not NaN: {bad}")
-            if scored and not any(self.weights.get(k, 0) > 0 for k in scored):
+            if self.weights and not any(v > 0 for v in self.weights.values()):
                 raise ValueError("all weights are zero")
         return self
+
+
+class ClassSpec(_Strict):
+    method: Literal["quantiles", "natural_breaks", "equal_interval", "fixed"] = "quantiles"
+    k: int = Field(default=5, ge=2, le=10)
+    breaks: list[float] | None = Field(default=None, description="upper bounds of the classes (method: fixed)")
+
+
+class ModelSpec(WeightSet):
+    criteria: dict[str, CriterionSpec] = Field(min_length=1)
+    aggregation: Literal["wlc", "product", "owa"] = "wlc"
+    owa: list[float] | None = Field(default=None, description="order weights, best criterion value first")
+    weight_sets: dict[str, WeightSet] = Field(default_factory=dict, description="other stakeholders' weights")
+    classes: ClassSpec = Field(default_factory=ClassSpec)
+
+    @model_validator(mode="after")
+    def _weights_match(self) -> ModelSpec:
+        scored = [k for k, c in self.criteria.items() if not c.is_constraint]
+        if not scored:
+            raise ValueError("a model needs at least one criterion that scores (not only exclude: true)")
+        for label, ws in [("", self), *((f"weight_sets.{n}.", w) for n, w in self.weight_sets.items())]:
+            named = set(ws.weights or {}) | set(ws.rank or []) | set(ws.ahp.order if ws.ahp else [])
+            unknown = named - set(self.criteria)
+            if unknown:
+                raise ValueError(
+                    f"{label}weights name unknown criteria {sorted(unknown)}; criteria: {sorted(self.criteria)}"
+                )
+            constraints = named & {k for k, c in self.criteria.items() if c.is_constraint}
+            if constraints:
+                raise ValueError(f"{label}constraints (exclude: true) take no weight: {sorted(constraints)}")
+            if named and set(scored) - named:
+                raise ValueError(f"{label}criteria without a weight: {sorted(set(scored) - named)}")
+        if self.aggregation == "owa":
+            if self.owa is None or len(self.owa) != len(scored):
+                raise ValueError(f"aggregation: owa needs owa: [{len(scored)} order weights]")
+            if any(v < 0 for v in self.owa) or sum(self.owa) <= 0:
+                raise ValueError("owa: order weights must be >= 0 and not all zero")
+        elif self.owa is not None:
+            raise ValueError("owa: order weights go with aggregation: owa")
+        return self
+
+
+class SensitivitySpec(_Strict):
+    runs: int = Field(default=200, ge=10, le=100_000)
+    spread: float = Field(default=0.2, gt=0, lt=1, description="weights perturbed by up to +/- this share")
+    seed: int = 12345
+    top_k: int = Field(default=5, ge=1)
+    sweep: list[float] = Field(
+        default_factory=lambda: [-0.5, -0.25, 0.25, 0.5], description="one-at-a-time relative weight changes"
+    )
 
 
 class GridUnits(_Strict):
@@ -169,6 +265,8 @@ class H3Units(_Strict):
 class SuitabilitySpec(_Strict):
     units: Literal["districts"] | GridUnits | H3Units = "districts"
     models: dict[str, ModelSpec] = Field(default_factory=dict)
+    sensitivity: SensitivitySpec | None = None
+    rollup_threshold: float = Field(default=0.6, ge=0, le=1, description="cell score counted as suitable")
 
 
 class OverlapSpec(_Strict):

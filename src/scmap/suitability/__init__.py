@@ -1,0 +1,54 @@
+"""Multi-criteria suitability: where each solution type fits, per district, grid cell or H3 cell.
+
+Examples
+--------
+>>> import scmap
+>>> inputs = scmap.load_inputs(scmap.load_project(scmap.demo_project_path()))
+>>> result = suitability_project(inputs)
+>>> row = result.units.sort_values("ev_charging_rank").iloc[0]
+>>> int(row["ev_charging_rank"]), bool(0 <= row["ev_charging_score"] <= 1)
+(1, True)
+"""
+
+from scmap.suitability.model import SuitabilityResult, aggregate, score_model, suitability
+from scmap.suitability.units import district_units, grid_units, h3_units, make_units
+from scmap.suitability.weights import ahp_weights, direct_weights, rank_order_weights
+
+__all__ = [
+    "SuitabilityResult",
+    "aggregate",
+    "ahp_weights",
+    "direct_weights",
+    "district_units",
+    "grid_units",
+    "h3_units",
+    "make_units",
+    "rank_order_weights",
+    "score_model",
+    "suitability",
+    "suitability_project",
+]
+
+
+def suitability_project(inputs: object) -> SuitabilityResult:
+    """:func:`suitability` with the units, models, layers and sensitivity of a loaded project."""
+    from scmap.errors import ProjectError
+    from scmap.pipeline import Inputs
+
+    assert isinstance(inputs, Inputs)
+    inputs.raise_for_errors()
+    spec = inputs.project.spec.suitability
+    if spec is None or not spec.models:
+        raise ProjectError(f"{inputs.project.path}: no suitability.models to score")
+    assert inputs.districts is not None
+    districts = inputs.districts.gdf
+    units = make_units(districts, spec.units)
+    layers = {name: loaded.gdf for name, loaded in inputs.layers.items()}
+    return suitability(
+        units,
+        spec.models,
+        districts=districts,
+        layers=layers,
+        sensitivity=spec.sensitivity,
+        rollup_threshold=spec.rollup_threshold,
+    )
