@@ -30,16 +30,20 @@ def make_data(seed: int = 3):
     step = SIDE / k
     boxes = [shapely.box(i * step, j * step, (i + 1) * step, (j + 1) * step) for j in range(k) for i in range(k)]
     districts = gpd.GeoDataFrame(
-        {"district_id": [f"D{i:02d}" for i in range(len(boxes))],
-         **{f"attr{a}": rng.uniform(0, 100, len(boxes)) for a in range(5)}},
-        geometry=boxes, crs=CRS,
+        {
+            "district_id": [f"D{i:02d}" for i in range(len(boxes))],
+            **{f"attr{a}": rng.uniform(0, 100, len(boxes)) for a in range(5)},
+        },
+        geometry=boxes,
+        crs=CRS,
     )
     layers = {}
     for i in range(5):
         layers[f"pts{i}"] = gpd.GeoDataFrame(geometry=shapely.points(rng.uniform(0, SIDE, (800, 2))), crs=CRS)
         centres = rng.uniform(0, SIDE, (40, 2))
         layers[f"zones{i}"] = gpd.GeoDataFrame(
-            geometry=shapely.buffer(shapely.points(centres), rng.uniform(200, 900, 40)), crs=CRS)
+            geometry=shapely.buffer(shapely.points(centres), rng.uniform(200, 900, 40)), crs=CRS
+        )
     return districts, layers
 
 
@@ -68,7 +72,7 @@ def plain_geopandas(units: gpd.GeoDataFrame, districts, layers) -> np.ndarray:
         zones = gpd.GeoDataFrame(geometry=[layers[f"zones{i}"].union_all()], crs=CRS)
         pieces = gpd.overlay(units[["unit_id", "geometry"]], zones, how="intersection")
         covered = pieces.assign(a=pieces.area).groupby("unit_id")["a"].sum()
-        cols[f"c{i}"] = (covered.reindex(units["unit_id"], fill_value=0).to_numpy() / units.area.to_numpy())
+        cols[f"c{i}"] = covered.reindex(units["unit_id"], fill_value=0).to_numpy() / units.area.to_numpy()
         inside = gpd.sjoin(centroids, layers[f"zones{i}"], predicate="within")
         cols[f"i{i}"] = units["unit_id"].isin(inside["unit_id"]).astype(float).to_numpy()
     frame = pd.DataFrame({k: np.asarray(v, dtype=float) for k, v in cols.items()})
@@ -95,8 +99,10 @@ def main() -> None:
     t_plain = time.perf_counter() - t0
     ours = result.units["ev_charging_score"].to_numpy()
     diff = float(np.nanmax(np.abs(ours - plain)))
-    print(f"{len(units)} grid cells of {grid_m:.1f} m, 25 criteria (5 x attribute, distance_to, count_of, "
-          f"coverage_of, inside); max score difference scmap vs plain: {diff:.2e}")
+    print(
+        f"{len(units)} grid cells of {grid_m:.1f} m, 25 criteria (5 x attribute, distance_to, count_of, "
+        f"coverage_of, inside); max score difference scmap vs plain: {diff:.2e}"
+    )
     print(f"  grid units (make + clip)          {t_units:8.2f} s")
     print(f"  scmap suitability()               {t_scmap:8.2f} s   x1.00")
     print(f"  plain geopandas, same criteria    {t_plain:8.2f} s   x{t_plain / t_scmap:.2f} of scmap")

@@ -13,7 +13,7 @@ _PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 )
 _TILE_HOSTS = re.compile(r"tile\.openstreetmap\.org|basemaps\.cartocdn\.com")
-_LEAFLET = re.compile(r"/npm/leaflet@[^/]+/dist/(.+)$")
+_LEAFLET = re.compile(r"/npm/(leaflet|leaflet\.markercluster)@[^/]+/dist/(.+)$")
 
 
 @dataclass
@@ -24,9 +24,15 @@ class Opened:
     dialogs: list[str] = field(default_factory=list)
 
 
-def open_html(browser: Any, path: Path, *, wait_for: str = "window.scmap !== undefined") -> Opened:
-    """Load *path*; Leaflet from node_modules, tiles as blank PNGs, anything else recorded."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+def open_html(
+    browser: Any, path: Path, *, wait_for: str = "window.scmap !== undefined", offline: bool = False
+) -> Opened:
+    """Load *path*; Leaflet from node_modules, tiles as blank PNGs, anything else recorded.
+
+    With *offline*, Leaflet is not served either (the CDN is unreachable): a map that still
+    works carries its scripts inline.
+    """
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     opened = Opened(page)
     page.on("console", lambda msg: opened.errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: opened.errors.append(f"pageerror: {exc}"))
@@ -43,8 +49,11 @@ def open_html(browser: Any, path: Path, *, wait_for: str = "window.scmap !== und
             route.continue_()
             return
         leaflet = _LEAFLET.search(url)
-        if leaflet:
-            route.fulfill(path=str(ASSETS / "leaflet" / "dist" / leaflet.group(1)))
+        if leaflet and offline:
+            opened.unexpected.append(url)
+            route.abort()
+        elif leaflet:
+            route.fulfill(path=str(ASSETS / leaflet.group(1) / "dist" / leaflet.group(2)))
         elif _TILE_HOSTS.search(url):
             route.fulfill(body=_PNG, content_type="image/png")
         else:

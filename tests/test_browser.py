@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -24,14 +25,32 @@ def test_demo_map_shows_every_district_and_solution(browser, tmp_path: Path):
     assert opened.errors == [] and opened.unexpected == []
     counts = page.evaluate("window.scmap.counts")
     assert counts["districts"] == 24
-    assert {k: v for k, v in counts.items() if k != "districts"} == inputs.solutions["sector"].value_counts().to_dict()
+    assert {k: counts[k] for k in ("energy", "mobility", "ict")} == inputs.solutions["sector"].value_counts().to_dict()
+    assert counts["suit:ev_charging"] == 24
+    assert counts["relations"] == 22
     # every point solution is a marker in the DOM; lines/polygons are paths on the canvas
     n_points = int((inputs.solutions.geometry.geom_type == "Point").sum())
     assert page.locator(".scmap-marker").count() == n_points
     assert page.locator(".scmap-label").count() == 24
     assert page.locator(".scmap-title").inner_text() == "Sofia smart-city solutions (demo, schematic data)"
-    labels = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
-    assert [t.strip() for t in labels] == ["Districts", "Energy (49)", "Mobility (59)", "ICT (39)"]
+    labels = [t.strip() for t in page.locator(".leaflet-control-layers-overlays label").all_inner_texts()]
+    assert labels == [
+        "Districts",
+        "Service areas",
+        "Hotspots (sectors meet)",
+        "Synergies and conflicts",
+        "Energy (49)",
+        "Mobility (59)",
+        "ICT (39)",
+        "Sketched sites",
+    ]
+    bases = [t.strip() for t in page.locator(".leaflet-control-layers-base label").all_inner_texts()]
+    assert bases == [
+        "Districts only",
+        "Suitability: EV charging",
+        "Suitability: District heating / cooling",
+        "Coverage gaps",
+    ]
 
 
 def test_legend_follows_layer_toggles_and_popups_explain(browser, tmp_path: Path):
@@ -101,3 +120,136 @@ def test_payloads_stay_text_in_the_browser(browser, tmp_path: Path):
     assert PAYLOADS[3] in legend and PAYLOADS[6] in legend  # type labels in the legend
     assert PAYLOADS[1] in page.locator(".leaflet-control-attribution").inner_text()
     assert page.locator(".scmap-symbol", has_text="<b>").count() == 5  # icon text, not markup
+
+
+def _demo_map(tmp_path: Path, **save) -> Path:
+    from scmap.maps import save_html
+
+    out = tmp_path / "map.html"
+    save_html(project_map(load_inputs(load_project(demo_project_path()))), out, **save)
+    return out
+
+
+def test_one_colouring_at_a_time_with_its_legend(browser, tmp_path: Path):
+    page = open_html(browser, _demo_map(tmp_path)).page
+    ev_legend = page.locator(".scmap-legend-choropleth[data-choropleth='suit:ev_charging']")
+    gaps_legend = page.locator(".scmap-legend-choropleth[data-choropleth='gaps']")
+    assert not ev_legend.is_visible()
+    assert not gaps_legend.is_visible()
+    page.locator(".leaflet-control-layers-base label", has_text="EV charging").locator("input").click()
+    assert ev_legend.is_visible()
+    assert not gaps_legend.is_visible()
+    assert page.evaluate("window.scmap.map.hasLayer(window.scmap.choropleths['suit:ev_charging'])") is True
+    page.locator(".leaflet-control-layers-base label", has_text="Coverage gaps").locator("input").click()
+    assert gaps_legend.is_visible()
+    assert not ev_legend.is_visible()
+    assert page.evaluate("window.scmap.map.hasLayer(window.scmap.choropleths['suit:ev_charging'])") is False
+    # overlays' legends follow their toggles too
+    links_legend = page.locator(".scmap-legend-overlay[data-overlay='relations']")
+    assert links_legend.is_visible()
+    page.locator(".leaflet-control-layers-overlays label", has_text="Synergies").locator("input").click()
+    assert not links_legend.is_visible()
+
+
+def test_district_popup_explains_scores_stability_and_gaps(browser, tmp_path: Path):
+    page = open_html(browser, _demo_map(tmp_path)).page
+    assert page.evaluate("window.scmap.findDistrict('Sredets')") is True
+    popup = page.locator(".leaflet-popup-content").inner_text()
+    assert "EV charging suitability" in popup
+    assert "because\tpop_density" in popup
+    assert "stability\trank " in popup
+    assert "Solutions by sector\tEnergy" in popup
+    assert "Gaps\trank " in popup
+
+
+def test_sketch_export_and_read_back(browser, tmp_path: Path):
+    import json
+
+    from click.testing import CliRunner
+
+    from scmap import read_solutions
+    from scmap.cli.main import cli
+
+    page = open_html(browser, _demo_map(tmp_path)).page
+    page.locator(".scmap-tool", has_text="✎").click()
+    box = page.locator("#" + page.evaluate("window.scmap.map.getContainer().id")).bounding_box()
+    for dx, kind, name in [(-60, "rooftop_pv", "School roof"), (80, "mobility_island", "Station square")]:
+        page.mouse.click(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2)
+        form = page.locator(".scmap-sketch-form")
+        form.locator("select").select_option(kind)
+        form.locator("input[name='name']").fill(name)
+        form.locator("button").click()
+        # a closed popup fades out for 200 ms before Leaflet removes it
+        page.wait_for_function("document.querySelectorAll('.scmap-sketch-form').length === 0")
+    with page.expect_download() as info:
+        page.locator(".scmap-tool", has_text="↓").click()
+    path = tmp_path / "sketched_sites.geojson"
+    info.value.save_as(path)
+    doc = json.loads(path.read_text())
+    assert [f["properties"]["name"] for f in doc["features"]] == ["School roof", "Station square"]
+    back = read_solutions(path, solution_field="solution", sector_field="sector", status="status", name="name")
+    assert back.gdf["solution"].tolist() == ["rooftop_pv", "mobility_island"]
+    assert back.gdf["sector"].tolist() == ["energy", "mobility"]
+    assert back.gdf["status"].tolist() == ["candidate", "candidate"]
+    assert back.rejected.empty
+    info_cli = CliRunner().invoke(cli, ["info", str(path), "--json"])
+    assert json.loads(info_cli.stdout)["layers"][0]["count"] == 2
+    # the sketched sites sit inside the Sofia districts
+    districts = load_inputs(load_project(demo_project_path())).districts.gdf
+    assert back.gdf.to_crs(districts.crs).within(districts.union_all()).all()
+
+
+def test_measure_and_search(browser, tmp_path: Path):
+    page = open_html(browser, _demo_map(tmp_path)).page
+    page.locator(".scmap-tool", has_text="↔").click()
+    box = page.locator(".leaflet-container").first.bounding_box()
+    page.mouse.click(box["x"] + 500, box["y"] + 450)
+    page.mouse.click(box["x"] + 700, box["y"] + 450)
+    measured = page.evaluate("window.scmap.measured")
+    (lat1, lon1), (lat2, lon2) = page.evaluate("window.scmap.measurePoints")
+    # haversine on Leaflet's sphere (R = 6371 km), computed here independently
+    p1, p2, dl = math.radians(lat1), math.radians(lat2), math.radians(lon2 - lon1)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    assert measured == pytest.approx(2 * 6371000 * math.asin(math.sqrt(a)), rel=1e-6)
+    assert measured > 100
+    page.locator(".scmap-search input").fill("Mladost")
+    page.locator(".scmap-search input").dispatch_event("change")
+    page.wait_for_function("document.querySelectorAll('.leaflet-popup').length === 1")  # others faded out
+    assert "Mladost" in page.locator(".leaflet-popup-content").inner_text()
+    assert page.locator(".scmap-minimap .leaflet-interactive").count() >= 24
+
+
+def test_inline_map_works_without_cdn_and_clusters_many_points(browser, tmp_path: Path):
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    from scmap.maps import save_html
+
+    inputs = load_inputs(load_project(demo_project_path()))
+    rng = np.random.default_rng(0)
+    bounds = inputs.districts.gdf.total_bounds
+    n = 3000
+    many = gpd.GeoDataFrame(
+        {
+            "solution_id": [f"w{i}" for i in range(n)],
+            "name": "Wi-Fi",
+            "sector": "ict",
+            "solution": "public_wifi",
+            "status": "existing",
+            "radius_m": np.nan,
+            "source": "test",
+            "source_row": range(n),
+        },
+        geometry=shapely.points(rng.uniform(bounds[0], bounds[2], n), rng.uniform(bounds[1], bounds[3], n)),
+        crs=inputs.districts.gdf.crs,
+    )
+    out = tmp_path / "inline.html"
+    save_html(solution_map(inputs.districts.gdf, many, basemap="none"), out, inline=True)
+    opened = open_html(browser, out, offline=True)
+    assert opened.errors == []
+    assert opened.unexpected == []  # nothing asked of a CDN
+    assert opened.page.evaluate("window.scmap.counts.ict") == n
+    assert opened.page.evaluate("window.scmap.sectors.ict.getLayers().length") == n  # every point, clustered
+    assert opened.page.locator(".marker-cluster").count() > 0
+    assert opened.page.locator(".scmap-marker").count() < 500  # clusters, not 3000 DOM markers

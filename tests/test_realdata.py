@@ -160,7 +160,12 @@ def test_valencia_map_in_chromium(realdata: Path, tmp_path: Path, browser):
     opened = open_html(browser, out)
     assert opened.errors == [] and opened.unexpected == []
     counts = opened.page.evaluate("window.scmap.counts")
-    assert counts == {"districts": 88, "mobility": 281, "ict": 84}
+    assert {k: counts[k] for k in ("districts", "mobility", "ict", "gaps")} == {
+        "districts": 88,
+        "mobility": 281,
+        "ict": 84,
+        "gaps": 88,
+    }
     assert opened.page.locator(".scmap-marker").count() == 276 + 78 + 5 + 6
     assert "Ayuntamiento de Valencia" in opened.page.locator(".leaflet-control-attribution").inner_text()
 

@@ -201,18 +201,31 @@ def validate_project(project: Project, *, engine: Engine = "pyogrio") -> Validat
     return ValidationReport(ok=inputs.ok, sources=inputs.sources, rejected=inputs.rejected)
 
 
-def project_map(inputs: Inputs) -> folium.Map:
-    """The solution map of loaded project inputs (title and basemap from the ``map:`` section)."""
+def project_map(inputs: Inputs, *, analyses: bool = True) -> folium.Map:
+    """The workshop map of loaded project inputs: title, basemap and visible layers from the
+    ``map:`` section; with *analyses*, suitability and overlap are computed when the project
+    configures them and drawn too."""
     from scmap.maps import solution_map
 
     inputs.raise_for_errors()
     spec = inputs.project.spec
     assert inputs.districts is not None
+    suit = over = None
+    if analyses:
+        from scmap.overlap import overlap_project
+        from scmap.suitability import suitability_project
+
+        if spec.suitability is not None and spec.suitability.models:
+            suit = suitability_project(inputs)
+        over = overlap_project(inputs)
     return solution_map(
         inputs.districts.gdf,
         inputs.solutions,
+        suitability=suit,
+        overlap=over,
         catalogue=inputs.project.catalogue,
         title=spec.map.title or spec.name,
         basemap=spec.map.basemap,
         attribution=spec.map.attribution,
+        show=spec.map.show,
     )

@@ -1,0 +1,135 @@
+"""HTML size and time to first render in Chromium: scmap's map vs geopandas explore().
+
+Run: .venv/bin/python benchmarks/bench_map.py [--sizes 1000 10000 100000]
+Needs Debian chromium and the npm assets of the browser tests (bash scripts/test.sh installs
+both). Leaflet is served from those assets; other CDN files that explore() asks for (jQuery,
+Bootstrap, icon fonts) are answered empty, and tiles with a blank image, so that only the
+map's own work is timed. Prints, in one run, sizes, times and the ratios explore / scmap.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from _browser import ASSETS
+from scmap import load_inputs, load_project, solution_map
+from scmap.datasets import demo_project_path
+from scmap.maps import save_html
+
+TYPES = [("ev_charging", "mobility"), ("public_wifi", "ict"), ("rooftop_pv", "energy"), ("bike_sharing", "mobility")]
+_LEAFLET = re.compile(r"/npm/(leaflet|leaflet\.markercluster)@[^/]+/dist/(.+)$")
+
+
+def make_solutions(n: int, districts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(n)
+    minx, miny, maxx, maxy = districts.total_bounds
+    pick = rng.integers(len(TYPES), size=n)
+    return gpd.GeoDataFrame(
+        {
+            "solution_id": [f"s{i}" for i in range(n)],
+            "name": [f"site {i}" for i in range(n)],
+            "sector": [TYPES[k][1] for k in pick],
+            "solution": [TYPES[k][0] for k in pick],
+            "status": "existing",
+            "radius_m": np.nan,
+            "source": "bench",
+            "source_row": np.arange(1, n + 1),
+        },
+        geometry=shapely.points(rng.uniform(minx, maxx, n), rng.uniform(miny, maxy, n)),
+        crs=districts.crs,
+    )
+
+
+def first_render(browser, path: Path, ready: str, timeout_s: float) -> float | None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+
+    def route(r):
+        url = r.request.url
+        m = _LEAFLET.search(url)
+        if url.startswith("file:"):
+            r.continue_()
+        elif m:
+            r.fulfill(path=str(ASSETS / m.group(1) / "dist" / m.group(2)))
+        else:
+            r.fulfill(status=200, body="")
+
+    page.route("**/*", route)
+    start = time.perf_counter()
+    try:
+        page.goto(path.as_uri(), wait_until="load", timeout=timeout_s * 1000)
+        page.wait_for_function(ready, timeout=timeout_s * 1000)
+        page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        return time.perf_counter() - start
+    except Exception:
+        return None
+    finally:
+        page.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--timeout", type=float, default=180.0, help="seconds before a render counts as failed")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    districts = load_inputs(load_project(demo_project_path())).districts.gdf
+    tmp = Path(tempfile.mkdtemp(prefix="scmap-bench-"))
+    rows = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        for n in args.sizes:
+            sols = make_solutions(n, districts)
+            ours = tmp / f"scmap_{n}.html"
+            t0 = time.perf_counter()
+            save_html(solution_map(districts, sols, basemap="osm"), ours, max_mb=None)
+            t_ours_build = time.perf_counter() - t0
+            theirs = tmp / f"explore_{n}.html"
+            t0 = time.perf_counter()
+            sols.explore(column="sector", tiles="OpenStreetMap").save(str(theirs))
+            t_theirs_build = time.perf_counter() - t0
+            r_ours = first_render(browser, ours, "window.scmap !== undefined", args.timeout)
+            r_theirs = first_render(browser, theirs, "document.readyState === 'complete'", args.timeout)
+            rows.append(
+                (
+                    n,
+                    ours.stat().st_size / 1e6,
+                    theirs.stat().st_size / 1e6,
+                    t_ours_build,
+                    t_theirs_build,
+                    r_ours,
+                    r_theirs,
+                )
+            )
+        browser.close()
+
+    def fmt(t: float | None) -> str:
+        return f"{t:7.2f} s" if t is not None else f">{args.timeout:.0f} s"
+
+    print(
+        "solutions | HTML scmap | HTML explore | size ratio | build scmap | build explore | render scmap | "
+        "render explore | render ratio"
+    )
+    for n, s_ours, s_theirs, b_ours, b_theirs, r_ours, r_theirs in rows:
+        ratio = f"x{r_theirs / r_ours:.2f}" if r_ours and r_theirs else "n/a"
+        print(
+            f"{n:9d} | {s_ours:7.2f} MB | {s_theirs:9.2f} MB | {s_theirs / s_ours:9.2f}x | {b_ours:9.2f} s |"
+            f" {b_theirs:11.2f} s | {fmt(r_ours)} | {fmt(r_theirs)} | {ratio}"
+        )
+
+
+if __name__ == "__main__":
+    main()

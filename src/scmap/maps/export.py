@@ -1,0 +1,140 @@
+"""Saving maps: standalone HTML (optionally with Leaflet inlined), an embeddable fragment, a PNG.
+
+Examples
+--------
+>>> import folium
+>>> frag = embed_html(folium.Map(tiles=None), height=300)
+>>> frag.startswith("<iframe") and 'srcdoc="' in frag
+True
+"""
+
+from __future__ import annotations
+
+import html
+import warnings
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import folium
+import geopandas as gpd
+
+from scmap.catalogue import Catalogue, load_catalogue
+from scmap.errors import ScmapWarning
+from scmap.maps.solution_map import CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS
+
+if TYPE_CHECKING:
+    from scmap.suitability import SuitabilityResult
+
+__all__ = ["embed_html", "render_html", "save_html", "static_map"]
+
+_VENDOR = {
+    LEAFLET_JS: ("leaflet.js", "script"),
+    LEAFLET_CSS: ("leaflet.css", "style"),
+    CLUSTER_JS: ("leaflet.markercluster.js", "script"),
+    CLUSTER_CSS[0]: ("MarkerCluster.css", "style"),
+    CLUSTER_CSS[1]: ("MarkerCluster.Default.css", "style"),
+}
+
+
+def render_html(m: folium.Map, *, inline: bool = False) -> str:
+    """The map's full HTML page; with *inline*, Leaflet and its plugins are written into the page
+    (only the basemap tiles still need a network)."""
+    page = m.get_root().render()
+    if not inline:
+        return page
+    vendor = resources.files("scmap.maps").joinpath("vendor")
+    for url, (name, kind) in _VENDOR.items():
+        content = vendor.joinpath(name).read_text(encoding="utf-8")
+        if kind == "script":
+            for tag in (f'<script src="{url}"></script>', f"<script src='{url}'></script>"):
+                page = page.replace(tag, f"<script>{content}</script>")
+        else:
+            for tag in (f'<link rel="stylesheet" href="{url}"/>', f'<link rel="stylesheet" href="{url}" />'):
+                page = page.replace(tag, f"<style>{content}</style>")
+    return page
+
+
+def save_html(m: folium.Map, path: str | Path, *, inline: bool = False, max_mb: float | None = 25.0) -> Path:
+    """Write the map as one HTML file; warn, with the figures, when it is larger than *max_mb*."""
+    path = Path(path)
+    page = render_html(m, inline=inline)
+    path.write_text(page, encoding="utf-8")
+    size_mb = len(page.encode("utf-8")) / 1e6
+    if max_mb is not None and size_mb > max_mb:
+        warnings.warn(
+            f"{path}: the map is {size_mb:.1f} MB (limit {max_mb:g} MB): browsers get slow; simplify more "
+            "(MapOptions(simplify_m=...)), use larger grid cells, or map fewer layers",
+            ScmapWarning,
+            stacklevel=2,
+        )
+    return path
+
+
+def embed_html(m: folium.Map, *, height: int = 600, inline: bool = True) -> str:
+    """An ``<iframe srcdoc=...>`` holding the whole map: paste it into a report or notebook
+    (it survives notebook export, and scripts in it cannot reach the page around it)."""
+    page = render_html(m, inline=inline)
+    return (
+        f'<iframe srcdoc="{html.escape(page, quote=True)}" style="width:100%;height:{int(height)}px;border:0" '
+        'sandbox="allow-scripts allow-popups allow-downloads" loading="lazy"></iframe>'
+    )
+
+
+def static_map(
+    districts: gpd.GeoDataFrame,
+    solutions: gpd.GeoDataFrame | None = None,
+    path: str | Path | None = None,
+    *,
+    catalogue: Catalogue | None = None,
+    suitability: SuitabilityResult | None = None,
+    model: str | None = None,
+    title: str | None = None,
+    dpi: int = 150,
+) -> object:
+    """A static map (matplotlib) for print and PDF reports: districts (coloured by a suitability
+    model when given) and solutions by sector. Saved as PNG when *path* is given; returns the figure."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    cat = catalogue or load_catalogue()
+    fig, ax = plt.subplots(figsize=(9, 8))
+    if suitability is not None and model is not None:
+        units = suitability.units
+        units.plot(
+            ax=ax,
+            column=f"{model}_score",
+            cmap="YlGn",
+            vmin=0,
+            vmax=1,
+            legend=True,
+            legend_kwds={"label": f"{cat.solutions[model].label} suitability", "shrink": 0.6},
+            missing_kwds={"color": "#dddddd", "label": "excluded"},
+            edgecolor="none",
+        )
+        districts.boundary.plot(ax=ax, color="#333333", linewidth=0.6)
+    else:
+        districts.plot(ax=ax, color="#f2f2f2", edgecolor="#555555", linewidth=0.6)
+    handles = []
+    if solutions is not None and len(solutions):
+        sols = solutions.to_crs(districts.crs)
+        for key, sector in cat.sectors.items():
+            part = sols.loc[sols["sector"] == key]
+            if len(part):
+                part.plot(ax=ax, color=sector.colour, markersize=14, linewidth=1.2, edgecolor="white")
+                handles.append(
+                    Line2D([], [], marker="o", linestyle="", color=sector.colour, label=f"{sector.label} ({len(part)})")
+                )
+    if handles:
+        ax.legend(handles=handles, loc="lower right", frameon=True)
+    if title:
+        ax.set_title(title)
+    ax.set_axis_off()
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(path, dpi=dpi)
+        plt.close(fig)
+    return fig

@@ -1,0 +1,492 @@
+"""Payloads of the map's layers: plain data (no HTML) that the browser script turns into layers.
+
+Each builder returns ``(payload, geometries)``: the payload is serialised by
+:func:`scmap.maps._safe.script_json`; geometries are GeoJSON texts from shapely (numbers only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.colormap import LinearColormap
+
+from scmap.catalogue import Catalogue
+
+if TYPE_CHECKING:
+    from scmap.overlap import OverlapResult
+    from scmap.suitability import SuitabilityResult
+
+__all__ = ["MapOptions"]
+
+STANDARD = {"solution_id", "name", "sector", "solution", "status", "radius_m", "source", "source_row"}
+SCORE_COLOURS = ["#f7fcb9", "#d9f0a3", "#addd8e", "#78c679", "#41ab5d", "#238443", "#005a32"]
+GAP_COLOURS = ["#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641"]
+HOTSPOT_COLOURS = {2: "#fdae61", 3: "#d7191c", 4: "#7b3294", 5: "#40004b"}
+RELATION_COLOURS = {"synergy": "#1a9641", "conflict": "#d7191c"}
+EXCLUDED = "#bdbdbd"
+STEPS = 64
+
+
+@dataclass(frozen=True)
+class MapOptions:
+    """Display settings of the solution map.
+
+    Attributes
+    ----------
+    simplify_m
+        Simplification tolerance for display, in metres (topology of each polygon kept).
+    precision
+        Decimal places of the EPSG:4326 coordinates written into the HTML (6 ~ 0.1 m).
+    icon_limit
+        Sectors with more points than this are drawn as light circle markers instead of icons.
+    cluster_limit
+        Sectors with more points than this are clustered (Leaflet.markercluster).
+    label_limit
+        District names are written on the map when there are at most this many districts.
+    max_html_mb
+        Saving a larger map warns with the figures and what to change.
+    """
+
+    simplify_m: float = 2.0
+    precision: int = 6
+    icon_limit: int = 2000
+    cluster_limit: int = 400
+    label_limit: int = 40
+    max_html_mb: float = 25.0
+
+
+def display_geoms(gdf: gpd.GeoDataFrame, options: MapOptions) -> list[str]:
+    """GeoJSON geometry texts in EPSG:4326, simplified and rounded for display."""
+    geoms = gdf.geometry
+    if gdf.crs is not None and gdf.crs.is_projected and options.simplify_m > 0:
+        geoms = geoms.simplify(options.simplify_m, preserve_topology=True)
+    geoms = geoms.to_crs(4326) if gdf.crs is not None else geoms
+    arr = np.asarray(geoms.array, dtype=object)
+    digits = options.precision
+    arr = shapely.transform(arr, lambda c: np.round(c, digits))
+    return [str(t) for t in shapely.to_geojson(arr)]
+
+
+def text(value: object) -> str | None:
+    """A display string for a value, None for missing ones."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (float, np.floating)):
+        number = float(value)
+        if np.isnan(number):
+            return None
+        if number.is_integer() and abs(number) < 1e15:
+            return str(int(number))  # 123456.0 -> "123456"
+        return f"{number:.6g}"
+    if isinstance(value, (shapely.Geometry, bytes)):
+        return None
+    out = str(value)
+    return out if out.strip() else None
+
+
+def rows_of(record: dict[str, Any], skip: set[str]) -> list[list[str]]:
+    out = []
+    for key, value in record.items():
+        if key in skip:
+            continue
+        shown = text(value)
+        if shown is not None:
+            out.append([str(key), shown])
+    return out
+
+
+def _palette_index(values: np.ndarray, vmin: float = 0.0, vmax: float = 1.0) -> np.ndarray:
+    scaled = (np.asarray(values, dtype=float) - vmin) / (vmax - vmin if vmax > vmin else 1.0)
+    idx = np.rint(np.clip(scaled, 0, 1) * (STEPS - 1))
+    return np.where(np.isfinite(idx), idx, -1).astype(int)
+
+
+def _palette(colours: list[str]) -> list[str]:
+    cmap = LinearColormap(colours, vmin=0, vmax=1)
+    return [cmap.rgb_hex_str(i / (STEPS - 1)) for i in range(STEPS)]
+
+
+def districts_layer(
+    districts: gpd.GeoDataFrame,
+    options: MapOptions,
+    *,
+    suitability: SuitabilityResult | None,
+    overlap: OverlapResult | None,
+    catalogue: Catalogue,
+) -> tuple[dict[str, Any], list[str]]:
+    ids = (
+        districts["district_id"].astype(str)
+        if "district_id" in districts.columns
+        else pd.Series(districts.index.astype(str), index=districts.index)
+    )
+    names = districts["district_name"].astype(str) if "district_name" in districts.columns else ids
+    skip = {districts.geometry.name, "district_id", "district_name", "source_row"}
+    records = districts.drop(columns=districts.geometry.name).to_dict("records")
+    extra = _district_explanations(ids, suitability, overlap, catalogue)
+    feats = [
+        {"tip": n, "title": n, "sub": f"District {i}", "rows": extra.get(i, []) + rows_of(r, skip)}
+        for n, i, r in zip(names, ids, records, strict=True)
+    ]
+    payload = {
+        "label": "Districts",
+        "feats": feats,
+        "labels": len(districts) <= options.label_limit,
+        "names": sorted(set(names)),
+    }
+    return payload, display_geoms(districts, options)
+
+
+def _district_explanations(
+    ids: pd.Series, suitability: SuitabilityResult | None, overlap: OverlapResult | None, catalogue: Catalogue
+) -> dict[str, list[list[str]]]:
+    """Popup rows per district: scores with contributions and stability, sectors present, gaps."""
+    out: dict[str, list[list[str]]] = {i: [] for i in ids}
+    if suitability is not None and suitability.units["unit_id"].isin(ids).all() and len(suitability.units) == len(ids):
+        units = suitability.units.set_index("unit_id")
+        n = len(units)
+        for key, m in suitability.models.items():
+            label = catalogue.solutions[key].label if key in catalogue.solutions else key
+            for i in ids:
+                row = units.loc[i]
+                if bool(row[f"{key}_excluded"]):
+                    out[i].append([f"{label} suitability", f"excluded ({row[f'{key}_why']})"])
+                    continue
+                shown = f"{row[f'{key}_score']:.2f} (rank {int(row[f'{key}_rank'])} of {n})"
+                out[i].append([f"{label} suitability", shown])
+                parts = [f"{c} {row[f'{key}__{c}__contrib']:.2f}" for c in m.criteria]
+                out[i].append(["  because", " + ".join(parts)])
+                if f"{key}_rank_min" in units.columns and pd.notna(row[f"{key}_rank_min"]):
+                    ptop = [c for c in units.columns if c.startswith(f"{key}_p_top")]
+                    stable = f"rank {int(row[f'{key}_rank_min'])}-{int(row[f'{key}_rank_max'])} when weights vary"
+                    if ptop:
+                        stable += f"; in the top {ptop[0].removeprefix(f'{key}_p_top')} in {row[ptop[0]]:.0%} of runs"
+                    out[i].append(["  stability", stable])
+    if overlap is not None:
+        table = overlap.districts.set_index("district_id")
+        sectors = [
+            c.removeprefix("n_") for c in table.columns if c.startswith("n_") and c not in ("n_sectors", "n_solutions")
+        ]
+        for i in ids:
+            if i not in table.index:
+                continue
+            row = table.loc[i]
+            present = ", ".join(
+                f"{catalogue.sectors[s].label if s in catalogue.sectors else s} {int(row[f'n_{s}'])}" for s in sectors
+            )
+            out[i].append(["Solutions by sector", present])
+            cover = ", ".join(
+                f"{catalogue.sectors[s].label if s in catalogue.sectors else s} {row[f'covered_{s}']:.0%}"
+                for s in sectors
+            )
+            out[i].append(["Area served", cover])
+            gap = f"rank {int(row['gap_rank'])} of {len(table)} worst served"
+            if "mean_uncovered_population" in table.columns:
+                gap += f"; about {row['mean_uncovered_population']:,.0f} people outside an average sector's reach"
+            out[i].append(["Gaps", gap])
+    return out
+
+
+def point_coords(gdf: gpd.GeoDataFrame, options: MapOptions) -> list[str]:
+    """Points as compact "[lon,lat]" texts in EPSG:4326 (a third of the size of GeoJSON objects)."""
+    pts = gdf.geometry.to_crs(4326) if gdf.crs is not None else gdf.geometry
+    xy = np.round(shapely.get_coordinates(np.asarray(pts.array, dtype=object)), options.precision)
+    return [f"[{x!r},{y!r}]" for x, y in xy.tolist()]  # shortest text of each rounded float
+
+
+def _column(values: pd.Series) -> list[str | None] | None:
+    shown = [text(v) for v in values]
+    return shown if any(v is not None for v in shown) else None
+
+
+def sector_layers(
+    solutions: gpd.GeoDataFrame, cat: Catalogue, options: MapOptions
+) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+    """One layer per sector, stored by column: what is the same for a solution type (label, icon,
+    description, reference cases) once per type; per feature only its id, name, type, status and
+    the file's own attribute columns. The browser builds tooltips and popups from these."""
+    out, geoms = [], {}
+    skip = STANDARD | {solutions.geometry.name}
+    for key, sector in cat.sectors.items():
+        part = solutions.loc[solutions["sector"] == key]
+        if part.empty:
+            continue
+        present = [t for t in cat.solutions if t in set(part["solution"])]
+        counts = part["solution"].value_counts()
+        types = []
+        for t in present:
+            sol = cat.solutions[t]
+            refs = [
+                f"{c.name}{f' ({c.city})' if c.city else ''}{f': {c.note}' if c.note else ''}"
+                for c in sol.reference_cases
+            ]
+            types.append(
+                {
+                    "key": t,
+                    "label": sol.label,
+                    "icon": sol.icon,
+                    "colour": cat.colour(t),
+                    "count": int(counts[t]),
+                    "radius": sol.radius_m,
+                    "about": sol.description,
+                    "refs": refs,
+                }
+            )
+        statuses = sorted(set(part["status"].astype(str)))
+        radius = pd.to_numeric(part.get("radius_m", pd.Series(np.nan, index=part.index)), errors="coerce")
+        cols = []
+        for c in part.columns:
+            if c in skip:
+                continue
+            values = _column(part[c])
+            if values is not None:
+                cols.append({"name": str(c), "values": values})
+        is_point = part.geometry.geom_type == "Point"
+        n_points = int(is_point.sum())
+        out.append(
+            {
+                "key": key,
+                "label": sector.label,
+                "colour": sector.colour,
+                "count": len(part),
+                "types": types,
+                "t": [present.index(t) for t in part["solution"]],
+                "statuses": statuses,
+                "s": [statuses.index(v) for v in part["status"].astype(str)],
+                "ids": part["solution_id"].astype(str).tolist(),
+                "names": part["name"].astype(str).tolist(),
+                "radius": None if radius.isna().all() else [text(v) for v in radius],
+                "cols": cols,
+                "points": "icon" if n_points <= options.icon_limit else "circle",
+                "cluster": n_points > options.cluster_limit,
+            }
+        )
+        if bool(is_point.all()):
+            geoms[f"sector:{key}"] = point_coords(part, options)
+        else:
+            geoms[f"sector:{key}"] = display_geoms(part, options)
+    return out, geoms
+
+
+def choropleth_layers(
+    districts: gpd.GeoDataFrame,
+    options: MapOptions,
+    *,
+    suitability: SuitabilityResult | None,
+    overlap: OverlapResult | None,
+    catalogue: Catalogue,
+) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+    """District/unit colourings, one visible at a time: one per suitability model, plus coverage gaps."""
+    layers, geoms = [], {}
+    if suitability is not None:
+        units = suitability.units
+        palette = _palette(SCORE_COLOURS)
+        unit_geoms = display_geoms(units, options)
+        titles = (
+            units["district_name"].astype(str) + " · " + units["unit_id"].astype(str)
+            if "district_name" in units.columns and len(units) != units["district_id"].nunique()
+            else units.get("district_name", units["unit_id"]).astype(str)
+        )
+        for key, m in suitability.models.items():
+            label = catalogue.solutions[key].label if key in catalogue.solutions else key
+            score = units[f"{key}_score"].to_numpy(dtype=float)
+            cols = [
+                {"name": "Score", "values": [text(v) for v in np.round(score, 3)]},
+                {"name": "Rank", "values": [text(v) for v in units[f"{key}_rank"]]},
+            ]
+            for c in m.criteria:
+                cols.append({"name": f"{c} (value)", "values": [text(v) for v in units[f"{key}__{c}__raw"]]})
+                cols.append(
+                    {
+                        "name": f"{c} (contribution)",
+                        "values": [text(v) for v in np.round(units[f"{key}__{c}__contrib"].to_numpy(float), 3)],
+                    }
+                )
+            why = units[f"{key}_why"].astype(str)
+            cols.append({"name": "Excluded", "values": [w if w else None for w in why]})
+            if f"{key}_rank_min" in units.columns:
+                lo, hi = units[f"{key}_rank_min"], units[f"{key}_rank_max"]
+                cols.append(
+                    {
+                        "name": "Rank when weights vary",
+                        "values": [None if pd.isna(a) else f"{int(a)}-{int(b)}" for a, b in zip(lo, hi, strict=True)],
+                    }
+                )
+            layers.append(
+                {
+                    "key": f"suit:{key}",
+                    "label": f"Suitability: {label}",
+                    "palette": palette,
+                    "excluded": EXCLUDED,
+                    "cidx": _palette_index(score).tolist(),
+                    "titles": titles.tolist(),
+                    "sub": f"{label} suitability",
+                    "cols": cols,
+                    "legend": {
+                        "kind": "continuous",
+                        "caption": f"{label} suitability (0-1)",
+                        "colours": SCORE_COLOURS,
+                        "min": "0 less suitable",
+                        "max": "1 more suitable",
+                    },
+                }
+            )
+            geoms[f"suit:{key}"] = unit_geoms
+    if overlap is not None:
+        table = overlap.districts
+        palette = _palette(GAP_COLOURS)
+        cover = table["mean_covered"].to_numpy(dtype=float)
+        names = table.get("district_name", table["district_id"]).astype(str)
+        sectors = [
+            c.removeprefix("covered_") for c in table.columns if c.startswith("covered_") and c != "covered_multi"
+        ]
+        cols = [
+            {"name": "Share served (mean over sectors)", "values": [f"{v:.0%}" for v in cover]},
+            {"name": "Worst-served rank", "values": [str(int(v)) for v in table["gap_rank"]]},
+        ]
+        cols += [{"name": f"Served: {s}", "values": [f"{v:.0%}" for v in table[f"covered_{s}"]]} for s in sectors]
+        if "mean_uncovered_population" in table.columns:
+            cols.append(
+                {
+                    "name": "People outside (mean over sectors)",
+                    "values": [f"{v:,.0f}" for v in table["mean_uncovered_population"]],
+                }
+            )
+        layers.append(
+            {
+                "key": "gaps",
+                "label": "Coverage gaps",
+                "palette": palette,
+                "excluded": EXCLUDED,
+                "cidx": _palette_index(cover).tolist(),
+                "titles": names.tolist(),
+                "sub": "coverage by service areas",
+                "cols": cols,
+                "legend": {
+                    "kind": "continuous",
+                    "caption": "Share of the district served",
+                    "colours": GAP_COLOURS,
+                    "min": "0 % (gap)",
+                    "max": "100 %",
+                },
+            }
+        )
+        geoms["gaps"] = display_geoms(table, options)
+    return layers, geoms
+
+
+def overlay_layers(
+    overlap: OverlapResult | None, catalogue: Catalogue, options: MapOptions
+) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+    """Service areas (dissolved per sector), hotspots and synergy/conflict links."""
+    if overlap is None:
+        return [], {}
+    layers, geoms = [], {}
+    areas = overlap.service_areas
+    if len(areas):
+        dissolved = areas.dissolve(by="sector", sort=True).reset_index()
+        dissolved = dissolved.loc[[s in catalogue.sectors for s in dissolved["sector"]]]
+        feats = [
+            {
+                "tip": f"Served by {catalogue.sectors[s].label}",
+                "title": f"{catalogue.sectors[s].label} service areas",
+                "sub": "union of service radii",
+                "rows": [["Area", f"{a / 1e6:.2f} km2"]],
+                "colour": catalogue.sectors[s].colour,
+                "fill": 0.18,
+                "weight": 1,
+            }
+            for s, a in zip(dissolved["sector"], dissolved.area, strict=True)
+        ]
+        layers.append(
+            {
+                "key": "service_areas",
+                "label": "Service areas",
+                "feats": feats,
+                "visible": False,
+                "legend": {
+                    "kind": "categorical",
+                    "caption": "Service areas",
+                    "items": [{"label": f["title"], "colour": f["colour"]} for f in feats],
+                },
+            }
+        )
+        geoms["service_areas"] = display_geoms(dissolved, options)
+    hot = overlap.hotspots
+    if len(hot):
+        feats = []
+        for n, sectors, area in zip(hot["n_sectors"], hot["sectors"], hot["area_m2"], strict=True):
+            labels = " + ".join(catalogue.sectors[s].label if s in catalogue.sectors else s for s in sectors.split(","))
+            feats.append(
+                {
+                    "tip": f"{labels} meet here",
+                    "title": f"{n} sectors meet",
+                    "sub": labels,
+                    "rows": [["Sectors", labels], ["Area", f"{area / 1e6:.2f} km2"]],
+                    "colour": HOTSPOT_COLOURS.get(int(n), "#40004b"),
+                    "fill": 0.35,
+                    "weight": 1,
+                }
+            )
+        items = [
+            {"label": f"{n} sectors", "colour": c} for n, c in HOTSPOT_COLOURS.items() if n in set(hot["n_sectors"])
+        ]
+        layers.append(
+            {
+                "key": "hotspots",
+                "label": "Hotspots (sectors meet)",
+                "feats": feats,
+                "visible": True,
+                "legend": {"kind": "categorical", "caption": "Hotspots", "items": items},
+            }
+        )
+        geoms["hotspots"] = display_geoms(hot, options)
+    rel = overlap.relations
+    if len(rel):
+        feats = []
+        for r in rel.drop(columns=rel.geometry.name).to_dict("records"):
+            a = catalogue.solutions[r["a_solution"]].label
+            b = catalogue.solutions[r["b_solution"]].label
+            feats.append(
+                {
+                    "tip": f"{r['relation']}: {a} - {b}",
+                    "title": f"{r['relation'].capitalize()}: {a} and {b}",
+                    "sub": r["rule"],
+                    "rows": [
+                        ["Between", f"{r['a_id']} and {r['b_id']}"],
+                        ["Distance", f"{r['distance_m']:.0f} m"],
+                        ["Why", r["note"] or r["rule"]],
+                    ],
+                    "colour": RELATION_COLOURS[r["relation"]],
+                    "weight": 4,
+                    "dash": "6 4" if r["relation"] == "conflict" else "",
+                }
+            )
+        present = sorted(set(rel["relation"]))
+        layers.append(
+            {
+                "key": "relations",
+                "label": "Synergies and conflicts",
+                "feats": feats,
+                "visible": True,
+                "legend": {
+                    "kind": "categorical",
+                    "caption": "Links",
+                    "items": [{"label": k, "colour": RELATION_COLOURS[k]} for k in present],
+                },
+            }
+        )
+        geoms["relations"] = display_geoms(rel, options)
+    return layers, geoms
+
+
+def sketch_types(catalogue: Catalogue) -> list[dict[str, str]]:
+    """Choices offered when a participant sketches a new candidate site."""
+    return [
+        {"key": k, "label": s.label, "sector": s.sector, "sector_label": catalogue.sectors[s.sector].label}
+        for k, s in catalogue.solutions.items()
+    ]

@@ -1,0 +1,74 @@
+"""Map outputs: inline assets, embeddable fragment, static PNG, size warning, vendored copies."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+
+from scmap import load_inputs, load_project, solution_map
+from scmap.datasets import demo_project_path
+from scmap.maps import MapOptions, embed_html, save_html, static_map
+from scmap.maps.export import render_html
+from scmap.suitability import suitability_project
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return load_inputs(load_project(demo_project_path()))
+
+
+def test_vendored_assets_are_the_npm_packages():
+    vendor = REPO / "src" / "scmap" / "maps" / "vendor"
+    npm = REPO / "tests" / "browser_assets" / "node_modules"
+    if not (npm / "leaflet").is_dir():
+        pytest.skip("npm assets not installed (scripts/test.sh installs them)")
+    pairs = {
+        "leaflet.js": npm / "leaflet/dist/leaflet.js",
+        "leaflet.css": npm / "leaflet/dist/leaflet.css",
+        "leaflet.markercluster.js": npm / "leaflet.markercluster/dist/leaflet.markercluster.js",
+    }
+    for name, source in pairs.items():
+        assert (vendor / name).read_bytes() == source.read_bytes(), name
+    assert (vendor / "leaflet.LICENSE").exists()
+    assert (vendor / "leaflet.markercluster.LICENSE").exists()
+
+
+def test_inline_html_has_no_cdn_scripts(demo):
+    page = render_html(solution_map(demo.districts.gdf, demo.solutions, basemap="none"), inline=True)
+    assert "cdn.jsdelivr.net" not in page
+    assert "L.Map" in page or "L.map" in page  # Leaflet itself is in the page
+    linked = render_html(solution_map(demo.districts.gdf, demo.solutions, basemap="none"))
+    assert re.search(r'<script src="https://cdn\.jsdelivr\.net/npm/leaflet@1\.9\.4/dist/leaflet\.js">', linked)
+
+
+def test_embed_fragment_is_one_escaped_iframe(demo):
+    fragment = embed_html(solution_map(demo.districts.gdf, demo.solutions, title="<b>Sofia</b>"), height=420)
+    assert fragment.startswith('<iframe srcdoc="') and fragment.endswith("</iframe>")
+    assert fragment.count("<iframe") == 1 and "<script" not in fragment  # the page is escaped text
+    assert 'sandbox="allow-scripts' in fragment and "height:420px" in fragment
+    inner = html.unescape(re.search(r'srcdoc="([^"]*)"', fragment).group(1))
+    assert "scmapRender(" in inner and "<title>&lt;b&gt;Sofia&lt;/b&gt;</title>" in inner
+
+
+def test_size_warning_gives_figures(demo, tmp_path: Path):
+    fmap = solution_map(demo.districts.gdf, demo.solutions, options=MapOptions(simplify_m=0))
+    with pytest.warns(UserWarning, match=r"map\.html: the map is 0\.\d MB \(limit 0\.01 MB\)"):
+        save_html(fmap, tmp_path / "map.html", max_mb=0.01)
+
+
+def test_static_png(demo, tmp_path: Path):
+    out = tmp_path / "map.png"
+    result = suitability_project(demo)
+    static_map(demo.districts.gdf, demo.solutions, out, suitability=result, model="ev_charging", title="Sofia")
+    data = out.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert (width, height) == (1350, 1200)  # 9 x 8 inches at 150 dpi
+    plain = tmp_path / "plain.png"
+    static_map(demo.districts.gdf, demo.solutions, plain)
+    assert plain.stat().st_size > 10_000
