@@ -20,6 +20,7 @@ from scmap.maps import solution_map
 from scmap.overlap import OverlapResult, overlap, overlap_project
 from scmap.pipeline import load_inputs, validate_project
 from scmap.project import Project, load_project
+from scmap.results import Results, run
 from scmap.suitability import SuitabilityResult, ahp_weights, suitability, suitability_project
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "OverlapResult",
     "Project",
     "ProjectError",
+    "Results",
     "ScmapError",
     "SuitabilityResult",
     "UnreadableFileError",
@@ -44,6 +46,7 @@ __all__ = [
     "read_districts",
     "read_layer",
     "read_solutions",
+    "run",
     "solution_map",
     "suitability",
     "suitability_project",

@@ -12,7 +12,7 @@ import shutil
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["copy_demo", "demo_dir", "demo_project_path"]
+__all__ = ["copy_demo", "demo_dir", "demo_project_path", "init_project", "starter_project_text"]
 
 
 def demo_dir() -> Path:
@@ -41,3 +41,18 @@ def copy_demo(dest: str | Path) -> Path:
         if item.is_file() and item.suffix in {".gpkg", ".geojson", ".yaml"}:
             shutil.copy2(item, dest / item.name)
     return dest / "project.yaml"
+
+
+def starter_project_text() -> str:
+    """The fully commented starter project (``examples/my_city.yaml``), written for the demo files."""
+    packaged = Path(str(resources.files("scmap"))) / "_demo" / "starter_project.yaml"
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    return (Path(__file__).resolve().parents[2] / "examples" / "my_city.yaml").read_text(encoding="utf-8")
+
+
+def init_project(dest: str | Path) -> Path:
+    """The demo's data plus the commented starter project as ``project.yaml`` in *dest*."""
+    project = copy_demo(dest)
+    project.write_text(starter_project_text(), encoding="utf-8")
+    return project

@@ -1,4 +1,4 @@
-"""``scmap demo``: the workshop map of the bundled Sofia demo."""
+"""``scmap demo``: ``scmap run`` on the bundled demo (a schematic Sofia)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ from pathlib import Path
 
 import click
 
-from scmap.cli.options import guard_output, overwrite_opt
+from scmap.cli.options import overwrite_opt
+from scmap.cli.run_cmd import run_into
 from scmap.datasets import demo_project_path
-from scmap.pipeline import load_inputs, project_map
-from scmap.project import load_project
 
 
 @click.command("demo")
@@ -19,21 +18,14 @@ from scmap.project import load_project
     "outdir",
     type=click.Path(file_okay=False, path_type=Path),
     required=True,
-    help="Folder to write into (created).",
+    help="Folder to write the workshop pack into (created).",
 )
 @overwrite_opt
 def command(outdir: Path, overwrite: bool) -> None:
-    """Run scmap on the bundled demo (schematic Sofia) and write map.html and rejected.csv.
+    """Run scmap on the bundled demo (schematic Sofia) and write the workshop pack.
 
     \b
     Example:
       scmap demo -o demo-out
     """
-    guard_output(outdir / "map.html", overwrite)
-    inputs = load_inputs(load_project(demo_project_path())).raise_for_errors()
-    outdir.mkdir(parents=True, exist_ok=True)
-    project_map(inputs).save(str(outdir / "map.html"))
-    inputs.rejected.to_csv(outdir / "rejected.csv", index=False)
-    assert inputs.districts is not None and inputs.solutions is not None
-    click.echo(f"{len(inputs.solutions)} solutions in {len(inputs.districts.gdf)} districts", err=True)
-    click.echo(str((outdir / "map.html").resolve()))
+    run_into(demo_project_path(), outdir, overwrite=overwrite)

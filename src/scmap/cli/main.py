@@ -51,9 +51,9 @@ def cli(verbose: int, quiet: bool) -> None:
 
 
 def _register() -> None:
-    from scmap.cli import demo, info, init, map_cmd, overlap_cmd, suitability_cmd, validate
+    from scmap.cli import demo, info, init, map_cmd, overlap_cmd, run_cmd, suitability_cmd, validate
 
-    for module in (info, validate, suitability_cmd, overlap_cmd, map_cmd, demo, init):
+    for module in (info, validate, suitability_cmd, overlap_cmd, map_cmd, run_cmd, demo, init):
         cli.add_command(module.command)
 
 

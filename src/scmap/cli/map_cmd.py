@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from scmap.cli.options import engine_opt, guard_output, overwrite_opt, project_arg
+from scmap.maps import save_html
 from scmap.pipeline import load_inputs, project_map
 from scmap.project import load_project
 
@@ -31,5 +32,5 @@ def command(project: Path, output: Path, overwrite: bool, engine: str) -> None:
         for w in s.warnings:
             click.echo(f"Warning: {w}", err=True)
     output.parent.mkdir(parents=True, exist_ok=True)
-    project_map(inputs).save(str(output))
+    save_html(project_map(inputs), output)
     click.echo(str(output))

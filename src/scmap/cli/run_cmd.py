@@ -1,0 +1,68 @@
+"""``scmap run``: the whole workshop pack for a project."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from scmap.cli.options import engine_opt, overwrite_opt, project_arg
+from scmap.results import CONTRACT_FILES, run
+
+
+def _progress() -> tuple[Callable[[str], None], Callable[[], float]]:
+    start = time.perf_counter()
+
+    def say(step: str) -> None:
+        click.echo(f"[{time.perf_counter() - start:6.1f} s] {step}...", err=True)
+
+    def done() -> float:
+        return time.perf_counter() - start
+
+    return say, done
+
+
+def run_into(project: Path, outdir: Path, *, overwrite: bool, engine: str = "pyogrio") -> None:
+    """Shared by ``run`` and ``demo``: analyse, write, report where things are."""
+    existing = [n for n in CONTRACT_FILES if (outdir / n).exists()]
+    if existing and not overwrite:
+        raise click.BadParameter(
+            f"{outdir} already holds {', '.join(existing)}; add --overwrite to replace them",
+            param_hint="'-o' / '--output'",
+        )
+    say, done = _progress()
+    results = run(project, engine=engine, progress=say)  # type: ignore[arg-type]
+    for s in results.inputs.sources:
+        for w in s.warnings:
+            click.echo(f"Warning: {w}", err=True)
+    results.save(outdir, overwrite=True, progress=say)
+    click.echo(
+        f"done in {done():.1f} s: {len(results.solutions)} solutions, {len(results.districts)} districts, "
+        f"{len(results.rejected)} rejected rows; open {outdir / 'map.html'} or {outdir / 'report.html'}",
+        err=True,
+    )
+    click.echo(str((outdir / "map.html").resolve()))
+
+
+@click.command("run")
+@project_arg
+@click.option(
+    "-o",
+    "--output",
+    "outdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for map.html, suitability.gpkg/.csv, overlap.gpkg, summary.csv, report.html, rejected.csv.",
+)
+@overwrite_opt
+@engine_opt
+def command(project: Path, outdir: Path, overwrite: bool, engine: str) -> None:
+    """Write the whole workshop pack of a project into a folder.
+
+    \b
+    Example:
+      scmap run project.yaml -o workshop-pack
+    """
+    run_into(project, outdir, overwrite=overwrite, engine=engine)

@@ -1,0 +1,239 @@
+"""The whole workshop pack: one call from a project to every table, the map and the report.
+
+Examples
+--------
+>>> import scmap
+>>> results = scmap.run(scmap.demo_project_path())
+>>> len(results.summary), sorted(results.overlap.layers())[:3]
+(24, ['districts', 'duplicates', 'gaps'])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import pandas as pd
+
+from scmap._readers import Engine
+from scmap._version import __version__
+from scmap.errors import InputError
+from scmap.overlap import OverlapResult, overlap_project
+from scmap.pipeline import Inputs, load_inputs
+from scmap.project import Project, load_project
+from scmap.suitability import SuitabilityResult, make_units, suitability_project
+
+__all__ = ["CONTRACT_FILES", "Results", "run"]
+
+log = logging.getLogger(__name__)
+
+CONTRACT_FILES = (
+    "map.html",
+    "suitability.gpkg",
+    "suitability.csv",
+    "overlap.gpkg",
+    "summary.csv",
+    "report.html",
+    "rejected.csv",
+)
+"""What :meth:`Results.save` (and ``scmap run``) writes into the output folder."""
+
+Progress = Callable[[str], None]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    if path.is_dir():
+        for part in sorted(p for p in path.rglob("*") if p.is_file()):
+            digest.update(part.read_bytes())
+    else:
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass
+class Results:
+    """Everything scmap computed for a project; ``.save(outdir)`` writes the workshop pack."""
+
+    project: Project
+    inputs: Inputs
+    suitability: SuitabilityResult
+    overlap: OverlapResult
+    summary: pd.DataFrame
+    provenance: dict[str, object] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def districts(self) -> gpd.GeoDataFrame:
+        assert self.inputs.districts is not None
+        return self.inputs.districts.gdf
+
+    @property
+    def solutions(self) -> gpd.GeoDataFrame:
+        assert self.inputs.solutions is not None
+        return self.inputs.solutions
+
+    @property
+    def rejected(self) -> pd.DataFrame:
+        """Every input row not used, with file, layer, role, row, id, field and reason."""
+        return self.inputs.rejected
+
+    def map(self) -> folium.Map:
+        """The interactive workshop map (title, basemap and visible layers from ``map:``)."""
+        from scmap.maps import solution_map
+
+        spec = self.project.spec
+        has_models = bool(self.suitability.models)
+        return solution_map(
+            self.districts,
+            self.solutions,
+            suitability=self.suitability if has_models else None,
+            overlap=self.overlap,
+            catalogue=self.project.catalogue,
+            title=spec.map.title or spec.name,
+            basemap=spec.map.basemap,
+            attribution=spec.map.attribution,
+            show=spec.map.show,
+        )
+
+    def save(self, outdir: str | Path, *, overwrite: bool = False, progress: Progress | None = None) -> dict[str, Path]:
+        """Write the contract files into *outdir* (created); refuses to replace them unless *overwrite*."""
+        from scmap.maps import save_html
+        from scmap.report import write_report
+
+        say = progress or (lambda _: None)
+        outdir = Path(outdir)
+        existing = [name for name in CONTRACT_FILES if (outdir / name).exists()]
+        if existing and not overwrite:
+            raise InputError(f"{outdir}: already holds {', '.join(existing)}; use overwrite (--overwrite) to replace")
+        outdir.mkdir(parents=True, exist_ok=True)
+        paths = {name: outdir / name for name in CONTRACT_FILES}
+        say("writing tables")
+        self.suitability.save(paths["suitability.gpkg"])
+        self.suitability.save(paths["suitability.csv"])
+        self.overlap.save(paths["overlap.gpkg"])
+        self.summary.to_csv(paths["summary.csv"], index=False)
+        self.rejected.to_csv(paths["rejected.csv"], index=False)
+        say("writing map.html")
+        fmap = self.map()
+        save_html(fmap, paths["map.html"])
+        say("writing report.html")
+        write_report(self, paths["report.html"], fmap=fmap)
+        return paths
+
+    def _repr_html_(self) -> str:
+        spec = self.project.spec
+        rows = "".join(
+            f"<tr><td>{html.escape(s.role)}</td><td>{html.escape(Path(s.path).name)}</td><td>{s.rows}</td>"
+            f"<td>{s.loaded}</td><td>{s.rejected}</td></tr>"
+            for s in self.inputs.sources
+        )
+        models = ", ".join(html.escape(k) for k in self.suitability.models) or "none"
+        top = self.summary.head(10).to_html(index=False, float_format=lambda v: f"{v:.3g}", escape=True)
+        return (
+            f"<div><h3>{html.escape(spec.name)}</h3>"
+            f"<p>{len(self.solutions)} solutions in {len(self.districts)} districts; suitability models: {models}; "
+            f"{len(self.overlap.pairs)} overlapping pairs, {len(self.overlap.relations)} rule matches, "
+            f"{len(self.rejected)} rejected rows. Use <code>.map()</code> for the map, "
+            f"<code>.save(folder)</code> for the workshop pack.</p>"
+            f"<table><tr><th>role</th><th>file</th><th>rows</th><th>loaded</th><th>rejected</th></tr>{rows}</table>"
+            f"<details><summary>Districts (first 10)</summary>{top}</details></div>"
+        )
+
+
+def _summary(inputs: Inputs, suit: SuitabilityResult, over: OverlapResult) -> pd.DataFrame:
+    """One row per district: counts per sector, scores, coverage and gaps."""
+    table = pd.DataFrame(over.districts.drop(columns=over.districts.geometry.name))
+    per_district = len(suit.units) == len(table) and suit.units["unit_id"].tolist() == table["district_id"].tolist()
+    units = suit.units.drop(columns=suit.units.geometry.name)
+    for key in suit.models:
+        if per_district:
+            table[f"{key}_score"] = units[f"{key}_score"].to_numpy()
+            table[f"{key}_rank"] = units[f"{key}_rank"].to_numpy()
+            table[f"{key}_excluded"] = units[f"{key}_excluded"].to_numpy()
+        else:
+            roll = suit.districts.set_index("district_id")
+            for stat in ("mean", "max", "share_above"):
+                table[f"{key}_{stat}"] = table["district_id"].map(roll[f"{key}_{stat}"]).to_numpy()
+    return table
+
+
+def run(
+    project: Project | str | Path,
+    *,
+    engine: Engine = "pyogrio",
+    progress: Progress | None = None,
+) -> Results:
+    """Load, check and analyse a project: suitability (if configured), overlap, summary.
+
+    Raises
+    ------
+    InputError
+        When an input cannot be used (the message names file, layer, row and field).
+    """
+    say = progress or (lambda _: None)
+    timings: dict[str, float] = {}
+    if not isinstance(project, Project):
+        project = load_project(project)
+
+    def step(name: str, fn: Callable[[], object]) -> object:
+        say(name)
+        start = time.perf_counter()
+        out = fn()
+        timings[name] = time.perf_counter() - start
+        log.info("%s: %.2f s", name, timings[name])
+        return out
+
+    inputs = step("reading and checking inputs", lambda: load_inputs(project, engine=engine))
+    assert isinstance(inputs, Inputs)
+    inputs.raise_for_errors()
+    spec = project.spec
+    if spec.suitability is not None and spec.suitability.models:
+        suit = step("scoring suitability", lambda: suitability_project(inputs))
+    else:
+        assert inputs.districts is not None
+        units = make_units(inputs.districts.gdf, spec.suitability.units if spec.suitability else "districts")
+        suit = SuitabilityResult(
+            units=units[["unit_id", "district_id", "area_m2", "geometry"]].copy(),
+            weights=pd.DataFrame(),
+            sensitivity=pd.DataFrame(),
+            oat=pd.DataFrame(),
+            weight_sets=pd.DataFrame(),
+            districts=pd.DataFrame(),
+        )
+    over = step("analysing overlaps and gaps", lambda: overlap_project(inputs))
+    assert isinstance(suit, SuitabilityResult)
+    assert isinstance(over, OverlapResult)
+    summary = _summary(inputs, suit, over)
+    files = [
+        {
+            "role": s.role,
+            "name": s.name,
+            "path": s.path,
+            "layer": s.layer,
+            "rows": s.rows,
+            "loaded": s.loaded,
+            "rejected": s.rejected,
+            "sha256": _sha256(Path(s.path)) if Path(s.path).exists() else None,
+        }
+        for s in inputs.sources
+    ]
+    provenance: dict[str, object] = {
+        "scmap_version": __version__,
+        "catalogue_version": project.catalogue.version,
+        "project_file": str(project.path),
+        "project_sha256": _sha256(project.path),
+        "project_text": project.path.read_text(encoding="utf-8"),
+        "analysis_crs": inputs.crs.to_string() if inputs.crs is not None else None,
+        "inputs": files,
+    }
+    return Results(project, inputs, suit, over, summary, provenance, timings)
