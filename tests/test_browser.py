@@ -77,11 +77,27 @@ def test_legend_follows_layer_toggles_and_popups_explain(browser, tmp_path: Path
 
 
 def test_payloads_stay_text_in_the_browser(browser, tmp_path: Path):
+    import warnings
+
+    from scmap import overlap
+    from scmap.project import ModelSpec
+    from scmap.suitability import make_units, suitability
+
     districts, solutions = payload_layers()
+    catalogue = payload_catalogue(tmp_path)
+    metric_d, metric_s = districts.to_crs(32634), solutions.to_crs(32634)
+    metric_d["population"] = range(1, len(metric_d) + 1)
+    spec = ModelSpec.model_validate({"criteria": {"pop": {"attribute": "population"}}})
+    suit = suitability(make_units(metric_d), {"public_wifi": spec}, districts=metric_d)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the payload solutions sit outside the small districts
+        over = overlap(metric_s, metric_d, catalogue=catalogue)
     fmap = solution_map(
-        districts,
-        solutions,
-        catalogue=payload_catalogue(tmp_path),
+        metric_d,
+        metric_s,
+        suitability=suit,
+        overlap=over,
+        catalogue=catalogue,
         title=PAYLOADS[6],
         attribution=PAYLOADS[1],
         basemap="none",
@@ -93,10 +109,16 @@ def test_payloads_stay_text_in_the_browser(browser, tmp_path: Path):
     # open every popup and tooltip so lazily built content is rendered too
     texts = page.evaluate("""() => {
         const out = [];
-        const groups = [window.scmap.districts, ...Object.values(window.scmap.sectors)];
-        for (const g of groups) for (const l of g.getLayers()) {
+        const groups = [window.scmap.districts, ...Object.values(window.scmap.sectors),
+                        ...Object.values(window.scmap.overlays), ...Object.values(window.scmap.choropleths)];
+        for (const g of groups) {
+          const shown = window.scmap.map.hasLayer(g);
+          if (!shown) g.addTo(window.scmap.map);  // colourings are off at start: show each in turn
+          for (const l of g.getLayers()) {
             l.openPopup(); out.push(document.querySelector('.leaflet-popup-content').textContent); l.closePopup();
             l.openTooltip(); out.push(l.getTooltip().getElement().textContent); l.closeTooltip();
+          }
+          if (!shown) window.scmap.map.removeLayer(g);
         }
         return out;
     }""")
@@ -120,6 +142,13 @@ def test_payloads_stay_text_in_the_browser(browser, tmp_path: Path):
     assert PAYLOADS[3] in legend and PAYLOADS[6] in legend  # type labels in the legend
     assert PAYLOADS[1] in page.locator(".leaflet-control-attribution").inner_text()
     assert page.locator(".scmap-symbol", has_text="<b>").count() == 5  # icon text, not markup
+    bases = page.locator(".leaflet-control-layers-base").inner_text()
+    assert PAYLOADS[3] in bases  # a type label in a colouring's layer name
+    # the sketch form lists catalogue labels (payloads) as plain option text
+    page.evaluate("window.scmap.sketchForm(window.scmap.map.getCenter())")
+    options = page.locator(".scmap-sketch-form option").all_inner_texts()
+    assert PAYLOADS[3] in options and PAYLOADS[6] in options
+    assert page.evaluate("window.__pwned") is None
 
 
 def _demo_map(tmp_path: Path, **save) -> Path:

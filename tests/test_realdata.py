@@ -245,3 +245,45 @@ def test_unreadable_and_copy_error_files_in_a_project(realdata: Path, tmp_path: 
     assert "HTML web page" in sources[2]["errors"][0]
     assert sources[3]["rows"] == 2927 and sources[3]["loaded"] == 0
     assert "longitude equals latitude" in sources[3]["errors"][0]
+
+
+def test_barcelona_map_in_chromium(realdata: Path, tmp_path: Path, browser):
+    """Real Barcelona data: every barri and every solution (clustered above 400 points per sector)."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from scmap import overlap, read_solutions, solution_map
+    from scmap.maps import save_html
+
+    b = realdata / "barcelona"
+    barris = read_districts(b / "barris_geo.json", id="C_Barri", name="N_Barri").gdf
+    crs = barris.crs
+    parts = [
+        read_solutions(b / "08019_stations.geojson", solution="bike_sharing", id="id", to_crs=crs).gdf,
+        read_solutions(b / "08019_punts_wifi.geojson", solution="public_wifi", to_crs=crs).gdf,
+    ]
+    with pytest.warns(UserWarning, match="rows rejected"):
+        ev = read_solutions(
+            b / "08019_punts_recarrega_vehicles_electrics_bcn_ciutat.geojson",
+            solution="ev_charging",
+            id="CÓDIGO DE IDENTIFICACIÓN ESTACIÓN",
+            to_crs=crs,
+        ).gdf
+    ev["solution_id"] = "ev:" + ev["solution_id"]
+    sols = gpd.GeoDataFrame(pd.concat([*parts, ev], ignore_index=True), crs=crs)
+    with pytest.warns(UserWarning, match="outside every district|repeat another"):
+        result = overlap(sols, barris)
+    out = tmp_path / "barcelona.html"
+    save_html(solution_map(barris, sols, overlap=result, title="Barcelona", attribution="Ajuntament de Barcelona"), out)
+    opened = open_html(browser, out)
+    assert opened.errors == []
+    assert opened.unexpected == []
+    page = opened.page
+    counts = page.evaluate("window.scmap.counts")
+    assert counts["districts"] == 73
+    assert counts["mobility"] == 465 + 122
+    assert counts["ict"] == 593
+    assert page.evaluate("window.scmap.sectors.mobility.getLayers().length") == 587
+    assert page.evaluate("window.scmap.sectors.ict.getLayers().length") == 593
+    assert page.locator(".marker-cluster").count() > 0
+    assert page.locator(".scmap-label").count() == 0  # 73 names would clutter: tooltips instead

@@ -495,3 +495,26 @@ def test_district_and_grid_units_agree_on_the_demo(tmp_path: Path):
         assert rho > 0.7
     assert rolled["area_m2"].sum() == pytest.approx(direct["area_m2"].sum())
     assert rolled["ev_charging_share_above"].between(0, 1).all()
+
+
+def test_classes_quantiles_and_fixed_breaks(districts, layers):
+    crit = {"density": {"attribute": "population", "per_km2": True}}
+    quant = score(districts, layers, crit, classes={"method": "quantiles", "k": 4})
+    assert quant["ev_charging_class"].tolist() == [1, 2, 3, 4]  # scores 0, 1/3, 2/3, 1
+    fixed = score(districts, layers, crit, classes={"method": "fixed", "breaks": [0.5, 1.0]})
+    assert fixed["ev_charging_class"].tolist() == [1, 1, 2, 2]
+    jenks = score(districts, layers, crit, classes={"method": "natural_breaks", "k": 2})
+    assert jenks["ev_charging_class"].tolist() == [1, 1, 2, 2]
+
+
+def test_grid_scores_roll_up_to_districts_by_hand(districts, layers):
+    """500 m cells take their district's density: every cell of a district scores like it."""
+    cells = grid_units(districts, 500)
+    assert len(cells) == 16
+    spec = model({"density": {"attribute": "population", "per_km2": True}})
+    res = suitability(cells, {"ev_charging": spec}, districts=districts, rollup_threshold=0.6)
+    roll = res.districts.set_index("district_id")
+    assert roll["n_units"].tolist() == [4, 4, 4, 4]
+    assert roll["ev_charging_mean"].tolist() == pytest.approx([0, 1 / 3, 2 / 3, 1])
+    assert roll["ev_charging_max"].tolist() == pytest.approx([0, 1 / 3, 2 / 3, 1])
+    assert roll["ev_charging_share_above"].tolist() == pytest.approx([0, 0, 1, 1])
