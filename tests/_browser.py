@@ -32,7 +32,9 @@ def open_html(
     With *offline*, Leaflet is not served either (the CDN is unreachable): a map that still
     works carries its scripts inline.
     """
-    page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    # routes on the context also catch what iframes (the report's sandboxed map) ask for
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
     opened = Opened(page)
     page.on("console", lambda msg: opened.errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: opened.errors.append(f"pageerror: {exc}"))
@@ -60,7 +62,7 @@ def open_html(
             opened.unexpected.append(url)
             route.fulfill(status=204, body="")
 
-    page.route("**/*", route)
+    context.route("**/*", route)
     page.goto(path.resolve().as_uri())
     try:
         page.wait_for_function(wait_for, timeout=20_000)
