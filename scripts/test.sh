@@ -18,6 +18,6 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 npm ci --prefix tests/browser_assets --no-audit --no-fund --loglevel=error
 
-.venv/bin/ruff check src tests data
+.venv/bin/ruff check src tests data benchmarks examples
 .venv/bin/mypy
 .venv/bin/python -m pytest -n 2 "$@"
