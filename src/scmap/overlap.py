@@ -70,17 +70,9 @@ class OverlapResult:
 
     def save(self, path: str | Path) -> Path:
         """Write every table as a layer of one GeoPackage (tables without geometry as attribute layers)."""
-        path = Path(path)
-        if path.exists():
-            path.unlink()
-        for name, table in self.layers().items():
-            if isinstance(table, gpd.GeoDataFrame):
-                table.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
-            else:
-                import pyogrio
+        from scmap._gpkg import write_layers
 
-                pyogrio.write_dataframe(table, path, layer=name, driver="GPKG")
-        return path
+        return write_layers(Path(path), self.layers())
 
 
 def _radius(solutions: gpd.GeoDataFrame, catalogue: Catalogue, radius_m: Mapping[str, float]) -> np.ndarray:

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import click
 
-from scmap.cli.options import engine_opt, guard_output, overwrite_opt, project_arg
+from scmap.cli.options import engine_opt, guard_output, load_checked, overwrite_opt, project_arg
 from scmap.maps import save_html
-from scmap.pipeline import load_inputs, project_map
-from scmap.project import load_project
+from scmap.pipeline import project_map
 
 
 @click.command("map")
@@ -27,10 +26,7 @@ def command(project: Path, output: Path, overwrite: bool, engine: str) -> None:
       scmap map project.yaml -o map.html
     """
     guard_output(output, overwrite)
-    inputs = load_inputs(load_project(project), engine=engine).raise_for_errors()  # type: ignore[arg-type]
-    for s in inputs.sources:
-        for w in s.warnings:
-            click.echo(f"Warning: {w}", err=True)
+    inputs = load_checked(project, engine)
     output.parent.mkdir(parents=True, exist_ok=True)
     save_html(project_map(inputs), output)
     click.echo(str(output))

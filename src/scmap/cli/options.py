@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from scmap.pipeline import Inputs
 
 json_opt = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON on stdout.")
 engine_opt = click.option(
@@ -22,3 +26,15 @@ def guard_output(path: Path, overwrite: bool, *, param_hint: str = "'-o' / '--ou
     """Refuse to replace an existing output unless --overwrite is given."""
     if path.exists() and not overwrite:
         raise click.BadParameter(f"{path} exists; add --overwrite to replace it", param_hint=param_hint)
+
+
+def load_checked(project: Path, engine: str) -> Inputs:
+    """Load a project's inputs, stop on errors (exit 1) and show the warnings on stderr."""
+    from scmap.pipeline import load_inputs
+    from scmap.project import load_project
+
+    inputs = load_inputs(load_project(project), engine=engine).raise_for_errors()  # type: ignore[arg-type]
+    for source in inputs.sources:
+        for warning in source.warnings:
+            click.echo(f"Warning: {warning}", err=True)
+    return inputs

@@ -6,10 +6,8 @@ from pathlib import Path
 
 import click
 
-from scmap.cli.options import engine_opt, guard_output, overwrite_opt, project_arg
+from scmap.cli.options import engine_opt, guard_output, load_checked, overwrite_opt, project_arg
 from scmap.overlap import overlap_project
-from scmap.pipeline import load_inputs
-from scmap.project import load_project
 
 
 @click.command("overlap")
@@ -33,10 +31,7 @@ def command(project: Path, output: Path, overwrite: bool, engine: str) -> None:
     if output.suffix.lower() != ".gpkg":
         raise click.BadParameter("the output is a GeoPackage: name it *.gpkg", param_hint="'-o' / '--output'")
     guard_output(output, overwrite)
-    inputs = load_inputs(load_project(project), engine=engine).raise_for_errors()  # type: ignore[arg-type]
-    for s in inputs.sources:
-        for w in s.warnings:
-            click.echo(f"Warning: {w}", err=True)
+    inputs = load_checked(project, engine)
     result = overlap_project(inputs)
     output.parent.mkdir(parents=True, exist_ok=True)
     result.save(output)

@@ -78,16 +78,9 @@ class SuitabilityResult:
             return path
         if path.suffix.lower() != ".gpkg":
             raise InputError(f"{path}: write suitability to a .gpkg or a .csv file")
-        if path.exists():
-            path.unlink()
-        import pyogrio
+        from scmap._gpkg import write_layers
 
-        for name, table in self.tables().items():
-            if isinstance(table, gpd.GeoDataFrame):
-                table.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
-            elif len(table.columns):
-                pyogrio.write_dataframe(table, path, layer=name, driver="GPKG")
-        return path
+        return write_layers(path, self.tables())
 
 
 def _standardise(crit: CriterionSpec, values: pd.Series, usable: np.ndarray) -> np.ndarray:
