@@ -9,6 +9,8 @@ dst=src/scmap/maps/vendor
 mkdir -p "$dst"
 cp "$src/leaflet/dist/leaflet.js" "$src/leaflet/dist/leaflet.css" "$dst/"
 cp "$src/leaflet/LICENSE" "$dst/leaflet.LICENSE"
+mkdir -p "$dst/images"
+cp "$src/leaflet/dist/images/"*.png "$dst/images/"
 cp "$src/leaflet.markercluster/dist/leaflet.markercluster.js" "$src/leaflet.markercluster/dist/MarkerCluster.css" \
    "$src/leaflet.markercluster/dist/MarkerCluster.Default.css" "$dst/"
 cp "$src/leaflet.markercluster/MIT-LICENCE.txt" "$dst/leaflet.markercluster.LICENSE"

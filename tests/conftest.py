@@ -65,6 +65,10 @@ def browser():
                 "--disable-background-networking",
                 "--disable-component-update",
                 "--disable-sync",
+                # keep iframes (the report's sandboxed map) in the page's process, so that request
+                # routing sees their first requests too
+                "--disable-site-isolation-trials",
+                "--disable-features=IsolateOrigins,site-per-process",
             ],
         )
         yield chromium

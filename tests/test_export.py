@@ -41,6 +41,7 @@ def test_vendored_assets_are_the_npm_packages():
 def test_inline_html_has_no_cdn_scripts(demo):
     page = render_html(solution_map(demo.districts.gdf, demo.solutions, basemap="none"), inline=True)
     assert "cdn.jsdelivr.net" not in page
+    assert "url(images/" not in page  # Leaflet's control images are inlined as data URIs
     assert "L.Map" in page or "L.map" in page  # Leaflet itself is in the page
     linked = render_html(solution_map(demo.districts.gdf, demo.solutions, basemap="none"))
     assert re.search(r'<script src="https://cdn\.jsdelivr\.net/npm/leaflet@1\.9\.4/dist/leaflet\.js">', linked)

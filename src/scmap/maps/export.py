@@ -10,7 +10,9 @@ True
 
 from __future__ import annotations
 
+import base64
 import html
+import re
 import warnings
 from importlib import resources
 from pathlib import Path
@@ -44,8 +46,14 @@ def render_html(m: folium.Map, *, inline: bool = False) -> str:
     if not inline:
         return page
     vendor = resources.files("scmap.maps").joinpath("vendor")
+
+    def data_uri(match: re.Match[str]) -> str:  # Leaflet's control images, inside the page too
+        image = vendor.joinpath("images", match.group(1)).read_bytes()
+        return f"url(data:image/png;base64,{base64.b64encode(image).decode('ascii')})"
+
     for url, (name, kind) in _VENDOR.items():
         content = vendor.joinpath(name).read_text(encoding="utf-8")
+        content = re.sub(r"url\(images/([\w.-]+\.png)\)", data_uri, content)
         if kind == "script":
             for tag in (f'<script src="{url}"></script>', f"<script src='{url}'></script>"):
                 page = page.replace(tag, f"<script>{content}</script>")
@@ -77,7 +85,7 @@ def embed_html(m: folium.Map, *, height: int = 600, inline: bool = True) -> str:
     page = render_html(m, inline=inline)
     return (
         f'<iframe srcdoc="{html.escape(page, quote=True)}" style="width:100%;height:{int(height)}px;border:0" '
-        'sandbox="allow-scripts allow-popups allow-downloads" loading="lazy"></iframe>'
+        'sandbox="allow-scripts allow-popups allow-downloads"></iframe>'
     )
 
 

@@ -467,7 +467,8 @@
 
     tools(map, data, reg);
     overlays[escapeHtml("Sketched sites")] = reg.sketches;
-    L.control.layers(bases, overlays, { collapsed: false }).addTo(map);
+    var small = map.getSize().y < 700;  // e.g. a map embedded in a report: fold the layer list
+    L.control.layers(bases, overlays, { collapsed: small }).addTo(map);
     reg.legend = legendControl(map, data, reg);
 
     if (data.title) {
@@ -477,6 +478,18 @@
     if (data.attribution) { map.attributionControl.addAttribution(escapeHtml(data.attribution)); }
     var bounds = districts.getBounds();
     if (bounds.isValid()) { map.fitBounds(bounds, { padding: [10, 10] }); }
+    // a map drawn before its container had a size (an iframe not yet laid out) fits again once it has one
+    if (window.ResizeObserver && bounds.isValid()) {
+      var fitted = map.getSize().x > 0 && map.getSize().y > 0;
+      new ResizeObserver(function () {
+        var size = map.getContainer().getBoundingClientRect();
+        if (!fitted && size.width > 0 && size.height > 0) {
+          fitted = true;
+          map.invalidateSize();
+          map.fitBounds(bounds, { padding: [10, 10] });
+        }
+      }).observe(map.getContainer());
+    }
     minimap(map, data, reg);
     window.scmap = reg;
     return reg;
