@@ -129,3 +129,14 @@ def test_fiona_engine_gives_same_counts(runner: CliRunner, tmp_path: Path):
     a = json.loads(runner.invoke(cli, ["validate", str(project), "--json"]).stdout)
     b = json.loads(runner.invoke(cli, ["validate", str(project), "--json", "--engine", "fiona"]).stdout)
     assert [(s["rows"], s["loaded"]) for s in a["sources"]] == [(s["rows"], s["loaded"]) for s in b["sources"]]
+
+
+def test_info_crs_for_files_without_one(runner: CliRunner, tmp_path: Path):
+    path = tmp_path / "nocrs.csv"
+    path.write_text("name,wkt\na,POINT (430000 4580000)\nb,POINT (431000 4581000)\n")
+    plain = json.loads(runner.invoke(cli, ["info", str(path), "--json"]).stdout)["layers"][0]
+    assert plain["crs"] is None and plain["bounds_wgs84"] is None
+    given = json.loads(runner.invoke(cli, ["info", str(path), "--json", "--crs", "EPSG:25831"]).stdout)["layers"][0]
+    assert given["warnings"] == ["no CRS declared: shown as EPSG:25831 (given with --crs)"]
+    lon, lat = given["bounds_wgs84"][:2]
+    assert 2.1 < lon < 2.2 and 41.3 < lat < 41.4  # Barcelona

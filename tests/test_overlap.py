@@ -281,3 +281,13 @@ def test_barcelona_connector_rows_are_exact_duplicates(realdata: Path):
         result = overlap(ev, barris.gdf)
     assert len(result.duplicates) == 544
     assert len(result.service_areas) == 664
+
+
+def test_no_solution_inside_any_district(grid_districts):
+    districts = grid_districts.assign(district_id=grid_districts["code"])
+    sols = solutions_at([("far1", "ev_charging", 600000, 4725100), ("far2", "public_wifi", 600100, 4725100)])
+    with pytest.warns(UserWarning, match="2 solutions lie outside every district"):
+        r = overlap(sols, districts)
+    assert r.outside["solution_id"].tolist() == ["far1", "far2"]
+    assert r.districts["n_solutions"].tolist() == [0, 0, 0, 0]
+    assert r.districts["covered_mobility"].tolist() == [0, 0, 0, 0]

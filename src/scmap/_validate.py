@@ -192,7 +192,7 @@ def check_layer(
             hint = " (the coordinates look like longitude/latitude: crs: EPSG:4326)"
         report.errors.append(
             f"{where}: the file declares no coordinate reference system; add crs: EPSG:nnnn to "
-            f"this source in the project (--crs on the command line){hint}"
+            f"this source in the project (scmap info --crs EPSG:nnnn to look at it){hint}"
         )
         return _finish(raw, gdf.iloc[0:0], rejections, report, None)
 

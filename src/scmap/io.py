@@ -436,7 +436,9 @@ def _far_from_the_rest(geoms: np.ndarray) -> int:
     return int(outside.sum())
 
 
-def file_info(path: str | Path, *, layer: str | None = None, engine: Engine = "pyogrio") -> dict[str, object]:
+def file_info(
+    path: str | Path, *, layer: str | None = None, engine: Engine = "pyogrio", crs: str | None = None
+) -> dict[str, object]:
     """What is in a GIS file: per layer its CRS, row count, geometry types and fields.
 
     Reads each layer fully (to count real geometry types), but checks nothing beyond that; the
@@ -459,12 +461,17 @@ def file_info(path: str | Path, *, layer: str | None = None, engine: Engine = "p
         gdf = raw.gdf
         geoms = gdf.geometry
         types = geoms.geom_type.dropna().value_counts().sort_index()
-        crs = raw.declared_crs
+        declared = raw.declared_crs
+        layer_crs = declared if declared is not None or crs is None else parse_crs(crs, where=f"{path}: --crs")
+        if layer_crs is not None and gdf.crs is None:
+            gdf = gdf.set_crs(layer_crs)
         warnings_: list[str] = []
         if not raw.has_geometry:
             warnings_.append("a table without geometry")
-        elif crs is None:
+        elif declared is None and crs is None:
             warnings_.append("no CRS declared: set crs: EPSG:nnnn for this file in the project")
+        elif declared is None:
+            warnings_.append(f"no CRS declared: shown as {crs} (given with --crs)")
         n_null = int(geoms.isna().sum() + geoms.is_empty.sum()) if raw.has_geometry else 0
         if n_null:
             warnings_.append(f"{n_null} rows without geometry")
@@ -473,21 +480,23 @@ def file_info(path: str | Path, *, layer: str | None = None, engine: Engine = "p
             warnings_.append(f"{int((~valid).sum())} invalid geometries (repaired when loaded)")
         if raw.notes:
             warnings_.append(f"{len(raw.notes)} rows whose coordinates cannot be read")
-        if crs is not None and len(gdf):
+        if layer_crs is not None and len(gdf):
             live = np.asarray(geoms.array, dtype=object)
-            misplaced = int(outside_area_of_use(live, crs).sum())
+            misplaced = int(outside_area_of_use(live, layer_crs).sum())
             if misplaced:
-                warnings_.append(f"{misplaced} rows with coordinates outside the area of use of {crs.to_string()}")
+                warnings_.append(
+                    f"{misplaced} rows with coordinates outside the area of use of {layer_crs.to_string()}"
+                )
             far = _far_from_the_rest(live)
             if far:
                 warnings_.append(f"{far} rows lie far outside where the rest of the layer is (swapped coordinates?)")
-            if crs.is_geographic:
+            if layer_crs.is_geographic:
                 pts = geoms.geom_type == "Point"
                 same = int((geoms[pts].x == geoms[pts].y).sum()) if pts.any() else 0
                 if same:
                     warnings_.append(f"{same} points whose longitude equals their latitude (a copy error?)")
         bounds = None
-        if crs is not None and len(gdf) and geoms.notna().any():
+        if layer_crs is not None and len(gdf) and geoms.notna().any():
             try:
                 b = gdf.loc[geoms.notna() & ~geoms.is_empty].to_crs(4326).total_bounds
                 bounds = [round(float(v), 6) for v in b] if np.isfinite(b).all() else None
@@ -496,7 +505,7 @@ def file_info(path: str | Path, *, layer: str | None = None, engine: Engine = "p
         layers.append(
             {
                 "name": raw.layer or name,
-                "crs": None if crs is None else (crs.to_string() if crs.to_epsg() else crs.name),
+                "crs": None if declared is None else (declared.to_string() if declared.to_epsg() else declared.name),
                 "count": len(gdf),
                 "geometry_types": [str(t) for t in types.index],
                 "geometry_counts": {str(k): int(v) for k, v in types.items()},

@@ -213,6 +213,8 @@ def _assign_points(points: np.ndarray, districts: np.ndarray) -> np.ndarray:
     if len(points) == 0 or len(districts) == 0:
         return found
     pt_idx, d_idx = STRtree(districts).query(points, predicate="intersects")
+    if not len(pt_idx):
+        return found
     order = np.lexsort((d_idx, pt_idx))
     pt_idx, d_idx = pt_idx[order], d_idx[order]
     first = np.r_[True, pt_idx[1:] != pt_idx[:-1]]

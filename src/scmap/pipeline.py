@@ -12,7 +12,9 @@ from pathlib import Path
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 from pyproj import CRS
 
 from scmap._readers import Engine, RawLayer, read_raw
@@ -139,7 +141,28 @@ def load_inputs(project: Project, *, engine: Engine = "pyogrio") -> Inputs:
         if loaded.ok:
             parts.append(loaded)
     inputs.solutions = _combine_solutions(parts, target)
+    _warn_outside(inputs, parts)
     return inputs
+
+
+def _warn_outside(inputs: Inputs, parts: list[LoadedLayer]) -> None:
+    """Solutions outside every district are kept but said, per source, at validation time."""
+    if inputs.districts is None or not inputs.districts.ok or not len(inputs.districts.gdf):
+        return
+    from scmap.overlap import _assign_points
+
+    districts = np.asarray(inputs.districts.gdf.geometry.array, dtype=object)
+    for loaded in parts:
+        if not len(loaded.gdf) or loaded.gdf.crs is None or not loaded.gdf.crs.equals(inputs.districts.gdf.crs):
+            continue
+        points = shapely.point_on_surface(np.asarray(loaded.gdf.geometry.array, dtype=object))
+        outside = int((_assign_points(points, districts) < 0).sum())
+        if outside:
+            share = "all" if outside == len(loaded.gdf) else f"{outside} of {len(loaded.gdf)}"
+            loaded.report.warnings.append(
+                f"{loaded.report.path}: {share} solutions lie outside every district (kept; the overlap "
+                "layer 'outside' lists them): is this the right file for these districts?"
+            )
 
 
 def _combine_solutions(parts: list[LoadedLayer], target: CRS | None) -> gpd.GeoDataFrame:

@@ -14,16 +14,17 @@ from scmap.io import file_info
 @click.command("info")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--layer", default=None, help="Only this layer.")
+@click.option("--crs", default=None, help="CRS to assume for a file that declares none, e.g. EPSG:4326.")
 @json_opt
 @engine_opt
-def command(path: Path, layer: str | None, as_json: bool, engine: str) -> None:
+def command(path: Path, layer: str | None, crs: str | None, as_json: bool, engine: str) -> None:
     """Show what a GIS file holds: layers, CRS, counts, geometry types, fields.
 
     \b
     Example:
       scmap info districts.gpkg --json
     """
-    info = file_info(path, layer=layer, engine=engine)  # type: ignore[arg-type]
+    info = file_info(path, layer=layer, engine=engine, crs=crs)  # type: ignore[arg-type]
     if as_json:
         click.echo(json.dumps(info, ensure_ascii=False, indent=2))
         return
