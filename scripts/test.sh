@@ -8,7 +8,9 @@ PY="${PYTHON:-python3.11}"
 command -v "$PY" >/dev/null 2>&1 || PY=python3
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[test]"
+# the versions the suite was last run with (constraints/test.txt, from pip freeze), so that CI is
+# reproducible; users installing scmap get the ranges in pyproject.toml
+.venv/bin/python -m pip install -q -e ".[test]" -c constraints/test.txt
 
 if [ ! -x /usr/bin/chromium ]; then
   SUDO=""

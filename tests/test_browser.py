@@ -38,6 +38,7 @@ def test_demo_map_shows_every_district_and_solution(browser, tmp_path: Path):
         "Districts",
         "Service areas",
         "Hotspots (sectors meet)",
+        "Statistical hot spots (Gi*)",
         "Synergies and conflicts",
         "Energy (49)",
         "Mobility (59)",

@@ -291,3 +291,31 @@ def test_no_solution_inside_any_district(grid_districts):
     assert r.outside["solution_id"].tolist() == ["far1", "far2"]
     assert r.districts["n_solutions"].tolist() == [0, 0, 0, 0]
     assert r.districts["covered_mobility"].tolist() == [0, 0, 0, 0]
+
+
+def test_getis_ord_finds_the_cluster(grid_districts):
+    """About five solutions in each 200 m cell of the south-west 600 x 600 m of D1, a few scattered
+    elsewhere: the cells in the middle of the cluster are hot, far cells are not significant."""
+    districts = grid_districts.assign(district_id=grid_districts["code"])
+    rng = np.random.default_rng(3)
+    cluster = rng.uniform(5, 595, (45, 2))
+    scattered = rng.uniform(700, 1995, (6, 2))
+    rows = [(f"c{i}", "ev_charging", 690000 + x, 4725000 + y) for i, (x, y) in enumerate(cluster)]
+    rows += [(f"s{i}", "public_wifi", 690000 + x, 4725000 + y) for i, (x, y) in enumerate(scattered)]
+    sols = solutions_at(rows)
+    spec = {"grid_m": 200, "permutations": 999, "seed": 11}
+    a = overlap(sols, districts, getis_ord=spec).gi_star
+    b = overlap(sols, districts, getis_ord=spec).gi_star
+    pd.testing.assert_frame_equal(pd.DataFrame(a.drop(columns="geometry")), pd.DataFrame(b.drop(columns="geometry")))
+    assert len(a) == 100
+    assert a["n_solutions"].sum() == 51
+    middle = a.loc[a["unit_id"] == "D1:1_1"].iloc[0]
+    assert middle["n_solutions"] >= 3
+    assert middle["gi_class"] == "hot"
+    assert middle["gi_p"] < 0.05
+    assert middle["gi_z"] > 2
+    far = a.loc[a["unit_id"] == "D4:9_9"].iloc[0]
+    assert far["gi_class"] != "hot"
+    assert set(a["gi_class"]) <= {"hot", "cold", "not significant"}
+    hot_cells = set(a.loc[a["gi_class"] == "hot", "unit_id"])
+    assert hot_cells <= {f"D1:{c}_{r}" for c in range(5) for r in range(5)}  # only around the cluster

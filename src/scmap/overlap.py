@@ -8,8 +8,9 @@ Examples
 >>> import scmap
 >>> inputs = scmap.load_inputs(scmap.load_project(scmap.demo_project_path()))
 >>> result = overlap_project(inputs)
->>> sorted(result.layers())
-['districts', 'duplicates', 'gaps', 'hotspots', 'outside', 'pairs', 'relations', 'service_areas']
+>>> sorted(result.layers())  # doctest: +NORMALIZE_WHITESPACE
+['districts', 'duplicates', 'gaps', 'gi_star', 'hotspots', 'outside', 'pairs', 'relations',
+ 'service_areas']
 >>> int(result.districts["n_mobility"].sum()) + int(len(result.outside))  # every EV/bike/hub counted once
 59
 """
@@ -32,7 +33,14 @@ from shapely import STRtree
 from scmap.catalogue import Catalogue, Rule, load_catalogue
 from scmap.errors import CatalogueError, InputError, ScmapWarning
 
-__all__ = ["OverlapResult", "circle_overlap_m2", "overlap", "overlap_project", "service_areas"]
+__all__ = [
+    "OverlapResult",
+    "circle_overlap_m2",
+    "getis_ord_hotspots",
+    "overlap",
+    "overlap_project",
+    "service_areas",
+]
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +62,12 @@ class OverlapResult:
     duplicates: pd.DataFrame
     outside: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
+    gi_star: gpd.GeoDataFrame | None = None
+    """Getis-Ord Gi* statistical hot spots on grid cells, when asked for (``getis_ord``)."""
 
     def layers(self) -> dict[str, pd.DataFrame]:
         """Every table by its GeoPackage layer name."""
-        return {
+        out: dict[str, pd.DataFrame] = {
             "pairs": self.pairs,
             "districts": self.districts,
             "hotspots": self.hotspots,
@@ -67,6 +77,9 @@ class OverlapResult:
             "duplicates": self.duplicates,
             "outside": self.outside,
         }
+        if self.gi_star is not None:
+            out["gi_star"] = self.gi_star
+        return out
 
     def save(self, path: str | Path) -> Path:
         """Write every table as a layer of one GeoPackage (tables without geometry as attribute layers)."""
@@ -311,6 +324,63 @@ def _duplicates(solutions: gpd.GeoDataFrame) -> pd.DataFrame:
     )
 
 
+def getis_ord_hotspots(
+    solutions: gpd.GeoDataFrame,
+    districts: gpd.GeoDataFrame,
+    *,
+    grid_m: float,
+    permutations: int = 999,
+    seed: int = 12345,
+    k: int = 8,
+    alpha: float = 0.05,
+) -> gpd.GeoDataFrame:
+    """Statistical hot and cold spots of solutions: Getis-Ord Gi* (esda) on grid-cell counts.
+
+    Cells of *grid_m* metres clipped to the districts count the solutions whose representative
+    point lies in them; neighbours are the *k* nearest cells (binary weights, the cell itself
+    included); two-sided pseudo p-values come from *permutations* seeded conditional
+    permutations. Cells with p < *alpha* are ``hot`` (z > 0) or ``cold`` (z < 0).
+    """
+    from esda.getisord import G_Local
+    from libpysal.weights import KNN
+
+    from scmap.suitability.criteria import count_of
+    from scmap.suitability.units import grid_units
+
+    cells = grid_units(districts, grid_m)
+    counts = count_of(cells, solutions)
+    out = cells[["unit_id", "district_id", "area_m2", "geometry"]].copy()
+    out["n_solutions"] = counts.astype(int)
+    n = len(cells)
+    if n < 3 or np.ptp(counts) == 0:
+        out["gi_z"], out["gi_p"], out["gi_class"] = np.nan, np.nan, "not significant"
+        return out
+    centres = shapely.get_coordinates(shapely.centroid(np.asarray(cells.geometry.array, dtype=object)))
+    weights = KNN.from_array(centres, k=min(k, n - 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # esda divides 0/0 for cells without variance
+        # esda's notice about its default one-sided test: the two-sided p-value is computed below
+        warnings.filterwarnings("ignore", message="The alternative hypothesis", category=DeprecationWarning)
+        gi = G_Local(
+            counts,
+            weights,
+            transform="B",
+            permutations=permutations,
+            star=True,
+            seed=seed,
+            n_jobs=1,
+            keep_simulations=True,
+        )
+    z = np.asarray(gi.Zs, dtype=float)
+    simulated = np.asarray(gi.rGs, dtype=float)  # (cells, permutations)
+    centre = simulated.mean(axis=1, keepdims=True)
+    extreme = np.abs(simulated - centre) >= np.abs(np.asarray(gi.Gs, dtype=float)[:, None] - centre)
+    p = (1 + extreme.sum(axis=1)) / (permutations + 1)  # two-sided pseudo p-value
+    out["gi_z"], out["gi_p"] = z, p
+    out["gi_class"] = np.where((p < alpha) & (z > 0), "hot", np.where((p < alpha) & (z < 0), "cold", "not significant"))
+    return out
+
+
 def overlap(
     solutions: gpd.GeoDataFrame,
     districts: gpd.GeoDataFrame,
@@ -319,6 +389,7 @@ def overlap(
     radius_m: Mapping[str, float] | None = None,
     rules: Sequence[Rule] = (),
     population: str | None = None,
+    getis_ord: Mapping[str, float] | None = None,
 ) -> OverlapResult:
     """Service-area overlaps, per-district co-location and coverage, hotspots, rule matches, gaps.
 
@@ -336,6 +407,9 @@ def overlap(
     population
         District column with inhabitants: gaps then also give the population outside service
         areas, assuming people spread evenly over each district.
+    getis_ord
+        ``{grid_m: ..., permutations: ..., seed: ..., alpha: ...}`` adds Getis-Ord Gi* hot spots
+        (:func:`getis_ord_hotspots`) as the ``gi_star`` layer.
     """
     cat = catalogue or load_catalogue()
     if districts.crs is None or solutions.crs is None or not districts.crs.equals(solutions.crs):
@@ -453,8 +527,19 @@ def overlap(
         )
     for note in notes:
         warnings.warn(note, ScmapWarning, stacklevel=2)
+    gi = None
+    if getis_ord is not None:
+        options = dict(getis_ord)
+        gi = getis_ord_hotspots(
+            solutions,
+            districts,
+            grid_m=float(options["grid_m"]),
+            permutations=int(options.get("permutations", 999)),
+            seed=int(options.get("seed", 12345)),
+            alpha=float(options.get("alpha", 0.05)),
+        )
     log.info("overlap: %d service areas, %d pairs, %d relations", len(areas), len(pairs), len(relations))
-    return OverlapResult(areas, pairs, districts_out, hotspots, relations, gaps, duplicates, outside, notes)
+    return OverlapResult(areas, pairs, districts_out, hotspots, relations, gaps, duplicates, outside, notes, gi_star=gi)
 
 
 def overlap_project(inputs: object) -> OverlapResult:
@@ -473,4 +558,5 @@ def overlap_project(inputs: object) -> OverlapResult:
         radius_m=spec.radius_m if spec else None,
         rules=spec.rules if spec else (),
         population=spec.population if spec else None,
+        getis_ord=spec.getis_ord.model_dump() if spec and spec.getis_ord else None,
     )

@@ -269,10 +269,20 @@ class SuitabilitySpec(_Strict):
     rollup_threshold: float = Field(default=0.6, ge=0, le=1, description="cell score counted as suitable")
 
 
+class GetisOrdSpec(_Strict):
+    """Getis-Ord Gi* hot spots of solutions on grid cells (esda)."""
+
+    grid_m: float = Field(gt=0)
+    permutations: int = Field(default=999, ge=99, le=99_999)
+    seed: int = 12345
+    alpha: float = Field(default=0.05, gt=0, lt=1)
+
+
 class OverlapSpec(_Strict):
     radius_m: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
     rules: list[Rule] = Field(default_factory=list)
     population: str | None = Field(default=None, description="district column with inhabitants, for gaps")
+    getis_ord: GetisOrdSpec | None = None
 
 
 class MapSpec(_Strict):

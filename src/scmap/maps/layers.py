@@ -445,6 +445,43 @@ def overlay_layers(
             }
         )
         geoms["hotspots"] = display_geoms(hot, options)
+    gi = overlap.gi_star
+    if gi is not None and (gi["gi_class"] != "not significant").any():
+        significant = gi.loc[gi["gi_class"] != "not significant"]
+        colours = {"hot": "#b2182b", "cold": "#2166ac"}
+        feats = [
+            {
+                "tip": f"{c} spot of solutions (Gi* z = {z:.1f})",
+                "title": f"Statistical {c} spot",
+                "sub": "Getis-Ord Gi* on grid counts",
+                "rows": [["Solutions in the cell", str(int(n))], ["z-score", f"{z:.2f}"], ["p-value", f"{p:.3f}"]],
+                "colour": colours[c],
+                "fill": 0.45,
+                "weight": 0.5,
+            }
+            for c, z, p, n in zip(
+                significant["gi_class"],
+                significant["gi_z"],
+                significant["gi_p"],
+                significant["n_solutions"],
+                strict=True,
+            )
+        ]
+        present = [c for c in ("hot", "cold") if c in set(significant["gi_class"])]
+        layers.append(
+            {
+                "key": "gi_star",
+                "label": "Statistical hot spots (Gi*)",
+                "feats": feats,
+                "visible": False,
+                "legend": {
+                    "kind": "categorical",
+                    "caption": "Gi* (p < 0.05)",
+                    "items": [{"label": f"{c} spot", "colour": colours[c]} for c in present],
+                },
+            }
+        )
+        geoms["gi_star"] = display_geoms(significant, options)
     rel = overlap.relations
     if len(rel):
         feats = []
