@@ -73,3 +73,27 @@ def browser():
         )
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def barcelona(realdata: Path):
+    """The 73 barris and Bicing + Wi-Fi + EV charging (station codes as ids, so the 542 extra
+    connector rows are rejected as duplicates), all in the barris' UTM zone."""
+    import pandas as pd
+
+    from scmap import read_districts, read_solutions
+
+    b = realdata / "barcelona"
+    barris = read_districts(b / "barris_geo.json", id="C_Barri", name="N_Barri").gdf
+    crs = barris.crs
+    bicing = read_solutions(b / "08019_stations.geojson", solution="bike_sharing", id="id", to_crs=crs).gdf
+    wifi = read_solutions(b / "08019_punts_wifi.geojson", solution="public_wifi", to_crs=crs).gdf
+    with pytest.warns(UserWarning, match="542 of 664 rows rejected"):
+        ev = read_solutions(
+            b / "08019_punts_recarrega_vehicles_electrics_bcn_ciutat.geojson",
+            solution="ev_charging",
+            id="CÓDIGO DE IDENTIFICACIÓN ESTACIÓN",
+            to_crs=crs,
+        ).gdf
+    ev["solution_id"] = "ev:" + ev["solution_id"]  # station codes repeat Bicing's numbers
+    return barris, gpd.GeoDataFrame(pd.concat([bicing, wifi, ev], ignore_index=True), crs=crs)

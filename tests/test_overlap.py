@@ -239,25 +239,12 @@ def test_cli_and_python_agree_and_layers_carry_contract_columns(tmp_path: Path):
 
 
 @pytest.mark.realdata
-def test_barcelona_counts_match_point_in_polygon(realdata: Path):
-    b = realdata / "barcelona"
-    barris = read_districts(b / "barris_geo.json", id="C_Barri", name="N_Barri")
-    crs = barris.gdf.crs
-    bicing = read_solutions(b / "08019_stations.geojson", solution="bike_sharing", id="id", to_crs=crs).gdf
-    wifi = read_solutions(b / "08019_punts_wifi.geojson", solution="public_wifi", to_crs=crs).gdf
-    with pytest.warns(UserWarning, match="542 of 664 rows rejected"):
-        ev = read_solutions(
-            b / "08019_punts_recarrega_vehicles_electrics_bcn_ciutat.geojson",
-            solution="ev_charging",
-            id="CÓDIGO DE IDENTIFICACIÓN ESTACIÓN",
-            to_crs=crs,
-        ).gdf
-    ev["solution_id"] = "ev:" + ev["solution_id"]
-    sols = gpd.GeoDataFrame(pd.concat([bicing, wifi, ev], ignore_index=True), crs=crs)
+def test_barcelona_counts_match_point_in_polygon(barcelona):
+    barris, sols = barcelona
     with pytest.warns(UserWarning, match="outside every district|repeat another"):
-        result = overlap(sols, barris.gdf)
+        result = overlap(sols, barris)
     d = result.districts.set_index("district_id")
-    polygons = list(barris.gdf.geometry)
+    polygons = list(barris.geometry)
     for sector in ("mobility", "ict"):
         pts = sols.loc[sols["sector"] == sector].geometry.representative_point()
         expected = np.zeros(len(polygons), dtype=int)

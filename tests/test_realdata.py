@@ -251,30 +251,12 @@ def test_unreadable_and_copy_error_files_in_a_project(realdata: Path, tmp_path: 
     assert "longitude equals latitude" in sources[3]["errors"][0]
 
 
-def test_barcelona_map_in_chromium(realdata: Path, tmp_path: Path, browser):
+def test_barcelona_map_in_chromium(barcelona, tmp_path: Path, browser):
     """Real Barcelona data: every barri and every solution (clustered above 400 points per sector)."""
-    import geopandas as gpd
-    import pandas as pd
-
-    from scmap import overlap, read_solutions, solution_map
+    from scmap import overlap, solution_map
     from scmap.maps import save_html
 
-    b = realdata / "barcelona"
-    barris = read_districts(b / "barris_geo.json", id="C_Barri", name="N_Barri").gdf
-    crs = barris.crs
-    parts = [
-        read_solutions(b / "08019_stations.geojson", solution="bike_sharing", id="id", to_crs=crs).gdf,
-        read_solutions(b / "08019_punts_wifi.geojson", solution="public_wifi", to_crs=crs).gdf,
-    ]
-    with pytest.warns(UserWarning, match="rows rejected"):
-        ev = read_solutions(
-            b / "08019_punts_recarrega_vehicles_electrics_bcn_ciutat.geojson",
-            solution="ev_charging",
-            id="CÓDIGO DE IDENTIFICACIÓN ESTACIÓN",
-            to_crs=crs,
-        ).gdf
-    ev["solution_id"] = "ev:" + ev["solution_id"]
-    sols = gpd.GeoDataFrame(pd.concat([*parts, ev], ignore_index=True), crs=crs)
+    barris, sols = barcelona
     with pytest.warns(UserWarning, match="outside every district|repeat another"):
         result = overlap(sols, barris)
     out = tmp_path / "barcelona.html"

@@ -23,6 +23,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -32,6 +33,9 @@ from shapely import STRtree
 
 from scmap.catalogue import Catalogue, Rule, load_catalogue
 from scmap.errors import CatalogueError, InputError, ScmapWarning
+
+if TYPE_CHECKING:
+    from scmap.pipeline import Inputs
 
 __all__ = [
     "OverlapResult",
@@ -542,11 +546,8 @@ def overlap(
     return OverlapResult(areas, pairs, districts_out, hotspots, relations, gaps, duplicates, outside, notes, gi_star=gi)
 
 
-def overlap_project(inputs: object) -> OverlapResult:
+def overlap_project(inputs: Inputs) -> OverlapResult:
     """:func:`overlap` with the radii, rules and population column of a loaded project."""
-    from scmap.pipeline import Inputs
-
-    assert isinstance(inputs, Inputs)
     inputs.raise_for_errors()
     assert inputs.districts is not None
     assert inputs.solutions is not None

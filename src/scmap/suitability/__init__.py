@@ -10,9 +10,16 @@ Examples
 (1, True)
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from scmap.suitability.model import SuitabilityResult, aggregate, score_model, suitability
 from scmap.suitability.units import district_units, grid_units, h3_units, make_units
 from scmap.suitability.weights import ahp_weights, direct_weights, rank_order_weights
+
+if TYPE_CHECKING:
+    from scmap.pipeline import Inputs
 
 __all__ = [
     "SuitabilityResult",
@@ -30,12 +37,10 @@ __all__ = [
 ]
 
 
-def suitability_project(inputs: object) -> SuitabilityResult:
+def suitability_project(inputs: Inputs) -> SuitabilityResult:
     """:func:`suitability` with the units, models, layers and sensitivity of a loaded project."""
     from scmap.errors import ProjectError
-    from scmap.pipeline import Inputs
 
-    assert isinstance(inputs, Inputs)
     inputs.raise_for_errors()
     spec = inputs.project.spec.suitability
     if spec is None or not spec.models:
