@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -227,6 +228,12 @@ def _column_error(loaded: LoadedLayer, raw: RawLayer, key: str, column: str) -> 
     return True
 
 
+def _match_each_value(values: pd.Series, match: Callable[[object], str | None]) -> pd.Series:
+    """Catalogue keys for messy values, matching each distinct value once (files repeat a few)."""
+    lookup = {v: match(v) for v in values.dropna().unique()}
+    return values.map(lookup)
+
+
 def _solutions(
     raw: RawLayer,
     *,
@@ -259,7 +266,7 @@ def _solutions(
     allowed_types = ", ".join(catalogue.solutions)
     if solution_field is not None:
         values = gdf[solution_field]
-        keys = values.map(catalogue.match_solution)
+        keys = _match_each_value(values, catalogue.match_solution)
         bad = keys.isna().to_numpy()
         _reject_more(
             loaded,
@@ -271,11 +278,11 @@ def _solutions(
         keys = keys[~bad]
     else:
         keys = pd.Series(solution, index=gdf.index)
-    type_sector = keys.map(lambda k: catalogue.solutions[k].sector)
+    type_sector = keys.map({k: sol.sector for k, sol in catalogue.solutions.items()})
     if sector_field is not None:
         given = gdf[sector_field]
         blank = given.isna() | given.astype(str).str.strip().eq("")
-        sectors = given.map(catalogue.match_sector).where(~blank, type_sector)
+        sectors = _match_each_value(given, catalogue.match_sector).where(~blank, type_sector)
         unknown = sectors.isna().to_numpy()
         _reject_more(
             loaded,
@@ -328,7 +335,7 @@ def _solutions(
         ids = gdf.pop("_id").astype(str)
     else:
         ids = stem + "-" + gdf["source_row"].astype(str)
-    labels = keys.map(lambda k: catalogue.solutions[k].label)
+    labels = keys.map({k: sol.label for k, sol in catalogue.solutions.items()})
     if name is not None:
         names = gdf[name].astype("string").fillna("").str.strip()
         names = names.where(names != "", labels + " " + ids)
