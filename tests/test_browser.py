@@ -283,3 +283,42 @@ def test_inline_map_works_without_cdn_and_clusters_many_points(browser, tmp_path
     assert opened.page.evaluate("window.scmap.sectors.ict.getLayers().length") == n  # every point, clustered
     assert opened.page.locator(".marker-cluster").count() > 0
     assert opened.page.locator(".scmap-marker").count() < 500  # clusters, not 3000 DOM markers
+
+
+def test_sketch_lines_and_areas_export_and_read_back(browser, tmp_path: Path):
+    import json
+
+    from scmap import read_solutions
+
+    page = open_html(browser, _demo_map(tmp_path)).page
+    page.locator(".scmap-tool", has_text="✎").click()
+    box = page.locator(".leaflet-container").first.bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+    def draw(kind: str, corners: list[tuple[int, int]], solution: str, name: str) -> None:
+        page.locator(".scmap-sketch-shape").select_option(kind)
+        for dx, dy in corners[:-1]:
+            page.mouse.click(cx + dx, cy + dy)
+        page.mouse.dblclick(cx + corners[-1][0], cy + corners[-1][1])
+        form = page.locator(".scmap-sketch-form")
+        form.locator("select").select_option(solution)
+        form.locator("input[name='name']").fill(name)
+        form.locator("button").click()
+        page.wait_for_function("document.querySelectorAll('.scmap-sketch-form').length === 0")
+        page.wait_for_timeout(400)  # the form's popup may have panned the map: let it settle
+
+    draw("line", [(-120, 40), (-40, 60), (40, 40)], "district_heating", "Heat network extension")
+    draw("area", [(60, -80), (140, -80), (140, -20), (60, -20)], "building_retrofit", "Retrofit block")
+    with page.expect_download() as info:
+        page.locator(".scmap-tool", has_text="↓").click()
+    path = tmp_path / "sketches.geojson"
+    info.value.save_as(path)
+    doc = json.loads(path.read_text())
+    assert [f["geometry"]["type"] for f in doc["features"]] == ["LineString", "Polygon"]
+    assert len(doc["features"][0]["geometry"]["coordinates"]) == 3  # the double-click adds one vertex, not two
+    assert len(doc["features"][1]["geometry"]["coordinates"][0]) == 5  # four corners, closed
+    back = read_solutions(path, solution_field="solution", sector_field="sector", status="status", name="name")
+    assert back.gdf["solution"].tolist() == ["district_heating", "building_retrofit"]
+    assert back.gdf.geometry.geom_type.tolist() == ["LineString", "Polygon"]
+    assert back.gdf.geometry.iloc[1].area > 0
+    assert back.rejected.empty

@@ -221,6 +221,14 @@
     var mode = null;
     var measureLine = null;
     var measurePoints = [];
+    var shape = "point";     // what a sketch is: point, line or area
+    var vertices = [];       // of the line or area being drawn
+    var draft = null;
+
+    function clearDraft() {
+      if (draft) { map.removeLayer(draft); draft = null; }
+      vertices = [];
+    }
 
     function setMode(next, button) {
       Array.prototype.forEach.call(document.querySelectorAll(".scmap-tool"), function (b) {
@@ -229,10 +237,16 @@
       mode = mode === next ? null : next;
       if (mode && button) { button.classList.add("scmap-tool-on"); }
       map.getContainer().style.cursor = mode ? "crosshair" : "";
+      // while measuring or sketching, clicks go to the map, not to districts or markers (whose
+      // popups would open and pan the map under the pointer)
+      map.getContainer().classList.toggle("scmap-tool-active", mode !== null);
+      if (mode === "sketch") { map.doubleClickZoom.disable(); } else { map.doubleClickZoom.enable(); clearDraft(); }
       if (mode !== "measure" && measureLine) { map.removeLayer(measureLine); measureLine = null; measurePoints = []; }
     }
 
-    function sketchForm(latlng) {
+    function sketchForm(latlng, points, kind) {
+      points = points || [latlng];
+      kind = kind || "point";
       var form = el("form", "scmap-sketch-form");
       form.appendChild(el("div", "scmap-popup-title", "New candidate site"));
       var select = el("select");
@@ -260,8 +274,8 @@
       form.addEventListener("submit", function (e) {
         e.preventDefault();
         var type = data.sketch_types.filter(function (t) { return t.key === select.value; })[0];
-        addSketch(latlng, { name: name.value || type.label, solution: type.key, sector: type.sector,
-                            status: "candidate", note: note.value, source: "workshop sketch" });
+        addSketch(points, { name: name.value || type.label, solution: type.key, sector: type.sector,
+                            status: "candidate", note: note.value, source: "workshop sketch" }, kind);
         map.closePopup();
       });
       var popup = L.popup({ maxWidth: 300 }).setLatLng(latlng).setContent(form);
@@ -270,11 +284,19 @@
       return form;
     }
 
-    function addSketch(latlng, props) {
+    function addSketch(points, props, kind) {
       var type = data.sketch_types.filter(function (t) { return t.key === props.solution; })[0];
-      var marker = L.circleMarker(latlng, { radius: 9, color: "#000000", weight: 2, dashArray: "3 3",
-                                            fillColor: "#ffffff", fillOpacity: 0.9 });
+      var look = { color: "#000000", weight: 2, dashArray: "3 3", fillColor: "#ffffff", fillOpacity: 0.5 };
+      var marker;
+      if (kind === "line") {
+        marker = L.polyline(points, look);
+      } else if (kind === "area") {
+        marker = L.polygon(points, look);
+      } else {
+        marker = L.circleMarker(points[0] || points, L.extend({ radius: 9 }, look, { fillOpacity: 0.9 }));
+      }
       marker.scmapSketch = props;
+      marker.scmapShape = kind || "point";
       bindText(marker, { tip: props.name + " · " + type.label + " (sketch)", title: props.name,
                          sub: type.label + " · sketched candidate",
                          rows: [["Type", type.label], ["Note", props.note || "-"]] }, false);
@@ -284,9 +306,7 @@
 
     function sketchesGeoJSON() {
       var features = sketches.getLayers().map(function (m) {
-        var ll = m.getLatLng();
-        return { type: "Feature", properties: m.scmapSketch,
-                 geometry: { type: "Point", coordinates: [Number(ll.lng.toFixed(7)), Number(ll.lat.toFixed(7))] } };
+        return { type: "Feature", properties: m.scmapSketch, geometry: m.toGeoJSON(7).geometry };
       });
       return JSON.stringify({ type: "FeatureCollection", features: features }, null, 1);
     }
@@ -313,8 +333,13 @@
         });
         reg.measureButton = toolButton(bar, "↔", "Measure a distance (click points; click the tool to stop)",
           function (b) { setMode("measure", b); });
-        reg.sketchButton = toolButton(bar, "✎", "Sketch a candidate site (click the map)",
-          function (b) { setMode("sketch", b); });
+        reg.sketchButton = toolButton(bar, "✎", "Sketch a candidate site: click the map (lines and areas: " +
+          "click each corner, double-click the last)", function (b) { setMode("sketch", b); });
+        var kinds = el("select", "scmap-sketch-shape");
+        kinds.title = "What to sketch";
+        ["point", "line", "area"].forEach(function (k) { var o = el("option", null, k); o.value = k; kinds.appendChild(o); });
+        kinds.addEventListener("change", function () { shape = kinds.value; clearDraft(); });
+        bar.appendChild(kinds);
         reg.exportButton = toolButton(bar, "↓", "Export sketched sites as GeoJSON", function () {
           download("sketched_sites.geojson", sketchesGeoJSON());
         });
@@ -324,18 +349,40 @@
     });
     new Tools().addTo(map);
 
-    // 'preclick' reaches the map even where a district or marker would take the click for its
-    // popup; while a tool is on, those popups are closed again
-    map.on("popupopen", function (e) {
-      if (mode && !e.popup.scmapTool) { setTimeout(function () { map.closePopup(e.popup); }, 0); }
-    });
-    var lastEvent = null;
-    map.on("preclick", function (e) {
-      if (e.originalEvent === lastEvent) { return; }  // one DOM click may reach the map twice
-      lastEvent = e.originalEvent;
-      if (mode === "sketch") {
+    // a double-click ends a line or area; on the container, in the capture phase, because a
+    // double-click on a marker does not reach the map
+    map.getContainer().addEventListener("dblclick", function (e) {
+      if (mode !== "sketch" || shape === "point") { return; }
+      // the double-click's spot is the last vertex (if its clicks did not already put one there)
+      var at = map.mouseEventToLatLng(e);
+      var last = vertices[vertices.length - 1];
+      if (!last || map.latLngToContainerPoint(last).distanceTo(map.mouseEventToContainerPoint(e)) > 3) {
+        vertices.push(at);
+      }
+      if (vertices.length < (shape === "line" ? 2 : 3)) { return; }
+      var points = vertices.slice();
+      var kind = shape;
+      clearDraft();
+      setTimeout(function () { sketchForm(points[points.length - 1], points, kind); }, 0);
+    }, true);
+
+    // DOM clicks on the container, in the capture phase: Leaflet drops a click that follows
+    // another within 100-500 ms, which would lose vertices; clicks on controls and popups are not ours
+    map.getContainer().addEventListener("click", function (dom) {
+      if (!mode || (dom.target.closest && dom.target.closest(".leaflet-control, .leaflet-popup"))) { return; }
+      var e = { latlng: map.mouseEventToLatLng(dom), containerPoint: map.mouseEventToContainerPoint(dom) };
+      if (mode === "sketch" && shape === "point") {
         var at = e.latlng;
         setTimeout(function () { sketchForm(at); }, 0);
+      } else if (mode === "sketch") {
+        var last = vertices[vertices.length - 1];
+        // the two clicks of a double-click land on one spot: keep one vertex there
+        if (!last || map.latLngToContainerPoint(last).distanceTo(e.containerPoint) > 3) { vertices.push(e.latlng); }
+        if (!draft) {
+          draft = (shape === "line" ? L.polyline([], { color: "#000", dashArray: "2 4" })
+                                    : L.polygon([], { color: "#000", dashArray: "2 4", fillOpacity: 0.1 })).addTo(map);
+        }
+        draft.setLatLngs(vertices);
       } else if (mode === "measure") {
         measurePoints.push(e.latlng);
         if (!measureLine) { measureLine = L.polyline(measurePoints, { color: "#000", dashArray: "4 4" }).addTo(map); }
@@ -346,7 +393,7 @@
         reg.measurePoints = measurePoints.map(function (p) { return [p.lat, p.lng]; });
         measureLine.bindTooltip(el("span", null, formatLength(total)), { permanent: true }).openTooltip(e.latlng);
       }
-    });
+    }, true);
 
     // search by district name
     var Search = L.Control.extend({
@@ -377,6 +424,7 @@
       return found !== null;
     };
     reg.sketchForm = sketchForm;
+    reg.sketchState = function () { return { mode: mode, shape: shape, vertices: vertices.length }; };
     reg.addSketch = addSketch;
     reg.sketchesGeoJSON = sketchesGeoJSON;
   }
