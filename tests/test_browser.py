@@ -309,6 +309,11 @@ def test_sketch_lines_and_areas_export_and_read_back(browser, tmp_path: Path):
 
     draw("line", [(-120, 40), (-40, 60), (40, 40)], "district_heating", "Heat network extension")
     draw("area", [(60, -80), (140, -80), (140, -20), (60, -20)], "building_retrofit", "Retrofit block")
+    draw("line", [(-150, 120), (-60, 120)], "smart_grid", "A mistake")
+    page.locator(".scmap-tool", has_text="✎").click()  # leave sketching; open the last sketch and remove it
+    page.evaluate("window.scmap.sketches.getLayers().find(l => l.scmapSketch.name === 'A mistake').openPopup()")
+    page.locator(".scmap-sketch-remove").click()
+    assert page.evaluate("window.scmap.sketches.getLayers().length") == 2
     with page.expect_download() as info:
         page.locator(".scmap-tool", has_text="↓").click()
     path = tmp_path / "sketches.geojson"

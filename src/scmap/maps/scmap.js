@@ -297,9 +297,16 @@
       }
       marker.scmapSketch = props;
       marker.scmapShape = kind || "point";
-      bindText(marker, { tip: props.name + " · " + type.label + " (sketch)", title: props.name,
-                         sub: type.label + " · sketched candidate",
-                         rows: [["Type", type.label], ["Note", props.note || "-"]] }, false);
+      marker.bindTooltip(function () { return el("span", null, props.name + " · " + type.label + " (sketch)"); });
+      marker.bindPopup(function () {
+        var box = popupBox(props.name, type.label + " · sketched candidate", [["Type", type.label],
+                                                                              ["Note", props.note || "-"]]);
+        var remove = el("button", "scmap-sketch-remove", "Remove this sketch");
+        remove.type = "button";
+        remove.addEventListener("click", function () { sketches.removeLayer(marker); map.closePopup(); });
+        box.appendChild(remove);
+        return box;
+      });
       sketches.addLayer(marker);
       return marker;
     }
