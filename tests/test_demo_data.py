@@ -1,4 +1,4 @@
-"""The bundled demo is what data/make_demo.py produces, and it is what the brief says it is."""
+"""The bundled demo is what data/make_demo.py produces, and what the README says it is."""
 
 from __future__ import annotations
 
