@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import folium
 import geopandas as gpd
@@ -23,6 +24,10 @@ from scmap.crs import analysis_crs
 from scmap.errors import InputError, ScmapError
 from scmap.io import SOLUTION_COLUMNS, _districts, _solutions
 from scmap.project import FileSpec, Project
+
+if TYPE_CHECKING:
+    from scmap.overlap import OverlapResult
+    from scmap.suitability import SuitabilityResult
 
 __all__ = ["Inputs", "ValidationReport", "load_inputs", "project_map", "validate_project"]
 
@@ -224,28 +229,31 @@ def validate_project(project: Project, *, engine: Engine = "pyogrio") -> Validat
     return ValidationReport(ok=inputs.ok, sources=inputs.sources, rejected=inputs.rejected)
 
 
-def project_map(inputs: Inputs, *, analyses: bool = True) -> folium.Map:
+def project_map(
+    inputs: Inputs,
+    *,
+    suitability: SuitabilityResult | None = None,
+    overlap: OverlapResult | None = None,
+) -> folium.Map:
     """The workshop map of loaded project inputs: title, basemap and visible layers from the
-    ``map:`` section; with *analyses*, suitability and overlap are computed when the project
-    configures them and drawn too."""
+    ``map:`` section. Suitability (when the project has models) and overlap are computed unless
+    given."""
     from scmap.maps import solution_map
+    from scmap.overlap import overlap_project
+    from scmap.suitability import suitability_project
 
     inputs.raise_for_errors()
     spec = inputs.project.spec
     assert inputs.districts is not None
-    suit = over = None
-    if analyses:
-        from scmap.overlap import overlap_project
-        from scmap.suitability import suitability_project
-
-        if spec.suitability is not None and spec.suitability.models:
-            suit = suitability_project(inputs)
-        over = overlap_project(inputs)
+    if suitability is None and spec.suitability is not None and spec.suitability.models:
+        suitability = suitability_project(inputs)
+    if overlap is None:
+        overlap = overlap_project(inputs)
     return solution_map(
         inputs.districts.gdf,
         inputs.solutions,
-        suitability=suit,
-        overlap=over,
+        suitability=suitability,
+        overlap=overlap,
         catalogue=inputs.project.catalogue,
         title=spec.map.title or spec.name,
         basemap=spec.map.basemap,

@@ -89,21 +89,10 @@ class Results:
 
     def map(self) -> folium.Map:
         """The interactive workshop map (title, basemap and visible layers from ``map:``)."""
-        from scmap.maps import solution_map
+        from scmap.pipeline import project_map
 
-        spec = self.project.spec
         has_models = bool(self.suitability.models)
-        return solution_map(
-            self.districts,
-            self.solutions,
-            suitability=self.suitability if has_models else None,
-            overlap=self.overlap,
-            catalogue=self.project.catalogue,
-            title=spec.map.title or spec.name,
-            basemap=spec.map.basemap,
-            attribution=spec.map.attribution,
-            show=spec.map.show,
-        )
+        return project_map(self.inputs, suitability=self.suitability if has_models else None, overlap=self.overlap)
 
     def save(self, outdir: str | Path, *, overwrite: bool = False, progress: Progress | None = None) -> dict[str, Path]:
         """Write the contract files into *outdir* (created); refuses to replace them unless *overwrite*."""
