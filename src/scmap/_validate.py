@@ -140,10 +140,12 @@ def _summarise(rows: np.ndarray, ids: pd.Series | None) -> str:
     return ", ".join(shown) + more
 
 
-def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
-    """The polygon parts of a geometry (after make_valid a polygon may gain stray lines)."""
-    parts = shapely.get_parts(geom)
-    polys = [p for p in parts if shapely.get_type_id(p) in _POLY]
+def polygonal(geom: shapely.Geometry) -> shapely.Geometry:
+    """The polygon parts of a geometry: a (Multi)Polygon as it is, else the union of its polygons
+    (make_valid, intersections and unions can return collections with stray lines or points)."""
+    if shapely.get_type_id(geom) in _POLY:
+        return geom
+    polys = [p for p in shapely.get_parts(geom) if shapely.get_type_id(p) in _POLY]
     if not polys:
         return shapely.Polygon()
     return polys[0] if len(polys) == 1 else shapely.union_all(polys)
@@ -282,7 +284,7 @@ def check_layer(
         reasons = shapely.is_valid_reason(geoms[invalid])
         repaired = shapely.make_valid(geoms[invalid], method="structure", keep_collapsed=False)
         if family == "polygon":
-            repaired = np.array([_polygonal(g) for g in repaired], dtype=object)
+            repaired = np.array([polygonal(g) for g in repaired], dtype=object)
         fixed[invalid] = repaired
         collapsed = np.zeros(n, dtype=bool)
         collapsed[invalid] = shapely.is_empty(repaired)
@@ -299,7 +301,7 @@ def check_layer(
         live = ~rejections.mask(n)
         colls = live & (shapely.get_type_id(fixed) == 7)
         if colls.any():
-            fixed[colls] = [_polygonal(g) for g in fixed[colls]]
+            fixed[colls] = [polygonal(g) for g in fixed[colls]]
             gone = colls & shapely.is_empty(fixed)
             rejections.add(np.flatnonzero(gone), "geometry", "GeometryCollection without polygons")
 

@@ -31,6 +31,7 @@ import pandas as pd
 import shapely
 from shapely import STRtree
 
+from scmap._validate import polygonal
 from scmap.catalogue import Catalogue, Rule, load_catalogue
 from scmap.errors import CatalogueError, InputError, ScmapWarning
 
@@ -261,11 +262,6 @@ def _arrangement(unions: Mapping[str, shapely.Geometry]) -> list[tuple[shapely.G
     return pieces
 
 
-def _polygons_only(geom: shapely.Geometry) -> shapely.Geometry:
-    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
-    return shapely.union_all(parts) if parts else shapely.Polygon()
-
-
 def _matches(target: str, solutions: gpd.GeoDataFrame) -> np.ndarray:
     if target.startswith("sector:"):
         return (solutions["sector"] == target.removeprefix("sector:")).to_numpy()
@@ -451,7 +447,7 @@ def overlap(
     for s in sectors:
         in_sector = (solutions["sector"] == s).to_numpy()
         table[f"n_{s}"] = np.bincount(where[in_sector & (where >= 0)], minlength=len(districts))
-        unions[s] = _polygons_only(shapely.union_all(np.asarray(areas.geometry.array, dtype=object)[in_sector]))
+        unions[s] = polygonal(shapely.union_all(np.asarray(areas.geometry.array, dtype=object)[in_sector]))
         covered = shapely.area(shapely.intersection(d_geoms, unions[s]))
         table[f"covered_{s}"] = np.clip(covered / d_area, 0.0, 1.0)
     counts = table[[f"n_{s}" for s in sectors]].to_numpy(dtype=float) if sectors else np.zeros((len(table), 0))

@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 from shapely import STRtree
 
+from scmap._validate import polygonal
 from scmap.errors import InputError
 
 __all__ = ["district_units", "grid_units", "h3_units", "make_units"]
@@ -48,7 +49,7 @@ def _clip(cells: np.ndarray, labels: np.ndarray, districts: gpd.GeoDataFrame) ->
     d_geoms = np.asarray(districts.geometry.array, dtype=object)
     ci, di = STRtree(d_geoms).query(cells, predicate="intersects")
     pieces = shapely.intersection(cells[ci], d_geoms[di])
-    pieces = np.array([_polygonal(g) for g in pieces], dtype=object) if len(pieces) else pieces
+    pieces = np.array([polygonal(g) for g in pieces], dtype=object) if len(pieces) else pieces
     area = shapely.area(pieces)
     keep = area > _MIN_AREA_M2
     ci, di, pieces, area = ci[keep], di[keep], pieces[keep], area[keep]
@@ -66,13 +67,6 @@ def _clip(cells: np.ndarray, labels: np.ndarray, districts: gpd.GeoDataFrame) ->
     order = np.lexsort((out["cell"].to_numpy(), out["district_id"].to_numpy()))
     out = out.iloc[order].reset_index(drop=True)
     return gpd.GeoDataFrame(out, geometry=pieces[order], crs=districts.crs)
-
-
-def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
-    if geom.geom_type in ("Polygon", "MultiPolygon"):
-        return geom
-    parts = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon"]
-    return shapely.multipolygons(parts) if parts else shapely.Polygon()
 
 
 def grid_units(districts: gpd.GeoDataFrame, grid_m: float) -> gpd.GeoDataFrame:
