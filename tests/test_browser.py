@@ -10,6 +10,7 @@ import pytest
 from _browser import open_html
 from payloads import PAYLOADS, payload_catalogue, payload_layers
 from scmap import load_inputs, load_project, solution_map
+from scmap._text import display_text
 from scmap.datasets import demo_project_path
 from scmap.pipeline import project_map
 
@@ -134,7 +135,9 @@ def test_payloads_stay_text_in_the_browser(browser, tmp_path: Path):
     assert page.locator("script").count() == n_plain  # no element injected by the data
     shown = "\n".join(texts)
     for payload in PAYLOADS:
-        assert payload in shown, payload  # shown exactly, as text
+        # shown exactly, as text (bidi overrides neutralised: they would reverse the text around them)
+        assert display_text(payload) in shown, payload
+    assert "\u202e" not in shown
     assert page.locator(".scmap-title").inner_text() == PAYLOADS[6]
     assert page.evaluate("document.title") == PAYLOADS[6]
     control = page.locator(".leaflet-control-layers-overlays").inner_text()

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from _browser import open_html
 from scmap import Results, run
+from scmap._atomic import check_pack
 from scmap.cli.main import cli
 from scmap.datasets import copy_demo, demo_project_path
 from scmap.results import CONTRACT_FILES
@@ -29,7 +30,8 @@ def pack(tmp_path_factory) -> tuple[Results, Path]:
 
 def test_every_contract_file_with_contract_layers_and_columns(pack):
     _, out = pack
-    assert sorted(p.name for p in out.iterdir()) == sorted(CONTRACT_FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*CONTRACT_FILES, "manifest.json"])
+    assert set(check_pack(out)["files"]) == set(CONTRACT_FILES)  # hashes match: a complete pack
     assert str(pyogrio.list_layers(out / "suitability.gpkg")[0, 0]) == "suitability"
     suit = gpd.read_file(out / "suitability.gpkg", layer="suitability")
     assert len(suit) == 24
@@ -142,7 +144,7 @@ def test_cli_run_progress_overwrite_and_init(tmp_path: Path):
     assert runner.invoke(cli, ["run", str(demo_project_path()), "-o", str(out), "--overwrite"]).exit_code == 0
     demo = runner.invoke(cli, ["demo", "-o", str(tmp_path / "demo")])
     assert demo.exit_code == 0
-    assert sorted(p.name for p in (tmp_path / "demo").iterdir()) == sorted(CONTRACT_FILES)
+    assert sorted(p.name for p in (tmp_path / "demo").iterdir()) == sorted([*CONTRACT_FILES, "manifest.json"])
     init = runner.invoke(cli, ["init", str(tmp_path / "mine")])
     assert init.exit_code == 0
     text = (tmp_path / "mine" / "project.yaml").read_text()
@@ -189,7 +191,8 @@ def test_real_data_project_pack(realdata: Path, tmp_path: Path):
     result = CliRunner().invoke(cli, ["run", str(path), "-o", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     out = tmp_path / "out"
-    assert sorted(p.name for p in out.iterdir()) == sorted(CONTRACT_FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*CONTRACT_FILES, "manifest.json"])
+    assert set(check_pack(out)["files"]) == set(CONTRACT_FILES)  # hashes match: a complete pack
     summary = pd.read_csv(out / "summary.csv")
     assert len(summary) == 19  # 22 rows, Poblats del Nord's parts merged
     assert {"mobility_island_mean", "mobility_island_max", "mobility_island_share_above"} <= set(summary.columns)

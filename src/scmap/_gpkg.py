@@ -9,15 +9,17 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from scmap._atomic import atomic_file
+
 
 def write_layers(path: Path, tables: Mapping[str, pd.DataFrame]) -> Path:
     """Replace *path* with one layer per table; tables without geometry become attribute layers,
-    tables without columns are left out."""
-    if path.exists():
-        path.unlink()
-    for name, table in tables.items():
-        if isinstance(table, gpd.GeoDataFrame):
-            table.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
-        elif len(table.columns):
-            pyogrio.write_dataframe(table, path, layer=name, driver="GPKG")
+    tables without columns are left out. The file is written beside *path* and replaces it when
+    complete, so a failed or killed write never leaves a partial GeoPackage at *path*."""
+    with atomic_file(path, overwrite=True, lock=False) as tmp:
+        for name, table in tables.items():
+            if isinstance(table, gpd.GeoDataFrame):
+                table.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+            elif len(table.columns):
+                pyogrio.write_dataframe(table, tmp, layer=name, driver="GPKG")
     return path

@@ -9,6 +9,7 @@ from __future__ import annotations
 __all__ = [
     "CatalogueError",
     "InputError",
+    "OutputError",
     "ProjectError",
     "RepairWarning",
     "ScmapError",
@@ -49,3 +50,7 @@ class ScmapWarning(UserWarning):
 
 class RepairWarning(ScmapWarning):
     """Input data was repaired (e.g. an invalid polygon made valid) and is used repaired."""
+
+
+class OutputError(ScmapError, OSError):
+    """An output cannot be written: it exists (without overwrite), is busy, or is not writable."""

@@ -17,6 +17,8 @@ import folium
 import jinja2
 import pandas as pd
 
+from scmap._atomic import atomic_file
+from scmap._text import display_frame, display_value
 from scmap.maps.export import embed_html, static_map
 
 if TYPE_CHECKING:
@@ -30,7 +32,7 @@ def _table(df: pd.DataFrame, *, max_rows: int | None = None) -> str:
         return "<p>None.</p>"
     if not len(df):
         return "<p>None.</p>"
-    shown = df.head(max_rows) if max_rows else df
+    shown = display_frame(df.head(max_rows) if max_rows else df, what="report table", warn=False)
     return shown.to_html(index=False, escape=True, na_rep="", float_format=lambda v: f"{v:.3g}", border=0)
 
 
@@ -87,13 +89,13 @@ def render_report(results: Results, *, fmap: folium.Map | None = None) -> str:
         models.append(
             {
                 "key": key,
-                "label": cat.solutions[key].label if key in cat.solutions else key,
+                "label": display_value(cat.solutions[key].label if key in cat.solutions else key),
                 "method": m.method,
                 "cr": m.consistency_ratio,
                 "aggregation": mspec.aggregation if mspec else "wlc",
                 "criteria_table": _table(pd.DataFrame(rows)),
                 "weights_table": _table(wide),
-                "set_notes": set_notes,
+                "set_notes": display_value(set_notes),
                 "sets_table": _table(sets.drop(columns=["solution"])) if len(sets) else "",
                 "oat_table": _table(oat.drop(columns=["solution"])) if len(oat) else "",
             }
@@ -121,7 +123,7 @@ def render_report(results: Results, *, fmap: folium.Map | None = None) -> str:
         }
     ]
     for key in suit.models:
-        label = cat.solutions[key].label if key in cat.solutions else key
+        label = str(display_value(cat.solutions[key].label if key in cat.solutions else key))
         figures.append(
             {
                 "alt": f"{label} suitability",
@@ -148,11 +150,13 @@ def render_report(results: Results, *, fmap: folium.Map | None = None) -> str:
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = env.from_string(resources.files("scmap").joinpath("templates/report.html.jinja").read_text("utf-8"))
     return template.render(
-        title=spec.map.title or spec.name,
+        title=display_value(spec.map.title or spec.name),
         prov=results.provenance,
         n_solutions=len(results.solutions),
         n_districts=len(results.districts),
-        sector_counts=", ".join(f"{cat.sectors[s].label} {int(counts[s])}" for s in cat.sectors if s in counts.index),
+        sector_counts=display_value(
+            ", ".join(f"{cat.sectors[s].label} {int(counts[s])}" for s in cat.sectors if s in counts.index)
+        ),
         n_pairs=len(over.pairs),
         n_relations=len(over.relations),
         n_hotspots=len(over.hotspots),
@@ -179,5 +183,7 @@ def render_report(results: Results, *, fmap: folium.Map | None = None) -> str:
 
 def write_report(results: Results, path: str | Path, *, fmap: folium.Map | None = None) -> Path:
     path = Path(path)
-    path.write_text(render_report(results, fmap=fmap), encoding="utf-8")
+    page = render_report(results, fmap=fmap)
+    with atomic_file(path, overwrite=True, lock=False) as tmp:
+        tmp.write_text(page, encoding="utf-8")
     return path

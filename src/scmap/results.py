@@ -22,15 +22,16 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
+from scmap._atomic import open_pack
 from scmap._readers import Engine
+from scmap._text import write_csv
 from scmap._version import __version__
-from scmap.errors import InputError
 from scmap.overlap import OverlapResult, overlap_project
 from scmap.pipeline import Inputs, load_inputs
 from scmap.project import Project, load_project
 from scmap.suitability import SuitabilityResult, make_units, suitability_project
 
-__all__ = ["CONTRACT_FILES", "Results", "run"]
+__all__ = ["CONTRACT_FILES", "Results", "pack_manifest", "run"]
 
 log = logging.getLogger(__name__)
 
@@ -95,23 +96,35 @@ class Results:
         return project_map(self.inputs, suitability=self.suitability if has_models else None, overlap=self.overlap)
 
     def save(self, outdir: str | Path, *, overwrite: bool = False, progress: Progress | None = None) -> dict[str, Path]:
-        """Write the contract files into *outdir* (created); refuses to replace them unless *overwrite*."""
+        """Write the workshop pack into *outdir*: the contract files plus ``manifest.json`` (written
+        last, with every file's SHA-256). The pack is written beside *outdir* and moved into place
+        when complete; an existing pack is replaced only with *overwrite*, and only then.
+
+        Raises
+        ------
+        OutputError
+            When *outdir* holds a pack (without *overwrite*) or other files, or another run is
+            writing it.
+        """
+        outdir = Path(outdir)
+        with open_pack(outdir, overwrite=overwrite, known=CONTRACT_FILES, **pack_manifest(self.project)) as tmp:
+            self.write_files(tmp, progress=progress)
+        return {name: outdir / name for name in CONTRACT_FILES}
+
+    def write_files(self, folder: Path, *, progress: Progress | None = None) -> dict[str, Path]:
+        """Write the contract files into an existing *folder* as they are (no checks, no manifest):
+        :meth:`save` and ``scmap run`` call it on a temporary folder."""
         from scmap.maps import save_html
         from scmap.report import write_report
 
         say = progress or (lambda _: None)
-        outdir = Path(outdir)
-        existing = [name for name in CONTRACT_FILES if (outdir / name).exists()]
-        if existing and not overwrite:
-            raise InputError(f"{outdir}: already holds {', '.join(existing)}; use overwrite (--overwrite) to replace")
-        outdir.mkdir(parents=True, exist_ok=True)
-        paths = {name: outdir / name for name in CONTRACT_FILES}
+        paths = {name: folder / name for name in CONTRACT_FILES}
         say("writing tables")
         self.suitability.save(paths["suitability.gpkg"])
         self.suitability.save(paths["suitability.csv"])
         self.overlap.save(paths["overlap.gpkg"])
-        self.summary.to_csv(paths["summary.csv"], index=False)
-        self.rejected.to_csv(paths["rejected.csv"], index=False)
+        write_csv(self.summary, paths["summary.csv"])
+        write_csv(self.rejected, paths["rejected.csv"])
         say("writing map.html")
         fmap = self.map()
         save_html(fmap, paths["map.html"])
@@ -137,6 +150,11 @@ class Results:
             f"<table><tr><th>role</th><th>file</th><th>rows</th><th>loaded</th><th>rejected</th></tr>{rows}</table>"
             f"<details><summary>Districts (first 10)</summary>{top}</details></div>"
         )
+
+
+def pack_manifest(project: Project) -> dict[str, object]:
+    """What ``manifest.json`` says besides the files: versions and the project."""
+    return {"scmap_version": __version__, "project": project.spec.name, "project_file": str(project.path)}
 
 
 def _summary(inputs: Inputs, suit: SuitabilityResult, over: OverlapResult) -> pd.DataFrame:

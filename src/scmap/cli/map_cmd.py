@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from scmap._atomic import atomic_file
 from scmap.cli.options import engine_opt, guard_output, load_checked, overwrite_opt, project_arg
 from scmap.maps import save_html
 from scmap.pipeline import project_map
@@ -26,7 +27,7 @@ def command(project: Path, output: Path, overwrite: bool, engine: str) -> None:
       scmap map project.yaml -o map.html
     """
     guard_output(output, overwrite)
-    inputs = load_checked(project, engine)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    save_html(project_map(inputs), output)
+    with atomic_file(output, overwrite=overwrite) as tmp:
+        inputs = load_checked(project, engine)
+        save_html(project_map(inputs), tmp)
     click.echo(str(output))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from scmap._atomic import atomic_file
 from scmap.cli.options import engine_opt, guard_output, load_checked, overwrite_opt, project_arg
 from scmap.overlap import overlap_project
 
@@ -31,10 +32,9 @@ def command(project: Path, output: Path, overwrite: bool, engine: str) -> None:
     if output.suffix.lower() != ".gpkg":
         raise click.BadParameter("the output is a GeoPackage: name it *.gpkg", param_hint="'-o' / '--output'")
     guard_output(output, overwrite)
-    inputs = load_checked(project, engine)
-    result = overlap_project(inputs)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    result.save(output)
+    with atomic_file(output, overwrite=overwrite) as tmp:
+        result = overlap_project(load_checked(project, engine))
+        result.save(tmp)
     click.echo(
         f"{len(result.pairs)} overlapping pairs, {len(result.relations)} rule matches, "
         f"{len(result.hotspots)} hotspot areas",

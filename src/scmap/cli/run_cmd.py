@@ -8,8 +8,10 @@ from pathlib import Path
 
 import click
 
+from scmap._atomic import open_pack
 from scmap.cli.options import engine_opt, overwrite_opt, project_arg
-from scmap.results import CONTRACT_FILES, run
+from scmap.project import load_project
+from scmap.results import CONTRACT_FILES, pack_manifest, run
 
 
 def _progress() -> tuple[Callable[[str], None], Callable[[], float]]:
@@ -25,7 +27,10 @@ def _progress() -> tuple[Callable[[str], None], Callable[[], float]]:
 
 
 def run_into(project: Path, outdir: Path, *, overwrite: bool, engine: str = "pyogrio") -> None:
-    """Shared by ``run`` and ``demo``: analyse, write, report where things are."""
+    """Shared by ``run`` and ``demo``: analyse, write the pack crash-safely, report where it is.
+
+    The output folder is locked before the analysis starts, so a second run into it fails at once.
+    """
     existing = [n for n in CONTRACT_FILES if (outdir / n).exists()]
     if existing and not overwrite:
         raise click.BadParameter(
@@ -33,11 +38,14 @@ def run_into(project: Path, outdir: Path, *, overwrite: bool, engine: str = "pyo
             param_hint="'-o' / '--output'",
         )
     say, done = _progress()
-    results = run(project, engine=engine, progress=say)  # type: ignore[arg-type]
-    for s in results.inputs.sources:
-        for w in s.warnings:
-            click.echo(f"Warning: {w}", err=True)
-    results.save(outdir, overwrite=True, progress=say)
+    loaded = load_project(project)
+    with open_pack(outdir, overwrite=overwrite, known=CONTRACT_FILES, **pack_manifest(loaded)) as tmp:
+        results = run(loaded, engine=engine, progress=say)  # type: ignore[arg-type]
+        for s in results.inputs.sources:
+            for w in s.warnings:
+                click.echo(f"Warning: {w}", err=True)
+        results.write_files(tmp, progress=say)
+        say("moving the complete pack into place")
     click.echo(
         f"done in {done():.1f} s: {len(results.solutions)} solutions, {len(results.districts)} districts, "
         f"{len(results.rejected)} rejected rows; open {outdir / 'map.html'} or {outdir / 'report.html'}",

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from scmap._atomic import atomic_file
 from scmap.cli.options import engine_opt, guard_output, load_checked, overwrite_opt, project_arg
 from scmap.suitability import suitability_project
 
@@ -31,10 +32,9 @@ def command(project: Path, output: Path, overwrite: bool, engine: str) -> None:
     if output.suffix.lower() not in (".gpkg", ".csv"):
         raise click.BadParameter("write to a .gpkg or a .csv file", param_hint="'-o' / '--output'")
     guard_output(output, overwrite)
-    inputs = load_checked(project, engine)
-    result = suitability_project(inputs)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    result.save(output)
+    with atomic_file(output, overwrite=overwrite) as tmp:
+        result = suitability_project(load_checked(project, engine))
+        result.save(tmp)
     for key, m in result.models.items():
         cr = f", AHP consistency ratio {m.consistency_ratio:.3f}" if m.consistency_ratio is not None else ""
         click.echo(

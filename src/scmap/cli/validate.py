@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from scmap._text import write_csv
 from scmap.cli.options import engine_opt, json_opt, project_arg
 from scmap.pipeline import validate_project
 from scmap.project import load_project
@@ -33,7 +34,7 @@ def command(project: Path, as_json: bool, engine: str, rejected_path: Path | Non
     """
     report = validate_project(load_project(project), engine=engine)  # type: ignore[arg-type]
     if rejected_path is not None:
-        report.rejected.to_csv(rejected_path, index=False)
+        write_csv(report.rejected, rejected_path)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 import folium
 import geopandas as gpd
 
+from scmap._atomic import atomic_file
+from scmap._text import mpl_literal
 from scmap.catalogue import Catalogue, load_catalogue
 from scmap.errors import ScmapWarning
 from scmap.maps.solution_map import CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS
@@ -67,7 +69,8 @@ def save_html(m: folium.Map, path: str | Path, *, inline: bool = False, max_mb: 
     """Write the map as one HTML file; warn, with the figures, when it is larger than *max_mb*."""
     path = Path(path)
     page = render_html(m, inline=inline)
-    path.write_text(page, encoding="utf-8")
+    with atomic_file(path, overwrite=True, lock=False) as tmp:
+        tmp.write_text(page, encoding="utf-8")
     size_mb = len(page.encode("utf-8")) / 1e6
     if max_mb is not None and size_mb > max_mb:
         warnings.warn(
@@ -119,7 +122,7 @@ def static_map(
             vmin=0,
             vmax=1,
             legend=True,
-            legend_kwds={"label": f"{cat.solutions[model].label} suitability", "shrink": 0.6},
+            legend_kwds={"label": mpl_literal(f"{cat.solutions[model].label} suitability"), "shrink": 0.6},
             missing_kwds={"color": "#dddddd", "label": "excluded"},
             edgecolor="none",
         )
@@ -133,13 +136,12 @@ def static_map(
             part = sols.loc[sols["sector"] == key]
             if len(part):
                 part.plot(ax=ax, color=sector.colour, markersize=14, linewidth=1.2, edgecolor="white")
-                handles.append(
-                    Line2D([], [], marker="o", linestyle="", color=sector.colour, label=f"{sector.label} ({len(part)})")
-                )
+                label = mpl_literal(f"{sector.label} ({len(part)})")
+                handles.append(Line2D([], [], marker="o", linestyle="", color=sector.colour, label=label))
     if handles:
         ax.legend(handles=handles, loc="lower right", frameon=True)
     if title:
-        ax.set_title(title)
+        ax.set_title(mpl_literal(title))
     ax.set_axis_off()
     fig.tight_layout()
     if path is not None:

@@ -18,6 +18,7 @@ import geopandas as gpd
 import shapely
 from branca.element import Element, Figure, MacroElement
 
+from scmap._text import display_frame, display_value
 from scmap.catalogue import Catalogue, load_catalogue
 from scmap.errors import CatalogueError
 from scmap.maps._safe import html_text, script_json
@@ -69,7 +70,7 @@ class ScmapLayers(MacroElement):
     def __init__(self, payload: dict[str, Any], geometries: dict[str, list[str]], *, cluster: bool = False) -> None:
         super().__init__()
         self._name = "ScmapLayers"
-        self.payload_json = script_json(payload)
+        self.payload_json = script_json(display_value(payload, long_keys=frozenset({"about", "refs"})))
         # shapely's GeoJSON text holds only numbers, brackets and type names: spliced as is
         self.geometries_json = (
             "{" + ",".join(f"{script_json(key)}:[{','.join(geoms)}]" for key, geoms in geometries.items()) + "}"
@@ -141,6 +142,8 @@ def solution_map(
     options = options or MapOptions()
     if solutions is None:
         solutions = gpd.GeoDataFrame({c: [] for c in sorted(STANDARD)}, geometry=[], crs=districts.crs)
+    districts = display_frame(districts, what="districts", id_column="district_id")
+    solutions = display_frame(solutions, what="solutions", id_column="solution_id")
     unknown = sorted(set(solutions["solution"]) - set(cat.solutions))
     if unknown:
         raise CatalogueError(f"solutions: unknown solution types {unknown}; allowed: {', '.join(cat.solutions)}")
@@ -164,7 +167,7 @@ def solution_map(
         if title:
             root = m.get_root()
             assert isinstance(root, Figure)
-            root.title = html_text(title)  # <title> until the script sets document.title
+            root.title = html_text(display_value(title))  # <title> until the script sets document.title
     district_payload, district_geoms = districts_layer(
         districts, options, suitability=suitability, overlap=overlap, catalogue=cat
     )

@@ -74,8 +74,9 @@ class SuitabilityResult:
         """``.gpkg``: every table as a layer (``suitability`` first); ``.csv``: the units table."""
         path = Path(path)
         if path.suffix.lower() == ".csv":
-            self.units.drop(columns=self.units.geometry.name).to_csv(path, index=False)
-            return path
+            from scmap._text import write_csv
+
+            return write_csv(self.units.drop(columns=self.units.geometry.name), path)
         if path.suffix.lower() != ".gpkg":
             raise InputError(f"{path}: write suitability to a .gpkg or a .csv file")
         from scmap._gpkg import write_layers
