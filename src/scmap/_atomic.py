@@ -90,7 +90,8 @@ def _locked(target: Path) -> Iterator[None]:
 
 
 def _leftovers(target: Path, marker: str) -> list[Path]:
-    return sorted(target.parent.glob(f".{target.name}{marker}*"))
+    """Temporary outputs of earlier runs into *target* (also those nested in their names)."""
+    return sorted(target.parent.glob(f".*{target.name}{marker}*"))
 
 
 def _recover(target: Path) -> None:

@@ -1,0 +1,198 @@
+"""A killed or concurrent run never leaves a pack that looks complete but is not."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from scmap._atomic import atomic_file, check_pack, open_pack
+from scmap.datasets import copy_demo
+from scmap.errors import OutputError
+from scmap.results import CONTRACT_FILES
+
+SCMAP = str(Path(sys.executable).parent / "scmap")
+
+
+def _project(tmp_path: Path, name: str) -> Path:
+    project = copy_demo(tmp_path / name)
+    spec = yaml.safe_load(project.read_text(encoding="utf-8"))
+    spec["name"] = f"Project {name}"
+    project.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    return project
+
+
+def _start(project: Path, outdir: Path, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [SCMAP, "run", str(project), "-o", str(outdir), *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _temp_folders(outdir: Path) -> list[Path]:
+    return list(outdir.parent.glob(f".{outdir.name}.scmap-tmp-*"))
+
+
+def _kill_when(proc: subprocess.Popen[str], outdir: Path, file_name: str | None, timeout: float = 60) -> bool:
+    """SIGKILL *proc* as soon as a file named like *file_name* (also its own temporary file) appears
+    in the run's temporary pack folder (or the folder itself when None); False when the run ended
+    first (possible for the last files on a loaded machine)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        for folder in _temp_folders(outdir):
+            if file_name is None or any(file_name in p.name for p in folder.iterdir()):
+                proc.send_signal(signal.SIGKILL)
+                proc.communicate()
+                return True
+        time.sleep(0.002)
+    proc.communicate()
+    return False
+
+
+def _pack_project(outdir: Path) -> str:
+    manifest = check_pack(outdir)  # every file present with its recorded hash
+    assert sorted(p.name for p in outdir.iterdir()) == sorted([*manifest["files"], "manifest.json"])
+    assert set(manifest["files"]) == set(CONTRACT_FILES)
+    return str(manifest["project"])
+
+
+@pytest.fixture(scope="module")
+def projects(tmp_path_factory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("projects")
+    return _project(root, "A"), _project(root, "B")
+
+
+KILL_POINTS = [None, "suitability.gpkg", "overlap.gpkg", "summary.csv", "map.html", "report.html"]
+
+
+def _ok(proc: subprocess.Popen[str]) -> None:
+    _, err = proc.communicate()
+    assert proc.returncode == 0, err
+
+
+@pytest.mark.parametrize("kill_at", KILL_POINTS)
+def test_killed_overwrite_leaves_the_previous_complete_pack(projects, tmp_path: Path, kill_at: str | None):
+    a, b = projects
+    outdir = tmp_path / "pack"
+    _ok(_start(a, outdir))
+    assert _pack_project(outdir) == "Project A"
+    killed = _kill_when(_start(b, outdir, "--overwrite"), outdir, kill_at)
+    # the old pack, whole, never a mix of A and B (or B, whole, if B finished before the kill)
+    assert _pack_project(outdir) == ("Project A" if killed else "Project B")
+    assert killed or kill_at == "report.html"
+    _ok(_start(b, outdir, "--overwrite"))
+    assert _pack_project(outdir) == "Project B"
+    assert _temp_folders(outdir) == []  # the killed run's folder was cleaned up
+
+
+@pytest.mark.parametrize("kill_at", [None, "overlap.gpkg", "report.html"])
+def test_killed_first_run_leaves_no_pack(projects, tmp_path: Path, kill_at: str | None):
+    outdir = tmp_path / "pack"
+    if _kill_when(_start(projects[0], outdir), outdir, kill_at):
+        assert not outdir.exists()
+    else:
+        assert kill_at == "report.html" and _pack_project(outdir) == "Project A"
+
+
+def test_concurrent_runs_one_succeeds_one_refused(projects, tmp_path: Path):
+    a, b = projects
+    outdir = tmp_path / "pack"
+    first = _start(a, outdir)
+    deadline = time.monotonic() + 60
+    while not _temp_folders(outdir) and time.monotonic() < deadline:  # the first run holds the lock
+        time.sleep(0.002)
+    started = time.monotonic()
+    second = _start(b, outdir, "--overwrite")
+    _, err = second.communicate()
+    refused_after = time.monotonic() - started
+    assert second.returncode == 1
+    assert "another scmap run is writing" in err and "Traceback" not in err
+    assert refused_after < 20  # at once: before any analysis (just interpreter start-up)
+    _ok(first)
+    assert _pack_project(outdir) == "Project A"
+
+
+def test_pack_refuses_a_folder_with_other_files(tmp_path: Path):
+    outdir = tmp_path / "mine"
+    outdir.mkdir()
+    (outdir / "notes.docx").write_text("my notes")
+    with pytest.raises(OutputError, match=r"notes\.docx"), open_pack(outdir, overwrite=True):
+        pass
+    assert (outdir / "notes.docx").read_text() == "my notes"
+
+
+def test_failed_write_leaves_the_old_pack_and_no_temp(tmp_path: Path):
+    outdir = tmp_path / "pack"
+    with open_pack(outdir, overwrite=False, project="old") as tmp:
+        (tmp / "a.csv").write_text("old")
+
+    def failing_run() -> None:
+        with open_pack(outdir, overwrite=True, project="new") as tmp:
+            (tmp / "a.csv").write_text("new")
+            raise RuntimeError("analysis failed")
+
+    with pytest.raises(RuntimeError):
+        failing_run()
+    assert json.loads((outdir / "manifest.json").read_text())["project"] == "old"
+    assert (outdir / "a.csv").read_text() == "old"
+    assert _temp_folders(outdir) == []
+
+
+def test_an_old_pack_moved_aside_is_put_back(tmp_path: Path):
+    """A run killed between moving the old pack aside and moving the new one in."""
+    outdir = tmp_path / "pack"
+    with open_pack(outdir, overwrite=False, project="old") as tmp:
+        (tmp / "a.csv").write_text("old")
+    outdir.rename(tmp_path / ".pack.scmap-old-deadbeef")
+    (tmp_path / ".pack.scmap-tmp-1-x").mkdir()
+    with pytest.raises(OutputError, match="already holds a pack"), open_pack(outdir, overwrite=False):
+        pass
+    assert check_pack(outdir)["project"] == "old"
+    assert sorted(p.name for p in tmp_path.iterdir() if "scmap-" in p.name and "lock" not in p.name) == []
+
+
+def test_single_file_outputs_are_replaced_whole(tmp_path: Path):
+    target = tmp_path / "map.html"
+    target.write_text("old map")
+
+    def interrupted_write() -> None:
+        with atomic_file(target, overwrite=True) as tmp:
+            tmp.write_text("half a new m")
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        interrupted_write()
+    assert target.read_text() == "old map"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".map.html.scmap-tmp")] == []
+    with pytest.raises(OutputError, match="--overwrite"), atomic_file(target, overwrite=False):
+        pass
+
+
+def test_killed_single_file_command_keeps_the_old_file(projects, tmp_path: Path):
+    target = tmp_path / "overlap.gpkg"
+    target.write_bytes(b"previous")
+    proc = subprocess.Popen(
+        [SCMAP, "overlap", str(projects[0]), "-o", str(target), "--overwrite"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and time.monotonic() < deadline:
+        if list(tmp_path.glob("*overlap.gpkg.scmap-tmp-*")):
+            os.kill(proc.pid, signal.SIGKILL)
+            break
+        time.sleep(0.002)
+    proc.wait()
+    assert target.read_bytes() == b"previous"
+    done = subprocess.run([SCMAP, "overlap", str(projects[0]), "-o", str(target), "--overwrite"], check=True)
+    assert done.returncode == 0 and target.read_bytes().startswith(b"SQLite format 3")
+    assert [p.name for p in tmp_path.iterdir() if "scmap-tmp" in p.name] == []  # leftovers removed
