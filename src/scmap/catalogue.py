@@ -31,6 +31,7 @@ from pydantic import (
     model_validator,
 )
 
+from scmap._yaml import read_yaml
 from scmap.errors import CatalogueError
 
 __all__ = ["Catalogue", "ReferenceCase", "Rule", "Sector", "SolutionType", "load_catalogue"]
@@ -40,7 +41,8 @@ _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # every number finite: NaN and infinities are refused with the key path
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Sector(_Strict):
@@ -65,7 +67,7 @@ class ReferenceCase(_Strict):
 class SolutionType(_Strict):
     sector: str
     label: str = Field(min_length=1)
-    radius_m: float = Field(gt=0, description="default service radius in metres")
+    radius_m: float = Field(gt=0, le=100_000, description="default service radius in metres (at most 100 km)")
     icon: str = Field(default="●", max_length=4)
     colour: str | None = None
     description: str = ""
@@ -86,7 +88,7 @@ class Rule(_Strict):
     a: str
     b: str
     relation: Literal["synergy", "conflict"]
-    within_m: float = Field(gt=0)
+    within_m: float = Field(gt=0, le=100_000, description="metres (at most 100 km)")
     note: str = ""
 
 
@@ -201,12 +203,7 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
     if path is not None:
         path = Path(path)
         source = str(path)
-        try:
-            extra = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except FileNotFoundError:
-            raise CatalogueError(f"{path}: catalogue file not found") from None
-        except yaml.YAMLError as exc:
-            raise CatalogueError(f"{path}: not valid YAML: {exc}") from None
+        extra = read_yaml(path, what="catalogue file", error=CatalogueError) or {}
         if not isinstance(extra, dict):
             raise CatalogueError(f"{path}: a catalogue is a mapping with sectors:, solutions:, rules:")
         unknown = set(extra) - {"version", "sectors", "solutions", "rules"}

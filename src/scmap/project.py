@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from scmap._ahp import AHP_MAX_CR, ahp_weights
+from scmap._yaml import read_yaml
 from scmap.catalogue import Catalogue, Rule, load_catalogue
 from scmap.errors import CatalogueError, ProjectError
 
@@ -47,7 +48,14 @@ Status = Literal["existing", "planned", "candidate"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # every number finite: NaN and infinities are refused with the key path
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+MAX_DISTANCE_M = 100_000.0
+"""Longest radius, grid cell or rule distance accepted (metres): beyond a city region's size."""
+Distance = Annotated[float, Field(gt=0, le=MAX_DISTANCE_M, description="metres, at most 100 km")]
+Weight = Annotated[float, Field(ge=0, le=1e6, description="relative weight (normalised to sum 1)")]
 
 
 class FileSpec(_Strict):
@@ -117,7 +125,7 @@ class CriterionSpec(_Strict):
     count_of: str | None = None
     coverage_of: str | None = None
     inside: str | None = None
-    radius_m: Annotated[float, Field(gt=0)] | None = None
+    radius_m: Distance | None = None
     exclude: bool = False
     better: Literal["higher", "lower"] | None = None
     fuzzy: tuple[float, float] | None = None
@@ -182,11 +190,23 @@ class AHPSpec(_Strict):
     matrix: list[list[float | str]]
     allow_inconsistent: bool = False
 
+    @model_validator(mode="after")
+    def _checked(self) -> AHPSpec:
+        if len(self.matrix) != len(self.order):
+            raise ValueError(f"matrix: {len(self.matrix)} rows for {len(self.order)} criteria in order:")
+        _, cr = ahp_weights(self.matrix, where="matrix")  # square, positive, finite, reciprocal
+        if cr > AHP_MAX_CR and not self.allow_inconsistent:
+            raise ValueError(
+                f"consistency ratio {cr:.3f} > {AHP_MAX_CR}: the pairwise judgements contradict each other; "
+                "revise the matrix or set allow_inconsistent: true"
+            )
+        return self
+
 
 class WeightSet(_Strict):
     """One way to weight a model's criteria: direct weights, a ranking, or an AHP matrix."""
 
-    weights: dict[str, float] | None = None
+    weights: dict[str, Weight] | None = None
     rank: list[str] | None = Field(default=None, description="criteria from most to least important (ROC weights)")
     ahp: AHPSpec | None = None
 
@@ -213,7 +233,7 @@ class ClassSpec(_Strict):
 class ModelSpec(WeightSet):
     criteria: dict[str, CriterionSpec] = Field(min_length=1)
     aggregation: Literal["wlc", "product", "owa"] = "wlc"
-    owa: list[float] | None = Field(default=None, description="order weights, best criterion value first")
+    owa: list[Weight] | None = Field(default=None, description="order weights, best criterion value first")
     weight_sets: dict[str, WeightSet] = Field(default_factory=dict, description="other stakeholders' weights")
     classes: ClassSpec = Field(default_factory=ClassSpec)
 
@@ -249,13 +269,13 @@ class SensitivitySpec(_Strict):
     spread: float = Field(default=0.2, gt=0, lt=1, description="weights perturbed by up to +/- this share")
     seed: int = 12345
     top_k: int = Field(default=5, ge=1)
-    sweep: list[float] = Field(
+    sweep: list[Annotated[float, Field(ge=-1, le=10)]] = Field(
         default_factory=lambda: [-0.5, -0.25, 0.25, 0.5], description="one-at-a-time relative weight changes"
     )
 
 
 class GridUnits(_Strict):
-    grid_m: float = Field(gt=0)
+    grid_m: float = Field(ge=1, le=MAX_DISTANCE_M, description="cell size in metres")
 
 
 class H3Units(_Strict):
@@ -272,14 +292,14 @@ class SuitabilitySpec(_Strict):
 class GetisOrdSpec(_Strict):
     """Getis-Ord Gi* hot spots of solutions on grid cells (esda)."""
 
-    grid_m: float = Field(gt=0)
+    grid_m: float = Field(ge=1, le=MAX_DISTANCE_M, description="cell size in metres")
     permutations: int = Field(default=999, ge=99, le=99_999)
     seed: int = 12345
     alpha: float = Field(default=0.05, gt=0, lt=1)
 
 
 class OverlapSpec(_Strict):
-    radius_m: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
+    radius_m: dict[str, Distance] = Field(default_factory=dict)
     rules: list[Rule] = Field(default_factory=list)
     population: str | None = Field(default=None, description="district column with inhabitants, for gaps")
     getis_ord: GetisOrdSpec | None = None
@@ -416,16 +436,7 @@ def load_project(path: str | Path) -> Project:
     """
     path = Path(path)
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ProjectError(f"{path}: project file not found") from None
-    except IsADirectoryError:
-        raise ProjectError(f"{path}: is a folder; give the project YAML file inside it") from None
-    try:
-        data: Any = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ProjectError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    data: Any = read_yaml(path, what="project file")
     if not isinstance(data, dict):
         raise ProjectError(f"{path}: a project file is a YAML mapping with name:, districts:, solutions:")
     try:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata, spearmanr
 
+from scmap._ahp import AHP_MAX_CR
 from scmap.errors import InputError
 from scmap.project import ClassSpec, CriterionSpec, ModelSpec, SensitivitySpec, WeightSet
 from scmap.suitability import standardise as st
@@ -23,7 +24,6 @@ from scmap.suitability.weights import ahp_weights, direct_weights, rank_order_we
 __all__ = ["ModelScores", "SuitabilityResult", "aggregate", "score_model", "suitability"]
 
 log = logging.getLogger(__name__)
-AHP_MAX_CR = 0.1
 
 
 @dataclass
