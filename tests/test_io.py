@@ -53,7 +53,7 @@ def test_solution_rows_are_matched_or_rejected(sites: Path):
     assert gdf.crs.is_projected
     reasons = dict(zip(loaded.rejected["row"], loaded.rejected["reason"], strict=True))
     assert reasons[3].startswith("unknown solution type 'teleporter'; allowed: ev_charging, bike_sharing")
-    assert reasons[4] == "radius '-5.0' is not a positive number of metres"
+    assert reasons[4] == "radius '-5.0' is not a positive, finite number of metres (at most 100 km)"
     assert reasons[5] == "sector 'energy' does not match the catalogue sector 'mobility' of bike_sharing"
     assert reasons[6] == "unknown status 'maybe'; allowed: existing, planned, candidate"
     assert dict(zip(loaded.rejected["row"], loaded.rejected["field"], strict=True)) == {

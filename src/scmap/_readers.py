@@ -22,6 +22,7 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
+from scmap._files import archive_problem, code_page_note, shapefile_problem
 from scmap.errors import InputError, ScmapWarning, UnreadableFileError
 
 Engine = Literal["pyogrio", "fiona"]
@@ -47,6 +48,8 @@ class RawLayer:
     """Position -> (field, reason) for rows whose geometry could not be built."""
     has_geometry: bool = True
     """False for a table without a geometry column (e.g. an attribute table in a GeoPackage)."""
+    warnings: list[str] = field(default_factory=list)
+    """Notes about the whole file (e.g. a likely wrong code page), shown as the source's warnings."""
 
 
 def describe(path: Path, layer: str | None = None) -> str:
@@ -67,7 +70,11 @@ def _sniff_unreadable(path: Path) -> str | None:
         head = fh.read(512).lstrip().lower()
     if head.startswith((b"<!doctype html", b"<html", b"<head", b"<body")):
         return "it is an HTML web page, not GIS data (a download that saved an error page?)"
-    return None
+    if path.suffix.lower() == ".zip" or head.startswith(b"pk\x03\x04"):
+        problem = archive_problem(path)
+        if problem:
+            return problem
+    return shapefile_problem(path)
 
 
 def _gdal_reason(exc: Exception) -> str:
@@ -162,7 +169,8 @@ def read_raw(
     if not isinstance(gdf, gpd.GeoDataFrame):  # an attribute table: no geometry column at all
         table = gpd.GeoDataFrame(gdf.reset_index(drop=True), geometry=[None] * len(gdf))
         return RawLayer(table, path, chosen, None, has_geometry=False)
-    return RawLayer(gdf.reset_index(drop=True), path, chosen, gdf.crs)
+    note = None if encoding else code_page_note(path, gdf)
+    return RawLayer(gdf.reset_index(drop=True), path, chosen, gdf.crs, warnings=[note] if note else [])
 
 
 # ---------------------------------------------------------------------------------------- CSV

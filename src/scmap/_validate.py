@@ -151,6 +151,15 @@ def polygonal(geom: shapely.Geometry) -> shapely.Geometry:
     return polys[0] if len(polys) == 1 else shapely.union_all(polys)
 
 
+def _nonfinite(geoms: np.ndarray) -> np.ndarray:
+    """Rows with a NaN or infinite coordinate."""
+    out = np.zeros(len(geoms), dtype=bool)
+    if len(geoms):
+        coords, index = shapely.get_coordinates(geoms, return_index=True)
+        out[index[~np.isfinite(coords).all(axis=1)]] = True
+    return out
+
+
 def check_layer(
     raw: RawLayer,
     *,
@@ -175,9 +184,16 @@ def check_layer(
     report = SourceReport(str(raw.path), role, raw.layer, name, rows=n)
     rejections = _Rejections()
     rejections.add_each(raw.notes)
+    report.warnings.extend(raw.warnings)
 
     if not raw.has_geometry:
         report.errors.append(f"{where}: is a table without geometry; give a layer with points, lines or polygons")
+        return _finish(raw, gdf.iloc[0:0], rejections, report, None)
+    if n == 0:
+        report.errors.append(
+            f"{where}: has no rows (the layer exists but holds no features); give the layer with the data, "
+            "or leave this source out of the project"
+        )
         return _finish(raw, gdf.iloc[0:0], rejections, report, None)
     crs = raw.declared_crs
     if crs_override:
@@ -214,6 +230,8 @@ def check_layer(
     rejections.add(np.flatnonzero(missing), "geometry", "no geometry")
     empty = ~missing & shapely.is_empty(geoms)
     rejections.add(np.flatnonzero(empty), "geometry", "empty geometry")
+    nonfinite = ~rejections.mask(n) & _nonfinite(geoms)
+    rejections.add(np.flatnonzero(nonfinite), "geometry", "coordinates are not finite numbers (NaN or infinity)")
 
     type_ids = shapely.get_type_id(geoms)
     live = ~rejections.mask(n)

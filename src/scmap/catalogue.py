@@ -31,6 +31,7 @@ from pydantic import (
     model_validator,
 )
 
+from scmap._limits import MAX_DISTANCE_M
 from scmap._yaml import read_yaml
 from scmap.errors import CatalogueError
 
@@ -67,7 +68,7 @@ class ReferenceCase(_Strict):
 class SolutionType(_Strict):
     sector: str
     label: str = Field(min_length=1)
-    radius_m: float = Field(gt=0, le=100_000, description="default service radius in metres (at most 100 km)")
+    radius_m: float = Field(gt=0, le=MAX_DISTANCE_M, description="default service radius in metres (at most 100 km)")
     icon: str = Field(default="●", max_length=4)
     colour: str | None = None
     description: str = ""
@@ -88,7 +89,7 @@ class Rule(_Strict):
     a: str
     b: str
     relation: Literal["synergy", "conflict"]
-    within_m: float = Field(gt=0, le=100_000, description="metres (at most 100 km)")
+    within_m: float = Field(gt=0, le=MAX_DISTANCE_M, description="metres (at most 100 km)")
     note: str = ""
 
 

@@ -6,15 +6,17 @@ project's ``EPSG:nnnn``. Only map export reprojects to EPSG:4326 by itself.
 
 from __future__ import annotations
 
+import warnings
+
 import geopandas as gpd
 import numpy as np
 import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
-from scmap.errors import InputError
+from scmap.errors import InputError, ScmapWarning
 
-__all__ = ["analysis_crs", "outside_area_of_use", "parse_crs"]
+__all__ = ["MAX_UTM_SPAN_DEG", "analysis_crs", "lon_extent", "outside_area_of_use", "parse_crs"]
 
 AREA_MARGIN_DEG = 3.0
 """Degrees of slack around a CRS's area of use before coordinates count as misplaced."""
@@ -43,7 +45,9 @@ def analysis_crs(districts: gpd.GeoDataFrame, crs: str = "auto") -> CRS:
 
     Examples
     --------
-    >>> import geopandas as gpd
+    >>> import warnings
+
+import geopandas as gpd
     >>> from shapely import box
     >>> d = gpd.GeoDataFrame(geometry=[box(23.2, 42.6, 23.4, 42.8)], crs="EPSG:4326")
     >>> analysis_crs(d).to_epsg()
@@ -57,10 +61,78 @@ def analysis_crs(districts: gpd.GeoDataFrame, crs: str = "auto") -> CRS:
                 "(use auto for the local UTM zone, or a projected EPSG code)"
             )
         return chosen
-    estimated = districts.to_crs(4326).estimate_utm_crs()
+    lonlat = districts.to_crs(4326)
+    span, centre_lon, crosses = lon_extent(np.asarray(lonlat.geometry.array, dtype=object))
+    if crosses or span > MAX_UTM_SPAN_DEG:
+        return _equal_area(lonlat, span, centre_lon, crosses)
+    estimated = lonlat.estimate_utm_crs()
     if estimated is None:  # pragma: no cover - pyproj always finds a zone for valid lon/lat
         raise InputError("cannot choose a UTM zone for the districts; set crs: EPSG:nnnn")
     return estimated
+
+
+def lon_extent(geoms: np.ndarray) -> tuple[float, float, bool]:
+    """(span in degrees, centre longitude, crosses the antimeridian) of the smallest arc of
+    longitudes that holds every part of *geoms* (lon/lat).
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> lon_extent(np.array([box(179.5, -17, 180, -16), box(-180, -17, -179.4, -16)]))
+    (1.1, -179.95, True)
+    """
+    bounds = shapely.bounds(shapely.get_parts(geoms))
+    bounds = bounds[np.isfinite(bounds).all(axis=1)]
+    if not len(bounds):
+        return 0.0, 0.0, False
+    n = int(360 / _LON_BIN)
+    west = np.floor(np.round((bounds[:, 0] + 180) / _LON_BIN, 6)).astype(int).clip(0, n - 1)
+    east = np.ceil(np.round((bounds[:, 2] + 180) / _LON_BIN, 6)).astype(int).clip(1, n)
+    east = np.maximum(east, west + 1)
+    marks = np.zeros(n + 1, dtype=int)
+    np.add.at(marks, west, 1)
+    np.add.at(marks, east, -1)
+    covered = np.cumsum(marks[:-1]) > 0
+    if covered.all():
+        return 360.0, 0.0, True
+    # the longest circular run of uncovered bins is the gap; the arc is the rest
+    free = np.concatenate([~covered, ~covered]).astype(int)
+    edges = np.diff(np.concatenate([[0], free, [0]]))
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    longest = int(np.argmax(np.minimum(stops - starts, n)))
+    gap = min(int(stops[longest] - starts[longest]), n)
+    arc_start = int(stops[longest]) % n
+    arc = n - gap
+    start_lon = arc_start * _LON_BIN - 180.0
+    centre = (start_lon + arc * _LON_BIN / 2 + 180.0) % 360.0 - 180.0
+    return round(arc * _LON_BIN, 6), round(float(centre), 6), arc_start + arc > n
+
+
+_LON_BIN = 0.1
+"""Resolution (degrees) at which the longitudes covered by districts are measured."""
+
+
+MAX_UTM_SPAN_DEG = 6.0
+"""Widest span of longitudes analysed in one UTM zone (a zone is 6 degrees wide)."""
+
+
+def _equal_area(lonlat: gpd.GeoDataFrame, span: float, centre_lon: float, crosses: bool) -> CRS:
+    """Lambert azimuthal equal-area around the districts' centre, with a warning that says why."""
+    lats = shapely.bounds(np.asarray(lonlat.geometry.array, dtype=object))[:, [1, 3]]
+    centre_lat = float(np.nanmean(lats))
+    crs = CRS.from_proj4(
+        f"+proj=laea +lat_0={centre_lat:.4f} +lon_0={centre_lon:.4f} +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs"
+    )
+    why = "cross the antimeridian (180°)" if crosses else f"span {span:.1f}° of longitude (a UTM zone is 6°)"
+    warnings.warn(
+        f"the districts {why}: one UTM zone would distort areas, so the analysis uses a Lambert azimuthal "
+        f"equal-area projection centred on them ({crs.to_proj4()}); set crs: to a projected CRS made for "
+        "the region to choose yourself"
+        + ("" if crosses or span < 30 else "; districts this far apart may come from the wrong file"),
+        ScmapWarning,
+        stacklevel=3,
+    )
+    return crs
 
 
 def outside_area_of_use(geoms: np.ndarray, crs: CRS) -> np.ndarray:

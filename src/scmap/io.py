@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
+from scmap._limits import MAX_DISTANCE_M
 from scmap._readers import Engine, RawLayer, describe, read_raw
 from scmap._validate import REJECTED_COLUMNS, LoadedLayer, SourceReport, check_layer, conclude
 from scmap.catalogue import Catalogue, load_catalogue
@@ -325,9 +326,12 @@ def _solutions(
         text = gdf[radius_field]
         radius = pd.to_numeric(text, errors="coerce")
         blank = text.isna() | text.astype(str).str.strip().eq("")
-        bad = (~blank & ~(radius > 0)).to_numpy()
+        bad = (~blank & ~((radius > 0) & (radius <= MAX_DISTANCE_M))).to_numpy()
         _reject_more(
-            loaded, bad, radius_field, "radius " + text.astype(str).map(repr) + " is not a positive number of metres"
+            loaded,
+            bad,
+            radius_field,
+            "radius " + text.astype(str).map(repr) + " is not a positive, finite number of metres (at most 100 km)",
         )
         gdf, keys, sectors, statuses, radius = loaded.gdf, keys[~bad], sectors[~bad], statuses[~bad], radius[~bad]
     stem = raw.path.stem if raw.layer in (None, raw.path.stem) else f"{raw.path.stem}.{raw.layer}"

@@ -31,6 +31,7 @@ import pandas as pd
 import shapely
 from shapely import STRtree
 
+from scmap._limits import MAX_PAIRS, MAX_UNITS, too_many
 from scmap._validate import polygonal
 from scmap.catalogue import Catalogue, Rule, load_catalogue
 from scmap.errors import CatalogueError, InputError, ScmapWarning
@@ -173,7 +174,7 @@ def _ordered_unique(i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return both[:, 0], both[:, 1]
 
 
-def _pairs(areas: gpd.GeoDataFrame, centres: np.ndarray) -> gpd.GeoDataFrame:
+def _pairs(areas: gpd.GeoDataFrame, centres: np.ndarray, max_pairs: int = MAX_PAIRS) -> gpd.GeoDataFrame:
     """Pairs of overlapping service areas.
 
     Point solutions have circular service areas: their overlaps are computed exactly from the
@@ -190,12 +191,14 @@ def _pairs(areas: gpd.GeoDataFrame, centres: np.ndarray) -> gpd.GeoDataFrame:
         qi, qj = STRtree(centres[pts]).query(
             centres[pts], predicate="dwithin", distance=radius[pts] + radius[pts].max()
         )
+        _check_pairs(len(qi) // 2, max_pairs)
         i, j = _ordered_unique(pts[qi], pts[qj])
         a = circle_overlap_m2(shapely.distance(centres[i], centres[j]), radius[i], radius[j])
         left, right, area = i, j, a
     other = np.flatnonzero(~is_pt)
     if len(other):
         qo, qt = STRtree(geoms).query(geoms[other], predicate="intersects")
+        _check_pairs(len(left) + len(qo), max_pairs)
         i, j = _ordered_unique(other[qo], qt)
         a = shapely.area(shapely.intersection(geoms[i], geoms[j]))
         left, right, area = np.r_[left, i], np.r_[right, j], np.r_[area, a]
@@ -223,6 +226,20 @@ def _pairs(areas: gpd.GeoDataFrame, centres: np.ndarray) -> gpd.GeoDataFrame:
         geometry=shapely.intersection(geoms[left], geoms[right]),
         crs=areas.crs,
     )
+
+
+def _check_pairs(candidates: int, max_pairs: int) -> None:
+    if candidates > max_pairs:
+        raise InputError(
+            too_many(
+                "overlap: the service areas",
+                candidates,
+                max_pairs,
+                "max_pairs",
+                "use smaller radii (overlap.radius_m) or fewer solutions per run",
+            ).replace("gives about", "give about")
+            + " (pairs of overlapping service areas)"
+        )
 
 
 def _assign_points(points: np.ndarray, districts: np.ndarray) -> np.ndarray:
@@ -333,6 +350,7 @@ def getis_ord_hotspots(
     seed: int = 12345,
     k: int = 8,
     alpha: float = 0.05,
+    max_units: int = MAX_UNITS,
 ) -> gpd.GeoDataFrame:
     """Statistical hot and cold spots of solutions: Getis-Ord Gi* (esda) on grid-cell counts.
 
@@ -347,7 +365,7 @@ def getis_ord_hotspots(
     from scmap.suitability.criteria import count_of
     from scmap.suitability.units import grid_units
 
-    cells = grid_units(districts, grid_m)
+    cells = grid_units(districts, grid_m, max_units=max_units)
     counts = count_of(cells, solutions)
     out = cells[["unit_id", "district_id", "area_m2", "geometry"]].copy()
     out["n_solutions"] = counts.astype(int)
@@ -390,6 +408,8 @@ def overlap(
     rules: Sequence[Rule] = (),
     population: str | None = None,
     getis_ord: Mapping[str, float] | None = None,
+    max_pairs: int = MAX_PAIRS,
+    max_units: int = MAX_UNITS,
 ) -> OverlapResult:
     """Service-area overlaps, per-district co-location and coverage, hotspots, rule matches, gaps.
 
@@ -433,7 +453,7 @@ def overlap(
     notes: list[str] = []
 
     areas = service_areas(solutions, catalogue=cat, radius_m=radius_m)
-    pairs = _pairs(areas, np.asarray(solutions.geometry.array, dtype=object))
+    pairs = _pairs(areas, np.asarray(solutions.geometry.array, dtype=object), max_pairs)
 
     d_geoms = np.asarray(districts.geometry.array, dtype=object)
     d_area = shapely.area(d_geoms)
@@ -537,6 +557,7 @@ def overlap(
             permutations=int(options.get("permutations", 999)),
             seed=int(options.get("seed", 12345)),
             alpha=float(options.get("alpha", 0.05)),
+            max_units=max_units,
         )
     log.info("overlap: %d service areas, %d pairs, %d relations", len(areas), len(pairs), len(relations))
     return OverlapResult(areas, pairs, districts_out, hotspots, relations, gaps, duplicates, outside, notes, gi_star=gi)
@@ -556,4 +577,6 @@ def overlap_project(inputs: Inputs) -> OverlapResult:
         rules=spec.rules if spec else (),
         population=spec.population if spec else None,
         getis_ord=spec.getis_ord.model_dump() if spec and spec.getis_ord else None,
+        max_pairs=inputs.project.spec.limits.max_pairs,
+        max_units=inputs.project.spec.limits.max_units,
     )

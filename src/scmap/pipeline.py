@@ -7,6 +7,7 @@ Data problems never raise here: they are collected per source (``SourceReport``)
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,10 +19,11 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from scmap._readers import Engine, RawLayer, read_raw
+from scmap._limits import LARGE_GEOMETRY_VERTICES, too_many
+from scmap._readers import Engine, RawLayer, describe, read_raw
 from scmap._validate import LoadedLayer, Role, SourceReport, check_layer, conclude, empty_rejected
 from scmap.crs import analysis_crs
-from scmap.errors import InputError, ScmapError
+from scmap.errors import InputError, ScmapError, ScmapWarning
 from scmap.io import SOLUTION_COLUMNS, _districts, _solutions
 from scmap.project import FileSpec, Project
 
@@ -103,7 +105,10 @@ def load_inputs(project: Project, *, engine: Engine = "pyogrio") -> Inputs:
     if raw is not None:
         d = _districts(raw, id=spec.districts.id, name=spec.districts.name, crs=spec.districts.crs, target=None)
         if d.ok and target is None and len(d.gdf):
-            target = analysis_crs(d.gdf, "auto")
+            with warnings.catch_warnings(record=True) as caught:  # said once, with the districts
+                warnings.simplefilter("always", ScmapWarning)
+                target = analysis_crs(d.gdf, "auto")
+            d.report.warnings.extend(str(w.message) for w in caught)
         if d.ok and target is not None:
             d.gdf = d.gdf.to_crs(target)
         _check_attributes(project, d)
@@ -147,7 +152,33 @@ def load_inputs(project: Project, *, engine: Engine = "pyogrio") -> Inputs:
             parts.append(loaded)
     inputs.solutions = _combine_solutions(parts, target)
     _warn_outside(inputs, parts)
+    for loaded in inputs.loaded:
+        _check_vertices(loaded, spec.limits.max_vertices)
     return inputs
+
+
+def _check_vertices(loaded: LoadedLayer, limit: int) -> None:
+    """A layer past ``limits.max_vertices`` is an error; very detailed single geometries are noted
+    (the analysis uses them exactly, the map draws them simplified)."""
+    if not len(loaded.gdf):
+        return
+    counts = shapely.get_num_coordinates(np.asarray(loaded.gdf.geometry.array, dtype=object))
+    where = describe(Path(loaded.report.path), loaded.report.layer)
+    if counts.sum() > limit:
+        loaded.report.errors.append(
+            f"{where}: "
+            + too_many("the layer", float(counts.sum()), limit, "max_vertices", "simplify it in a GIS first")
+            .replace("gives about", "has about")
+            .replace(" (limit", " vertices (limit")
+        )
+    large = np.flatnonzero(counts > LARGE_GEOMETRY_VERTICES)
+    if len(large):
+        ids = loaded.gdf.iloc[large, 0].astype(str).head(3).tolist()
+        loaded.report.warnings.append(
+            f"{where}: {len(large)} geometries have more than {LARGE_GEOMETRY_VERTICES:,} vertices "
+            f"(e.g. {', '.join(ids)}: {int(counts[large[0]]):,}); the analysis uses them exactly, the map draws "
+            "them simplified to a few metres"
+        )
 
 
 def _warn_outside(inputs: Inputs, parts: list[LoadedLayer]) -> None:

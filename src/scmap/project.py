@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from scmap._ahp import AHP_MAX_CR, ahp_weights
+from scmap._limits import MAX_DISTANCE_M, MAX_PAIRS, MAX_SENSITIVITY_CELLS, MAX_UNITS, MAX_VERTICES
 from scmap._yaml import read_yaml
 from scmap.catalogue import Catalogue, Rule, load_catalogue
 from scmap.errors import CatalogueError, ProjectError
@@ -32,6 +33,7 @@ __all__ = [
     "DistrictsSpec",
     "FileSpec",
     "LayerSpec",
+    "LimitsSpec",
     "MapSpec",
     "ModelSpec",
     "OverlapSpec",
@@ -52,8 +54,6 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
-MAX_DISTANCE_M = 100_000.0
-"""Longest radius, grid cell or rule distance accepted (metres): beyond a city region's size."""
 Distance = Annotated[float, Field(gt=0, le=MAX_DISTANCE_M, description="metres, at most 100 km")]
 Weight = Annotated[float, Field(ge=0, le=1e6, description="relative weight (normalised to sum 1)")]
 
@@ -312,6 +312,18 @@ class MapSpec(_Strict):
     attribution: str | None = Field(default=None, description="credit for the data, shown on the map")
 
 
+class LimitsSpec(_Strict):
+    """Caps checked before the work starts, so that a typo (h3: 15, runs: 100000) fails at once
+    with the estimate instead of running for hours or exhausting memory."""
+
+    max_units: int = Field(default=MAX_UNITS, ge=1, le=100_000_000, description="grid, H3 or Getis-Ord cells")
+    max_sensitivity_cells: int = Field(
+        default=MAX_SENSITIVITY_CELLS, ge=1, le=10_000_000_000, description="Monte Carlo runs x units"
+    )
+    max_pairs: int = Field(default=MAX_PAIRS, ge=1, le=1_000_000_000, description="overlapping service-area pairs")
+    max_vertices: int = Field(default=MAX_VERTICES, ge=1, le=1_000_000_000, description="vertices of one input layer")
+
+
 class ProjectSpec(_Strict):
     name: str = Field(min_length=1)
     crs: str = "auto"
@@ -322,6 +334,7 @@ class ProjectSpec(_Strict):
     suitability: SuitabilitySpec | None = None
     overlap: OverlapSpec | None = None
     map: MapSpec = Field(default_factory=MapSpec)
+    limits: LimitsSpec = Field(default_factory=LimitsSpec)
 
 
 @dataclass(frozen=True)

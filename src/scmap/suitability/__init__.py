@@ -37,6 +37,23 @@ __all__ = [
 ]
 
 
+def check_sensitivity_size(runs: int, n_units: int, limit: int) -> None:
+    """Refuse a Monte Carlo sensitivity analysis whose score table would not fit in memory."""
+    from scmap._limits import too_many
+    from scmap.errors import ProjectError
+
+    if runs * n_units > limit:
+        raise ProjectError(
+            too_many(
+                f"suitability.sensitivity: {runs:,} runs x {n_units:,} units",
+                runs * n_units,
+                limit,
+                "max_sensitivity_cells",
+                "use fewer runs (200-1000 are usual) or larger units",
+            )
+        )
+
+
 def suitability_project(inputs: Inputs) -> SuitabilityResult:
     """:func:`suitability` with the units, models, layers and sensitivity of a loaded project."""
     from scmap.errors import ProjectError
@@ -47,7 +64,10 @@ def suitability_project(inputs: Inputs) -> SuitabilityResult:
         raise ProjectError(f"{inputs.project.path}: no suitability.models to score")
     assert inputs.districts is not None
     districts = inputs.districts.gdf
-    units = make_units(districts, spec.units)
+    limits = inputs.project.spec.limits
+    units = make_units(districts, spec.units, max_units=limits.max_units)
+    if spec.sensitivity is not None:
+        check_sensitivity_size(spec.sensitivity.runs, len(units), limits.max_sensitivity_cells)
     layers = {name: loaded.gdf for name, loaded in inputs.layers.items()}
     return suitability(
         units,
