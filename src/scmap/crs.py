@@ -120,13 +120,12 @@ def _equal_area(lonlat: gpd.GeoDataFrame, span: float, centre_lon: float, crosse
     """Lambert azimuthal equal-area around the districts' centre, with a warning that says why."""
     lats = shapely.bounds(np.asarray(lonlat.geometry.array, dtype=object))[:, [1, 3]]
     centre_lat = float(np.nanmean(lats))
-    crs = CRS.from_proj4(
-        f"+proj=laea +lat_0={centre_lat:.4f} +lon_0={centre_lon:.4f} +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs"
-    )
+    proj = f"+proj=laea +lat_0={centre_lat:.4f} +lon_0={centre_lon:.4f} +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs"
+    crs = CRS.from_proj4(proj)
     why = "cross the antimeridian (180°)" if crosses else f"span {span:.1f}° of longitude (a UTM zone is 6°)"
     warnings.warn(
         f"the districts {why}: one UTM zone would distort areas, so the analysis uses a Lambert azimuthal "
-        f"equal-area projection centred on them ({crs.to_proj4()}); set crs: to a projected CRS made for "
+        f"equal-area projection centred on them ({proj}); set crs: to a projected CRS made for "
         "the region to choose yourself"
         + ("" if crosses or span < 30 else "; districts this far apart may come from the wrong file"),
         ScmapWarning,
