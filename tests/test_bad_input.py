@@ -171,6 +171,19 @@ def test_non_finite_row_radius_is_a_rejected_row(tmp_path: Path, value: str):
     assert "not a positive, finite number of metres" in loaded.rejected["reason"].iloc[0]
 
 
+def test_non_finite_district_attribute_is_a_rejected_row(tmp_path: Path):
+    project = _project(tmp_path)
+    districts = gpd.read_file(project.parent / "districts.gpkg", layer="districts")
+    districts["population"] = districts["population"].astype(float)
+    districts.loc[2, "population"] = INF
+    districts.to_file(project.parent / "districts.gpkg", layer="districts", driver="GPKG")
+    inputs = load_inputs(load_project(project))
+    rejected = inputs.rejected
+    assert rejected["id"].tolist() == [districts.loc[2, "district_id"]]
+    assert rejected["reason"].tolist() == ["value in column 'population' is not a finite number"]
+    assert inputs.sources[0].rows == inputs.sources[0].loaded + inputs.sources[0].rejected == len(districts)
+
+
 # ---------------------------------------------------------------- YAML
 
 

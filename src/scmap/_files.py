@@ -20,7 +20,17 @@ import pandas as pd
 
 from scmap._limits import MAX_UNZIPPED_BYTES, MAX_ZIP_RATIO
 
-__all__ = ["archive_problem", "code_page_note", "looks_misdecoded", "shapefile_problem"]
+__all__ = [
+    "LARGE_FILE_BYTES",
+    "archive_problem",
+    "code_page_note",
+    "large_file_note",
+    "looks_misdecoded",
+    "shapefile_problem",
+]
+
+LARGE_FILE_BYTES = 200_000_000
+"""Input files above this size (with a shapefile's parts) are noted: reading them takes a while."""
 
 _SHAPE_PARTS = {".dbf": "the attribute table", ".shx": "the shape index"}
 # Characters that Latin-1 gives for the letters of other code pages (Ł -> £, ś -> C1 control...)
@@ -128,4 +138,16 @@ def code_page_note(path: Path, table: pd.DataFrame) -> str | None:
         f"{path}: no .cpg file says which code page the text uses, so it was read as Latin-1 (ISO-8859-1), "
         f"but {len(suspicious)} values look mis-decoded; the bytes look like {guess or 'another code page'}{shown}: "
         f"add encoding: {guess or 'CODEPAGE'} to this source in the project (or a .cpg file beside the .shp)"
+    )
+
+
+def large_file_note(path: Path) -> str | None:
+    """A note for a large input (a shapefile counted with its parts), or None."""
+    parts = _siblings(path).values() if path.suffix.lower() == ".shp" else [path]
+    size = sum(p.stat().st_size for p in parts if p.is_file())
+    if size <= LARGE_FILE_BYTES:
+        return None
+    return (
+        f"{path}: {size / 1e6:,.0f} MB of input: reading and checking it takes a while; keep only the rows "
+        "and columns the project needs, or convert it to GeoPackage or GeoParquet, which read faster"
     )

@@ -38,9 +38,11 @@ LARGE_GEOMETRY_VERTICES = 100_000
 """A single geometry with more vertices than this is noted (the map shows it simplified)."""
 
 
-def too_many(what: str, estimate: float, limit: float, key: str, fix: str) -> str:
+def too_many(
+    what: str, estimate: float, limit: float, key: str, fix: str, *, unit: str = "", verb: str = "gives"
+) -> str:
     """The message of a cap: what, the estimate, the limit, the project key and the fix."""
     return (
-        f"{what} gives about {estimate:,.0f} (limit {limit:,.0f}, limits.{key} in the project): {fix}, "
+        f"{what} {verb} about {estimate:,.0f}{unit} (limit {limit:,.0f}, limits.{key} in the project): {fix}, "
         f"or raise limits.{key} if this machine has the memory and time"
     )

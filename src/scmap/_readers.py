@@ -22,7 +22,7 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
-from scmap._files import archive_problem, code_page_note, shapefile_problem
+from scmap._files import archive_problem, code_page_note, large_file_note, shapefile_problem
 from scmap.errors import InputError, ScmapWarning, UnreadableFileError
 
 Engine = Literal["pyogrio", "fiona"]
@@ -169,8 +169,8 @@ def read_raw(
     if not isinstance(gdf, gpd.GeoDataFrame):  # an attribute table: no geometry column at all
         table = gpd.GeoDataFrame(gdf.reset_index(drop=True), geometry=[None] * len(gdf))
         return RawLayer(table, path, chosen, None, has_geometry=False)
-    note = None if encoding else code_page_note(path, gdf)
-    return RawLayer(gdf.reset_index(drop=True), path, chosen, gdf.crs, warnings=[note] if note else [])
+    notes = [n for n in (None if encoding else code_page_note(path, gdf), large_file_note(path)) if n]
+    return RawLayer(gdf.reset_index(drop=True), path, chosen, gdf.crs, warnings=notes)
 
 
 # ---------------------------------------------------------------------------------------- CSV

@@ -35,23 +35,23 @@ def parse_crs(value: str | int | CRS, *, where: str) -> CRS:
 def analysis_crs(districts: gpd.GeoDataFrame, crs: str = "auto") -> CRS:
     """The metric CRS the analysis runs in.
 
-    Parameters
-    ----------
-    districts
-        District polygons with a CRS.
-    crs
-        ``"auto"`` for the local UTM zone of the districts, else any CRS text; a geographic
-        (degree) CRS is refused because areas and distances need metres.
+        Parameters
+        ----------
+        districts
+            District polygons with a CRS.
+        crs
+            ``"auto"`` for the local UTM zone of the districts, else any CRS text; a geographic
+            (degree) CRS is refused because areas and distances need metres.
 
-    Examples
-    --------
-    >>> import warnings
+        Examples
+        --------
+        >>> import warnings
 
-import geopandas as gpd
-    >>> from shapely import box
-    >>> d = gpd.GeoDataFrame(geometry=[box(23.2, 42.6, 23.4, 42.8)], crs="EPSG:4326")
-    >>> analysis_crs(d).to_epsg()
-    32634
+    import geopandas as gpd
+        >>> from shapely import box
+        >>> d = gpd.GeoDataFrame(geometry=[box(23.2, 42.6, 23.4, 42.8)], crs="EPSG:4326")
+        >>> analysis_crs(d).to_epsg()
+        32634
     """
     if crs != "auto":
         chosen = parse_crs(crs, where="project key crs")

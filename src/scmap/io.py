@@ -198,7 +198,8 @@ def _reject_more(loaded: LoadedLayer, mask: np.ndarray, field: str, reasons: pd.
     gdf = loaded.gdf
     gone = gdf.loc[mask]
     why = reasons if isinstance(reasons, str) else reasons[mask].astype(str).to_numpy()
-    ids = gone["_id"].astype("string").fillna("") if "_id" in gone.columns else ""
+    id_column = next((c for c in ("_id", "district_id", "solution_id") if c in gone.columns), None)
+    ids = gone[id_column].astype("string").fillna("") if id_column else ""
     more = pd.DataFrame(
         {
             "file": loaded.report.path,

@@ -237,8 +237,9 @@ def _check_pairs(candidates: int, max_pairs: int) -> None:
                 max_pairs,
                 "max_pairs",
                 "use smaller radii (overlap.radius_m) or fewer solutions per run",
-            ).replace("gives about", "give about")
-            + " (pairs of overlapping service areas)"
+                unit=" candidate pairs that may overlap",
+                verb="give",
+            )
         )
 
 

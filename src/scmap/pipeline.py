@@ -24,7 +24,7 @@ from scmap._readers import Engine, RawLayer, describe, read_raw
 from scmap._validate import LoadedLayer, Role, SourceReport, check_layer, conclude, empty_rejected
 from scmap.crs import analysis_crs
 from scmap.errors import InputError, ScmapError, ScmapWarning
-from scmap.io import SOLUTION_COLUMNS, _districts, _solutions
+from scmap.io import SOLUTION_COLUMNS, _districts, _reject_more, _solutions
 from scmap.project import FileSpec, Project
 
 if TYPE_CHECKING:
@@ -112,6 +112,7 @@ def load_inputs(project: Project, *, engine: Engine = "pyogrio") -> Inputs:
         if d.ok and target is not None:
             d.gdf = d.gdf.to_crs(target)
         _check_attributes(project, d)
+        _reject_non_finite(project, d)
         sources.append(d.report)
         inputs.loaded.append(d)
         inputs.districts = d
@@ -167,9 +168,15 @@ def _check_vertices(loaded: LoadedLayer, limit: int) -> None:
     if counts.sum() > limit:
         loaded.report.errors.append(
             f"{where}: "
-            + too_many("the layer", float(counts.sum()), limit, "max_vertices", "simplify it in a GIS first")
-            .replace("gives about", "has about")
-            .replace(" (limit", " vertices (limit")
+            + too_many(
+                "the layer",
+                float(counts.sum()),
+                limit,
+                "max_vertices",
+                "simplify it in a GIS first",
+                unit=" vertices",
+                verb="has",
+            )
         )
     large = np.flatnonzero(counts > LARGE_GEOMETRY_VERTICES)
     if len(large):
@@ -243,6 +250,18 @@ def _check_attributes(project: Project, districts: LoadedLayer) -> None:
                     f"{project.path}: suitability.models.{sol}.criteria.{cname}.attribute: no column "
                     f"{crit.attribute!r} in the districts; columns: {', '.join(cols)}"
                 )
+
+
+def _reject_non_finite(project: Project, districts: LoadedLayer) -> None:
+    """District values that criteria or gaps compute with must be finite: ``inf`` (or ``1e400``)
+    rejects the row, naming the column; an empty value is missing (the model's ``missing:``)."""
+    spec = project.spec
+    columns = {spec.overlap.population} if spec.overlap and spec.overlap.population else set()
+    for model in spec.suitability.models.values() if spec.suitability else []:
+        columns |= {c.attribute for c in model.criteria.values() if c.attribute and c.categories is None}
+    for column in sorted(c for c in columns if c in districts.gdf.columns):
+        values = pd.to_numeric(districts.gdf[column], errors="coerce").to_numpy(dtype=float)
+        _reject_more(districts, np.isinf(values), column, f"value in column {column!r} is not a finite number")
 
 
 def validate_project(project: Project, *, engine: Engine = "pyogrio") -> ValidationReport:

@@ -74,7 +74,7 @@ def _check_count(d: gpd.GeoDataFrame, cell_m2: float, what: str, max_units: int,
     """Refuse before any cell is made when the districts' area holds more than *max_units* cells."""
     estimate = float(d.geometry.area.sum()) / cell_m2
     if estimate > max_units:
-        raise InputError(too_many(what, estimate, max_units, "max_units", fix))
+        raise InputError(too_many(what, estimate, max_units, "max_units", fix, unit=" cells"))
 
 
 def grid_units(districts: gpd.GeoDataFrame, grid_m: float, *, max_units: int = MAX_UNITS) -> gpd.GeoDataFrame:

@@ -20,6 +20,7 @@ from scmap.errors import InputError
 
 __all__ = ["RANDOM_INDEX", "ahp_weights", "direct_weights", "rank_order_weights"]
 
+
 def direct_weights(weights: Mapping[str, float], order: Sequence[str], *, where: str = "weights") -> np.ndarray:
     """Weights in *order*, normalised to sum 1; negative, NaN or all-zero weights are errors."""
     missing = [c for c in order if c not in weights]
