@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+import scmap
 from _browser import open_html
 from payloads import PAYLOADS, payload_catalogue, payload_layers
 from scmap import load_inputs, load_project, solution_map
 from scmap._text import display_text
 from scmap.datasets import demo_project_path
-from scmap.pipeline import project_map
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 def test_demo_map_shows_every_district_and_solution(browser, tmp_path: Path):
     inputs = load_inputs(load_project(demo_project_path()))
     out = tmp_path / "map.html"
-    project_map(inputs).save(str(out))
+    scmap.run(inputs.project).map().save(str(out))
     opened = open_html(browser, out)
     page = opened.page
     assert opened.errors == [] and opened.unexpected == []
@@ -58,7 +58,7 @@ def test_demo_map_shows_every_district_and_solution(browser, tmp_path: Path):
 def test_legend_follows_layer_toggles_and_popups_explain(browser, tmp_path: Path):
     inputs = load_inputs(load_project(demo_project_path()))
     out = tmp_path / "map.html"
-    project_map(inputs).save(str(out))
+    scmap.run(inputs.project).map().save(str(out))
     page = open_html(browser, out).page
     energy_block = page.locator(".scmap-legend-sector[data-sector='energy']")
     assert energy_block.is_visible()
@@ -159,7 +159,7 @@ def _demo_map(tmp_path: Path, **save) -> Path:
     from scmap.maps import save_html
 
     out = tmp_path / "map.html"
-    save_html(project_map(load_inputs(load_project(demo_project_path()))), out, **save)
+    save_html(scmap.run(demo_project_path()).map(), out, **save)
     return out
 
 

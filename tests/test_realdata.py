@@ -11,12 +11,12 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+import scmap
 from _browser import open_html
 from scmap import load_inputs, load_project, read_districts, read_layer, validate_project
 from scmap.cli.main import cli
 from scmap.errors import UnreadableFileError
 from scmap.io import file_info
-from scmap.pipeline import project_map
 
 pytestmark = pytest.mark.realdata
 
@@ -156,7 +156,7 @@ def test_valencia_duplicate_barrio_code_is_reported(realdata: Path, tmp_path: Pa
 def test_valencia_map_in_chromium(realdata: Path, tmp_path: Path, browser):
     inputs = load_inputs(load_project(_valencia_project(realdata, tmp_path)))
     out = tmp_path / "valencia.html"
-    project_map(inputs).save(str(out))
+    scmap.run(inputs.project).map().save(str(out))
     opened = open_html(browser, out)
     assert opened.errors == [] and opened.unexpected == []
     counts = opened.page.evaluate("window.scmap.counts")

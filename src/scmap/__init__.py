@@ -15,10 +15,10 @@ from scmap._version import __version__
 from scmap.catalogue import Catalogue, load_catalogue
 from scmap.datasets import demo_project_path
 from scmap.errors import CatalogueError, InputError, ProjectError, ScmapError, UnreadableFileError
+from scmap.inputs import load_inputs, validate_project
 from scmap.io import LoadedLayer, read_districts, read_layer, read_solutions
 from scmap.maps import solution_map
 from scmap.overlap import OverlapResult, overlap, overlap_project
-from scmap.pipeline import load_inputs, validate_project
 from scmap.project import Project, load_project
 from scmap.results import Results, run
 from scmap.suitability import SuitabilityResult, ahp_weights, suitability, suitability_project

@@ -31,13 +31,14 @@ import pandas as pd
 import shapely
 from shapely import STRtree
 
+from scmap._geom import assign_points
 from scmap._limits import MAX_PAIRS, MAX_UNITS, too_many
 from scmap._validate import polygonal
 from scmap.catalogue import Catalogue, Rule, load_catalogue
 from scmap.errors import CatalogueError, InputError, ScmapWarning
 
 if TYPE_CHECKING:
-    from scmap.pipeline import Inputs
+    from scmap.inputs import Inputs
 
 __all__ = [
     "OverlapResult",
@@ -243,21 +244,6 @@ def _check_pairs(candidates: int, max_pairs: int) -> None:
         )
 
 
-def _assign_points(points: np.ndarray, districts: np.ndarray) -> np.ndarray:
-    """District position of each point (-1 outside); a point on a shared edge goes to the first district."""
-    found = np.full(len(points), -1, dtype=np.int64)
-    if len(points) == 0 or len(districts) == 0:
-        return found
-    pt_idx, d_idx = STRtree(districts).query(points, predicate="intersects")
-    if not len(pt_idx):
-        return found
-    order = np.lexsort((d_idx, pt_idx))
-    pt_idx, d_idx = pt_idx[order], d_idx[order]
-    first = np.r_[True, pt_idx[1:] != pt_idx[:-1]]
-    found[pt_idx[first]] = d_idx[first]
-    return found
-
-
 def _arrangement(unions: Mapping[str, shapely.Geometry]) -> list[tuple[shapely.Geometry, frozenset[str]]]:
     """Split the plane covered by the sector unions into pieces labelled by the sectors covering them."""
     pieces: list[tuple[shapely.Geometry, frozenset[str]]] = []
@@ -325,6 +311,23 @@ def _relations(solutions: gpd.GeoDataFrame, rules: Sequence[Rule]) -> gpd.GeoDat
     out = pd.concat(frames, ignore_index=True)
     # a pair matched by two rules (e.g. a type rule and a sector rule) keeps both rows: both apply
     return gpd.GeoDataFrame(out, geometry="geometry", crs=solutions.crs)
+
+
+def _outside(solutions: gpd.GeoDataFrame, where: np.ndarray, d_geoms: np.ndarray) -> pd.DataFrame:
+    """Solutions whose representative point lies in no district, with the distance to the nearest."""
+    out = where < 0
+    distance = np.zeros(int(out.sum()))
+    if out.any() and len(d_geoms):
+        points = shapely.point_on_surface(np.asarray(solutions.geometry.array, dtype=object)[out])
+        _, distance = STRtree(d_geoms).query_nearest(points, return_distance=True, all_matches=False)
+    return pd.DataFrame(
+        {
+            "solution_id": solutions["solution_id"].to_numpy()[out],
+            "solution": solutions["solution"].to_numpy()[out],
+            "source": solutions["source"].to_numpy()[out] if "source" in solutions.columns else "",
+            "distance_m": np.round(distance, 1),
+        }
+    )
 
 
 def _duplicates(solutions: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -459,7 +462,7 @@ def overlap(
     d_geoms = np.asarray(districts.geometry.array, dtype=object)
     d_area = shapely.area(d_geoms)
     sectors = [s for s in cat.sectors if (solutions["sector"] == s).any()]
-    where = _assign_points(shapely.point_on_surface(np.asarray(solutions.geometry.array, dtype=object)), d_geoms)
+    where = assign_points(shapely.point_on_surface(np.asarray(solutions.geometry.array, dtype=object)), d_geoms)
     table = pd.DataFrame({"district_id": districts["district_id"].to_numpy()})
     if "district_name" in districts.columns:
         table["district_name"] = districts["district_name"].to_numpy()
@@ -534,13 +537,7 @@ def overlap(
             f"(e.g. {duplicates['solution_id'].iloc[0]} = {duplicates['duplicate_of'].iloc[0]}); "
             "kept, listed in the duplicates layer"
         )
-    outside = pd.DataFrame(
-        {
-            "solution_id": solutions["solution_id"].to_numpy()[where < 0],
-            "solution": solutions["solution"].to_numpy()[where < 0],
-            "source": solutions["source"].to_numpy()[where < 0] if "source" in solutions.columns else "",
-        }
-    )
+    outside = _outside(solutions, where, d_geoms)
     if len(outside):
         notes.append(
             f"{len(outside)} solutions lie outside every district (e.g. {outside['solution_id'].iloc[0]}); "

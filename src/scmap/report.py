@@ -1,39 +1,71 @@
-"""report.html: one self-contained page for reports (map, method, tables, figures, provenance).
+"""report.html: the workshop handout (map, where each solution fits, districts, data quality, method).
 
 The page is rendered by a Jinja2 template with autoescaping: data enters only as template
 *values* (escaped), never as template code; tables are escaped by pandas; the map is an
-``<iframe srcdoc>`` whose page is escaped as a whole.
+``<iframe srcdoc>`` whose page is escaped as a whole. The report draws the tables it is given
+(:class:`ReportInput`); it runs no analysis.
 """
 
 from __future__ import annotations
 
 import base64
 import io
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import folium
+import geopandas as gpd
 import jinja2
 import pandas as pd
 
 from scmap._atomic import atomic_file
+from scmap._format import format_table
 from scmap._text import display_frame, display_value
+from scmap.catalogue import Catalogue
 from scmap.maps.export import embed_html, static_map
+from scmap.overlap import OverlapResult
+from scmap.project import Project
+from scmap.suitability import SuitabilityResult
 
-if TYPE_CHECKING:
-    from scmap.results import Results
+__all__ = ["ReportInput", "render_report", "write_report"]
 
-__all__ = ["render_report", "write_report"]
+TOP_N = 10
+"""Rows of each "where X fits best" table."""
+FIRST_REJECTED = 20
+"""Rejected rows shown in the report (all of them are in rejected.csv)."""
 
 
-def _table(df: pd.DataFrame, *, max_rows: int | None = None) -> str:
-    if df is None or not len(df.columns):
+@dataclass
+class ReportInput:
+    """What the report draws: the project, its checked inputs and the analysis tables."""
+
+    project: Project
+    districts: gpd.GeoDataFrame
+    solutions: gpd.GeoDataFrame
+    suitability: SuitabilityResult
+    overlap: OverlapResult
+    summary: pd.DataFrame
+    rejected: pd.DataFrame
+    provenance: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+    """Every source's warnings (renamed ids, outside points, repairs...), for the data-quality section."""
+
+    @property
+    def catalogue(self) -> Catalogue:
+        return self.project.catalogue
+
+
+def _table(df: pd.DataFrame | None, cat: Catalogue | None = None, *, max_rows: int | None = None) -> str:
+    """An escaped HTML table; with *cat*, labelled columns and formatted numbers."""
+    if df is None or not len(df.columns) or not len(df):
         return "<p>None.</p>"
-    if not len(df):
-        return "<p>None.</p>"
-    shown = display_frame(df.head(max_rows) if max_rows else df, what="report table", warn=False)
-    return shown.to_html(index=False, escape=True, na_rep="", float_format=lambda v: f"{v:.3g}", border=0)
+    shown = df.head(max_rows) if max_rows else df
+    if cat is not None:
+        shown = format_table(shown, cat)
+    shown = display_frame(shown, what="report table", warn=False)
+    return shown.to_html(index=False, escape=True, na_rep="", border=0, float_format=lambda v: f"{v:,.4g}")
 
 
 def _png(fig: object) -> str:
@@ -45,145 +77,213 @@ def _png(fig: object) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def render_report(results: Results, *, fmap: folium.Map | None = None) -> str:
-    """The report page as text."""
-    project, cat = results.project, results.project.catalogue
-    spec = project.spec
-    suit, over = results.suitability, results.overlap
-    models = []
-    for key, m in suit.models.items():
-        mspec = spec.suitability.models[key] if spec.suitability else None
-        rows = []
-        for name, crit in mspec.criteria.items() if mspec else []:
-            weight = dict(zip(m.criteria, m.weights, strict=True)).get(name)
-            standard = next(
-                (
-                    f"{k}: {getattr(crit, k)}"
-                    for k in ("better", "fuzzy", "sigmoid", "categories", "breaks")
-                    if getattr(crit, k) is not None
-                ),
-                "min-max" if not crit.is_constraint else "",
-            )
-            rows.append(
-                {
-                    "criterion": name,
-                    "kind": crit.kind,
-                    "of": crit.layer_ref or crit.attribute,
-                    "standardisation": "constraint (excludes)" if crit.is_constraint else standard,
-                    "weight": weight,
-                }
-            )
-        weights = suit.weights[suit.weights["solution"] == key]
-        set_notes = []
-        for set_name, group in weights.groupby("weight_set", sort=False):
-            if set_name == "main":
-                continue
-            cr = group["consistency_ratio"].iloc[0]
-            note = f"{set_name}: {group['method'].iloc[0]} weights"
-            if cr is not None and cr == cr:
-                note += f", AHP consistency ratio {cr:.3f}"
-            set_notes.append(note)
-        wide = weights.pivot_table(index="criterion", columns="weight_set", values="weight", sort=False).reset_index()
-        sets = suit.weight_sets[suit.weight_sets["solution"] == key] if len(suit.weight_sets) else pd.DataFrame()
-        oat = suit.oat[suit.oat["solution"] == key] if len(suit.oat) else pd.DataFrame()
-        models.append(
+def _label(cat: Catalogue, key: str) -> str:
+    return str(display_value(cat.solutions[key].label if key in cat.solutions else key))
+
+
+def _criteria_table(inp: ReportInput, key: str) -> pd.DataFrame:
+    spec = inp.project.spec.suitability
+    mspec = spec.models[key] if spec else None
+    m = inp.suitability.models[key]
+    weights = dict(zip(m.criteria, m.weights, strict=True))
+    rows = []
+    for name, crit in mspec.criteria.items() if mspec else []:
+        ways = ("better", "fuzzy", "sigmoid", "categories", "breaks")
+        standard = next((f"{k}: {getattr(crit, k)}" for k in ways if getattr(crit, k) is not None), "min-max")
+        rows.append(
             {
-                "key": key,
-                "label": display_value(cat.solutions[key].label if key in cat.solutions else key),
-                "method": m.method,
-                "cr": m.consistency_ratio,
-                "aggregation": mspec.aggregation if mspec else "wlc",
-                "criteria_table": _table(pd.DataFrame(rows)),
-                "weights_table": _table(wide),
-                "set_notes": display_value(set_notes),
-                "sets_table": _table(sets.drop(columns=["solution"])) if len(sets) else "",
-                "oat_table": _table(oat.drop(columns=["solution"])) if len(oat) else "",
+                "criterion": name,
+                "kind": crit.kind.replace("_", " "),
+                "of": crit.layer_ref or crit.attribute,
+                "standardisation": "constraint (excludes)" if crit.is_constraint else standard,
+                "weight": f"{weights[name]:.0%}" if name in weights else "",
             }
         )
-    sens = spec.suitability.sensitivity if spec.suitability else None
-    units = spec.suitability.units if spec.suitability else "districts"
-    radius_override = spec.overlap.radius_m if spec.overlap else {}
-    used = sorted(set(results.solutions["solution"]))
+    return pd.DataFrame(rows)
+
+
+def _weight_notes(inp: ReportInput, key: str) -> tuple[list[str], pd.DataFrame]:
+    weights = inp.suitability.weights[inp.suitability.weights["solution"] == key]
+    notes = []
+    for set_name, group in weights.groupby("weight_set", sort=False):
+        if set_name == "main":
+            continue
+        cr = group["consistency_ratio"].iloc[0]
+        note = f"{set_name}: {group['method'].iloc[0]} weights"
+        if cr is not None and cr == cr:
+            note += f", AHP consistency ratio {cr:.3f}"
+        notes.append(note)
+    wide = weights.pivot_table(index="criterion", columns="weight_set", values="weight", sort=False)
+    return notes, wide.map(lambda v: f"{v:.0%}").reset_index()
+
+
+def _model_section(inp: ReportInput, key: str) -> dict[str, Any]:
+    m, suit = inp.suitability.models[key], inp.suitability
+    mspec = inp.project.spec.suitability.models[key] if inp.project.spec.suitability else None
+    notes, wide = _weight_notes(inp, key)
+    sets = suit.weight_sets[suit.weight_sets["solution"] == key] if len(suit.weight_sets) else pd.DataFrame()
+    oat = suit.oat[suit.oat["solution"] == key] if len(suit.oat) else pd.DataFrame()
+    return {
+        "key": key,
+        "label": _label(inp.catalogue, key),
+        "method": m.method,
+        "cr": m.consistency_ratio,
+        "aggregation": mspec.aggregation if mspec else "wlc",
+        "criteria_table": _table(_criteria_table(inp, key)),
+        "weights_table": _table(wide),
+        "set_notes": display_value(notes),
+        "sets_table": _table(sets.drop(columns=["solution"]), inp.catalogue) if len(sets) else "",
+        "oat_table": _table(oat.drop(columns=["solution"]), inp.catalogue) if len(oat) else "",
+        "top_table": _table(_top(inp, key), inp.catalogue),
+    }
+
+
+def _top(inp: ReportInput, key: str) -> pd.DataFrame:
+    """The best units for a model: rank, name, score (and, for cells, their district)."""
+    units = inp.suitability.units
+    best = units.loc[units[f"{key}_rank"].notna()].sort_values(f"{key}_rank").head(TOP_N)
+    cols = [f"{key}_rank", "district_name" if "district_name" in units.columns else "district_id"]
+    if len(units) != units["district_id"].nunique():
+        cols.append("unit_id")
+    cols.append(f"{key}_score")
+    out = best[cols].rename(columns={f"{key}_rank": "rank", f"{key}_score": "score"})
+    out["rank"] = out["rank"].map(lambda r: f"{int(r)} of {int(units[f'{key}_rank'].notna().sum())}")
+    return out
+
+
+def _radii_and_rules(inp: ReportInput) -> tuple[str, str]:
+    spec, cat = inp.project.spec, inp.catalogue
+    override = spec.overlap.radius_m if spec.overlap else {}
+    used = sorted(set(inp.solutions["solution"]))
     radii = pd.DataFrame(
         {
-            "solution": used,
-            "label": [cat.solutions[t].label for t in used],
-            "radius_m": [radius_override.get(t, cat.solutions[t].radius_m) for t in used],
-            "from": ["project" if t in radius_override else "catalogue" for t in used],
+            "solution": [cat.solutions[t].label for t in used],
+            "radius_m": [override.get(t, cat.solutions[t].radius_m) for t in used],
+            "from": ["project" if t in override else "catalogue" for t in used],
         }
     )
     rules = [*cat.rules, *(spec.overlap.rules if spec.overlap else [])]
-    rules_df = pd.DataFrame(
+    table = pd.DataFrame(
         [{"a": r.a, "b": r.b, "relation": r.relation, "within_m": r.within_m, "note": r.note} for r in rules]
     )
-    figures = [
+    return _table(radii, cat), _table(table, cat)
+
+
+def _figures(inp: ReportInput) -> list[dict[str, str]]:
+    cat = inp.catalogue
+    out = [
         {
             "alt": "Solutions by sector",
-            "data": _png(static_map(results.districts, results.solutions, catalogue=cat, title="Solutions by sector")),
+            "data": _png(static_map(inp.districts, inp.solutions, catalogue=cat, title="Solutions by sector")),
         }
     ]
-    for key in suit.models:
-        label = str(display_value(cat.solutions[key].label if key in cat.solutions else key))
-        figures.append(
-            {
-                "alt": f"{label} suitability",
-                "data": _png(
-                    static_map(
-                        results.districts,
-                        results.solutions,
-                        catalogue=cat,
-                        suitability=suit,
-                        model=key,
-                        title=f"{label} suitability",
-                    )
-                ),
-            }
+    for key in inp.suitability.models:
+        title = f"{_label(cat, key)} suitability"
+        fig = static_map(
+            inp.districts, inp.solutions, catalogue=cat, suitability=inp.suitability, model=key, title=title
         )
+        out.append({"alt": title, "data": _png(fig)})
+    return out
+
+
+def _district_table(inp: ReportInput) -> pd.DataFrame:
+    """The district summary narrowed to what a reader compares (summary.csv has every column)."""
+    s, cat = inp.summary, inp.catalogue
+    cols = ["district_name" if "district_name" in s.columns else "district_id", "n_solutions"]
+    cols += [f"covered_{k}" for k in cat.sectors if f"covered_{k}" in s.columns]
+    for key in inp.suitability.models:
+        cols += [c for c in (f"{key}_score", f"{key}_rank", f"{key}_mean", f"{key}_share_above") if c in s.columns]
+    return s[cols]
+
+
+def _quality(inp: ReportInput) -> dict[str, Any]:
+    """Rejected rows by reason (and the first rows), outside points, duplicates, source warnings."""
+    rejected = inp.rejected
+    by_reason = pd.DataFrame()
+    if len(rejected):
+        reason = rejected["reason"].str.replace(r"\s*\(first used in row \d+\)", "", regex=True)
+        reason = reason.str.replace(r"^duplicate id .*", "duplicate id", regex=True)
+        by_reason = (
+            rejected.assign(reason=reason)
+            .groupby(["file", "reason"], sort=False)
+            .agg(rows=("row", "size"), first_ids=("id", lambda v: ", ".join(map(str, v.head(5)))))
+            .reset_index()
+        )
+        by_reason["file"] = by_reason["file"].map(lambda p: Path(str(p)).name)
+    first = rejected.head(FIRST_REJECTED).assign(file=lambda t: t["file"].map(lambda p: Path(str(p)).name))
+    return {
+        "n_rejected": len(rejected),
+        "by_reason": _table(by_reason, inp.catalogue),
+        "first_rejected": _table(first),
+        "more_rejected": max(0, len(rejected) - FIRST_REJECTED),
+        "outside": _table(inp.overlap.outside, inp.catalogue, max_rows=FIRST_REJECTED),
+        "n_outside": len(inp.overlap.outside),
+        "duplicates": _table(inp.overlap.duplicates, inp.catalogue, max_rows=FIRST_REJECTED),
+        "n_duplicates": len(inp.overlap.duplicates),
+        "warnings": display_value(list(dict.fromkeys(inp.warnings)), limit=600),
+    }
+
+
+def _overview(inp: ReportInput) -> dict[str, Any]:
+    cat, over = inp.catalogue, inp.overlap
+    counts = inp.solutions["sector"].value_counts()
+    spec = inp.project.spec
+    sens = spec.suitability.sensitivity if spec.suitability else None
+    return {
+        "title": display_value(spec.map.title or spec.name),
+        "prov": inp.provenance,
+        "n_solutions": f"{len(inp.solutions):,}",
+        "n_districts": f"{len(inp.districts):,}",
+        "sector_counts": display_value(
+            ", ".join(f"{cat.sectors[s].label} {int(counts[s]):,}" for s in cat.sectors if s in counts.index)
+        ),
+        "n_pairs": f"{len(over.pairs):,}",
+        "n_relations": f"{len(over.relations):,}",
+        "n_hotspots": f"{len(over.hotspots):,}",
+        "units_label": str(spec.suitability.units if spec.suitability else "districts"),
+        "sensitivity": (
+            f"{sens.runs} Monte Carlo runs, weights varied by up to ±{sens.spread:.0%}, seed {sens.seed}; "
+            f"top {sens.top_k}"
+            if sens
+            else ""
+        ),
+    }
+
+
+def render_report(inp: ReportInput, *, fmap: folium.Map) -> str:
+    """The report page as text, with *fmap* embedded."""
+    over, cat = inp.overlap, inp.catalogue
+    radii, rules = _radii_and_rules(inp)
     gaps = over.districts.drop(columns=over.districts.geometry.name).sort_values("gap_rank")
     gap_cols = [
         c
-        for c in ("gap_rank", "district_id", "district_name", "mean_covered", "mean_uncovered_population", "n_sectors")
+        for c in ("gap_rank", "district_name", "mean_covered", "mean_uncovered_population", "n_sectors")
         if c in gaps.columns
     ]
-    relations = over.relations.drop(columns=over.relations.geometry.name)
-    counts = results.solutions["sector"].value_counts()
+    relations = over.relations.drop(columns=[over.relations.geometry.name, "rule"], errors="ignore")
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = env.from_string(resources.files("scmap").joinpath("templates/report.html.jinja").read_text("utf-8"))
     return template.render(
-        title=display_value(spec.map.title or spec.name),
-        prov=results.provenance,
-        n_solutions=len(results.solutions),
-        n_districts=len(results.districts),
-        sector_counts=display_value(
-            ", ".join(f"{cat.sectors[s].label} {int(counts[s])}" for s in cat.sectors if s in counts.index)
-        ),
-        n_pairs=len(over.pairs),
-        n_relations=len(over.relations),
-        n_hotspots=len(over.hotspots),
-        n_rejected=len(results.rejected),
-        map_iframe=embed_html(fmap if fmap is not None else results.map(), height=640, inline=True),
-        models=models,
-        units_label=str(units),
-        sensitivity=(
-            f"{sens.runs} Monte Carlo runs, weights varied by up to ±{sens.spread:.0%}, seed {sens.seed}; "
-            f"top {sens.top_k}"
-        )
-        if sens
-        else "",
-        radii_table=_table(radii),
-        rules_table=_table(rules_df),
-        figures=figures,
-        summary_table=_table(results.summary),
-        gaps_table=_table(gaps[gap_cols], max_rows=10),
-        relations_table=_table(relations),
-        rejected_table=_table(results.rejected),
-        inputs_table=_table(pd.DataFrame(results.provenance["inputs"])),
+        **_overview(inp),
+        map_iframe=embed_html(fmap, height=640, inline=True),
+        models=[_model_section(inp, key) for key in inp.suitability.models],
+        radii_table=radii,
+        rules_table=rules,
+        figures=_figures(inp),
+        district_table=_table(_district_table(inp), cat),
+        gaps_table=_table(gaps[gap_cols], cat, max_rows=TOP_N),
+        relations_table=_table(relations, cat, max_rows=50),
+        n_relations_more=max(0, len(relations) - 50),
+        quality=_quality(inp),
+        inputs_table=_table(pd.DataFrame(inp.provenance["inputs"]).drop(columns=["sha256"], errors="ignore"), cat),
+        hashes=[(Path(str(i["path"])).name, i.get("sha256") or "") for i in inp.provenance["inputs"]],
     )
 
 
-def write_report(results: Results, path: str | Path, *, fmap: folium.Map | None = None) -> Path:
+def write_report(inp: ReportInput, path: str | Path, *, fmap: folium.Map) -> Path:
+    """Write :func:`render_report` to *path* (replaced whole when complete)."""
     path = Path(path)
-    page = render_report(results, fmap=fmap)
+    page = render_report(inp, fmap=fmap)
     with atomic_file(path, overwrite=True, lock=False) as tmp:
         tmp.write_text(page, encoding="utf-8")
     return path

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import folium
 import geopandas as gpd
@@ -26,10 +27,13 @@ from scmap._atomic import open_pack
 from scmap._readers import Engine
 from scmap._text import write_csv
 from scmap._version import __version__
+from scmap.inputs import Inputs, load_inputs
 from scmap.overlap import OverlapResult, overlap_project
-from scmap.pipeline import Inputs, load_inputs
 from scmap.project import Project, load_project
 from scmap.suitability import SuitabilityResult, make_units, suitability_project
+
+if TYPE_CHECKING:
+    from scmap.report import ReportInput
 
 __all__ = ["CONTRACT_FILES", "Results", "pack_manifest", "run"]
 
@@ -90,7 +94,7 @@ class Results:
 
     def map(self) -> folium.Map:
         """The interactive workshop map (title, basemap and visible layers from ``map:``)."""
-        from scmap.pipeline import project_map
+        from scmap.maps.project_map import project_map
 
         has_models = bool(self.suitability.models)
         return project_map(self.inputs, suitability=self.suitability if has_models else None, overlap=self.overlap)
@@ -129,8 +133,24 @@ class Results:
         fmap = self.map()
         save_html(fmap, paths["map.html"])
         say("writing report.html")
-        write_report(self, paths["report.html"], fmap=fmap)
+        write_report(self.report_input(), paths["report.html"], fmap=fmap)
         return paths
+
+    def report_input(self) -> ReportInput:
+        """The tables the report draws."""
+        from scmap.report import ReportInput
+
+        return ReportInput(
+            project=self.project,
+            districts=self.districts,
+            solutions=self.solutions,
+            suitability=self.suitability,
+            overlap=self.overlap,
+            summary=self.summary,
+            rejected=self.rejected,
+            provenance=self.provenance,
+            warnings=[w for s in self.inputs.sources for w in s.warnings] + list(self.overlap.warnings),
+        )
 
     def _repr_html_(self) -> str:
         spec = self.project.spec

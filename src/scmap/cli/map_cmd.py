@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 
 from scmap._atomic import atomic_file
-from scmap.cli.options import engine_opt, guard_output, load_checked, overwrite_opt, project_arg
+from scmap.cli.options import echo_warnings, engine_opt, guard_output, overwrite_opt, project_arg
 from scmap.maps import save_html
-from scmap.pipeline import project_map
+from scmap.results import run
 
 
 @click.command("map")
@@ -28,6 +28,7 @@ def command(project: Path, output: Path, overwrite: bool, engine: str) -> None:
     """
     guard_output(output, overwrite)
     with atomic_file(output, overwrite=overwrite) as tmp:
-        inputs = load_checked(project, engine)
-        save_html(project_map(inputs), tmp)
+        results = run(project, engine=engine)  # type: ignore[arg-type]
+        echo_warnings(results.inputs)
+        save_html(results.map(), tmp)
     click.echo(str(output))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from scmap.pipeline import Inputs
+    from scmap.inputs import Inputs
 
 json_opt = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON on stdout.")
 engine_opt = click.option(
@@ -30,11 +30,16 @@ def guard_output(path: Path, overwrite: bool, *, param_hint: str = "'-o' / '--ou
 
 def load_checked(project: Path, engine: str) -> Inputs:
     """Load a project's inputs, stop on errors (exit 1) and show the warnings on stderr."""
-    from scmap.pipeline import load_inputs
+    from scmap.inputs import load_inputs
     from scmap.project import load_project
 
     inputs = load_inputs(load_project(project), engine=engine).raise_for_errors()  # type: ignore[arg-type]
+    echo_warnings(inputs)
+    return inputs
+
+
+def echo_warnings(inputs: Inputs) -> None:
+    """Every source's warnings on stderr."""
     for source in inputs.sources:
         for warning in source.warnings:
             click.echo(f"Warning: {warning}", err=True)
-    return inputs

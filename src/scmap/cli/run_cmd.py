@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from scmap._atomic import open_pack
-from scmap.cli.options import engine_opt, overwrite_opt, project_arg
+from scmap.cli.options import echo_warnings, engine_opt, overwrite_opt, project_arg
 from scmap.project import load_project
 from scmap.results import CONTRACT_FILES, pack_manifest, run
 
@@ -41,9 +41,7 @@ def run_into(project: Path, outdir: Path, *, overwrite: bool, engine: str = "pyo
     loaded = load_project(project)
     with open_pack(outdir, overwrite=overwrite, known=CONTRACT_FILES, **pack_manifest(loaded)) as tmp:
         results = run(loaded, engine=engine, progress=say)  # type: ignore[arg-type]
-        for s in results.inputs.sources:
-            for w in s.warnings:
-                click.echo(f"Warning: {w}", err=True)
+        echo_warnings(results.inputs)
         results.write_files(tmp, progress=say)
         say("moving the complete pack into place")
     click.echo(

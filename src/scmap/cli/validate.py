@@ -10,7 +10,7 @@ import click
 
 from scmap._text import write_csv
 from scmap.cli.options import engine_opt, json_opt, project_arg
-from scmap.pipeline import validate_project
+from scmap.inputs import validate_project
 from scmap.project import load_project
 
 

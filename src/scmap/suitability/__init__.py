@@ -19,7 +19,7 @@ from scmap.suitability.units import district_units, grid_units, h3_units, make_u
 from scmap.suitability.weights import ahp_weights, direct_weights, rank_order_weights
 
 if TYPE_CHECKING:
-    from scmap.pipeline import Inputs
+    from scmap.inputs import Inputs
 
 __all__ = [
     "SuitabilityResult",

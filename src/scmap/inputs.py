@@ -1,0 +1,275 @@
+"""Loading a whole project: every source read, checked and put in the analysis CRS.
+
+This module sits below the analyses: suitability and overlap take :class:`Inputs` from here, and
+it imports none of them.
+
+Data problems never raise here: they are collected per source (``SourceReport``) so that
+``scmap validate`` can show all of them at once. Functions that need usable inputs call
+:meth:`Inputs.raise_for_errors`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from scmap._geom import assign_points
+from scmap._limits import LARGE_GEOMETRY_VERTICES, too_many
+from scmap._readers import Engine, RawLayer, describe, read_raw
+from scmap._validate import LoadedLayer, Role, SourceReport, check_layer, conclude, empty_rejected
+from scmap.crs import analysis_crs
+from scmap.errors import InputError, ScmapError, ScmapWarning
+from scmap.io import SOLUTION_COLUMNS, _districts, _reject_more, _solutions
+from scmap.project import FileSpec, Project
+
+__all__ = ["Inputs", "ValidationReport", "load_inputs", "validate_project"]
+
+
+@dataclass
+class Inputs:
+    """Every input of a project, checked and in one metric CRS."""
+
+    project: Project
+    crs: CRS | None
+    districts: LoadedLayer | None
+    layers: dict[str, LoadedLayer] = field(default_factory=dict)
+    solutions: gpd.GeoDataFrame | None = None
+    sources: list[SourceReport] = field(default_factory=list)
+    loaded: list[LoadedLayer] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(not s.errors for s in self.sources)
+
+    @property
+    def rejected(self) -> pd.DataFrame:
+        """Every input row not used, with file, layer, role, row, id, field and reason."""
+        tables = [x.rejected for x in self.loaded if len(x.rejected)]
+        return pd.concat(tables, ignore_index=True) if tables else empty_rejected()
+
+    def raise_for_errors(self) -> Inputs:
+        errors = [e for s in self.sources for e in s.errors]
+        if errors:
+            raise InputError("\n".join(errors))
+        return self
+
+
+@dataclass
+class ValidationReport:
+    """What ``scmap validate`` prints: ``ok`` and one entry per source."""
+
+    ok: bool
+    sources: list[SourceReport]
+    rejected: pd.DataFrame
+
+    def to_dict(self) -> dict[str, object]:
+        return {"ok": self.ok, "sources": [s.to_dict() for s in self.sources]}
+
+
+def _failed(path: Path, role: Role, name: str | None, exc: ScmapError) -> SourceReport:
+    return SourceReport(str(path), role, None, name, errors=[str(exc)])
+
+
+def _read(
+    project: Project, spec: FileSpec, role: Role, name: str | None, engine: Engine, sources: list[SourceReport]
+) -> RawLayer | None:
+    path = project.resolve(spec.path)
+    try:
+        return read_raw(
+            path, layer=spec.layer, engine=engine, lon=spec.lon, lat=spec.lat, wkt=spec.wkt, encoding=spec.encoding
+        )
+    except ScmapError as exc:
+        sources.append(_failed(path, role, name, exc))
+        return None
+
+
+def load_inputs(project: Project, *, engine: Engine = "pyogrio") -> Inputs:
+    """Read and check every source of *project*; problems are collected, not raised."""
+    spec = project.spec
+    sources: list[SourceReport] = []
+    inputs = Inputs(project=project, crs=None, districts=None, sources=sources)
+
+    target: CRS | None = None
+    if spec.crs != "auto":
+        target = analysis_crs(gpd.GeoDataFrame(geometry=[]), spec.crs)
+    raw = _read(project, spec.districts, "districts", None, engine, sources)
+    if raw is not None:
+        d = _districts(raw, id=spec.districts.id, name=spec.districts.name, crs=spec.districts.crs, target=None)
+        if d.ok and target is None and len(d.gdf):
+            with warnings.catch_warnings(record=True) as caught:  # said once, with the districts
+                warnings.simplefilter("always", ScmapWarning)
+                target = analysis_crs(d.gdf, "auto")
+            d.report.warnings.extend(str(w.message) for w in caught)
+        if d.ok and target is not None:
+            d.gdf = d.gdf.to_crs(target)
+        _check_attributes(project, d)
+        _reject_non_finite(project, d)
+        sources.append(d.report)
+        inputs.loaded.append(d)
+        inputs.districts = d
+    inputs.crs = target
+
+    for name, layer_spec in spec.layers.items():
+        raw = _read(project, layer_spec, "layer", name, engine, sources)
+        if raw is None:
+            continue
+        loaded = conclude(check_layer(raw, role="layer", target_crs=target, crs_override=layer_spec.crs, name=name))
+        sources.append(loaded.report)
+        inputs.loaded.append(loaded)
+        inputs.layers[name] = loaded
+
+    parts = []
+    for src in spec.solutions:
+        raw = _read(project, src, "solutions", None, engine, sources)
+        if raw is None:
+            continue
+        loaded = _solutions(
+            raw,
+            catalogue=project.catalogue,
+            target=target,
+            crs=src.crs,
+            sector=src.sector,
+            solution=src.solution,
+            sector_field=src.sector_field,
+            solution_field=src.solution_field,
+            id=src.id,
+            name=src.name,
+            status=src.status,
+            default_status=src.default_status,
+            radius_field=src.radius_field,
+        )
+        sources.append(loaded.report)
+        inputs.loaded.append(loaded)
+        if loaded.ok:
+            parts.append(loaded)
+    inputs.solutions = _combine_solutions(parts, target)
+    _warn_outside(inputs, parts)
+    for loaded in inputs.loaded:
+        _check_vertices(loaded, spec.limits.max_vertices)
+    return inputs
+
+
+def _check_vertices(loaded: LoadedLayer, limit: int) -> None:
+    """A layer past ``limits.max_vertices`` is an error; very detailed single geometries are noted
+    (the analysis uses them exactly, the map draws them simplified)."""
+    if not len(loaded.gdf):
+        return
+    counts = shapely.get_num_coordinates(np.asarray(loaded.gdf.geometry.array, dtype=object))
+    where = describe(Path(loaded.report.path), loaded.report.layer)
+    if counts.sum() > limit:
+        loaded.report.errors.append(
+            f"{where}: "
+            + too_many(
+                "the layer",
+                float(counts.sum()),
+                limit,
+                "max_vertices",
+                "simplify it in a GIS first",
+                unit=" vertices",
+                verb="has",
+            )
+        )
+    large = np.flatnonzero(counts > LARGE_GEOMETRY_VERTICES)
+    if len(large):
+        ids = loaded.gdf.iloc[large, 0].astype(str).head(3).tolist()
+        loaded.report.warnings.append(
+            f"{where}: {len(large)} geometries have more than {LARGE_GEOMETRY_VERTICES:,} vertices "
+            f"(e.g. {', '.join(ids)}: {int(counts[large[0]]):,}); the analysis uses them exactly, the map draws "
+            "them simplified to a few metres"
+        )
+
+
+def _warn_outside(inputs: Inputs, parts: list[LoadedLayer]) -> None:
+    """Solutions outside every district are kept but said, per source, at validation time."""
+    if inputs.districts is None or not inputs.districts.ok or not len(inputs.districts.gdf):
+        return
+    districts = np.asarray(inputs.districts.gdf.geometry.array, dtype=object)
+    for loaded in parts:
+        if not len(loaded.gdf) or loaded.gdf.crs is None or not loaded.gdf.crs.equals(inputs.districts.gdf.crs):
+            continue
+        points = shapely.point_on_surface(np.asarray(loaded.gdf.geometry.array, dtype=object))
+        outside = int((assign_points(points, districts) < 0).sum())
+        if outside:
+            share = "all" if outside == len(loaded.gdf) else f"{outside} of {len(loaded.gdf)}"
+            loaded.report.warnings.append(
+                f"{loaded.report.path}: {share} solutions lie outside every district (kept; the overlap "
+                "layer 'outside' lists them): is this the right file for these districts?"
+            )
+
+
+def _combine_solutions(parts: list[LoadedLayer], target: CRS | None) -> gpd.GeoDataFrame:
+    """One solutions table with unique ids.
+
+    Ids are per file (two files numbering their rows 1, 2, 3... is normal), so an id already
+    used by an earlier source is written as ``<file stem>:<id>`` in the later one, with a warning.
+    """
+    if not parts:
+        return gpd.GeoDataFrame({c: [] for c in SOLUTION_COLUMNS}, geometry=[], crs=target)
+    seen: set[str] = set()
+    frames = []
+    for loaded in parts:
+        gdf = loaded.gdf
+        clash = gdf["solution_id"].isin(seen)
+        if clash.any():
+            stem = Path(loaded.report.path).stem
+            gdf = gdf.copy()
+            examples = ", ".join(gdf.loc[clash, "solution_id"].head(5))
+            gdf.loc[clash, "solution_id"] = stem + ":" + gdf.loc[clash, "solution_id"]
+            loaded.gdf = gdf
+            loaded.report.warnings.append(
+                f"{loaded.report.path}: {int(clash.sum())} ids are also used by an earlier source "
+                f"({examples}...): written as {stem}:ID"
+            )
+        seen.update(gdf["solution_id"])
+        frames.append(gdf)
+    combined = pd.concat(frames, ignore_index=True)
+    return gpd.GeoDataFrame(combined, geometry="geometry", crs=target or frames[0].crs)
+
+
+def _check_attributes(project: Project, districts: LoadedLayer) -> None:
+    """Attribute criteria must name district columns (when units are districts)."""
+    suit = project.spec.suitability
+    if suit is None or not districts.ok:
+        return
+    for sol, model in suit.models.items():
+        for cname, crit in model.criteria.items():
+            if crit.attribute is not None and crit.attribute not in districts.gdf.columns:
+                cols = [str(c) for c in districts.gdf.columns if c not in ("geometry", "source_row")]
+                districts.report.errors.append(
+                    f"{project.path}: suitability.models.{sol}.criteria.{cname}.attribute: no column "
+                    f"{crit.attribute!r} in the districts; columns: {', '.join(cols)}"
+                )
+
+
+def _reject_non_finite(project: Project, districts: LoadedLayer) -> None:
+    """District values that criteria or gaps compute with must be finite: ``inf`` (or ``1e400``)
+    rejects the row, naming the column; an empty value is missing (the model's ``missing:``)."""
+    spec = project.spec
+    columns = {spec.overlap.population} if spec.overlap and spec.overlap.population else set()
+    for model in spec.suitability.models.values() if spec.suitability else []:
+        columns |= {c.attribute for c in model.criteria.values() if c.attribute and c.categories is None}
+    for column in sorted(c for c in columns if c in districts.gdf.columns):
+        values = pd.to_numeric(districts.gdf[column], errors="coerce").to_numpy(dtype=float)
+        _reject_more(districts, np.isinf(values), column, f"value in column {column!r} is not a finite number")
+
+
+def validate_project(project: Project, *, engine: Engine = "pyogrio") -> ValidationReport:
+    """Check every source of *project* and report rows, loaded, rejected, warnings, errors.
+
+    Examples
+    --------
+    >>> from scmap import load_project
+    >>> from scmap.datasets import demo_project_path
+    >>> report = validate_project(load_project(demo_project_path()))
+    >>> report.ok, [s.loaded for s in report.sources]
+    (True, [24, 36, 60, 5, 1, 125, 22])
+    """
+    inputs = load_inputs(project, engine=engine)
+    return ValidationReport(ok=inputs.ok, sources=inputs.sources, rejected=inputs.rejected)

@@ -1,0 +1,50 @@
+"""The workshop map of a loaded project, as its ``map:`` section says."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import folium
+
+from scmap.maps.solution_map import solution_map
+
+if TYPE_CHECKING:
+    from scmap.inputs import Inputs
+    from scmap.overlap import OverlapResult
+    from scmap.suitability import SuitabilityResult
+
+__all__ = ["project_map"]
+
+
+def project_map(
+    inputs: Inputs,
+    *,
+    suitability: SuitabilityResult | None = None,
+    overlap: OverlapResult | None = None,
+) -> folium.Map:
+    """The workshop map of loaded project inputs: title, basemap and visible layers from the
+    ``map:`` section. It draws the analysis results it is given and runs none itself (without
+    them, the map shows districts and solutions only).
+
+    Examples
+    --------
+    >>> import scmap
+    >>> results = scmap.run(scmap.demo_project_path())
+    >>> fmap = project_map(results.inputs, suitability=results.suitability, overlap=results.overlap)
+    >>> "scmapRender(" in fmap.get_root().render()
+    True
+    """
+    inputs.raise_for_errors()
+    spec = inputs.project.spec
+    assert inputs.districts is not None
+    return solution_map(
+        inputs.districts.gdf,
+        inputs.solutions,
+        suitability=suitability,
+        overlap=overlap,
+        catalogue=inputs.project.catalogue,
+        title=spec.map.title or spec.name,
+        basemap=spec.map.basemap,
+        attribution=spec.map.attribution,
+        show=spec.map.show,
+    )
