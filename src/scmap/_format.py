@@ -79,7 +79,7 @@ def column_kind(column: str) -> str:
         return "m2"
     if column.endswith("_m") or column in ("distance_m", "radius_m", "within_m"):
         return "metres"
-    if column.endswith(("_score", "_mean", "_max", "diversity", "evenness", "weight")):
+    if column.endswith(("_score", "_mean", "_max", "diversity", "evenness", "weight")) or column == "score":
         return "score"
     if column.endswith(("_rank", "n_solutions", "n_sectors")) or column.startswith("n_") or column == "gap_rank":
         return "count"

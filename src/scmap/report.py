@@ -211,12 +211,16 @@ def _quality(inp: ReportInput) -> dict[str, Any]:
         )
         by_reason["file"] = by_reason["file"].map(lambda p: Path(str(p)).name)
     first = rejected.head(FIRST_REJECTED).assign(file=lambda t: t["file"].map(lambda p: Path(str(p)).name))
+    first = first[["file", "row", "id", "field", "reason"]]
+    outside = inp.overlap.outside
+    if "source" in outside.columns:
+        outside = outside.assign(source=outside["source"].map(lambda p: Path(str(p)).name if p else ""))
     return {
         "n_rejected": len(rejected),
         "by_reason": _table(by_reason, inp.catalogue),
         "first_rejected": _table(first),
         "more_rejected": max(0, len(rejected) - FIRST_REJECTED),
-        "outside": _table(inp.overlap.outside, inp.catalogue, max_rows=FIRST_REJECTED),
+        "outside": _table(outside, inp.catalogue, max_rows=FIRST_REJECTED),
         "n_outside": len(inp.overlap.outside),
         "duplicates": _table(inp.overlap.duplicates, inp.catalogue, max_rows=FIRST_REJECTED),
         "n_duplicates": len(inp.overlap.duplicates),
