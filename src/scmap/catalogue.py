@@ -16,6 +16,7 @@ Examples
 from __future__ import annotations
 
 import re
+import unicodedata
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -155,8 +156,10 @@ class Catalogue(_Strict):
 
 
 def _norm(value: object) -> str:
-    text = str(value).strip().lower()
-    return re.sub(r"[\s\-/]+", "_", text)
+    """Lower case, no accents, words joined by "_": "Punt de recàrrega!" -> "punt_de_recarrega"."""
+    text = unicodedata.normalize("NFKD", str(value))
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return re.sub(r"[\W_]+", "_", text).strip("_")
 
 
 def _builtin_raw() -> dict[str, Any]:

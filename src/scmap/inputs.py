@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from scmap._derive import DeriveError, derive_column
 from scmap._geom import assign_points
 from scmap._limits import LARGE_GEOMETRY_VERTICES, too_many
 from scmap._readers import Engine, RawLayer, describe, read_raw
@@ -82,12 +83,33 @@ def _read(
 ) -> RawLayer | None:
     path = project.resolve(spec.path)
     try:
-        return read_raw(
+        raw = read_raw(
             path, layer=spec.layer, engine=engine, lon=spec.lon, lat=spec.lat, wkt=spec.wkt, encoding=spec.encoding
         )
+        _derive(raw, spec, where=f"{project.path}: {_key(project, spec, role, name)}.derive")
     except ScmapError as exc:
         sources.append(_failed(path, role, name, exc))
         return None
+    return raw
+
+
+def _key(project: Project, spec: FileSpec, role: Role, name: str | None) -> str:
+    """The project key path of a source, for messages."""
+    if role == "districts":
+        return "districts"
+    if role == "layer":
+        return f"layers.{name}"
+    return f"solutions.{next(i for i, s in enumerate(project.spec.solutions) if s is spec)}"
+
+
+def _derive(raw: RawLayer, spec: FileSpec, *, where: str) -> None:
+    """Add the source's ``derive:`` columns to the raw table (before any check)."""
+    for column, expr in spec.derive.items():
+        try:
+            raw.gdf[column] = derive_column(raw.gdf, expr).to_numpy()
+        except DeriveError as exc:
+            columns = ", ".join(str(c) for c in raw.gdf.columns if c != raw.gdf.geometry.name)
+            raise InputError(f"{where}.{column}: {expr!r}: {exc}; columns: {columns}") from None
 
 
 def load_inputs(project: Project, *, engine: Engine = "pyogrio") -> Inputs:
@@ -145,6 +167,8 @@ def load_inputs(project: Project, *, engine: Engine = "pyogrio") -> Inputs:
             default_status=src.default_status,
             radius_field=src.radius_field,
         )
+        if src.id_prefix and loaded.ok:
+            loaded.gdf = loaded.gdf.assign(solution_id=src.id_prefix + ":" + loaded.gdf["solution_id"].astype(str))
         sources.append(loaded.report)
         inputs.loaded.append(loaded)
         if loaded.ok:

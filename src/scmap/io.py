@@ -236,6 +236,10 @@ def _match_each_value(values: pd.Series, match: Callable[[object], str | None]) 
     return values.map(lookup)
 
 
+_WORK = ["_key", "_sector", "_status", "_radius"]
+"""Working columns of :func:`_solutions`; they travel with their rows when rows are rejected."""
+
+
 def _solutions(
     raw: RawLayer,
     *,
@@ -255,98 +259,102 @@ def _solutions(
     loaded = check_layer(raw, role="solutions", target_crs=target, crs_override=crs, id_field=id)
     if loaded.report.errors:
         return conclude(loaded)
-    for key, column in (
-        ("solution_field", solution_field),
-        ("sector_field", sector_field),
-        ("name", name),
-        ("status", status),
-        ("radius_field", radius_field),
-    ):
-        if column is not None and _column_error(loaded, raw, key, column):
-            return conclude(loaded)
+    columns = {"solution_field": solution_field, "sector_field": sector_field, "name": name, "status": status}
+    columns["radius_field"] = radius_field
+    if any(c is not None and _column_error(loaded, raw, k, c) for k, c in columns.items()):
+        return conclude(loaded)
+    _solution_types(loaded, catalogue, solution=solution, solution_field=solution_field)
+    _solution_sectors(loaded, catalogue, sector=sector, sector_field=sector_field)
+    _solution_status(loaded, status=status, default_status=default_status)
+    _solution_radius(loaded, radius_field=radius_field)
+    loaded.gdf = _standard_columns(loaded.gdf, raw, catalogue, name=name)
+    return conclude(loaded)
+
+
+def _note_matches(loaded: LoadedLayer, what: str, values: pd.Series, keys: pd.Series) -> None:
+    """Say which values were read as which catalogue key, when they differ."""
+    pairs = {str(v): str(k) for v, k in zip(values, keys, strict=True) if isinstance(k, str) and str(v) != k}
+    if pairs:
+        shown = "; ".join(f"{v!r} -> {k}" for v, k in list(pairs.items())[:6])
+        more = f" and {len(pairs) - 6} more" if len(pairs) > 6 else ""
+        loaded.report.warnings.append(f"{loaded.report.path}: {what} matched to the catalogue: {shown}{more}")
+
+
+def _solution_types(loaded: LoadedLayer, cat: Catalogue, *, solution: str | None, solution_field: str | None) -> None:
     gdf = loaded.gdf
-    allowed_types = ", ".join(catalogue.solutions)
-    if solution_field is not None:
-        values = gdf[solution_field]
-        keys = _match_each_value(values, catalogue.match_solution)
-        bad = keys.isna().to_numpy()
-        _reject_more(
-            loaded,
-            bad,
-            solution_field,
-            "unknown solution type " + values.astype(str).map(repr) + "; allowed: " + allowed_types,
-        )
-        gdf = loaded.gdf
-        keys = keys[~bad]
-    else:
-        keys = pd.Series(solution, index=gdf.index)
-    type_sector = keys.map({k: sol.sector for k, sol in catalogue.solutions.items()})
-    if sector_field is not None:
-        given = gdf[sector_field]
-        blank = given.isna() | given.astype(str).str.strip().eq("")
-        sectors = _match_each_value(given, catalogue.match_sector).where(~blank, type_sector)
-        unknown = sectors.isna().to_numpy()
-        _reject_more(
-            loaded,
-            unknown,
-            sector_field,
-            "unknown sector " + given.astype(str).map(repr) + "; allowed: " + ", ".join(catalogue.sectors),
-        )
-        gdf, keys, sectors, type_sector = loaded.gdf, keys[~unknown], sectors[~unknown], type_sector[~unknown]
-        mismatch = (sectors != type_sector).to_numpy()
-        _reject_more(
-            loaded,
-            mismatch,
-            sector_field,
-            "sector "
-            + sectors.map(repr)
-            + " does not match the catalogue sector "
-            + type_sector.map(repr)
-            + " of "
-            + keys.astype(str),
-        )
-        gdf, keys, sectors = loaded.gdf, keys[~mismatch], sectors[~mismatch]
-    else:
-        sectors = type_sector if sector is None else pd.Series(sector, index=gdf.index)
-    if status is not None:
-        given = gdf[status].astype("string").str.strip().str.lower()
-        blank = given.isna() | given.eq("")
-        statuses = given.map(_STATUS).where(~blank, default_status)
-        bad = statuses.isna().to_numpy()
-        _reject_more(
-            loaded,
-            bad,
-            status,
-            "unknown status " + gdf[status].astype(str).map(repr) + "; allowed: existing, planned, candidate",
-        )
-        gdf, keys, sectors, statuses = loaded.gdf, keys[~bad], sectors[~bad], statuses[~bad]
-    else:
-        statuses = pd.Series(default_status, index=gdf.index)
-    radius = pd.Series(np.nan, index=gdf.index, dtype=float)
-    if radius_field is not None:
-        text = gdf[radius_field]
-        radius = pd.to_numeric(text, errors="coerce")
-        blank = text.isna() | text.astype(str).str.strip().eq("")
-        bad = (~blank & ~((radius > 0) & (radius <= MAX_DISTANCE_M))).to_numpy()
-        _reject_more(
-            loaded,
-            bad,
-            radius_field,
-            "radius " + text.astype(str).map(repr) + " is not a positive, finite number of metres (at most 100 km)",
-        )
-        gdf, keys, sectors, statuses, radius = loaded.gdf, keys[~bad], sectors[~bad], statuses[~bad], radius[~bad]
+    if solution_field is None:
+        key = cat.match_solution(solution)
+        loaded.gdf = gdf.assign(_key=key)
+        _note_matches(loaded, "solution:", pd.Series([solution]), pd.Series([key]))
+        return
+    values = gdf[solution_field]
+    keys = _match_each_value(values, cat.match_solution)
+    loaded.gdf = gdf.assign(_key=keys)
+    reasons = "unknown solution type " + values.astype(str).map(repr) + "; allowed: " + ", ".join(cat.solutions)
+    _reject_more(loaded, keys.isna().to_numpy(), solution_field, reasons)
+    _note_matches(
+        loaded, f"values of {solution_field!r}", values.drop_duplicates(), keys[values.drop_duplicates().index]
+    )
+
+
+def _solution_sectors(loaded: LoadedLayer, cat: Catalogue, *, sector: str | None, sector_field: str | None) -> None:
+    gdf = loaded.gdf
+    type_sector = gdf["_key"].map({k: sol.sector for k, sol in cat.solutions.items()})
+    if sector_field is None:
+        loaded.gdf = gdf.assign(_sector=type_sector if sector is None else cat.match_sector(sector))
+        return
+    given = gdf[sector_field]
+    blank = given.isna() | given.astype(str).str.strip().eq("")
+    sectors = _match_each_value(given, cat.match_sector).where(~blank, type_sector)
+    loaded.gdf = gdf.assign(_sector=sectors)
+    allowed = "; allowed: " + ", ".join(cat.sectors)
+    _reject_more(
+        loaded, sectors.isna().to_numpy(), sector_field, "unknown sector " + given.astype(str).map(repr) + allowed
+    )
+    gdf = loaded.gdf
+    type_sector = gdf["_key"].map({k: sol.sector for k, sol in cat.solutions.items()})
+    mismatch = (gdf["_sector"] != type_sector).to_numpy()
+    reasons = "sector " + gdf["_sector"].map(repr) + " does not match the catalogue sector " + type_sector.map(repr)
+    _reject_more(loaded, mismatch, sector_field, reasons + " of " + gdf["_key"].astype(str))
+
+
+def _solution_status(loaded: LoadedLayer, *, status: str | None, default_status: str) -> None:
+    gdf = loaded.gdf
+    if status is None:
+        loaded.gdf = gdf.assign(_status=default_status)
+        return
+    given = gdf[status].astype("string").str.strip().str.lower()
+    blank = given.isna() | given.eq("")
+    statuses = given.map(_STATUS).where(~blank, default_status)
+    loaded.gdf = gdf.assign(_status=statuses)
+    reasons = "unknown status " + gdf[status].astype(str).map(repr) + "; allowed: existing, planned, candidate"
+    _reject_more(loaded, statuses.isna().to_numpy(), status, reasons)
+
+
+def _solution_radius(loaded: LoadedLayer, *, radius_field: str | None) -> None:
+    gdf = loaded.gdf
+    if radius_field is None:
+        loaded.gdf = gdf.assign(_radius=np.nan)
+        return
+    text = gdf[radius_field]
+    radius = pd.to_numeric(text, errors="coerce")
+    blank = text.isna() | text.astype(str).str.strip().eq("")
+    loaded.gdf = gdf.assign(_radius=radius.astype(float))
+    bad = (~blank & ~((radius > 0) & (radius <= MAX_DISTANCE_M))).to_numpy()
+    why = " is not a positive, finite number of metres (at most 100 km)"
+    _reject_more(loaded, bad, radius_field, "radius " + text.astype(str).map(repr) + why)
+
+
+def _standard_columns(gdf: gpd.GeoDataFrame, raw: RawLayer, cat: Catalogue, *, name: str | None) -> gpd.GeoDataFrame:
+    """The contract's solution columns first, then the file's own columns (clashing ones as src_*)."""
     stem = raw.path.stem if raw.layer in (None, raw.path.stem) else f"{raw.path.stem}.{raw.layer}"
-    if "_id" in gdf.columns:
-        ids = gdf.pop("_id").astype(str)
-    else:
-        ids = stem + "-" + gdf["source_row"].astype(str)
-    labels = keys.map({k: sol.label for k, sol in catalogue.solutions.items()})
+    ids = gdf["_id"].astype(str) if "_id" in gdf.columns else stem + "-" + gdf["source_row"].astype(str)
+    labels = gdf["_key"].map({k: sol.label for k, sol in cat.solutions.items()})
+    names = labels + " " + ids
     if name is not None:
-        names = gdf[name].astype("string").fillna("").str.strip()
-        names = names.where(names != "", labels + " " + ids)
-    else:
-        names = labels + " " + ids
-    attrs = gdf.drop(columns=[c for c in ("source_row",) if c in gdf.columns])
+        given = gdf[name].astype("string").fillna("").str.strip()
+        names = given.where(given != "", names)
+    attrs = gdf.drop(columns=[c for c in ("source_row", "_id", *_WORK) if c in gdf.columns])
     attrs = attrs.rename(
         columns={c: f"src_{c}" for c in attrs.columns if c in SOLUTION_COLUMNS and c != attrs.geometry.name}
     )
@@ -354,17 +362,16 @@ def _solutions(
         {
             "solution_id": ids.to_numpy(),
             "name": names.astype(str).to_numpy(),
-            "sector": sectors.to_numpy(),
-            "solution": keys.to_numpy(),
-            "status": statuses.to_numpy(),
-            "radius_m": radius.to_numpy(dtype=float),
+            "sector": gdf["_sector"].to_numpy(),
+            "solution": gdf["_key"].to_numpy(),
+            "status": gdf["_status"].to_numpy(),
+            "radius_m": gdf["_radius"].to_numpy(dtype=float),
             "source": str(raw.path) if raw.layer in (None, raw.path.stem) else f"{raw.path}:{raw.layer}",
             "source_row": gdf["source_row"].to_numpy(),
         },
         index=gdf.index,
     )
-    loaded.gdf = gpd.GeoDataFrame(pd.concat([standard, attrs], axis=1), geometry=attrs.geometry.name, crs=gdf.crs)
-    return conclude(loaded)
+    return gpd.GeoDataFrame(pd.concat([standard, attrs], axis=1), geometry=attrs.geometry.name, crs=gdf.crs)
 
 
 def read_solutions(
@@ -428,9 +435,9 @@ def _check_constants(cat: Catalogue, *, sector: str | None, solution: str | None
 
     if solution is None and solution_field is None:
         raise CatalogueError("give solution=TYPE (one type for every row) or solution_field=COLUMN")
-    if solution is not None and solution not in cat.solutions:
+    if solution is not None and cat.match_solution(solution) is None:
         raise CatalogueError(f"solution: unknown solution type {solution!r}; allowed: {', '.join(cat.solutions)}")
-    if sector is not None and sector not in cat.sectors:
+    if sector is not None and cat.match_sector(sector) is None:
         raise CatalogueError(f"sector: unknown sector {sector!r}; allowed: {', '.join(cat.sectors)}")
 
 

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from scmap._ahp import AHP_MAX_CR, ahp_weights
+from scmap._derive import DeriveError, columns_of
 from scmap._limits import MAX_DISTANCE_M, MAX_PAIRS, MAX_SENSITIVITY_CELLS, MAX_UNITS, MAX_VERTICES
 from scmap._yaml import read_yaml
 from scmap.catalogue import Catalogue, Rule, load_catalogue
@@ -68,6 +69,20 @@ class FileSpec(_Strict):
     lon: str | None = Field(default=None, description="CSV longitude column")
     lat: str | None = Field(default=None, description="CSV latitude column")
     wkt: str | None = Field(default=None, description="CSV WKT geometry column")
+    derive: dict[str, str] = Field(
+        default_factory=dict,
+        description='new columns computed from others: {population: "Homes + Dones"} (numbers, columns, + - * / ( ))',
+    )
+
+    @field_validator("derive")
+    @classmethod
+    def _grammar(cls, value: dict[str, str]) -> dict[str, str]:
+        for column, expr in value.items():
+            try:
+                columns_of(expr)
+            except DeriveError as exc:
+                raise ValueError(f"{column}: {expr!r}: {exc}") from None
+        return value
 
 
 class DistrictsSpec(FileSpec):
@@ -89,6 +104,9 @@ class SolutionSource(FileSpec):
     status: str | None = Field(default=None, description="column holding existing|planned|candidate")
     default_status: Status = Field(default="existing", description="status where there is no status column or value")
     radius_field: str | None = Field(default=None, description="column with a per-row service radius in metres")
+    id_prefix: str | None = Field(
+        default=None, min_length=1, max_length=40, description="written before every id of this source: PREFIX:ID"
+    )
 
     @model_validator(mode="after")
     def _one_way(self) -> SolutionSource:
@@ -399,18 +417,16 @@ def _semantic_problems(spec: ProjectSpec, catalogue: Catalogue, source: str, roo
                 f"solutions.{seen_sources[where]}: each source once"
             )
         seen_sources.setdefault(where, i)
-        if src.solution is not None and catalogue.match_solution(src.solution) != src.solution:
+        solution = catalogue.match_solution(src.solution) if src.solution is not None else None
+        sector = catalogue.match_sector(src.sector) if src.sector is not None else None
+        if src.solution is not None and solution is None:
             problems.append(f"{source}: {key}.solution: unknown solution type {src.solution!r}; allowed: {types}")
-        if src.sector is not None and src.sector not in catalogue.sectors:
+        if src.sector is not None and sector is None:
             problems.append(f"{source}: {key}.sector: unknown sector {src.sector!r}; allowed: {sectors}")
-        if (
-            src.solution in catalogue.solutions
-            and src.sector in catalogue.sectors
-            and catalogue.solutions[src.solution].sector != src.sector
-        ):
+        if solution is not None and sector is not None and catalogue.solutions[solution].sector != sector:
             problems.append(
-                f"{source}: {key}.sector: {src.solution} belongs to sector "
-                f"{catalogue.solutions[src.solution].sector!r} in the catalogue, not {src.sector!r}"
+                f"{source}: {key}.sector: {solution} belongs to sector "
+                f"{catalogue.solutions[solution].sector!r} in the catalogue, not {sector!r}"
             )
     if spec.suitability is not None:
         for sol, model in spec.suitability.models.items():
