@@ -399,17 +399,39 @@ def conclude(loaded: LoadedLayer) -> LoadedLayer:
             f"first reasons: {'; '.join(table['reason'].drop_duplicates().head(3))}"
         )
     elif len(table):
-        kinds = (
-            table["reason"]
-            .str.split(";")
-            .str[0]
-            .str.replace(r"\(.*?\)|'[^']*'|\S*\d\S*", "…", regex=True)
-            .str.replace(r"\s+", " ", regex=True)
-            .str.strip()
-        )
-        summary = "; ".join(f"{c} x {r}" for r, c in kinds.value_counts().head(4).items())
-        report.warnings.append(f"{where}: {len(table)} of {report.rows} rows rejected ({summary})")
+        report.warnings.append(f"{where}: {len(table)} of {report.rows} rows rejected: {reason_summary(table)}")
     return loaded
+
+
+def reason_kinds(table: pd.DataFrame) -> pd.Series:
+    """Each rejected row's reason without its particulars (the id, quoted values, numbers)."""
+    reasons = [
+        str(r).split(";")[0].replace(str(i), "") if str(i) else str(r).split(";")[0]
+        for r, i in zip(table["reason"], table["id"].fillna(""), strict=True)
+    ]
+    return (
+        pd.Series(reasons, index=table.index)
+        .str.replace(r"\(.*?\)|'[^']*'", "", regex=True)
+        .str.replace(r"(?<![\w-])[-+]?\d[\w.:/+-]*", "", regex=True)
+        .str.replace(r"\s+", " ", regex=True)
+        .str.strip(" :,")
+    )
+
+
+def reason_summary(table: pd.DataFrame, *, kinds: int = 4, ids: int = 3) -> str:
+    """"542 x duplicate id (ids 101, 102, 103, ...); 2 x no geometry (rows 7, 9)": every reason in
+    full words, with the first ids (or rows) of each."""
+    parts = []
+    kind = reason_kinds(table)
+    for reason, group in table.groupby(kind, sort=False):
+        named = group["id"].fillna("").astype(str)
+        which = named[named != ""].drop_duplicates()
+        label, values = ("ids", which) if len(which) else ("rows", group["row"].astype(str))
+        shown = ", ".join(values.head(ids)) + (", ..." if len(values) > ids else "")
+        parts.append((len(group), f"{len(group)} x {reason or 'rejected'} ({label} {shown})"))
+    parts.sort(key=lambda p: -p[0])
+    more = f"; and {len(parts) - kinds} other reasons (all in the rejected rows)" if len(parts) > kinds else ""
+    return "; ".join(text for _, text in parts[:kinds]) + more
 
 
 def empty_rejected() -> pd.DataFrame:

@@ -10,6 +10,7 @@ Data problems never raise here: they are collected per source (``SourceReport``)
 
 from __future__ import annotations
 
+import difflib
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ from scmap._derive import DeriveError, derive_column
 from scmap._geom import assign_points
 from scmap._limits import LARGE_GEOMETRY_VERTICES, too_many
 from scmap._readers import Engine, RawLayer, describe, read_raw
-from scmap._validate import LoadedLayer, Role, SourceReport, check_layer, conclude, empty_rejected
+from scmap._validate import LoadedLayer, Role, SourceReport, check_layer, conclude, empty_rejected, reason_summary
 from scmap.crs import analysis_crs
 from scmap.errors import InputError, ScmapError, ScmapWarning
 from scmap.io import SOLUTION_COLUMNS, _districts, _reject_more, _solutions
@@ -131,6 +132,7 @@ def load_inputs(project: Project, *, engine: Engine = "pyogrio") -> Inputs:
             d.report.warnings.extend(str(w.message) for w in caught)
         if d.ok and target is not None:
             d.gdf = d.gdf.to_crs(target)
+        _check_rejected_share(d, raw, spec.districts, "districts")
         _check_attributes(project, d)
         _reject_non_finite(project, d)
         sources.append(d.report)
@@ -143,6 +145,7 @@ def load_inputs(project: Project, *, engine: Engine = "pyogrio") -> Inputs:
         if raw is None:
             continue
         loaded = conclude(check_layer(raw, role="layer", target_crs=target, crs_override=layer_spec.crs, name=name))
+        _check_rejected_share(loaded, raw, layer_spec, f"layers.{name}")
         sources.append(loaded.report)
         inputs.loaded.append(loaded)
         inputs.layers[name] = loaded
@@ -167,6 +170,7 @@ def load_inputs(project: Project, *, engine: Engine = "pyogrio") -> Inputs:
             default_status=src.default_status,
             radius_field=src.radius_field,
         )
+        _check_rejected_share(loaded, raw, src, _key(project, src, "solutions", None))
         if src.id_prefix and loaded.ok:
             loaded.gdf = loaded.gdf.assign(solution_id=src.id_prefix + ":" + loaded.gdf["solution_id"].astype(str))
         sources.append(loaded.report)
@@ -257,19 +261,62 @@ def _combine_solutions(parts: list[LoadedLayer], target: CRS | None) -> gpd.GeoD
     return gpd.GeoDataFrame(combined, geometry="geometry", crs=target or frames[0].crs)
 
 
-def _check_attributes(project: Project, districts: LoadedLayer) -> None:
-    """Attribute criteria must name district columns (when units are districts)."""
-    suit = project.spec.suitability
-    if suit is None or not districts.ok:
-        return
-    for sol, model in suit.models.items():
+def _district_columns(project: Project) -> list[tuple[str, str]]:
+    """(key path, column) of every project key that names a district column."""
+    spec = project.spec
+    named = []
+    if spec.overlap is not None and spec.overlap.population is not None:
+        named.append(("overlap.population", spec.overlap.population))
+    for sol, model in spec.suitability.models.items() if spec.suitability else []:
         for cname, crit in model.criteria.items():
-            if crit.attribute is not None and crit.attribute not in districts.gdf.columns:
-                cols = [str(c) for c in districts.gdf.columns if c not in ("geometry", "source_row")]
-                districts.report.errors.append(
-                    f"{project.path}: suitability.models.{sol}.criteria.{cname}.attribute: no column "
-                    f"{crit.attribute!r} in the districts; columns: {', '.join(cols)}"
-                )
+            if crit.attribute is not None:
+                named.append((f"suitability.models.{sol}.criteria.{cname}.attribute", crit.attribute))
+    return named
+
+
+def _check_attributes(project: Project, districts: LoadedLayer) -> None:
+    """Keys that name district columns (criteria attributes, overlap.population) must find them."""
+    if not len(districts.gdf):
+        return
+    cols = [
+        str(c) for c in districts.gdf.columns if c not in ("geometry", "source_row", "district_id", "district_name")
+    ]
+    for key, column in _district_columns(project):
+        if column not in districts.gdf.columns:
+            close = difflib.get_close_matches(column, cols, n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            districts.report.errors.append(
+                f"{project.path}: {key}: no column {column!r} in the districts{hint}; columns: {', '.join(cols)}"
+            )
+
+
+MAX_REJECTED_SHARE = {"districts": 0.2, "layer": 1.0, "solutions": 1.0}
+"""Share of a source's rows that may be rejected before ``validate`` fails (``max_rejected_share``)."""
+
+
+def _check_rejected_share(loaded: LoadedLayer, raw: RawLayer, spec: FileSpec, key: str) -> None:
+    """A source that loses too many rows is an error (districts: 20 % by default), and one that loses
+    more than half a warning; both say why and which columns hold a unique value in every row."""
+    report = loaded.report
+    if report.errors or not report.rows or not len(loaded.rejected):
+        return
+    share = len(loaded.rejected) / report.rows
+    limit = spec.max_rejected_share if spec.max_rejected_share is not None else MAX_REJECTED_SHARE[report.role]
+    if share <= min(limit, 0.5):
+        return
+    where = describe(Path(report.path), report.layer)
+    text = f"{where}: {share:.0%} of the rows are rejected: {reason_summary(loaded.rejected)}"
+    if "duplicate id" in " ".join(loaded.rejected["reason"].head(50)):
+        unique = [
+            str(c)
+            for c in raw.gdf.columns
+            if c != raw.gdf.geometry.name and raw.gdf[c].notna().all() and raw.gdf[c].nunique() == len(raw.gdf)
+        ]
+        text += f"; columns with a unique value in every row, for {key}.id: {', '.join(unique[:6]) or 'none'}"
+    if share > limit:
+        report.errors.append(f"{text}. More than {key}.max_rejected_share ({limit:.0%}) is not usable")
+    else:
+        report.warnings.append(text)
 
 
 def _reject_non_finite(project: Project, districts: LoadedLayer) -> None:

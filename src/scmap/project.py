@@ -69,6 +69,12 @@ class FileSpec(_Strict):
     lon: str | None = Field(default=None, description="CSV longitude column")
     lat: str | None = Field(default=None, description="CSV latitude column")
     wkt: str | None = Field(default=None, description="CSV WKT geometry column")
+    max_rejected_share: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="share of rows that may be rejected before validate fails (districts 0.2, others 1)",
+    )
     derive: dict[str, str] = Field(
         default_factory=dict,
         description='new columns computed from others: {population: "Homes + Dones"} (numbers, columns, + - * / ( ))',
