@@ -51,8 +51,17 @@ def starter_project_text() -> str:
     return (Path(__file__).resolve().parents[2] / "examples" / "my_city.yaml").read_text(encoding="utf-8")
 
 
+SCHEMA_HEADER = "# yaml-language-server: $schema=project.schema.json\n"
+"""First line of a starter project: editors with the YAML language server then check and
+complete every key from the schema written beside it."""
+
+
 def init_project(dest: str | Path) -> Path:
-    """The demo's data plus the commented starter project as ``project.yaml`` in *dest*."""
+    """The demo's data, the commented starter project as ``project.yaml`` and its JSON Schema
+    (``project.schema.json``) in *dest*."""
+    from scmap.schema import schema_text
+
     project = copy_demo(dest)
-    project.write_text(starter_project_text(), encoding="utf-8")
+    project.write_text(SCHEMA_HEADER + starter_project_text(), encoding="utf-8")
+    (project.parent / "project.schema.json").write_text(schema_text(), encoding="utf-8")
     return project

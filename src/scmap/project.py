@@ -14,6 +14,11 @@ Examples
 
 from __future__ import annotations
 
+import difflib
+import json
+import re
+import types
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -22,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from scmap._ahp import AHP_MAX_CR, ahp_weights
 from scmap._derive import DeriveError, columns_of
+from scmap._keys import key_docs
 from scmap._limits import MAX_DISTANCE_M, MAX_PAIRS, MAX_SENSITIVITY_CELLS, MAX_UNITS, MAX_VERTICES
 from scmap._yaml import read_yaml
 from scmap.catalogue import Catalogue, Rule, load_catalogue
@@ -334,6 +340,10 @@ class MapSpec(_Strict):
     basemap: Literal["osm", "light", "dark", "none"] = "osm"
     show: list[str] | None = Field(default=None, description="sectors or layers visible at start")
     attribution: str | None = Field(default=None, description="credit for the data, shown on the map")
+    assets: Literal["inline", "cdn"] = Field(
+        default="inline", description="inline: works with no network but tiles; cdn: a smaller file"
+    )
+    max_html_mb: float = Field(default=25.0, gt=0, le=10_000, description="warn when map.html is larger (MB)")
 
 
 class LimitsSpec(_Strict):
@@ -383,18 +393,76 @@ class Project:
         return p if p.is_absolute() else self.root / p
 
 
+def _arms(annotation: Any) -> list[Any]:
+    """The types an annotation may hold (Optional, unions and Annotated unwrapped)."""
+    if typing.get_origin(annotation) is Annotated:
+        return _arms(typing.get_args(annotation)[0])
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return [t for arm in typing.get_args(annotation) for t in _arms(arm)]
+    return [annotation]
+
+
+def _step(current: list[Any], part: str | int) -> list[Any]:
+    """The types found one key or index further along an error location."""
+    out = []
+    for t in current:
+        origin, args = typing.get_origin(t), typing.get_args(t)
+        if isinstance(t, type) and issubclass(t, BaseModel):
+            if isinstance(part, str) and part in t.model_fields:
+                out += _arms(t.model_fields[part].annotation)
+            elif part == t.__name__:  # pydantic names the union arm it tried
+                out.append(t)
+        elif origin is dict and isinstance(part, str):
+            out += _arms(args[1])
+        elif origin in (list, tuple) and isinstance(part, int):
+            out += _arms(args[0])
+    return out
+
+
+def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel] | None:
+    current: list[Any] = [ProjectSpec]
+    for part in loc:
+        current = _step(current, part) or current
+    return next((t for t in current if isinstance(t, type) and issubclass(t, BaseModel)), None)
+
+
+def _unknown_key(loc: tuple[str | int, ...]) -> str:
+    model = _model_at(loc[:-1])
+    if model is None:
+        return "unknown key"
+    accepted = list(model.model_fields)
+    close = difflib.get_close_matches(str(loc[-1]), accepted, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return f"unknown key {str(loc[-1])!r}; {hint}accepted keys here: {', '.join(accepted)}"
+
+
+def _example(loc: tuple[str | int, ...]) -> str:
+    """ " (e.g. KEY: EXAMPLE)" for the key at *loc*, from project_keys.yaml."""
+    model = _model_at(loc[:-1])
+    doc = key_docs().get(model.__name__, {}).get(str(loc[-1])) if model else None
+    return f" (e.g. {loc[-1]}: {json.dumps(doc[1], ensure_ascii=False)})" if doc else ""
+
+
+def _message(err: Any, loc: tuple[str | int, ...]) -> str:
+    msg = re.sub(r" or instance of \w+", "", err["msg"].removeprefix("Value error, "))
+    if err["type"] == "extra_forbidden":
+        return _unknown_key(loc)
+    if err["type"] == "missing":
+        return "required key is missing" + _example(loc)
+    if len(loc) >= 2 and loc[-2] == "weights" and loc[-1] in ("ahp", "rank"):
+        return f"{loc[-1]}: goes beside weights:, not inside it{_example((*loc[:-2], loc[-1]))}"
+    if err["type"] in ("model_type", "dict_type", "list_type", "float_parsing", "int_parsing", "string_type"):
+        return msg + _example(loc)
+    return msg
+
+
 def _pydantic_problems(exc: ValidationError, source: str) -> list[str]:
     problems = []
     for err in exc.errors():
-        loc = ".".join(
-            str(p) for p in err["loc"] if not str(p).startswith(("function-after", "literal[", "GridUnits", "H3Units"))
-        )
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key"
-        elif err["type"] == "missing":
-            msg = "required key is missing"
-        problems.append(f"{source}: {loc}: {msg}" if loc else f"{source}: {msg}")
+        loc = tuple(p for p in err["loc"] if not str(p).startswith(("function-after", "literal[")))
+        shown = ".".join(str(p) for p in loc if p not in ("GridUnits", "H3Units"))
+        msg = _message(err, loc)
+        problems.append(f"{source}: {shown}: {msg}" if shown else f"{source}: {msg}")
     return list(dict.fromkeys(problems))
 
 

@@ -131,7 +131,8 @@ class Results:
         write_csv(self.rejected, paths["rejected.csv"])
         say("writing map.html")
         fmap = self.map()
-        save_html(fmap, paths["map.html"])
+        spec = self.project.spec.map
+        save_html(fmap, paths["map.html"], inline=spec.assets == "inline", max_mb=spec.max_html_mb)
         say("writing report.html")
         write_report(self.report_input(), paths["report.html"], fmap=fmap)
         return paths

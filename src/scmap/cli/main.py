@@ -85,9 +85,9 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
 
 
 def _register() -> None:
-    from scmap.cli import demo, info, init, map_cmd, overlap_cmd, run_cmd, suitability_cmd, validate
+    from scmap.cli import demo, info, init, map_cmd, overlap_cmd, run_cmd, schema_cmd, suitability_cmd, validate
 
-    for module in (info, validate, suitability_cmd, overlap_cmd, map_cmd, run_cmd, demo, init):
+    for module in (info, validate, suitability_cmd, overlap_cmd, map_cmd, run_cmd, demo, init, schema_cmd):
         cli.add_command(module.command)
 
 

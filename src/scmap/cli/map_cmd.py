@@ -30,5 +30,6 @@ def command(project: Path, output: Path, overwrite: bool, engine: str) -> None:
     with atomic_file(output, overwrite=overwrite) as tmp:
         results = run(project, engine=engine)  # type: ignore[arg-type]
         echo_warnings(results.inputs)
-        save_html(results.map(), tmp)
+        spec = results.project.spec.map
+        save_html(results.map(), tmp, inline=spec.assets == "inline", max_mb=spec.max_html_mb)
     click.echo(str(output))
