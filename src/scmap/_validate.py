@@ -160,6 +160,33 @@ def _nonfinite(geoms: np.ndarray) -> np.ndarray:
     return out
 
 
+@dataclass
+class _Check:
+    """One layer being checked: the raw table, what is known so far, and the rows rejected."""
+
+    raw: RawLayer
+    report: SourceReport
+    rejections: _Rejections
+    crs: CRS | None = None
+    ids: pd.Series | None = None
+    geoms: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+
+    @property
+    def n(self) -> int:
+        return len(self.raw.gdf)
+
+    @property
+    def where(self) -> str:
+        return describe(self.raw.path, self.raw.layer)
+
+    def live(self) -> np.ndarray:
+        return ~self.rejections.mask(self.n)
+
+    def fail(self, message: str) -> LoadedLayer:
+        self.report.errors.append(f"{self.where}: {message}")
+        return _finish(self.raw, self.raw.gdf.iloc[0:0], self.rejections, self.report, None)
+
+
 def check_layer(
     raw: RawLayer,
     *,
@@ -178,73 +205,88 @@ def check_layer(
     in several rows (a district and its exclave): they are merged into the first, with a
     warning. Repeated ids with different values are rejected.
     """
-    gdf = raw.gdf
-    n = len(gdf)
-    where = describe(raw.path, raw.layer)
-    report = SourceReport(str(raw.path), role, raw.layer, name, rows=n)
-    rejections = _Rejections()
-    rejections.add_each(raw.notes)
-    report.warnings.extend(raw.warnings)
-
+    c = _Check(raw, SourceReport(str(raw.path), role, raw.layer, name, rows=len(raw.gdf)), _Rejections())
+    c.rejections.add_each(raw.notes)
+    c.report.warnings.extend(raw.warnings)
     if not raw.has_geometry:
-        report.errors.append(f"{where}: is a table without geometry; give a layer with points, lines or polygons")
-        return _finish(raw, gdf.iloc[0:0], rejections, report, None)
-    if n == 0:
-        report.errors.append(
-            f"{where}: has no rows (the layer exists but holds no features); give the layer with the data, "
+        return c.fail("is a table without geometry; give a layer with points, lines or polygons")
+    if c.n == 0:
+        return c.fail(
+            "has no rows (the layer exists but holds no features); give the layer with the data, "
             "or leave this source out of the project"
         )
-        return _finish(raw, gdf.iloc[0:0], rejections, report, None)
-    crs = raw.declared_crs
+    problem = _resolve_crs(c, crs_override) or _read_ids(c, id_field)
+    if problem:
+        return c.fail(problem)
+    c.geoms = np.asarray(raw.gdf.geometry.array, dtype=object)
+    _check_geometries(c, family)
+    problem = _check_placement(c)
+    if problem:
+        return c.fail(problem)
+    merge_into = _duplicate_ids(c, id_field, merge_by)
+    fixed = _repair(c, family)
+    live = c.live()
+    merged = _merge_parts(c, fixed, live, merge_into, merge_by)
+    loaded = _keep(c, fixed, live, target_crs)
+    loaded.merged_rows = merged
+    return loaded
+
+
+def _resolve_crs(c: _Check, crs_override: str | None) -> str | None:
+    """The layer's CRS (declared, or forced by the project); a problem text when there is none."""
+    crs = c.raw.declared_crs
     if crs_override:
-        chosen = parse_crs(crs_override, where=f"{where}: crs")
+        chosen = parse_crs(crs_override, where=f"{c.where}: crs")
         if crs is not None and not crs.equals(chosen):
-            report.warnings.append(
-                f"{where}: the file declares {crs.to_string()}, using {chosen.to_string()} as set in crs:"
+            c.report.warnings.append(
+                f"{c.where}: the file declares {crs.to_string()}, using {chosen.to_string()} as set in crs:"
             )
         crs = chosen
-    if crs is None:
-        hint = ""
-        b = gdf.geometry.total_bounds if n else np.array([np.nan] * 4)
-        if np.isfinite(b).all() and b[0] >= -180 and b[2] <= 180 and b[1] >= -90 and b[3] <= 90:
-            hint = " (the coordinates look like longitude/latitude: crs: EPSG:4326)"
-        report.errors.append(
-            f"{where}: the file declares no coordinate reference system; add crs: EPSG:nnnn to "
-            f"this source in the project (scmap info --crs EPSG:nnnn to look at it){hint}"
-        )
-        return _finish(raw, gdf.iloc[0:0], rejections, report, None)
+    c.crs = crs
+    if crs is not None:
+        return None
+    b = c.raw.gdf.geometry.total_bounds
+    lonlat = np.isfinite(b).all() and b[0] >= -180 and b[2] <= 180 and b[1] >= -90 and b[3] <= 90
+    hint = " (the coordinates look like longitude/latitude: crs: EPSG:4326)" if lonlat else ""
+    return (
+        "the file declares no coordinate reference system; add crs: EPSG:nnnn to "
+        f"this source in the project (scmap info --crs EPSG:nnnn to look at it){hint}"
+    )
 
-    ids: pd.Series | None = None
-    if id_field is not None:
-        if id_field not in gdf.columns:
-            report.errors.append(
-                f"{where}: no column {id_field!r} for the ids; columns: "
-                f"{', '.join(str(c) for c in gdf.columns if c != gdf.geometry.name)}"
-            )
-            return _finish(raw, gdf.iloc[0:0], rejections, report, None)
-        ids = id_strings(gdf[id_field])
-        rejections.add(np.flatnonzero(ids.isna().to_numpy()), id_field, f"missing id in column {id_field!r}")
 
-    geoms = np.asarray(gdf.geometry.array, dtype=object) if n else np.empty(0, dtype=object)
-    missing = shapely.is_missing(geoms) if n else np.zeros(0, dtype=bool)
-    rejections.add(np.flatnonzero(missing), "geometry", "no geometry")
-    empty = ~missing & shapely.is_empty(geoms)
-    rejections.add(np.flatnonzero(empty), "geometry", "empty geometry")
-    nonfinite = ~rejections.mask(n) & _nonfinite(geoms)
-    rejections.add(np.flatnonzero(nonfinite), "geometry", "coordinates are not finite numbers (NaN or infinity)")
+def _read_ids(c: _Check, id_field: str | None) -> str | None:
+    if id_field is None:
+        return None
+    gdf = c.raw.gdf
+    if id_field not in gdf.columns:
+        columns = ", ".join(str(col) for col in gdf.columns if col != gdf.geometry.name)
+        return f"no column {id_field!r} for the ids; columns: {columns}"
+    c.ids = id_strings(gdf[id_field])
+    c.rejections.add(np.flatnonzero(c.ids.isna().to_numpy()), id_field, f"missing id in column {id_field!r}")
+    return None
 
+
+def _check_geometries(c: _Check, family: Family) -> None:
+    """Missing, empty, non-finite and wrong-type geometries are rejected rows."""
+    geoms, n = c.geoms, c.n
+    missing = shapely.is_missing(geoms)
+    c.rejections.add(np.flatnonzero(missing), "geometry", "no geometry")
+    c.rejections.add(np.flatnonzero(~missing & shapely.is_empty(geoms)), "geometry", "empty geometry")
+    nonfinite = c.live() & _nonfinite(geoms)
+    c.rejections.add(np.flatnonzero(nonfinite), "geometry", "coordinates are not finite numbers (NaN or infinity)")
     type_ids = shapely.get_type_id(geoms)
-    live = ~rejections.mask(n)
-    if family == "polygon":
-        wrong = live & ~np.isin(type_ids, list(_POLY | {7}))
-    else:
-        wrong = live & (type_ids == 7)
+    live = ~c.rejections.mask(n)
+    wrong = live & ~np.isin(type_ids, list(_POLY | {7})) if family == "polygon" else live & (type_ids == 7)
+    need = "districts need polygons" if family == "polygon" else "use one geometry type per row"
     for tid in np.unique(type_ids[wrong]):
         what = _TYPE_NAMES.get(int(tid), str(tid))
-        need = "districts need polygons" if family == "polygon" else "use one geometry type per row"
-        rejections.add(np.flatnonzero(wrong & (type_ids == tid)), "geometry", f"{what} geometry: {need}")
+        c.rejections.add(np.flatnonzero(wrong & (type_ids == tid)), "geometry", f"{what} geometry: {need}")
 
-    live = ~rejections.mask(n)
+
+def _check_placement(c: _Check) -> str | None:
+    """Coordinates outside the CRS's area of use (a layer error when most are), lon == lat."""
+    crs, geoms, live = c.crs, c.geoms, c.live()
+    assert crs is not None
     misplaced = live & outside_area_of_use(geoms, crs)
     if misplaced.any():
         area = crs.area_of_use
@@ -254,49 +296,54 @@ def check_layer(
             else "its valid range"
         )
         if misplaced.sum() > 0.5 * live.sum():
-            report.errors.append(
-                f"{where}: {int(misplaced.sum())} of {int(live.sum())} rows have coordinates outside "
+            return (
+                f"{int(misplaced.sum())} of {int(live.sum())} rows have coordinates outside "
                 f"the area of use of {crs.to_string()}, {where_ok}: the CRS label is wrong or "
-                f"longitude/latitude are swapped ({_summarise(np.flatnonzero(misplaced), ids)}); "
+                f"longitude/latitude are swapped ({_summarise(np.flatnonzero(misplaced), c.ids)}); "
                 "fix the file or set crs: for this source"
             )
-            return _finish(raw, gdf.iloc[0:0], rejections, report, None)
-        rejections.add(
-            np.flatnonzero(misplaced),
-            "geometry",
-            f"coordinates outside the area of use of {crs.to_string()}, {where_ok}: swapped "
-            "longitude/latitude or a wrong CRS?",
-        )
+        why = f"coordinates outside the area of use of {crs.to_string()}, {where_ok}: swapped "
+        why += "longitude/latitude or a wrong CRS?"
+        c.rejections.add(np.flatnonzero(misplaced), "geometry", why)
     if crs.is_geographic:
-        live = ~rejections.mask(n)
-        points = live & (type_ids == 0)
-        same = np.zeros(n, dtype=bool)
+        points = c.live() & (shapely.get_type_id(geoms) == 0)
+        same = np.zeros(c.n, dtype=bool)
         if points.any():
             same[points] = shapely.get_x(geoms[points]) == shapely.get_y(geoms[points])
-        rejections.add(np.flatnonzero(same), "geometry", "longitude equals latitude (a copy error in the export?)")
+        c.rejections.add(np.flatnonzero(same), "geometry", "longitude equals latitude (a copy error in the export?)")
+    return None
 
-    live = ~rejections.mask(n)
-    merge_into: dict[int, int] = {}  # position of a part -> position of the first row of its id
-    if ids is not None:
-        live_ids = ids[live & ids.notna().to_numpy()]
-        dup_positions = live_ids.index[live_ids.duplicated(keep="first")].to_numpy()
-        if len(dup_positions):
-            firsts = live_ids.drop_duplicates(keep="first")
-            first_pos = dict(zip(firsts.to_numpy(), firsts.index.to_numpy(), strict=True))
-            keys: pd.Series | None = None
-            if merge_by is not None and merge_by in gdf.columns:
-                keys = gdf[merge_by].astype("string")
-            for pos in dup_positions.tolist():
-                value = ids.iloc[pos]
-                first = int(first_pos[value])
-                if keys is not None and keys.iloc[pos] is not pd.NA and keys.iloc[pos] == keys.iloc[first]:
-                    merge_into[int(pos)] = first
-                    continue
-                rejections.add([int(pos)], id_field or "id", f"duplicate id {value!s} (first used in row {first + 1})")
 
-    live = ~rejections.mask(n)
+def _duplicate_ids(c: _Check, id_field: str | None, merge_by: str | None) -> dict[int, int]:
+    """Reject rows repeating an id; with *merge_by*, rows that also repeat that column's value are
+    parts of one feature: returns {position of a part: position of the first row of its id}."""
+    merge_into: dict[int, int] = {}
+    ids, live, gdf = c.ids, c.live(), c.raw.gdf
+    if ids is None:
+        return merge_into
+    live_ids = ids[live & ids.notna().to_numpy()]
+    dup_positions = live_ids.index[live_ids.duplicated(keep="first")].to_numpy()
+    if not len(dup_positions):
+        return merge_into
+    firsts = live_ids.drop_duplicates(keep="first")
+    first_pos = dict(zip(firsts.to_numpy(), firsts.index.to_numpy(), strict=True))
+    keys = gdf[merge_by].astype("string") if merge_by is not None and merge_by in gdf.columns else None
+    for pos in dup_positions.tolist():
+        value = ids.iloc[pos]
+        first = int(first_pos[value])
+        if keys is not None and keys.iloc[pos] is not pd.NA and keys.iloc[pos] == keys.iloc[first]:
+            merge_into[int(pos)] = first
+            continue
+        c.rejections.add([int(pos)], id_field or "id", f"duplicate id {value!s} (first used in row {first + 1})")
+    return merge_into
+
+
+def _repair(c: _Check, family: Family) -> np.ndarray:
+    """Invalid geometries made valid (structure method), said in a warning; collapsed ones rejected."""
+    n, geoms, ids = c.n, c.geoms, c.ids
     fixed = geoms.copy()
     invalid = np.zeros(n, dtype=bool)
+    live = c.live()
     invalid[live] = ~shapely.is_valid(geoms[live])
     if invalid.any():
         reasons = shapely.is_valid_reason(geoms[invalid])
@@ -306,7 +353,7 @@ def check_layer(
         fixed[invalid] = repaired
         collapsed = np.zeros(n, dtype=bool)
         collapsed[invalid] = shapely.is_empty(repaired)
-        rejections.add(np.flatnonzero(collapsed), "geometry", "invalid geometry with nothing left after repair")
+        c.rejections.add(np.flatnonzero(collapsed), "geometry", "invalid geometry with nothing left after repair")
         kept_fix = np.flatnonzero(invalid & ~collapsed)
         if len(kept_fix):
             detail = "; ".join(
@@ -314,50 +361,57 @@ def check_layer(
                 for p, r in zip(kept_fix[:_SHOW], np.asarray(reasons)[~collapsed[invalid]][:_SHOW], strict=False)
             )
             more = f" and {len(kept_fix) - _SHOW} more" if len(kept_fix) > _SHOW else ""
-            report.warnings.append(f"{where}: repaired {len(kept_fix)} invalid geometries ({detail}{more})")
+            c.report.warnings.append(f"{c.where}: repaired {len(kept_fix)} invalid geometries ({detail}{more})")
     if family == "polygon":
-        live = ~rejections.mask(n)
-        colls = live & (shapely.get_type_id(fixed) == 7)
+        colls = c.live() & (shapely.get_type_id(fixed) == 7)
         if colls.any():
             fixed[colls] = [polygonal(g) for g in fixed[colls]]
             gone = colls & shapely.is_empty(fixed)
-            rejections.add(np.flatnonzero(gone), "geometry", "GeometryCollection without polygons")
+            c.rejections.add(np.flatnonzero(gone), "geometry", "GeometryCollection without polygons")
+    return fixed
 
-    live = ~rejections.mask(n)
+
+def _merge_parts(
+    c: _Check, fixed: np.ndarray, live: np.ndarray, merge_into: dict[int, int], merge_by: str | None
+) -> int:
+    """Union the parts of one feature into its first row (*live* is updated); the parts merged."""
     merged_parts = [p for p in merge_into if live[p] and live[merge_into[p]]]
-    if merged_parts:
-        groups: dict[int, list[int]] = {}
-        for part in merged_parts:
-            groups.setdefault(merge_into[part], []).append(part)
-        for first, parts in groups.items():
-            fixed[first] = shapely.union_all([fixed[first], *fixed[parts]])
-            live[parts] = False
-        shown = "; ".join(
-            f"{row_label(first + 1, ids.iloc[first] if ids is not None else None)} with rows "
-            f"{', '.join(str(p + 1) for p in parts)}"
-            for first, parts in list(groups.items())[:_SHOW]
-        )
-        report.warnings.append(
-            f"{where}: merged {len(merged_parts)} rows into {len(groups)} features because they repeat an id "
-            f"with the same {merge_by} (one feature stored in several parts): {shown}"
-        )
-    kept = gdf.iloc[np.flatnonzero(live)].copy()
-    kept = kept.set_geometry(gpd.GeoSeries(fixed[live], index=kept.index, crs=crs))
+    if not merged_parts:
+        return 0
+    groups: dict[int, list[int]] = {}
+    for part in merged_parts:
+        groups.setdefault(merge_into[part], []).append(part)
+    for first, parts in groups.items():
+        fixed[first] = shapely.union_all([fixed[first], *fixed[parts]])
+        live[parts] = False
+    shown = "; ".join(
+        f"{row_label(first + 1, c.ids.iloc[first] if c.ids is not None else None)} with rows "
+        f"{', '.join(str(p + 1) for p in parts)}"
+        for first, parts in list(groups.items())[:_SHOW]
+    )
+    c.report.warnings.append(
+        f"{c.where}: merged {len(merged_parts)} rows into {len(groups)} features because they repeat an id "
+        f"with the same {merge_by} (one feature stored in several parts): {shown}"
+    )
+    return len(merged_parts)
+
+
+def _keep(c: _Check, fixed: np.ndarray, live: np.ndarray, target_crs: CRS | None) -> LoadedLayer:
+    """The usable rows with their repaired geometry, source row and id, in *target_crs*."""
+    kept = c.raw.gdf.iloc[np.flatnonzero(live)].copy()
+    kept = kept.set_geometry(gpd.GeoSeries(fixed[live], index=kept.index, crs=c.crs))
     kept.insert(0, "source_row", np.flatnonzero(live) + 1)
-    if ids is not None:
-        kept["_id"] = ids[live].to_numpy()
-    if target_crs is not None and not crs.equals(target_crs):
+    if c.ids is not None:
+        kept["_id"] = c.ids[live].to_numpy()
+    if target_crs is not None and c.crs is not None and not c.crs.equals(target_crs):
         kept = kept.to_crs(target_crs)
-        if len(kept):
-            b = shapely.bounds(np.asarray(kept.geometry.array, dtype=object))
-            broken = ~np.isfinite(b).all(axis=1)
-            if broken.any():
-                positions = kept["source_row"].to_numpy()[broken] - 1
-                rejections.add(positions, "geometry", f"cannot be transformed to {target_crs.to_string()}")
-                kept = kept.loc[~broken]
-    loaded = _finish(raw, kept, rejections, report, ids)
-    loaded.merged_rows = len(merged_parts)
-    return loaded
+        b = shapely.bounds(np.asarray(kept.geometry.array, dtype=object))
+        broken = ~np.isfinite(b).all(axis=1) if len(kept) else np.zeros(0, dtype=bool)
+        if broken.any():
+            positions = kept["source_row"].to_numpy()[broken] - 1
+            c.rejections.add(positions, "geometry", f"cannot be transformed to {target_crs.to_string()}")
+            kept = kept.loc[~broken]
+    return _finish(c.raw, kept, c.rejections, c.report, c.ids)
 
 
 def _finish(
@@ -419,7 +473,7 @@ def reason_kinds(table: pd.DataFrame) -> pd.Series:
 
 
 def reason_summary(table: pd.DataFrame, *, kinds: int = 4, ids: int = 3) -> str:
-    """"542 x duplicate id (ids 101, 102, 103, ...); 2 x no geometry (rows 7, 9)": every reason in
+    """ "542 x duplicate id (ids 101, 102, 103, ...); 2 x no geometry (rows 7, 9)": every reason in
     full words, with the first ids (or rows) of each."""
     parts = []
     kind = reason_kinds(table)

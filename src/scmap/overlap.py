@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -50,6 +51,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 QUAD_SEGS = 16
 """Segments per quarter circle of buffers: a 64-gon is within 0.2 % of the circle's area."""
@@ -71,6 +73,8 @@ class OverlapResult:
     warnings: list[str] = field(default_factory=list)
     gi_star: gpd.GeoDataFrame | None = None
     """Getis-Ord Gi* statistical hot spots on grid cells, when asked for (``getis_ord``)."""
+    stages: dict[str, float] = field(default_factory=dict)
+    """Seconds spent in each stage of :func:`overlap` (for benchmarks and ``-v`` logs)."""
 
     def layers(self) -> dict[str, pd.DataFrame]:
         """Every table by its GeoPackage layer name."""
@@ -436,6 +440,64 @@ def overlap(
         (:func:`getis_ord_hotspots`) as the ``gi_star`` layer.
     """
     cat = catalogue or load_catalogue()
+    _check_arguments(solutions, districts, cat, rules, population)
+    stages = _Stages()
+    areas = stages.run("service areas", lambda: service_areas(solutions, catalogue=cat, radius_m=radius_m))
+    geoms = np.asarray(solutions.geometry.array, dtype=object)
+    pairs = stages.run("pairs", lambda: _pairs(areas, geoms, max_pairs))
+    d_geoms = np.asarray(districts.geometry.array, dtype=object)
+    sectors = [s for s in cat.sectors if (solutions["sector"] == s).any()]
+    where = stages.run("points in districts", lambda: assign_points(shapely.point_on_surface(geoms), d_geoms))
+    table, unions = stages.run("coverage", lambda: _colocation(solutions, areas, districts, where, sectors))
+    hotspots = stages.run("hotspots", lambda: _hotspots(unions, sectors, districts.crs))
+    stages.run("coverage by 2+ sectors", lambda: _multi_coverage(table, d_geoms, hotspots))
+    gaps = stages.run("gaps", lambda: _gaps(table, districts, sectors, population))
+    relations = stages.run("relations", lambda: _relations(solutions, [*cat.rules, *rules]))
+    duplicates = stages.run("duplicates", lambda: _duplicates(solutions))
+    outside = stages.run("outside", lambda: _outside(solutions, where, d_geoms))
+    notes = _notes(duplicates, outside)
+    gi = None
+    if getis_ord is not None:
+        options = dict(getis_ord)
+        gi = stages.run(
+            "getis-ord",
+            lambda: getis_ord_hotspots(
+                solutions,
+                districts,
+                grid_m=float(options["grid_m"]),
+                permutations=int(options.get("permutations", 999)),
+                seed=int(options.get("seed", 12345)),
+                alpha=float(options.get("alpha", 0.05)),
+                max_units=max_units,
+            ),
+        )
+    log.info("overlap: %d service areas, %d pairs, %d relations", len(areas), len(pairs), len(relations))
+    districts_out = gpd.GeoDataFrame(table, geometry=d_geoms, crs=districts.crs)
+    result = OverlapResult(areas, pairs, districts_out, hotspots, relations, gaps, duplicates, outside, notes, gi)
+    result.stages = stages.seconds
+    return result
+
+
+class _Stages:
+    """Seconds spent in each named stage (a stage run twice adds up)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def run(self, name: str, fn: Callable[[], _T]) -> _T:
+        start = time.perf_counter()
+        out = fn()
+        self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+        return out
+
+
+def _check_arguments(
+    solutions: gpd.GeoDataFrame,
+    districts: gpd.GeoDataFrame,
+    cat: Catalogue,
+    rules: Sequence[Rule],
+    population: str | None,
+) -> None:
     if districts.crs is None or solutions.crs is None or not districts.crs.equals(solutions.crs):
         raise InputError(
             f"districts ({districts.crs}) and solutions ({solutions.crs}) must share one metric CRS; "
@@ -449,20 +511,22 @@ def overlap(
     unknown = sorted(set(solutions["solution"]) - set(cat.solutions))
     if unknown:
         raise CatalogueError(f"unknown solution types {unknown}; allowed: {', '.join(cat.solutions)}")
-    all_rules = [*cat.rules, *rules]
     for i, rule in enumerate(rules):
         for side in (rule.a, rule.b):
             if not cat.is_rule_target(side):
                 raise CatalogueError(f"overlap.rules.{i}: unknown solution type {side!r}")
-    notes: list[str] = []
 
-    areas = service_areas(solutions, catalogue=cat, radius_m=radius_m)
-    pairs = _pairs(areas, np.asarray(solutions.geometry.array, dtype=object), max_pairs)
 
+def _colocation(
+    solutions: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame,
+    districts: gpd.GeoDataFrame,
+    where: np.ndarray,
+    sectors: list[str],
+) -> tuple[pd.DataFrame, dict[str, shapely.Geometry]]:
+    """Per district: solutions and share of area served per sector, diversity; the sector unions."""
     d_geoms = np.asarray(districts.geometry.array, dtype=object)
     d_area = shapely.area(d_geoms)
-    sectors = [s for s in cat.sectors if (solutions["sector"] == s).any()]
-    where = assign_points(shapely.point_on_surface(np.asarray(solutions.geometry.array, dtype=object)), d_geoms)
     table = pd.DataFrame({"district_id": districts["district_id"].to_numpy()})
     if "district_name" in districts.columns:
         table["district_name"] = districts["district_name"].to_numpy()
@@ -482,37 +546,49 @@ def overlap(
         entropy = -np.nansum(np.where(p > 0, p * np.log(p), 0.0), axis=1)
     table["diversity"] = entropy
     table["evenness"] = entropy / math.log(len(sectors)) if len(sectors) > 1 else 0.0
+    return table, unions
 
-    pieces = _arrangement(unions)
-    multi = [(g, t) for g, t in pieces if len(t) >= 2]
+
+def _hotspots(unions: dict[str, shapely.Geometry], sectors: list[str], crs: object) -> gpd.GeoDataFrame:
+    """Polygons where the service areas of two or more sectors overlap, by sector combination."""
     by_combo: dict[frozenset[str], list[shapely.Geometry]] = {}
-    for geom, tags in multi:
-        by_combo.setdefault(tags, []).append(geom)
+    for geom, tags in _arrangement(unions):
+        if len(tags) >= 2:
+            by_combo.setdefault(tags, []).append(geom)
     combos = sorted(by_combo, key=lambda t: (-len(t), sorted(t)))
     hot_geoms = [shapely.union_all(by_combo[c]) for c in combos]
-    hotspots = gpd.GeoDataFrame(
+    return gpd.GeoDataFrame(
         {
             "n_sectors": [len(c) for c in combos],
             "sectors": [",".join(s for s in sectors if s in c) for c in combos],
             "area_m2": [shapely.area(g) for g in hot_geoms],
         },
         geometry=hot_geoms,
-        crs=districts.crs,
+        crs=crs,
     )
-    multi_union = shapely.union_all(hot_geoms) if hot_geoms else shapely.Polygon()
+
+
+def _multi_coverage(table: pd.DataFrame, d_geoms: np.ndarray, hotspots: gpd.GeoDataFrame) -> None:
+    """Share of each district served by two or more sectors, and the mean share served."""
+    hot = np.asarray(hotspots.geometry.array, dtype=object)
+    multi_union = shapely.union_all(hot) if len(hot) else shapely.Polygon()
+    d_area = shapely.area(d_geoms)
     table["covered_multi"] = np.clip(shapely.area(shapely.intersection(d_geoms, multi_union)) / d_area, 0.0, 1.0)
-    cover_cols = [f"covered_{s}" for s in sectors]
+    cover_cols = [c for c in table.columns if c.startswith("covered_") and c != "covered_multi"]
     table["mean_covered"] = table[cover_cols].mean(axis=1) if cover_cols else 0.0
 
+
+def _gaps(table: pd.DataFrame, districts: gpd.GeoDataFrame, sectors: list[str], population: str | None) -> pd.DataFrame:
+    """Area (and people) outside each sector's service areas per district; the worst-served rank."""
     gap_rows = []
+    d_area = table["area_m2"].to_numpy()
     for s in sectors:
         share = 1.0 - table[f"covered_{s}"].to_numpy()
         row = pd.DataFrame(
             {"district_id": table["district_id"], "sector": s, "uncovered_m2": share * d_area, "uncovered_share": share}
         )
         if population is not None:
-            pop = pd.to_numeric(districts[population], errors="coerce").to_numpy()
-            row["uncovered_population"] = share * pop
+            row["uncovered_population"] = share * pd.to_numeric(districts[population], errors="coerce").to_numpy()
         gap_rows.append(row)
     gaps = (
         pd.concat(gap_rows, ignore_index=True)
@@ -527,38 +603,25 @@ def overlap(
     else:
         badness = 1.0 - table["mean_covered"]
     table["gap_rank"] = badness.rank(ascending=False, method="min").astype(int)
-    districts_out = gpd.GeoDataFrame(table, geometry=d_geoms, crs=districts.crs)
+    return gaps
 
-    relations = _relations(solutions, all_rules)
-    duplicates = _duplicates(solutions)
+
+def _notes(duplicates: pd.DataFrame, outside: pd.DataFrame) -> list[str]:
+    notes = []
     if len(duplicates):
         notes.append(
             f"{len(duplicates)} solutions repeat another of the same type at the same place "
             f"(e.g. {duplicates['solution_id'].iloc[0]} = {duplicates['duplicate_of'].iloc[0]}); "
             "kept, listed in the duplicates layer"
         )
-    outside = _outside(solutions, where, d_geoms)
     if len(outside):
         notes.append(
             f"{len(outside)} solutions lie outside every district (e.g. {outside['solution_id'].iloc[0]}); "
             "kept in pairs and relations, listed in the outside layer"
         )
     for note in notes:
-        warnings.warn(note, ScmapWarning, stacklevel=2)
-    gi = None
-    if getis_ord is not None:
-        options = dict(getis_ord)
-        gi = getis_ord_hotspots(
-            solutions,
-            districts,
-            grid_m=float(options["grid_m"]),
-            permutations=int(options.get("permutations", 999)),
-            seed=int(options.get("seed", 12345)),
-            alpha=float(options.get("alpha", 0.05)),
-            max_units=max_units,
-        )
-    log.info("overlap: %d service areas, %d pairs, %d relations", len(areas), len(pairs), len(relations))
-    return OverlapResult(areas, pairs, districts_out, hotspots, relations, gaps, duplicates, outside, notes, gi_star=gi)
+        warnings.warn(note, ScmapWarning, stacklevel=4)
+    return notes
 
 
 def overlap_project(inputs: Inputs) -> OverlapResult:
