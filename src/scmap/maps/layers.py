@@ -284,7 +284,6 @@ def choropleth_layers(
     layers, geoms = [], {}
     if suitability is not None:
         units = suitability.units
-        palette = _palette(SCORE_COLOURS)
         unit_geoms = display_geoms(units, options)
         titles = (
             units["district_name"].astype(str) + " · " + units["unit_id"].astype(str)
@@ -292,233 +291,211 @@ def choropleth_layers(
             else units.get("district_name", units["unit_id"]).astype(str)
         )
         for key, m in suitability.models.items():
-            label = catalogue.solutions[key].label if key in catalogue.solutions else key
-            score = units[f"{key}_score"].to_numpy(dtype=float)
-            cols = [
-                {"name": "Score", "values": [text(v) for v in np.round(score, 3)]},
-                {"name": "Rank", "values": [text(v) for v in units[f"{key}_rank"]]},
-            ]
-            for c in m.criteria:
-                cols.append({"name": f"{c} (value)", "values": [text(v) for v in units[f"{key}__{c}__raw"]]})
-                cols.append(
-                    {
-                        "name": f"{c} (contribution)",
-                        "values": [text(v) for v in np.round(units[f"{key}__{c}__contrib"].to_numpy(float), 3)],
-                    }
-                )
-            why = units[f"{key}_why"].astype(str)
-            cols.append({"name": "Excluded", "values": [w if w else None for w in why]})
-            if f"{key}_rank_min" in units.columns:
-                lo, hi = units[f"{key}_rank_min"], units[f"{key}_rank_max"]
-                cols.append(
-                    {
-                        "name": "Rank when weights vary",
-                        "values": [None if pd.isna(a) else f"{int(a)}-{int(b)}" for a, b in zip(lo, hi, strict=True)],
-                    }
-                )
-            layers.append(
-                {
-                    "key": f"suit:{key}",
-                    "label": f"Suitability: {label}",
-                    "palette": palette,
-                    "excluded": EXCLUDED,
-                    "cidx": _palette_index(score).tolist(),
-                    "titles": titles.tolist(),
-                    "sub": f"{label} suitability",
-                    "cols": cols,
-                    "legend": {
-                        "kind": "continuous",
-                        "caption": f"{label} suitability (0-1)",
-                        "colours": SCORE_COLOURS,
-                        "min": "0 less suitable",
-                        "max": "1 more suitable",
-                    },
-                }
-            )
+            layers.append(_suitability_layer(units, key, list(m.criteria), catalogue, titles.tolist()))
             geoms[f"suit:{key}"] = unit_geoms
     if overlap is not None:
-        table = overlap.districts
-        palette = _palette(GAP_COLOURS)
-        cover = table["mean_covered"].to_numpy(dtype=float)
-        names = table.get("district_name", table["district_id"]).astype(str)
-        sectors = [
-            c.removeprefix("covered_") for c in table.columns if c.startswith("covered_") and c != "covered_multi"
-        ]
-        cols = [
-            {"name": "Share served (mean over sectors)", "values": [f"{v:.0%}" for v in cover]},
-            {"name": "Worst-served rank", "values": [str(int(v)) for v in table["gap_rank"]]},
-        ]
-        cols += [{"name": f"Served: {s}", "values": [f"{v:.0%}" for v in table[f"covered_{s}"]]} for s in sectors]
-        if "mean_uncovered_population" in table.columns:
-            cols.append(
-                {
-                    "name": "People outside (mean over sectors)",
-                    "values": [f"{v:,.0f}" for v in table["mean_uncovered_population"]],
-                }
-            )
-        layers.append(
-            {
-                "key": "gaps",
-                "label": "Coverage gaps",
-                "palette": palette,
-                "excluded": EXCLUDED,
-                "cidx": _palette_index(cover).tolist(),
-                "titles": names.tolist(),
-                "sub": "coverage by service areas",
-                "cols": cols,
-                "legend": {
-                    "kind": "continuous",
-                    "caption": "Share of the district served",
-                    "colours": GAP_COLOURS,
-                    "min": "0 % (gap)",
-                    "max": "100 %",
-                },
-            }
-        )
-        geoms["gaps"] = display_geoms(table, options)
+        layers.append(_gap_layer(overlap.districts))
+        geoms["gaps"] = display_geoms(overlap.districts, options)
     return layers, geoms
+
+
+def _suitability_columns(units: pd.DataFrame, key: str, criteria: list[str]) -> list[dict[str, Any]]:
+    """Popup rows of a model: score, rank, each criterion's value and contribution, exclusion."""
+    score = units[f"{key}_score"].to_numpy(dtype=float)
+    cols = [
+        {"name": "Score", "values": [text(v) for v in np.round(score, 3)]},
+        {"name": "Rank", "values": [text(v) for v in units[f"{key}_rank"]]},
+    ]
+    for c in criteria:
+        cols.append({"name": f"{c} (value)", "values": [text(v) for v in units[f"{key}__{c}__raw"]]})
+        contrib = np.round(units[f"{key}__{c}__contrib"].to_numpy(float), 3)
+        cols.append({"name": f"{c} (contribution)", "values": [text(v) for v in contrib]})
+    why = units[f"{key}_why"].astype(str)
+    cols.append({"name": "Excluded", "values": [w if w else None for w in why]})
+    if f"{key}_rank_min" in units.columns:
+        lo, hi = units[f"{key}_rank_min"], units[f"{key}_rank_max"]
+        ranges = [None if pd.isna(a) else f"{int(a)}-{int(b)}" for a, b in zip(lo, hi, strict=True)]
+        cols.append({"name": "Rank when weights vary", "values": ranges})
+    return cols
+
+
+def _suitability_layer(
+    units: pd.DataFrame, key: str, criteria: list[str], catalogue: Catalogue, titles: list[str]
+) -> dict[str, Any]:
+    label = catalogue.solutions[key].label if key in catalogue.solutions else key
+    return {
+        "key": f"suit:{key}",
+        "label": f"Suitability: {label}",
+        "palette": _palette(SCORE_COLOURS),
+        "excluded": EXCLUDED,
+        "cidx": _palette_index(units[f"{key}_score"].to_numpy(dtype=float)).tolist(),
+        "titles": titles,
+        "sub": f"{label} suitability",
+        "cols": _suitability_columns(units, key, criteria),
+        "legend": {
+            "kind": "continuous",
+            "caption": f"{label} suitability (0-1)",
+            "colours": SCORE_COLOURS,
+            "min": "0 less suitable",
+            "max": "1 more suitable",
+        },
+    }
+
+
+def _gap_layer(table: gpd.GeoDataFrame) -> dict[str, Any]:
+    cover = table["mean_covered"].to_numpy(dtype=float)
+    sectors = [c.removeprefix("covered_") for c in table.columns if c.startswith("covered_") and c != "covered_multi"]
+    cols = [
+        {"name": "Share served (mean over sectors)", "values": [f"{v:.0%}" for v in cover]},
+        {"name": "Worst-served rank", "values": [str(int(v)) for v in table["gap_rank"]]},
+    ]
+    cols += [{"name": f"Served: {s}", "values": [f"{v:.0%}" for v in table[f"covered_{s}"]]} for s in sectors]
+    if "mean_uncovered_population" in table.columns:
+        people = [f"{v:,.0f}" for v in table["mean_uncovered_population"]]
+        cols.append({"name": "People outside (mean over sectors)", "values": people})
+    return {
+        "key": "gaps",
+        "label": "Coverage gaps",
+        "palette": _palette(GAP_COLOURS),
+        "excluded": EXCLUDED,
+        "cidx": _palette_index(cover).tolist(),
+        "titles": table.get("district_name", table["district_id"]).astype(str).tolist(),
+        "sub": "coverage by service areas",
+        "cols": cols,
+        "legend": {
+            "kind": "continuous",
+            "caption": "Share of the district served",
+            "colours": GAP_COLOURS,
+            "min": "0 % (gap)",
+            "max": "100 %",
+        },
+    }
+
+
+Layer = tuple[dict[str, Any], list[str]]
+"""One map layer: its payload (key, label, features, legend) and its display geometries."""
 
 
 def overlay_layers(
     overlap: OverlapResult | None, catalogue: Catalogue, options: MapOptions
 ) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
-    """Service areas (dissolved per sector), hotspots and synergy/conflict links."""
+    """Service areas (dissolved per sector), hotspots, Gi* hot spots and synergy/conflict links."""
     if overlap is None:
         return [], {}
-    layers, geoms = [], {}
+    built = [
+        _service_area_layer(overlap, catalogue, options),
+        _hotspot_layer(overlap, catalogue, options),
+        _gi_layer(overlap, options),
+        _relation_layer(overlap, catalogue, options),
+    ]
+    layers = [layer for layer in built if layer is not None]
+    return [payload for payload, _ in layers], {payload["key"]: geoms for payload, geoms in layers}
+
+
+def _overlay(
+    key: str, label: str, feats: list[dict[str, Any]], visible: bool, caption: str, items: list
+) -> dict[str, Any]:
+    legend = {"kind": "categorical", "caption": caption, "items": items}
+    return {"key": key, "label": label, "feats": feats, "visible": visible, "legend": legend}
+
+
+def _service_area_layer(overlap: OverlapResult, catalogue: Catalogue, options: MapOptions) -> Layer | None:
     areas = overlap.service_areas
-    if len(areas):
-        dissolved = areas.dissolve(by="sector", sort=True).reset_index()
-        dissolved = dissolved.loc[[s in catalogue.sectors for s in dissolved["sector"]]]
-        feats = [
+    if not len(areas):
+        return None
+    dissolved = areas.dissolve(by="sector", sort=True).reset_index()
+    dissolved = dissolved.loc[[s in catalogue.sectors for s in dissolved["sector"]]]
+    feats = [
+        {
+            "tip": f"Served by {catalogue.sectors[s].label}",
+            "title": f"{catalogue.sectors[s].label} service areas",
+            "sub": "union of service radii",
+            "rows": [["Area", f"{a / 1e6:.2f} km2"]],
+            "colour": catalogue.sectors[s].colour,
+            "fill": 0.18,
+            "weight": 1,
+        }
+        for s, a in zip(dissolved["sector"], dissolved.area, strict=True)
+    ]
+    items = [{"label": f["title"], "colour": f["colour"]} for f in feats]
+    payload = _overlay("service_areas", "Service areas", feats, False, "Service areas", items)
+    return payload, display_geoms(dissolved, options)
+
+
+def _hotspot_layer(overlap: OverlapResult, catalogue: Catalogue, options: MapOptions) -> Layer | None:
+    hot = overlap.hotspots
+    if not len(hot):
+        return None
+    feats = []
+    for n, sectors, area in zip(hot["n_sectors"], hot["sectors"], hot["area_m2"], strict=True):
+        labels = " + ".join(catalogue.sectors[s].label if s in catalogue.sectors else s for s in sectors.split(","))
+        feats.append(
             {
-                "tip": f"Served by {catalogue.sectors[s].label}",
-                "title": f"{catalogue.sectors[s].label} service areas",
-                "sub": "union of service radii",
-                "rows": [["Area", f"{a / 1e6:.2f} km2"]],
-                "colour": catalogue.sectors[s].colour,
-                "fill": 0.18,
+                "tip": f"{labels} meet here",
+                "title": f"{n} sectors meet",
+                "sub": labels,
+                "rows": [["Sectors", labels], ["Area", f"{area / 1e6:.2f} km2"]],
+                "colour": HOTSPOT_COLOURS.get(int(n), "#40004b"),
+                "fill": 0.35,
                 "weight": 1,
             }
-            for s, a in zip(dissolved["sector"], dissolved.area, strict=True)
-        ]
-        layers.append(
-            {
-                "key": "service_areas",
-                "label": "Service areas",
-                "feats": feats,
-                "visible": False,
-                "legend": {
-                    "kind": "categorical",
-                    "caption": "Service areas",
-                    "items": [{"label": f["title"], "colour": f["colour"]} for f in feats],
-                },
-            }
         )
-        geoms["service_areas"] = display_geoms(dissolved, options)
-    hot = overlap.hotspots
-    if len(hot):
-        feats = []
-        for n, sectors, area in zip(hot["n_sectors"], hot["sectors"], hot["area_m2"], strict=True):
-            labels = " + ".join(catalogue.sectors[s].label if s in catalogue.sectors else s for s in sectors.split(","))
-            feats.append(
-                {
-                    "tip": f"{labels} meet here",
-                    "title": f"{n} sectors meet",
-                    "sub": labels,
-                    "rows": [["Sectors", labels], ["Area", f"{area / 1e6:.2f} km2"]],
-                    "colour": HOTSPOT_COLOURS.get(int(n), "#40004b"),
-                    "fill": 0.35,
-                    "weight": 1,
-                }
-            )
-        items = [
-            {"label": f"{n} sectors", "colour": c} for n, c in HOTSPOT_COLOURS.items() if n in set(hot["n_sectors"])
-        ]
-        layers.append(
-            {
-                "key": "hotspots",
-                "label": "Hotspots (sectors meet)",
-                "feats": feats,
-                "visible": True,
-                "legend": {"kind": "categorical", "caption": "Hotspots", "items": items},
-            }
-        )
-        geoms["hotspots"] = display_geoms(hot, options)
+    items = [{"label": f"{n} sectors", "colour": c} for n, c in HOTSPOT_COLOURS.items() if n in set(hot["n_sectors"])]
+    payload = _overlay("hotspots", "Hotspots (sectors meet)", feats, True, "Hotspots", items)
+    return payload, display_geoms(hot, options)
+
+
+def _gi_layer(overlap: OverlapResult, options: MapOptions) -> Layer | None:
     gi = overlap.gi_star
-    if gi is not None and (gi["gi_class"] != "not significant").any():
-        significant = gi.loc[gi["gi_class"] != "not significant"]
-        colours = {"hot": "#b2182b", "cold": "#2166ac"}
-        feats = [
-            {
-                "tip": f"{c} spot of solutions (Gi* z = {z:.1f})",
-                "title": f"Statistical {c} spot",
-                "sub": "Getis-Ord Gi* on grid counts",
-                "rows": [["Solutions in the cell", str(int(n))], ["z-score", f"{z:.2f}"], ["p-value", f"{p:.3f}"]],
-                "colour": colours[c],
-                "fill": 0.45,
-                "weight": 0.5,
-            }
-            for c, z, p, n in zip(
-                significant["gi_class"],
-                significant["gi_z"],
-                significant["gi_p"],
-                significant["n_solutions"],
-                strict=True,
-            )
-        ]
-        present = [c for c in ("hot", "cold") if c in set(significant["gi_class"])]
-        layers.append(
-            {
-                "key": "gi_star",
-                "label": "Statistical hot spots (Gi*)",
-                "feats": feats,
-                "visible": False,
-                "legend": {
-                    "kind": "categorical",
-                    "caption": "Gi* (p < 0.05)",
-                    "items": [{"label": f"{c} spot", "colour": colours[c]} for c in present],
-                },
-            }
+    if gi is None or not (gi["gi_class"] != "not significant").any():
+        return None
+    significant = gi.loc[gi["gi_class"] != "not significant"]
+    colours = {"hot": "#b2182b", "cold": "#2166ac"}
+    feats = [
+        {
+            "tip": f"{c} spot of solutions (Gi* z = {z:.1f})",
+            "title": f"Statistical {c} spot",
+            "sub": "Getis-Ord Gi* on grid counts",
+            "rows": [["Solutions in the cell", str(int(n))], ["z-score", f"{z:.2f}"], ["p-value", f"{p:.3f}"]],
+            "colour": colours[c],
+            "fill": 0.45,
+            "weight": 0.5,
+        }
+        for c, z, p, n in zip(
+            significant["gi_class"], significant["gi_z"], significant["gi_p"], significant["n_solutions"], strict=True
         )
-        geoms["gi_star"] = display_geoms(significant, options)
+    ]
+    items = [{"label": f"{c} spot", "colour": colours[c]} for c in ("hot", "cold") if c in set(significant["gi_class"])]
+    payload = _overlay("gi_star", "Statistical hot spots (Gi*)", feats, False, "Gi* (p < 0.05)", items)
+    return payload, display_geoms(significant, options)
+
+
+def _relation_layer(overlap: OverlapResult, catalogue: Catalogue, options: MapOptions) -> Layer | None:
     rel = overlap.relations
-    if len(rel):
-        feats = []
-        for r in rel.drop(columns=rel.geometry.name).to_dict("records"):
-            a = catalogue.solutions[r["a_solution"]].label
-            b = catalogue.solutions[r["b_solution"]].label
-            feats.append(
-                {
-                    "tip": f"{r['relation']}: {a} - {b}",
-                    "title": f"{r['relation'].capitalize()}: {a} and {b}",
-                    "sub": r["rule"],
-                    "rows": [
-                        ["Between", f"{r['a_id']} and {r['b_id']}"],
-                        ["Distance", f"{r['distance_m']:.0f} m"],
-                        ["Why", r["note"] or r["rule"]],
-                    ],
-                    "colour": RELATION_COLOURS[r["relation"]],
-                    "weight": 4,
-                    "dash": "6 4" if r["relation"] == "conflict" else "",
-                }
-            )
-        present = sorted(set(rel["relation"]))
-        layers.append(
+    if not len(rel):
+        return None
+    feats = []
+    for r in rel.drop(columns=rel.geometry.name).to_dict("records"):
+        a = catalogue.solutions[r["a_solution"]].label
+        b = catalogue.solutions[r["b_solution"]].label
+        feats.append(
             {
-                "key": "relations",
-                "label": "Synergies and conflicts",
-                "feats": feats,
-                "visible": True,
-                "legend": {
-                    "kind": "categorical",
-                    "caption": "Links",
-                    "items": [{"label": k, "colour": RELATION_COLOURS[k]} for k in present],
-                },
+                "tip": f"{r['relation']}: {a} - {b}",
+                "title": f"{r['relation'].capitalize()}: {a} and {b}",
+                "sub": r["rule"],
+                "rows": [
+                    ["Between", f"{r['a_id']} and {r['b_id']}"],
+                    ["Distance", f"{r['distance_m']:.0f} m"],
+                    ["Why", r["note"] or r["rule"]],
+                ],
+                "colour": RELATION_COLOURS[r["relation"]],
+                "weight": 4,
+                "dash": "6 4" if r["relation"] == "conflict" else "",
             }
         )
-        geoms["relations"] = display_geoms(rel, options)
-    return layers, geoms
+    items = [{"label": k, "colour": RELATION_COLOURS[k]} for k in sorted(set(rel["relation"]))]
+    payload = _overlay("relations", "Synergies and conflicts", feats, True, "Links", items)
+    return payload, display_geoms(rel, options)
 
 
 def sketch_types(catalogue: Catalogue) -> list[dict[str, str]]:

@@ -93,6 +93,26 @@ class ScmapLayers(MacroElement):
         figure.script.add_child(_Raw(call), name=self.get_name())
 
 
+def _new_map(districts: gpd.GeoDataFrame, *, title: str | None, basemap: Basemap) -> tuple[folium.Map, str, str]:
+    """An empty Leaflet map centred on the districts, its basemap's tile URL and attribution."""
+    centre = districts.to_crs(4326).union_all().centroid if len(districts) else shapely.Point(0, 0)
+    m = folium.Map(
+        location=[centre.y, centre.x], zoom_start=12, tiles=None, prefer_canvas=True, control_scale=True, max_zoom=19
+    )
+    m.default_js = [("leaflet", LEAFLET_JS)]
+    m.default_css = [("leaflet_css", LEAFLET_CSS)]
+    tiles_url, tiles_attr = "", ""
+    if basemap != "none":
+        layer = folium.TileLayer(_TILES[basemap], control=False)
+        layer.add_to(m)
+        tiles_url, tiles_attr = str(layer.tiles), str(layer.options.get("attribution", ""))
+    if title:
+        root = m.get_root()
+        assert isinstance(root, Figure)
+        root.title = html_text(display_value(title))  # <title> until the script sets document.title
+    return m, tiles_url, tiles_attr
+
+
 def solution_map(
     districts: gpd.GeoDataFrame,
     solutions: gpd.GeoDataFrame | None = None,
@@ -149,25 +169,7 @@ def solution_map(
         raise CatalogueError(f"solutions: unknown solution types {unknown}; allowed: {', '.join(cat.solutions)}")
     tiles_url, tiles_attr = "", ""
     if m is None:
-        centre = districts.to_crs(4326).union_all().centroid if len(districts) else shapely.Point(0, 0)
-        m = folium.Map(
-            location=[centre.y, centre.x],
-            zoom_start=12,
-            tiles=None,
-            prefer_canvas=True,
-            control_scale=True,
-            max_zoom=19,
-        )
-        m.default_js = [("leaflet", LEAFLET_JS)]
-        m.default_css = [("leaflet_css", LEAFLET_CSS)]
-        if basemap != "none":
-            layer = folium.TileLayer(_TILES[basemap], control=False)
-            layer.add_to(m)
-            tiles_url, tiles_attr = str(layer.tiles), str(layer.options.get("attribution", ""))
-        if title:
-            root = m.get_root()
-            assert isinstance(root, Figure)
-            root.title = html_text(display_value(title))  # <title> until the script sets document.title
+        m, tiles_url, tiles_attr = _new_map(districts, title=title, basemap=basemap)
     district_payload, district_geoms = districts_layer(
         districts, options, suitability=suitability, overlap=overlap, catalogue=cat
     )

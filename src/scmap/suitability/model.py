@@ -7,7 +7,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -344,6 +344,55 @@ def _rollup(units: gpd.GeoDataFrame, models: dict[str, ModelScores], threshold: 
     return out.reset_index()
 
 
+def _model_columns(out: pd.DataFrame, key: str, spec: ModelSpec, m: ModelScores) -> None:
+    """A model's score, rank, exclusion, class, and each criterion's raw, standardised value and contribution."""
+    out[f"{key}_score"] = m.score
+    out[f"{key}_rank"] = pd.Series(m.rank).astype("Int64").to_numpy()
+    out[f"{key}_excluded"] = m.excluded
+    out[f"{key}_why"] = m.why.astype(str)
+    out[f"{key}_class"] = pd.Series(_classes(m.score, spec.classes)).astype("Int64").to_numpy()
+    for j, crit in enumerate(m.criteria):
+        raw = m.raw[crit]
+        numeric = pd.api.types.is_numeric_dtype(raw)
+        out[f"{key}__{crit}__raw"] = pd.to_numeric(raw).to_numpy() if numeric else raw.astype(str).to_numpy()
+        out[f"{key}__{crit}__std"] = m.std[:, j]
+        out[f"{key}__{crit}__contrib"] = m.weights[j] * m.std[:, j]
+
+
+def _weight_rows(
+    key: str, weight_set: str, criteria: list[str], weights: np.ndarray, method: str, cr: float | None, spec: ModelSpec
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "solution": key,
+            "weight_set": weight_set,
+            "criterion": crit,
+            "weight": float(weights[j]),
+            "method": method,
+            "consistency_ratio": cr,
+            "aggregation": spec.aggregation,
+        }
+        for j, crit in enumerate(criteria)
+    ]
+
+
+def _set_comparison(
+    key: str, set_name: str, m: ModelScores, sscore: np.ndarray, srank: np.ndarray, top_k: int
+) -> dict[str, Any]:
+    """How another stakeholder's weights compare with the main ranking (Spearman, shared top k)."""
+    ok = np.isfinite(m.score)
+    k = min(top_k, int(ok.sum()))
+    rho = float(spearmanr(m.score[ok], sscore[ok]).statistic) if ok.sum() > 2 else float("nan")
+    top_main, top_set = set(np.flatnonzero(m.rank <= k)), set(np.flatnonzero(srank <= k))
+    return {
+        "solution": key,
+        "weight_set": set_name,
+        "spearman_vs_main": rho,
+        "top_k": k,
+        "top_k_shared": len(top_main & top_set),
+    }
+
+
 def suitability(
     units: gpd.GeoDataFrame,
     models: Mapping[str, ModelSpec],
@@ -373,62 +422,19 @@ def suitability(
         ["unit_id", "district_id", *(["district_name"] if "district_name" in units.columns else []), "area_m2"]
     ].copy()
     scored: dict[str, ModelScores] = {}
-    weight_rows, mc_tables, oat_tables, set_rows = [], [], [], []
+    weight_rows: list[dict[str, Any]] = []
+    mc_tables, oat_tables, set_rows = [], [], []
     unit_ids = units["unit_id"].astype(str).to_numpy()
     for key, spec in models.items():
         m = score_model(key, spec, units, districts=districts, layers=layers)
         scored[key] = m
-        out[f"{key}_score"] = m.score
-        out[f"{key}_rank"] = pd.Series(m.rank).astype("Int64").to_numpy()
-        out[f"{key}_excluded"] = m.excluded
-        out[f"{key}_why"] = m.why.astype(str)
-        out[f"{key}_class"] = pd.Series(_classes(m.score, spec.classes)).astype("Int64").to_numpy()
-        for j, crit in enumerate(m.criteria):
-            raw = m.raw[crit]
-            numeric = pd.api.types.is_numeric_dtype(raw)
-            out[f"{key}__{crit}__raw"] = pd.to_numeric(raw).to_numpy() if numeric else raw.astype(str).to_numpy()
-            out[f"{key}__{crit}__std"] = m.std[:, j]
-            out[f"{key}__{crit}__contrib"] = m.weights[j] * m.std[:, j]
-        for j, crit in enumerate(m.criteria):
-            weight_rows.append(
-                {
-                    "solution": key,
-                    "weight_set": "main",
-                    "criterion": crit,
-                    "weight": float(m.weights[j]),
-                    "method": m.method,
-                    "consistency_ratio": m.consistency_ratio,
-                    "aggregation": spec.aggregation,
-                }
-            )
+        _model_columns(out, key, spec, m)
+        weight_rows += _weight_rows(key, "main", m.criteria, m.weights, m.method, m.consistency_ratio, spec)
         for set_name, (sw, smethod, scr, sscore, srank) in m.sets.items():
             out[f"{key}_score__{set_name}"] = sscore
             out[f"{key}_rank__{set_name}"] = pd.Series(srank).astype("Int64").to_numpy()
-            for j, crit in enumerate(m.criteria):
-                weight_rows.append(
-                    {
-                        "solution": key,
-                        "weight_set": set_name,
-                        "criterion": crit,
-                        "weight": float(sw[j]),
-                        "method": smethod,
-                        "consistency_ratio": scr,
-                        "aggregation": spec.aggregation,
-                    }
-                )
-            ok = np.isfinite(m.score)
-            k = min(sensitivity.top_k if sensitivity else 5, int(ok.sum()))
-            rho = float(spearmanr(m.score[ok], sscore[ok]).statistic) if ok.sum() > 2 else float("nan")
-            top_main, top_set = set(np.flatnonzero(m.rank <= k)), set(np.flatnonzero(srank <= k))
-            set_rows.append(
-                {
-                    "solution": key,
-                    "weight_set": set_name,
-                    "spearman_vs_main": rho,
-                    "top_k": k,
-                    "top_k_shared": len(top_main & top_set),
-                }
-            )
+            weight_rows += _weight_rows(key, set_name, m.criteria, sw, smethod, scr, spec)
+            set_rows.append(_set_comparison(key, set_name, m, sscore, srank, sensitivity.top_k if sensitivity else 5))
         if sensitivity is not None:
             mc, oat = _sensitivity(m, spec, sensitivity, unit_ids)
             if len(mc):
