@@ -273,3 +273,29 @@ def test_barcelona_map_in_chromium(barcelona, tmp_path: Path, browser):
     assert page.evaluate("window.scmap.sectors.ict.getLayers().length") == 593
     assert page.locator(".marker-cluster").count() > 0
     assert page.locator(".scmap-label").count() == 0  # 73 names would clutter: tooltips instead
+
+
+def test_valencia_barrios_keyed_by_a_repeating_code_do_not_validate(realdata: Path, tmp_path: Path):
+    v = realdata / "valencia"
+    spec = {
+        "name": "Valencia barrios",
+        "districts": {
+            "path": str(v / "division_administrativa_de_los_barrios_municipales.geojson"),
+            "id": "codbarrio",
+            "name": "nombre",
+        },
+        "solutions": [{"path": str(v / "estaciones_de_valenbisi.geojson"), "solution": "Bike sharing station"}],
+        "overlap": {"population": "Poblacio"},
+    }
+    project = tmp_path / "valencia.yaml"
+    project.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(project)])
+    assert result.exit_code == 1
+    assert "91% of the rows are rejected: 80 x duplicate id" in result.output
+    assert "districts.id = 'codbarrio' repeats values" in result.output
+    assert "columns with a unique value in every row, for districts.id: nombre" in result.output
+    assert "overlap.population: no column 'Poblacio' in the districts" in result.output
+    spec["districts"]["id"] = "coddistbar"
+    del spec["overlap"]
+    project.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    assert CliRunner().invoke(cli, ["validate", str(project)]).exit_code == 0

@@ -306,7 +306,10 @@ def _check_rejected_share(loaded: LoadedLayer, raw: RawLayer, spec: FileSpec, ke
         return
     where = describe(Path(report.path), report.layer)
     text = f"{where}: {share:.0%} of the rows are rejected: {reason_summary(loaded.rejected)}"
-    if "duplicate id" in " ".join(loaded.rejected["reason"].head(50)):
+    duplicates = loaded.rejected["reason"].str.startswith("duplicate id")
+    if duplicates.any():
+        column = loaded.rejected.loc[duplicates, "field"].iloc[0]
+        text += f"; {key}.id = {column!r} repeats values"
         unique = [
             str(c)
             for c in raw.gdf.columns
