@@ -120,18 +120,29 @@ def _warn_changed(
     )
 
 
-def display_value(value: object, *, limit: int = MAX_DISPLAY_CHARS, long_keys: frozenset[str] = frozenset()) -> object:
+def display_value(
+    value: object,
+    *,
+    limit: int = MAX_DISPLAY_CHARS,
+    long_keys: frozenset[str] = frozenset(),
+    data_keys: frozenset[str] = frozenset(),
+) -> object:
     """*value* (nested dicts and lists of text, numbers...) with every string made display text;
-    strings under a key in *long_keys* may be :data:`MAX_PROSE_CHARS` long."""
+    strings under a key in *long_keys* may be :data:`MAX_PROSE_CHARS` long; values under a key
+    in *data_keys* (encoded numbers, ids the page looks up) are not display text and pass as they are."""
     if isinstance(value, str):
         return display_text(value, limit=limit)
     if isinstance(value, dict):
         return {
-            k: display_value(v, limit=MAX_PROSE_CHARS if k in long_keys else limit, long_keys=long_keys)
+            k: v
+            if k in data_keys
+            else display_value(
+                v, limit=MAX_PROSE_CHARS if k in long_keys else limit, long_keys=long_keys, data_keys=data_keys
+            )
             for k, v in value.items()
         }
     if isinstance(value, list | tuple):
-        return [display_value(v, limit=limit, long_keys=long_keys) for v in value]
+        return [display_value(v, limit=limit, long_keys=long_keys, data_keys=data_keys) for v in value]
     return value
 
 

@@ -19,7 +19,7 @@ import json
 import re
 import types
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -50,6 +50,8 @@ __all__ = [
     "SolutionSource",
     "SuitabilitySpec",
     "WeightSet",
+    "WorkshopWeights",
+    "apply_weights",
     "load_project",
 ]
 
@@ -378,6 +380,8 @@ class Project:
     spec: ProjectSpec
     path: Path
     catalogue: Catalogue
+    workshop_weights: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Models whose weights came from a workshop's weights file: {model: {file, note, created}}."""
 
     @property
     def root(self) -> Path:
@@ -558,3 +562,66 @@ def load_project(path: str | Path) -> Project:
     if problems:
         raise ProjectError(f"{path}: invalid project file", problems)
     return Project(spec=spec, path=path.resolve(), catalogue=catalogue)
+
+
+class WorkshopModel(_Strict):
+    """One model's weights as the map's "export weights" writes them."""
+
+    weights: dict[str, Weight]
+    constraints_off: list[str] = Field(default_factory=list)
+    note: str | None = None
+
+
+class WorkshopWeights(_Strict):
+    """A weights file exported from the map (``scmap run PROJECT --weights FILE``)."""
+
+    scmap_weights: int = 1
+    created: str | None = None
+    models: dict[str, WorkshopModel] = Field(min_length=1)
+
+
+def _with_model_weights(spec: ModelSpec, entry: WorkshopModel, where: str) -> ModelSpec:
+    constraints = [k for k, c in spec.criteria.items() if c.is_constraint]
+    unknown = [c for c in entry.constraints_off if c not in constraints]
+    if unknown:
+        raise ProjectError(
+            f"{where}.constraints_off: {unknown} are not constraints of the model; constraints: {constraints}"
+        )
+    data = spec.model_dump(exclude_none=True)
+    for gone in ("rank", "ahp"):
+        data.pop(gone, None)
+    data["weights"] = dict(entry.weights)
+    for name in entry.constraints_off:
+        data["criteria"].pop(name)
+    try:
+        return ModelSpec.model_validate(data)
+    except ValidationError as exc:
+        raise ProjectError(f"{where}: these weights do not fit the model", _pydantic_problems(exc, where)) from None
+
+
+def apply_weights(project: Project, path: str | Path) -> Project:
+    """*project* with the models' weights (and switched-off constraints) of a weights file that the
+    map exported: the workshop's choice, reproduced in the pack and named in the report.
+
+    Raises
+    ------
+    ProjectError
+        When the file is not a weights file, names a model the project does not have, or its
+        weights do not match the model's criteria.
+    """
+    path = Path(path)
+    try:
+        chosen = WorkshopWeights.model_validate(read_yaml(path, what="weights file"))
+    except ValidationError as exc:
+        raise ProjectError(f"{path}: not a weights file", _pydantic_problems(exc, str(path))) from None
+    suit = project.spec.suitability
+    models = dict(suit.models) if suit else {}
+    unknown = sorted(set(chosen.models) - set(models))
+    if suit is None or unknown:
+        raise ProjectError(f"{path}: models {unknown} are not in the project; models: {sorted(models)}")
+    record = dict(project.workshop_weights)
+    for key, entry in chosen.models.items():
+        models[key] = _with_model_weights(models[key], entry, f"{path}: models.{key}")
+        record[key] = {"file": str(path), "note": entry.note or "", "created": chosen.created or ""}
+    spec = project.spec.model_copy(update={"suitability": suit.model_copy(update={"models": models})})
+    return Project(spec=spec, path=project.path, catalogue=project.catalogue, workshop_weights=record)

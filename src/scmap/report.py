@@ -123,10 +123,15 @@ def _model_section(inp: ReportInput, key: str) -> dict[str, Any]:
     notes, wide = _weight_notes(inp, key)
     sets = suit.weight_sets[suit.weight_sets["solution"] == key] if len(suit.weight_sets) else pd.DataFrame()
     oat = suit.oat[suit.oat["solution"] == key] if len(suit.oat) else pd.DataFrame()
+    workshop = inp.project.workshop_weights.get(key)
+    method = m.method
+    if workshop:
+        method = f"direct, chosen in the workshop ({Path(workshop['file']).name}"
+        method += f": {workshop['note']})" if workshop["note"] else ")"
     return {
         "key": key,
         "label": _label(inp.catalogue, key),
-        "method": m.method,
+        "method": display_value(method),
         "cr": m.consistency_ratio,
         "aggregation": mspec.aggregation if mspec else "wlc",
         "criteria_table": _table(_criteria_table(inp, key)),

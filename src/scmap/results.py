@@ -29,7 +29,7 @@ from scmap._text import write_csv
 from scmap._version import __version__
 from scmap.inputs import Inputs, load_inputs
 from scmap.overlap import OverlapResult, overlap_project
-from scmap.project import Project, load_project
+from scmap.project import Project, apply_weights, load_project
 from scmap.suitability import SuitabilityResult, make_units, suitability_project
 
 if TYPE_CHECKING:
@@ -200,8 +200,12 @@ def run(
     *,
     engine: Engine = "pyogrio",
     progress: Progress | None = None,
+    weights: str | Path | None = None,
 ) -> Results:
     """Load, check and analyse a project: suitability (if configured), overlap, summary.
+
+    *weights* is a weights file exported from the map: its models' weights replace the project's
+    (see :func:`scmap.project.apply_weights`).
 
     Raises
     ------
@@ -212,6 +216,8 @@ def run(
     timings: dict[str, float] = {}
     if not isinstance(project, Project):
         project = load_project(project)
+    if weights is not None:
+        project = apply_weights(project, weights)
 
     def step(name: str, fn: Callable[[], object]) -> object:
         say(name)
@@ -261,6 +267,9 @@ def run(
         "project_file": str(project.path),
         "project_sha256": _sha256(project.path),
         "project_text": project.path.read_text(encoding="utf-8"),
+        "workshop_weights": {
+            key: {**info, "sha256": _sha256(Path(info["file"]))} for key, info in project.workshop_weights.items()
+        },
         "analysis_crs": inputs.crs.to_string() if inputs.crs is not None else None,
         "inputs": files,
     }

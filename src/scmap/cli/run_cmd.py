@@ -10,7 +10,7 @@ import click
 
 from scmap._atomic import open_pack
 from scmap.cli.options import echo_warnings, engine_opt, overwrite_opt, project_arg
-from scmap.project import load_project
+from scmap.project import apply_weights, load_project
 from scmap.results import CONTRACT_FILES, pack_manifest, run
 
 
@@ -26,7 +26,9 @@ def _progress() -> tuple[Callable[[str], None], Callable[[], float]]:
     return say, done
 
 
-def run_into(project: Path, outdir: Path, *, overwrite: bool, engine: str = "pyogrio") -> None:
+def run_into(
+    project: Path, outdir: Path, *, overwrite: bool, engine: str = "pyogrio", weights: Path | None = None
+) -> None:
     """Shared by ``run`` and ``demo``: analyse, write the pack crash-safely, report where it is.
 
     The output folder is locked before the analysis starts, so a second run into it fails at once.
@@ -38,7 +40,7 @@ def run_into(project: Path, outdir: Path, *, overwrite: bool, engine: str = "pyo
             param_hint="'-o' / '--output'",
         )
     say, done = _progress()
-    loaded = load_project(project)
+    loaded = load_project(project) if weights is None else apply_weights(load_project(project), weights)
     with open_pack(outdir, overwrite=overwrite, known=CONTRACT_FILES, **pack_manifest(loaded)) as tmp:
         results = run(loaded, engine=engine, progress=say)  # type: ignore[arg-type]
         echo_warnings(results.inputs)
@@ -64,11 +66,18 @@ def run_into(project: Path, outdir: Path, *, overwrite: bool, engine: str = "pyo
 )
 @overwrite_opt
 @engine_opt
-def command(project: Path, outdir: Path, overwrite: bool, engine: str) -> None:
+@click.option(
+    "--weights",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="A weights file exported from the map (Weights > Export weights): its weights replace the project's.",
+)
+def command(project: Path, outdir: Path, overwrite: bool, engine: str, weights: Path | None) -> None:
     """Write the whole workshop pack of a project into a folder.
 
     \b
     Example:
       scmap run project.yaml -o workshop-pack
+      scmap run project.yaml -o after-workshop --weights weights-ev_charging.json
     """
-    run_into(project, outdir, overwrite=overwrite, engine=engine)
+    run_into(project, outdir, overwrite=overwrite, engine=engine, weights=weights)

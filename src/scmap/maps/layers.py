@@ -6,6 +6,7 @@ Each builder returns ``(payload, geometries)``: the payload is serialised by
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,7 @@ from scmap.catalogue import Catalogue
 if TYPE_CHECKING:
     from scmap.overlap import OverlapResult
     from scmap.suitability import SuitabilityResult
+    from scmap.suitability.model import ModelScores
 
 __all__ = ["MapOptions"]
 
@@ -50,6 +52,9 @@ class MapOptions:
         District names are written on the map when there are at most this many districts.
     max_html_mb
         Saving a larger map warns with the figures and what to change.
+    live_weights
+        Write each suitability model's standardised values so that the page's weights panel (and
+        ``window.scmap.setWeights``) re-scores exactly as Python does.
     """
 
     simplify_m: float = 2.0
@@ -58,6 +63,7 @@ class MapOptions:
     cluster_limit: int = 400
     label_limit: int = 40
     max_html_mb: float = 25.0
+    live_weights: bool = True
 
 
 def display_geoms(gdf: gpd.GeoDataFrame, options: MapOptions) -> list[str]:
@@ -291,7 +297,10 @@ def choropleth_layers(
             else units.get("district_name", units["unit_id"]).astype(str)
         )
         for key, m in suitability.models.items():
-            layers.append(_suitability_layer(units, key, list(m.criteria), catalogue, titles.tolist()))
+            presets = {"project": m.weights, **{name: w for name, (w, *_rest) in m.sets.items()}}
+            live = live_model(units, m, presets) if options.live_weights else None
+            layer = _suitability_layer(units, key, list(m.criteria), catalogue, titles.tolist(), live is not None)
+            layers.append({**layer, "live": live})
             geoms[f"suit:{key}"] = unit_geoms
     if overlap is not None:
         layers.append(_gap_layer(overlap.districts))
@@ -299,19 +308,24 @@ def choropleth_layers(
     return layers, geoms
 
 
-def _suitability_columns(units: pd.DataFrame, key: str, criteria: list[str]) -> list[dict[str, Any]]:
-    """Popup rows of a model: score, rank, each criterion's value and contribution, exclusion."""
-    score = units[f"{key}_score"].to_numpy(dtype=float)
-    cols = [
-        {"name": "Score", "values": [text(v) for v in np.round(score, 3)]},
-        {"name": "Rank", "values": [text(v) for v in units[f"{key}_rank"]]},
-    ]
+def _suitability_columns(units: pd.DataFrame, key: str, criteria: list[str], live: bool) -> list[dict[str, Any]]:
+    """Popup rows of a model: each criterion's value, exclusion, rank range; score, rank and
+    contributions too unless the page computes them live (*live*)."""
+    cols = []
+    if not live:
+        score = units[f"{key}_score"].to_numpy(dtype=float)
+        cols += [
+            {"name": "Score", "values": [text(v) for v in np.round(score, 3)]},
+            {"name": "Rank", "values": [text(v) for v in units[f"{key}_rank"]]},
+        ]
     for c in criteria:
         cols.append({"name": f"{c} (value)", "values": [text(v) for v in units[f"{key}__{c}__raw"]]})
-        contrib = np.round(units[f"{key}__{c}__contrib"].to_numpy(float), 3)
-        cols.append({"name": f"{c} (contribution)", "values": [text(v) for v in contrib]})
-    why = units[f"{key}_why"].astype(str)
-    cols.append({"name": "Excluded", "values": [w if w else None for w in why]})
+        if not live:
+            contrib = np.round(units[f"{key}__{c}__contrib"].to_numpy(float), 3)
+            cols.append({"name": f"{c} (contribution)", "values": [text(v) for v in contrib]})
+    if not live:
+        why = units[f"{key}_why"].astype(str)
+        cols.append({"name": "Excluded", "values": [w if w else None for w in why]})
     if f"{key}_rank_min" in units.columns:
         lo, hi = units[f"{key}_rank_min"], units[f"{key}_rank_max"]
         ranges = [None if pd.isna(a) else f"{int(a)}-{int(b)}" for a, b in zip(lo, hi, strict=True)]
@@ -319,19 +333,47 @@ def _suitability_columns(units: pd.DataFrame, key: str, criteria: list[str]) -> 
     return cols
 
 
+def _float64(values: np.ndarray) -> str:
+    """Exact float64 values (NaN for missing) as base64 of little-endian bytes: 10.7 characters a value."""
+    return base64.b64encode(np.ascontiguousarray(values, dtype="<f8").tobytes()).decode("ascii")
+
+
+def live_model(units: pd.DataFrame, m: ModelScores, spec_sets: dict[str, np.ndarray]) -> dict[str, Any] | None:
+    """What the page needs to re-score a model exactly as :func:`scmap.suitability.aggregate` does."""
+    live = m.live
+    if live is None or not len(m.criteria):
+        return None
+    return {
+        "ids": units["unit_id"].astype(str).tolist(),
+        "criteria": [
+            {"key": c, "weight": float(w), "minmax": mm}
+            for c, w, mm in zip(m.criteria, m.weights, live.minmax, strict=True)
+        ],
+        "values": [_float64(live.values[:, j]) for j in range(len(m.criteria))],
+        "exclusions": [
+            {"name": name, "kind": kind, "units": np.flatnonzero(mask).tolist()} for name, kind, mask in live.exclusions
+        ],
+        "aggregation": live.aggregation,
+        "owa": live.owa,
+        "method": m.method,
+        "presets": {name: [float(v) for v in w] for name, w in spec_sets.items()},
+    }
+
+
 def _suitability_layer(
-    units: pd.DataFrame, key: str, criteria: list[str], catalogue: Catalogue, titles: list[str]
+    units: pd.DataFrame, key: str, criteria: list[str], catalogue: Catalogue, titles: list[str], live: bool
 ) -> dict[str, Any]:
     label = catalogue.solutions[key].label if key in catalogue.solutions else key
     return {
         "key": f"suit:{key}",
+        "model": key,
         "label": f"Suitability: {label}",
         "palette": _palette(SCORE_COLOURS),
         "excluded": EXCLUDED,
         "cidx": _palette_index(units[f"{key}_score"].to_numpy(dtype=float)).tolist(),
         "titles": titles,
         "sub": f"{label} suitability",
-        "cols": _suitability_columns(units, key, criteria),
+        "cols": _suitability_columns(units, key, criteria, live),
         "legend": {
             "kind": "continuous",
             "caption": f"{label} suitability (0-1)",

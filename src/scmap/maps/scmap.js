@@ -96,7 +96,7 @@
   }
 
   // a district/unit colouring built from columns: popups made when opened
-  function choroplethLayer(ch, geoms) {
+  function choroplethLayer(ch, geoms, reg) {
     var group = L.featureGroup();
     for (var i = 0; i < geoms.length; i++) {
       var idx = ch.cidx[i];
@@ -105,11 +105,15 @@
                                                fillOpacity: idx < 0 ? 0.35 : 0.75 } });
       (function (i) {
         lyr.bindTooltip(function () {
+          var live = ch.live ? reg.models[ch.model] : null;
+          if (live) {
+            return el("span", null, ch.titles[i] + (live.rank[i] === null ? " · excluded" : " · Score " + fmt(live.score[i], 3)));
+          }
           var score = ch.cols[0].values[i];
           return el("span", null, ch.titles[i] + (score === null ? "" : " · " + ch.cols[0].name + " " + score));
         }, { sticky: true });
         lyr.bindPopup(function () {
-          var rows = [];
+          var rows = ch.live ? liveRows(reg.models[ch.model], i) : [];
           for (var c = 0; c < ch.cols.length; c++) {
             var v = ch.cols[c].values[i];
             if (v !== null && v !== undefined) { rows.push([ch.cols[c].name, v]); }
@@ -458,6 +462,398 @@
     setTimeout(function () { mini.invalidateSize(); sync(); }, 0);
   }
 
+  // ---------------------------------------------------------------- live weights (re-scoring in the page)
+  // The same standardised values and formulas as scmap.suitability (aggregate, _rank): for any
+  // weights the page's scores equal Python's.
+
+  function decodeF64(b64) {
+    var bin = atob(b64), bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) { bytes[i] = bin.charCodeAt(i); }
+    return new Float64Array(bytes.buffer);
+  }
+
+  function LiveModel(ch) {
+    var lv = ch.live;
+    this.key = ch.model;
+    this.ch = ch;
+    this.ids = lv.ids;
+    this.n = lv.ids.length;
+    this.criteria = lv.criteria;
+    this.values = lv.values.map(decodeF64);
+    this.exclusions = lv.exclusions;
+    this.aggregation = lv.aggregation;
+    this.owa = lv.owa;
+    this.method = lv.method;
+    this.presets = lv.presets;
+    this.weights = this.presets.project.slice();
+    this.constraintOn = {};
+    var self = this;
+    this.exclusions.forEach(function (e) { if (e.kind === "constraint") { self.constraintOn[e.name] = true; } });
+    this.changed = false;
+    this.rescore();
+    this.projectRank = this.rank.slice();
+  }
+
+  LiveModel.prototype.usable = function () {
+    var usable = new Uint8Array(this.n).fill(1), why = new Array(this.n).fill("");
+    for (var e = 0; e < this.exclusions.length; e++) {
+      var ex = this.exclusions[e];
+      if (ex.kind === "constraint" && !this.constraintOn[ex.name]) { continue; }
+      for (var u = 0; u < ex.units.length; u++) {
+        var i = ex.units[u];
+        if (usable[i]) { why[i] = (ex.kind === "missing" ? "no value for " : "excluded by ") + ex.name; }
+        usable[i] = 0;
+      }
+    }
+    return { usable: usable, why: why };
+  };
+
+  LiveModel.prototype.standardised = function (usable) {
+    var n = this.n, self = this;
+    return this.criteria.map(function (c, j) {
+      var v = self.values[j], out = new Float64Array(n).fill(NaN), i;
+      if (!c.minmax) {
+        for (i = 0; i < n; i++) { if (usable[i]) { out[i] = v[i]; } }
+        return out;
+      }
+      var lo = Infinity, hi = -Infinity, any = false;
+      for (i = 0; i < n; i++) {
+        if (usable[i] && isFinite(v[i])) { any = true; if (v[i] < lo) { lo = v[i]; } if (v[i] > hi) { hi = v[i]; } }
+      }
+      if (!any) { return out; }
+      for (i = 0; i < n; i++) {
+        if (!usable[i] || !isFinite(v[i])) { continue; }
+        if (hi === lo) { out[i] = 1.0; continue; }
+        var x = (v[i] - lo) / (hi - lo);
+        out[i] = c.minmax === "lower" ? 1.0 - x : x;
+      }
+      return out;
+    });
+  };
+
+  LiveModel.prototype.aggregateRow = function (x, w) {
+    var k = x.length, j, s = 0;
+    if (this.aggregation === "wlc") {
+      for (j = 0; j < k; j++) { s += w[j] * x[j]; }
+      return s;
+    }
+    if (this.aggregation === "product") {
+      for (j = 0; j < k; j++) { s += (x[j] > 0 ? Math.log(x[j]) : -1e300) * w[j]; }
+      return Math.exp(Math.min(Math.max(s, -745), 0));
+    }
+    var vsum = 0, order = [], num = 0, den = 0;
+    for (j = 0; j < this.owa.length; j++) { vsum += this.owa[j]; }
+    for (j = 0; j < k; j++) { order.push(j); }
+    var key = x.map(function (v) { return isNaN(v) ? -1 : v; });
+    order.sort(function (a, b) { return key[b] - key[a] || a - b; });  // numpy's stable argsort of -x
+    for (j = 0; j < k; j++) {
+      var uv = w[order[j]] * (this.owa[j] / vsum);
+      num += uv * x[order[j]];
+      den += uv;
+    }
+    return num / den;
+  };
+
+  LiveModel.prototype.scoresFor = function (weights, usableInfo) {
+    var total = 0, j, i;
+    for (j = 0; j < weights.length; j++) { total += weights[j]; }
+    var w = weights.map(function (v) { return v / total; });
+    var info = usableInfo || this.usable(), std = this.standardised(info.usable);
+    var score = new Float64Array(this.n).fill(NaN);
+    for (i = 0; i < this.n; i++) {
+      if (!info.usable[i]) { continue; }
+      var row = std.map(function (col) { return col[i]; });
+      var s = this.aggregateRow(row, w);
+      score[i] = isNaN(s) ? NaN : Math.min(Math.max(s, 0), 1);
+    }
+    return { score: score, std: std, w: w, why: info.why };
+  };
+
+  function ranksOf(score) {  // 1 = best; ties share the best rank (scipy rankdata "min")
+    var idx = [], i, rank = new Array(score.length).fill(null);
+    for (i = 0; i < score.length; i++) { if (isFinite(score[i])) { idx.push(i); } }
+    idx.sort(function (a, b) { return score[b] - score[a]; });
+    for (var r = 0; r < idx.length; r++) {
+      rank[idx[r]] = r > 0 && score[idx[r]] === score[idx[r - 1]] ? rank[idx[r - 1]] : r + 1;
+    }
+    return rank;
+  }
+
+  LiveModel.prototype.rescore = function () {
+    var out = this.scoresFor(this.weights);
+    this.score = out.score;
+    this.std = out.std;
+    this.w = out.w;
+    this.why = out.why;
+    this.rank = ranksOf(out.score);
+    this.inPlay = this.rank.filter(function (r) { return r !== null; }).length;
+  };
+
+  function paletteIndex(score, steps) {
+    return isFinite(score) ? Math.round(Math.min(Math.max(score, 0), 1) * (steps - 1)) : -1;
+  }
+
+  var RANK_UP = "#1b7837", RANK_DOWN = "#762a83", RANK_SAME = "#f7f7f7";
+
+  function recolour(reg, model) {
+    var group = reg.choropleths[model.ch.key], ch = model.ch, i = 0;
+    var compare = reg.compare && reg.compare.model === model.key ? reg.compare : null;
+    group.eachLayer(function (lyr) {
+      var fill, opacity = 0.75;
+      if (compare) {
+        var d = compare.delta[i];
+        fill = d === null ? ch.excluded : d > 0 ? RANK_UP : d < 0 ? RANK_DOWN : RANK_SAME;
+        opacity = d === null ? 0.35 : Math.min(0.9, 0.25 + Math.abs(d) / compare.maxDelta * 0.65);
+      } else {
+        var idx = paletteIndex(model.score[i], ch.palette.length);
+        fill = idx < 0 ? ch.excluded : ch.palette[idx];
+        opacity = idx < 0 ? 0.35 : 0.75;
+      }
+      lyr.setStyle({ fillColor: fill, fillOpacity: opacity });
+      i++;
+    });
+  }
+
+  function fmt(v, digits) { return isFinite(v) ? v.toFixed(digits) : ""; }
+
+  function liveRows(model, i) {
+    var rows = [];
+    if (model.rank[i] === null) {
+      rows.push(["Excluded", model.why[i] || "no score"]);
+      return rows;
+    }
+    rows.push(["Score", fmt(model.score[i], 3)]);
+    var was = model.changed && model.projectRank[i] !== model.rank[i] && model.projectRank[i] !== null
+      ? " (was " + model.projectRank[i] + ")" : "";
+    rows.push(["Rank", model.rank[i] + " of " + model.inPlay + was]);
+    model.criteria.forEach(function (c, j) {
+      rows.push([c.key + " (weight " + Math.round(model.w[j] * 100) + " %, contribution)",
+                 fmt(model.w[j] * model.std[j][i], 3)]);
+    });
+    return rows;
+  }
+
+  function compareWith(reg, model, preset) {
+    if (!preset) { reg.compare = null; recolour(reg, model); return []; }
+    var other = ranksOf(model.scoresFor(model.presets[preset]).score);
+    var delta = model.rank.map(function (r, i) { return r === null || other[i] === null ? null : other[i] - r; });
+    var maxDelta = 1;
+    delta.forEach(function (d) { if (d !== null && Math.abs(d) > maxDelta) { maxDelta = Math.abs(d); } });
+    reg.compare = { model: model.key, preset: preset, delta: delta, maxDelta: maxDelta };
+    recolour(reg, model);
+    var moved = delta.map(function (d, i) { return [d, i]; }).filter(function (p) { return p[0] !== null && p[0] !== 0; });
+    moved.sort(function (a, b) { return Math.abs(b[0]) - Math.abs(a[0]) || a[1] - b[1]; });
+    return moved.slice(0, 5).map(function (p) {
+      return { id: model.ids[p[1]], title: model.ch.titles[p[1]], now: model.rank[p[1]], other: other[p[1]] };
+    });
+  }
+
+  function weightsPanel(map, reg) {
+    var models = Object.keys(reg.models).map(function (k) { return reg.models[k]; });
+    if (!models.length) { return; }
+    var Panel = L.Control.extend({
+      options: { position: "topleft" },
+      onAdd: function () {
+        var box = el("div", "scmap-weights leaflet-bar");
+        var head = el("button", "scmap-weights-toggle", "Weights");
+        head.type = "button";
+        head.title = "Move the weights of the suitability criteria; the map re-scores at once";
+        var body = el("div", "scmap-weights-body");
+        body.style.display = "none";
+        head.addEventListener("click", function () {
+          body.style.display = body.style.display === "none" ? "" : "none";
+          if (body.style.display === "") { reg.showModel(reg.panelModel.key); }
+        });
+        box.appendChild(head);
+        box.appendChild(body);
+        reg.panelBody = body;
+        reg.panelModel = models[0];
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.disableScrollPropagation(box);
+        return box;
+      }
+    });
+    new Panel().addTo(map);
+    renderPanel(reg);
+  }
+
+  function renderPanel(reg) {
+    var body = reg.panelBody, model = reg.panelModel;
+    while (body.firstChild) { body.removeChild(body.firstChild); }
+    var keys = Object.keys(reg.models);
+    if (keys.length > 1) {
+      var select = el("select", "scmap-weights-model");
+      keys.forEach(function (k) {
+        var o = el("option", null, reg.models[k].ch.label.replace(/^Suitability: /, ""));
+        o.value = k;
+        o.selected = k === model.key;
+        select.appendChild(o);
+      });
+      select.addEventListener("change", function () { reg.panelModel = reg.models[select.value]; reg.showModel(select.value); renderPanel(reg); });
+      body.appendChild(select);
+    }
+    var method = model.changed ? "direct weights (changed in the workshop)" :
+      model.method === "ahp" ? "AHP weights from the pairwise matrix; moving a slider makes them direct weights" :
+      model.method + " weights";
+    body.appendChild(el("div", "scmap-weights-note", method + " · aggregation: " + model.aggregation));
+    var total = model.weights.reduce(function (a, b) { return a + b; }, 0);
+    model.criteria.forEach(function (c, j) {
+      var row = el("label", "scmap-weights-row");
+      row.appendChild(el("span", "scmap-weights-name", c.key));
+      var slider = el("input", "scmap-weights-slider");
+      slider.type = "range"; slider.min = "0"; slider.max = "100"; slider.step = "1";
+      slider.value = String(Math.round(model.weights[j] / total * 100));
+      slider.setAttribute("data-criterion", c.key);
+      var pct = el("span", "scmap-weights-pct", Math.round(model.weights[j] / total * 100) + " %");
+      slider.addEventListener("input", function () {
+        var next = {};
+        next[c.key] = Number(slider.value);
+        reg.setWeights(model.key, next);
+      });
+      slider.addEventListener("change", function () { renderPanel(reg); });
+      row.appendChild(slider);
+      row.appendChild(pct);
+      body.appendChild(row);
+    });
+    model.exclusions.filter(function (e) { return e.kind === "constraint"; }).forEach(function (e) {
+      var row = el("label", "scmap-weights-row");
+      var box = el("input");
+      box.type = "checkbox"; box.checked = model.constraintOn[e.name];
+      box.setAttribute("data-constraint", e.name);
+      box.addEventListener("change", function () { reg.setConstraint(model.key, e.name, box.checked); });
+      row.appendChild(box);
+      row.appendChild(el("span", null, " constraint: " + e.name + " (" + e.units.length + " excluded)"));
+      body.appendChild(row);
+    });
+    var presets = el("div", "scmap-weights-presets");
+    Object.keys(model.presets).forEach(function (name) {
+      var b = el("button", null, name === "project" ? "Reset" : name);
+      b.type = "button";
+      b.setAttribute("data-preset", name);
+      b.title = name === "project" ? "The project's weights" : "The weights of " + name;
+      b.addEventListener("click", function () { reg.preset(model.key, name); });
+      presets.appendChild(b);
+    });
+    body.appendChild(presets);
+    var others = Object.keys(model.presets);
+    var cmp = el("select", "scmap-weights-compare");
+    var none = el("option", null, "Compare ranks with…");
+    none.value = "";
+    cmp.appendChild(none);
+    others.forEach(function (name) {
+      var o = el("option", null, name === "project" ? "the project's weights" : name);
+      o.value = name;
+      o.selected = reg.compare && reg.compare.model === model.key && reg.compare.preset === name;
+      cmp.appendChild(o);
+    });
+    var list = el("ol", "scmap-weights-moves");
+    cmp.addEventListener("change", function () {
+      var moves = compareWith(reg, model, cmp.value);
+      while (list.firstChild) { list.removeChild(list.firstChild); }
+      moves.forEach(function (m) {
+        list.appendChild(el("li", null, m.title + ": " + m.now + " now, " + m.other + " with " + cmp.value));
+      });
+    });
+    body.appendChild(cmp);
+    body.appendChild(list);
+    var note = el("input", "scmap-weights-who");
+    note.placeholder = "who / why (saved with the weights)";
+    body.appendChild(note);
+    var exp = el("button", null, "Export weights");
+    exp.type = "button";
+    exp.addEventListener("click", function () {
+      var out = reg.exportWeights(model.key, note.value);
+      var blob = new Blob([JSON.stringify(out, null, 2)], { type: "application/json" });
+      var a = document.createElement("a");
+      a.href = URL.createObjectURL(blob);
+      a.download = "weights-" + model.key + ".json";
+      document.body.appendChild(a);
+      a.click();
+      setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 0);
+    });
+    body.appendChild(exp);
+  }
+
+  function liveApi(map, reg) {
+    function model(key) {
+      var m = reg.models[key];
+      if (!m) { throw new Error("no suitability model " + key + "; models: " + Object.keys(reg.models).join(", ")); }
+      return m;
+    }
+    function refresh(m) {
+      m.rescore();
+      if (reg.compare && reg.compare.model === m.key) { compareWith(reg, m, reg.compare.preset); } else { recolour(reg, m); }
+      map.closePopup();
+    }
+    reg.setWeights = function (key, weights) {
+      var m = model(key);
+      var next = m.weights.slice(), total = 0;
+      m.criteria.forEach(function (c, j) {
+        if (Object.prototype.hasOwnProperty.call(weights, c.key)) {
+          var v = Number(weights[c.key]);
+          if (!(v >= 0) || !isFinite(v)) { throw new Error("weight of " + c.key + " must be a number >= 0"); }
+          next[j] = v;
+        }
+      });
+      next.forEach(function (v) { total += v; });
+      if (!(total > 0)) { throw new Error("all weights are zero"); }
+      m.weights = next;
+      m.changed = true;
+      refresh(m);
+      return reg.scores(key);
+    };
+    reg.setConstraint = function (key, name, on) {
+      var m = model(key);
+      if (!(name in m.constraintOn)) { throw new Error("no constraint " + name); }
+      m.constraintOn[name] = !!on;
+      m.changed = true;
+      refresh(m);
+      return reg.scores(key);
+    };
+    reg.preset = function (key, name) {
+      var m = model(key);
+      if (!m.presets[name]) { throw new Error("no weight set " + name); }
+      m.weights = m.presets[name].slice();
+      Object.keys(m.constraintOn).forEach(function (k) { m.constraintOn[k] = true; });
+      m.changed = name !== "project";
+      refresh(m);
+      if (reg.panelBody) { renderPanel(reg); }
+      return reg.scores(key);
+    };
+    reg.scores = function (key) {
+      var m = model(key), out = {};
+      m.ids.forEach(function (id, i) { out[id] = isFinite(m.score[i]) ? m.score[i] : null; });
+      return out;
+    };
+    reg.ranks = function (key) {
+      var m = model(key), out = {};
+      m.ids.forEach(function (id, i) { out[id] = m.rank[i]; });
+      return out;
+    };
+    reg.weights = function (key) {
+      var m = model(key), out = {};
+      m.criteria.forEach(function (c, j) { out[c.key] = m.w[j]; });
+      return out;
+    };
+    reg.exportWeights = function (key, note) {
+      var m = model(key), weights = reg.weights(key), off = [];
+      Object.keys(m.constraintOn).forEach(function (k) { if (!m.constraintOn[k]) { off.push(k); } });
+      var entry = { weights: weights };
+      if (off.length) { entry.constraints_off = off; }
+      if (note) { entry.note = note; }
+      var models = {};
+      models[key] = entry;
+      return { scmap_weights: 1, created: new Date().toISOString(), models: models };
+    };
+    reg.showModel = function (key) {
+      var group = reg.choropleths["suit:" + key];
+      Object.keys(reg.choropleths).forEach(function (k) {
+        if (reg.choropleths[k] !== group && map.hasLayer(reg.choropleths[k])) { map.removeLayer(reg.choropleths[k]); }
+      });
+      if (!map.hasLayer(group)) { group.addTo(map); map.fire("baselayerchange", { layer: group }); }
+    };
+  }
+
   // ---------------------------------------------------------------- assembly
 
   window.scmapRender = function (map, data, geometries) {
@@ -469,8 +865,10 @@
 
     var plain = L.layerGroup().addTo(map);
     bases[escapeHtml("Districts only")] = plain;
+    reg.models = {};
     data.choropleths.forEach(function (ch) {
-      var group = choroplethLayer(ch, geometries[ch.key]);
+      var group = choroplethLayer(ch, geometries[ch.key], reg);
+      if (ch.live) { reg.models[ch.model] = new LiveModel(ch); }
       reg.choropleths[ch.key] = group;
       reg.byKey[ch.key] = group;
       bases[escapeHtml(ch.label)] = group;
@@ -546,6 +944,8 @@
       }).observe(map.getContainer());
     }
     minimap(map, data, reg);
+    liveApi(map, reg);
+    weightsPanel(map, reg);
     window.scmap = reg;
     return reg;
   };

@@ -70,7 +70,8 @@ class ScmapLayers(MacroElement):
     def __init__(self, payload: dict[str, Any], geometries: dict[str, list[str]], *, cluster: bool = False) -> None:
         super().__init__()
         self._name = "ScmapLayers"
-        self.payload_json = script_json(display_value(payload, long_keys=frozenset({"about", "refs"})))
+        shown = display_value(payload, long_keys=frozenset({"about", "refs"}), data_keys=frozenset({"values", "ids"}))
+        self.payload_json = script_json(shown)
         # shapely's GeoJSON text holds only numbers, brackets and type names: spliced as is
         self.geometries_json = (
             "{" + ",".join(f"{script_json(key)}:[{','.join(geoms)}]" for key, geoms in geometries.items()) + "}"

@@ -21,7 +21,7 @@ from scmap.suitability import standardise as st
 from scmap.suitability.criteria import raw_values
 from scmap.suitability.weights import ahp_weights, direct_weights, rank_order_weights
 
-__all__ = ["ModelScores", "SuitabilityResult", "aggregate", "score_model", "suitability"]
+__all__ = ["LiveInputs", "ModelScores", "SuitabilityResult", "aggregate", "score_model", "suitability"]
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,26 @@ class ModelScores:
     score: np.ndarray
     rank: np.ndarray
     sets: dict[str, tuple[np.ndarray, str, float | None, np.ndarray, np.ndarray]] = field(default_factory=dict)
+    live: LiveInputs | None = None
+    """What a map needs to re-score this model for any weights exactly as :func:`aggregate` does."""
+
+
+@dataclass
+class LiveInputs:
+    """A model's inputs for re-scoring with other weights (or constraints off) outside Python.
+
+    ``values[:, j]`` is criterion j's raw value when ``minmax[j]`` is "higher" or "lower" (min-max
+    over the units in play depends on which units are in play) and its standardised value
+    otherwise (computed for every unit, also excluded ones). ``exclusions`` lists, in the order
+    the model applies them, (criterion, kind, mask): kind "missing" (``missing: drop``) or
+    "constraint" (``exclude: true``, which a workshop may switch off).
+    """
+
+    values: np.ndarray
+    minmax: list[str | None]
+    exclusions: list[tuple[str, str, np.ndarray]]
+    aggregation: str
+    owa: list[float] | None
 
 
 @dataclass
@@ -102,6 +122,24 @@ def _standardise(crit: CriterionSpec, values: pd.Series, usable: np.ndarray) -> 
     out = np.array(out, dtype=float)  # a copy: pandas may hand out read-only arrays
     out[~usable] = np.nan
     return out
+
+
+def _live_inputs(
+    spec: ModelSpec, names: list[str], raw: dict[str, pd.Series], exclusions: list[tuple[str, str, np.ndarray]]
+) -> LiveInputs:
+    columns: list[np.ndarray] = []
+    minmax: list[str | None] = []
+    for c in names:
+        crit = spec.criteria[c]
+        plain = crit.categories is None and crit.fuzzy is None and crit.sigmoid is None and crit.breaks is None
+        if plain:
+            minmax.append(crit.better or ("lower" if crit.kind == "distance_to" else "higher"))
+            columns.append(pd.to_numeric(raw[c], errors="coerce").to_numpy(dtype=float))
+        else:
+            minmax.append(None)
+            columns.append(_standardise(crit, raw[c], np.ones(len(raw[c]), dtype=bool)))
+    values = np.column_stack(columns) if columns else np.zeros((0, 0))
+    return LiveInputs(values, minmax, exclusions, spec.aggregation, list(spec.owa) if spec.owa else None)
 
 
 def _weights(ws: WeightSet, names: list[str], where: str) -> tuple[np.ndarray, str, float | None]:
@@ -191,6 +229,7 @@ def score_model(
     excluded = np.zeros(n, dtype=bool)
     why = np.full(n, "", dtype=object)
     raw: dict[str, pd.Series] = {}
+    exclusions: list[tuple[str, str, np.ndarray]] = []
     for name, crit in spec.criteria.items():
         key = f"{where}.criteria.{name}"
         try:
@@ -208,6 +247,7 @@ def score_model(
             if crit.missing == "drop":
                 why[missing & ~excluded] = f"no value for {name}"
                 excluded |= missing
+                exclusions.append((name, "missing", missing.copy()))
             else:
                 values = values.where(~missing, crit.fill)
         if crit.is_constraint:
@@ -222,6 +262,7 @@ def score_model(
                     hit |= v > crit.max
             why[hit & ~excluded] = f"excluded by {name}"
             excluded |= hit
+            exclusions.append((name, "constraint", hit.copy()))
         raw[name] = values
     names = [c for c, crit in spec.criteria.items() if not crit.is_constraint]
     usable = ~excluded
@@ -232,6 +273,7 @@ def score_model(
     if usable.any():
         score[usable] = np.clip(aggregate(std[usable], w, spec.aggregation, owa), 0.0, 1.0)
     result = ModelScores(solution, names, w, method, cr, std, raw, excluded, why, score, _rank(score))
+    result.live = _live_inputs(spec, names, raw, exclusions)
     for set_name, ws in spec.weight_sets.items():
         sw, smethod, scr = _weights(ws, names, f"{where}.weight_sets.{set_name}")
         sscore = np.full(n, np.nan)
