@@ -152,3 +152,24 @@ def test_slider_preset_compare_and_export_round_trip(browser, tmp_path: Path):
         else:
             assert table[unit] == pytest.approx(value, abs=1e-9)
     assert "energy department" in (out / "report.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("aggregation", ["wlc", "product", "owa"])
+def test_barcelona_browser_scores_equal_python(browser, realdata: Path, tmp_path: Path, aggregation: str):
+    from test_report import _barcelona
+
+    project = _barcelona(realdata, tmp_path)
+    spec = yaml.safe_load(project.read_text(encoding="utf-8"))
+    model = spec["suitability"]["models"]["ev_charging"]
+    model["aggregation"] = aggregation
+    if aggregation == "owa":
+        model["owa"] = [0.6, 0.4]
+    project.write_text(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    page, inputs = _page(browser, tmp_path, project)
+    rng = np.random.default_rng(11)
+    for _ in range(3):
+        weights = {"bikes": float(rng.uniform(0, 5)), "wifi": float(rng.uniform(0.01, 5))}
+        got = page.evaluate("([k, w]) => window.scmap.setWeights(k, w)", ["ev_charging", weights])
+        assert len(got) == 73
+        _same(got, python_scores(inputs, "ev_charging", weights))

@@ -241,6 +241,7 @@ class WeightSet(_Strict):
     weights: dict[str, Weight] | None = None
     rank: list[str] | None = Field(default=None, description="criteria from most to least important (ROC weights)")
     ahp: AHPSpec | None = None
+    note: str | None = Field(default=None, description="who chose these weights and why")
 
     @model_validator(mode="after")
     def _one_way(self) -> WeightSet:

@@ -699,16 +699,25 @@
     var total = model.weights.reduce(function (a, b) { return a + b; }, 0);
     model.criteria.forEach(function (c, j) {
       var row = el("label", "scmap-weights-row");
-      row.appendChild(el("span", "scmap-weights-name", c.key));
+      var name = el("span", "scmap-weights-name", c.key);
+      name.title = c.key + " (" + c.unit + ")";
+      name.appendChild(el("small", null, " " + c.unit));
+      row.appendChild(name);
       var slider = el("input", "scmap-weights-slider");
       slider.type = "range"; slider.min = "0"; slider.max = "100"; slider.step = "1";
       slider.value = String(Math.round(model.weights[j] / total * 100));
       slider.setAttribute("data-criterion", c.key);
       var pct = el("span", "scmap-weights-pct", Math.round(model.weights[j] / total * 100) + " %");
       slider.addEventListener("input", function () {
-        var next = {};
-        next[c.key] = Number(slider.value);
+        // this criterion takes the slider's share; the others share the rest as they did before
+        var share = Number(slider.value) / 100, rest = 1 - model.w[j], next = {};
+        model.criteria.forEach(function (other, k) {
+          next[other.key] = k === j ? share : rest > 0 ? model.w[k] / rest * (1 - share) : (1 - share) / (model.criteria.length - 1);
+        });
         reg.setWeights(model.key, next);
+        Array.prototype.forEach.call(reg.panelBody.querySelectorAll(".scmap-weights-pct"), function (p, k) {
+          p.textContent = Math.round(model.w[k] * 100) + " %";
+        });
       });
       slider.addEventListener("change", function () { renderPanel(reg); });
       row.appendChild(slider);

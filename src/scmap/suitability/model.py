@@ -62,6 +62,8 @@ class LiveInputs:
     exclusions: list[tuple[str, str, np.ndarray]]
     aggregation: str
     owa: list[float] | None
+    units: list[str] = field(default_factory=list)
+    """What each criterion measures, for labels: "m", "per km²", "count", "share of area"..."""
 
 
 @dataclass
@@ -139,7 +141,18 @@ def _live_inputs(
             minmax.append(None)
             columns.append(_standardise(crit, raw[c], np.ones(len(raw[c]), dtype=bool)))
     values = np.column_stack(columns) if columns else np.zeros((0, 0))
-    return LiveInputs(values, minmax, exclusions, spec.aggregation, list(spec.owa) if spec.owa else None)
+    units = [_criterion_unit(spec.criteria[c]) for c in names]
+    return LiveInputs(values, minmax, exclusions, spec.aggregation, list(spec.owa) if spec.owa else None, units)
+
+
+def _criterion_unit(crit: CriterionSpec) -> str:
+    if crit.kind == "distance_to":
+        return "m to the nearest"
+    if crit.kind == "count_of":
+        return "count"
+    if crit.kind == "coverage_of":
+        return "share of area"
+    return "per km²" if crit.per_km2 else "value"
 
 
 def _weights(ws: WeightSet, names: list[str], where: str) -> tuple[np.ndarray, str, float | None]:
