@@ -17,37 +17,27 @@ SCIENTIFIC = re.compile(r"(?<![\w.])\d+(\.\d+)?[eE][+-]?\d+(?!\w)")  # 1.1e+06, 
 
 
 def _barcelona(realdata: Path, tmp: Path) -> Path:
+    """The real-data Barcelona project (barris, Bicing, EV charging, Wi-Fi) with an EV charging model."""
+    from test_realdata import _barcelona_project
+
+    path = _barcelona_project(realdata, tmp)
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
     b = realdata / "barcelona"
-    spec = {
-        "name": "Barcelona: real open data",
-        "districts": {"path": str(b / "barris_geo.json"), "id": "C_Barri", "name": "N_Barri"},
-        "layers": {
-            "bicing": {"path": str(b / "08019_stations.geojson")},
-            "wifi": {"path": str(b / "08019_punts_wifi.geojson")},
-        },
-        "solutions": [
-            {"path": str(b / "08019_stations.geojson"), "solution": "bike_sharing", "id": "id", "name": "streetName"},
-            {
-                "path": str(b / "08019_punts_recarrega_vehicles_electrics_bcn_ciutat.geojson"),
-                "solution": "ev_charging",
-                "id": "CÓDIGO DE IDENTIFICACIÓN ESTACIÓN",
-                "name": "DIRECCIÓN",
-            },
-            {"path": str(b / "08019_punts_wifi.geojson"), "solution": "public_wifi", "name": "EQUIPAMENT"},
-        ],
-        "suitability": {
-            "models": {
-                "ev_charging": {
-                    "criteria": {
-                        "bikes": {"count_of": "bicing", "better": "higher"},
-                        "wifi": {"distance_to": "wifi", "fuzzy": [100, 800]},
-                    },
-                    "weights": {"bikes": 2, "wifi": 1},
-                }
-            }
-        },
+    spec["layers"] = {
+        "bicing": {"path": str(b / "08019_stations.geojson")},
+        "wifi": {"path": str(b / "08019_punts_wifi.geojson")},
     }
-    path = tmp / "barcelona.yaml"
+    spec["suitability"] = {
+        "models": {
+            "ev_charging": {
+                "criteria": {
+                    "bikes": {"count_of": "bicing", "better": "higher"},
+                    "wifi": {"distance_to": "wifi", "fuzzy": [100, 800]},
+                },
+                "weights": {"bikes": 2, "wifi": 1},
+            }
+        }
+    }
     path.write_text(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path
 
