@@ -14,3 +14,8 @@ cp "$src/leaflet/dist/images/"*.png "$dst/images/"
 cp "$src/leaflet.markercluster/dist/leaflet.markercluster.js" "$src/leaflet.markercluster/dist/MarkerCluster.css" \
    "$src/leaflet.markercluster/dist/MarkerCluster.Default.css" "$dst/"
 cp "$src/leaflet.markercluster/MIT-LICENCE.txt" "$dst/leaflet.markercluster.LICENSE"
+# Maki icons (CC0): every icon, so that a city's catalogue may name any of them as a symbol
+mkdir -p "$dst/maki"
+rm -f "$dst/maki/"*.svg
+cp "$src/@mapbox/maki/icons/"*.svg "$dst/maki/"
+cp "$src/@mapbox/maki/LICENSE.txt" "$dst/maki/LICENSE.txt"

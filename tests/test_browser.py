@@ -145,7 +145,9 @@ def test_payloads_stay_text_in_the_browser(browser, tmp_path: Path):
     legend = page.locator(".scmap-legend").inner_text()
     assert PAYLOADS[3] in legend and PAYLOADS[6] in legend  # type labels in the legend
     assert PAYLOADS[1] in page.locator(".leaflet-control-attribution").inner_text()
-    assert page.locator(".scmap-symbol", has_text="<b>").count() == 5  # icon text, not markup
+    # type labels name the SVG symbols as text (aria-label, <title>), never as markup
+    labels = page.evaluate("[...document.querySelectorAll('.scmap-marker svg')].map(s => s.getAttribute('aria-label'))")
+    assert PAYLOADS[3] in labels and page.locator(".scmap-marker b").count() == 0
     bases = page.locator(".leaflet-control-layers-base").inner_text()
     assert PAYLOADS[3] in bases  # a type label in a colouring's layer name
     # the sketch form lists catalogue labels (payloads) as plain option text
@@ -330,3 +332,21 @@ def test_sketch_lines_and_areas_export_and_read_back(browser, tmp_path: Path):
     assert back.gdf.geometry.geom_type.tolist() == ["LineString", "Polygon"]
     assert back.gdf.geometry.iloc[1].area > 0
     assert back.rejected.empty
+
+
+def test_markers_are_svg_symbols_that_need_no_font(browser, tmp_path: Path):
+    out = tmp_path / "map.html"
+    scmap.save_html(scmap.run(demo_project_path()).map(), out, inline=True)
+    page = open_html(browser, out, offline=True).page
+    page.evaluate("window.scmap.map.setZoom(15)")
+    markers = page.evaluate(
+        """() => [...document.querySelectorAll('.scmap-marker')].map(m => ({
+             svg: m.querySelectorAll('svg path').length,
+             label: m.querySelector('svg') ? m.querySelector('svg').getAttribute('aria-label') : null,
+             text: [...m.querySelectorAll('.scmap-marker-body > :not(svg)')].map(e => e.textContent).join('')}))"""
+    )
+    assert markers and all(m["svg"] >= 1 and m["label"] and m["text"] == "" for m in markers)
+    legend = page.evaluate(
+        "[...document.querySelectorAll('.scmap-legend-symbol')].map(s => s.querySelectorAll('svg path').length)"
+    )
+    assert legend and min(legend) >= 1

@@ -36,6 +36,23 @@ def test_vendored_assets_are_the_npm_packages():
         assert (vendor / name).read_bytes() == source.read_bytes(), name
     assert (vendor / "leaflet.LICENSE").exists()
     assert (vendor / "leaflet.markercluster.LICENSE").exists()
+    icons = sorted((npm / "@mapbox/maki/icons").glob("*.svg"))
+    assert len(icons) > 200
+    assert [p.name for p in icons] == sorted(p.name for p in (vendor / "maki").glob("*.svg"))
+    for icon in icons:
+        assert (vendor / "maki" / icon.name).read_bytes() == icon.read_bytes(), icon.name
+    assert "CC0" in (vendor / "maki" / "LICENSE.txt").read_text(encoding="utf-8")
+
+
+def test_every_catalogue_type_has_its_own_svg_symbol():
+    from scmap import load_catalogue
+    from scmap.maps._icons import symbol_paths
+
+    cat = load_catalogue()
+    symbols = [cat.solutions[k].symbol for k in cat.solutions]
+    assert len(set(symbols)) == len(symbols)  # distinct per type, also within a sector
+    for key, sol in cat.solutions.items():
+        assert symbol_paths(sol.symbol) != symbol_paths("marker") or sol.symbol == "marker", key
 
 
 def test_inline_html_has_no_cdn_scripts(demo):

@@ -71,6 +71,7 @@ class SolutionType(_Strict):
     label: str = Field(min_length=1)
     radius_m: float = Field(gt=0, le=MAX_DISTANCE_M, description="default service radius in metres (at most 100 km)")
     icon: str = Field(default="●", max_length=4)
+    symbol: str = Field(default="marker", pattern=r"^[a-z0-9-]{1,40}$", description="a Maki icon name, drawn as SVG")
     colour: str | None = None
     description: str = ""
     aliases: list[str] = Field(default_factory=list)

@@ -17,6 +17,7 @@ import shapely
 from branca.colormap import LinearColormap
 
 from scmap.catalogue import Catalogue
+from scmap.maps._icons import symbol_paths
 
 if TYPE_CHECKING:
     from scmap.overlap import OverlapResult
@@ -235,6 +236,7 @@ def sector_layers(
                     "key": t,
                     "label": sol.label,
                     "icon": sol.icon,
+                    "paths": list(symbol_paths(sol.symbol)),
                     "colour": cat.colour(t),
                     "count": int(counts[t]),
                     "radius": sol.radius_m,

@@ -31,17 +31,39 @@
     return box;
   }
 
-  function markerIcon(symbol, colour, status) {
-    var wrap = el("div", "scmap-marker-body scmap-status-" + status);
-    wrap.style.backgroundColor = colour;
-    wrap.appendChild(el("span", "scmap-symbol", symbol));
+  var SVG_NS = "http://www.w3.org/2000/svg";
+
+  // a Maki icon (path data from scmap's own vendored files) as inline SVG: no font needed
+  function symbolSvg(paths, label, size) {
+    var svg = document.createElementNS(SVG_NS, "svg");
+    svg.setAttribute("viewBox", "0 0 15 15");
+    svg.setAttribute("width", String(size));
+    svg.setAttribute("height", String(size));
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", label);
+    svg.setAttribute("class", "scmap-svg");
+    var title = document.createElementNS(SVG_NS, "title");
+    title.textContent = label;
+    svg.appendChild(title);
+    (paths || []).forEach(function (d) {
+      var p = document.createElementNS(SVG_NS, "path");
+      p.setAttribute("d", d);
+      svg.appendChild(p);
+    });
+    return svg;
+  }
+
+  function markerIcon(f) {
+    var wrap = el("div", "scmap-marker-body scmap-status-" + f.status);
+    wrap.style.backgroundColor = f.colour;
+    wrap.appendChild(symbolSvg(f.paths, f.label, 15));
     return L.divIcon({ className: "scmap-marker", html: wrap, iconSize: [24, 24], iconAnchor: [12, 12] });
   }
 
   function layerFor(g, f, style, points) {
     if (Array.isArray(g)) { g = { type: "Point", coordinates: g }; }  // compact points: [lon, lat]
     if (g.type === "Point" && points === "icon") {
-      return L.marker([g.coordinates[1], g.coordinates[0]], { icon: markerIcon(f.icon, f.colour, f.status) });
+      return L.marker([g.coordinates[1], g.coordinates[0]], { icon: markerIcon(f) });
     }
     if (g.type === "Point") {
       return L.circleMarker([g.coordinates[1], g.coordinates[0]],
@@ -74,7 +96,8 @@
         var type = sec.types[sec.t[i]];
         var status = sec.statuses[sec.s[i]];
         var f = { tip: sec.names[i] + " · " + type.label + " · " + status, title: sec.names[i],
-                  sub: type.label + " · " + sec.label, icon: type.icon, colour: type.colour, status: status };
+                  sub: type.label + " · " + sec.label, icon: type.icon, paths: type.paths, label: type.label,
+                  colour: type.colour, status: status };
         Object.defineProperty(f, "rows", { get: function () {
           var radius = sec.radius && sec.radius[i] !== null ? sec.radius[i] : type.radius;
           var rows = [["Type", type.label], ["Sector", sec.label], ["Status", status], ["Id", sec.ids[i]],
@@ -147,7 +170,8 @@
           block.appendChild(head);
           sec.types.forEach(function (t) {
             var row = el("div", "scmap-legend-type");
-            var sym = el("span", "scmap-legend-symbol", t.icon);
+            var sym = el("span", "scmap-legend-symbol");
+            sym.appendChild(symbolSvg(t.paths, t.label, 11));
             sym.style.backgroundColor = t.colour;
             row.appendChild(sym);
             row.appendChild(el("span", null, t.label + " (" + t.count + ")"));
