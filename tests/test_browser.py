@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 import pytest
+import yaml
 
 import scmap
 from _browser import open_html
@@ -188,7 +189,7 @@ def test_one_colouring_at_a_time_with_its_legend(browser, tmp_path: Path):
 
 def test_district_popup_explains_scores_stability_and_gaps(browser, tmp_path: Path):
     page = open_html(browser, _demo_map(tmp_path)).page
-    assert page.evaluate("window.scmap.findDistrict('Sredets')") is True
+    assert page.evaluate("window.scmap.findDistrict('Sredets')") == ["Sredets"]
     popup = page.locator(".leaflet-popup-content").inner_text()
     assert "EV charging suitability" in popup
     assert "because\tpop_density" in popup
@@ -216,13 +217,33 @@ def test_sketch_export_and_read_back(browser, tmp_path: Path):
         form.locator("button").click()
         # a closed popup fades out for 200 ms before Leaflet removes it
         page.wait_for_function("document.querySelectorAll('.scmap-sketch-form').length === 0")
+    export = page.locator(".scmap-tool", has_text="↓")
+    assert "scmap-unexported" in (export.get_attribute("class") or "")  # a cue: not yet exported
+    page.reload()  # the sketches survive a reload (browser storage), still marked as not exported
+    page.wait_for_function("window.scmap !== undefined && window.scmap.sketches.getLayers().length === 2")
+    assert "2 sketched, not yet exported" in (export.get_attribute("title") or "")
     with page.expect_download() as info:
-        page.locator(".scmap-tool", has_text="↓").click()
+        export.click()
+    assert "scmap-unexported" not in (export.get_attribute("class") or "")
     path = tmp_path / "sketched_sites.geojson"
     info.value.save_as(path)
     doc = json.loads(path.read_text())
     assert [f["properties"]["name"] for f in doc["features"]] == ["School roof", "Station square"]
-    back = read_solutions(path, solution_field="solution", sector_field="sector", status="status", name="name")
+    back = read_solutions(path)  # read straight back: no keys needed
+    assert back.gdf["name"].tolist() == ["School roof", "Station square"]
+    project = tmp_path / "sketches.yaml"
+    spec = {
+        "name": "sketches",
+        "districts": {
+            "path": str(demo_project_path().parent / "districts.gpkg"),
+            "layer": "districts",
+            "id": "district_id",
+        },
+        "solutions": [{"path": str(path)}],
+    }
+    project.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    as_source = load_inputs(load_project(project))
+    assert as_source.ok and as_source.solutions["solution"].tolist() == ["rooftop_pv", "mobility_island"]
     assert back.gdf["solution"].tolist() == ["rooftop_pv", "mobility_island"]
     assert back.gdf["sector"].tolist() == ["energy", "mobility"]
     assert back.gdf["status"].tolist() == ["candidate", "candidate"]
@@ -350,3 +371,16 @@ def test_markers_are_svg_symbols_that_need_no_font(browser, tmp_path: Path):
         "[...document.querySelectorAll('.scmap-legend-symbol')].map(s => s.querySelectorAll('svg path').length)"
     )
     assert legend and min(legend) >= 1
+
+
+def test_search_ignores_case_and_accents_and_says_when_nothing_matches(browser, tmp_path: Path):
+    page = open_html(browser, _demo_map(tmp_path)).page
+    assert page.evaluate("window.scmap.findDistrict('SRÉDETS')") == ["Sredets"]
+    assert sorted(page.evaluate("window.scmap.findDistrict('krasn')")) == ["Krasna Polyana", "Krasno Selo"]
+    search = page.locator(".scmap-search input")
+    search.fill("Raval")
+    search.dispatch_event("change")
+    assert page.locator(".scmap-search-status").inner_text() == "No district matches \u201cRaval\u201d"
+    search.fill("krasn")
+    search.dispatch_event("change")
+    assert page.locator(".scmap-search-status").inner_text().startswith("2 districts match: ")

@@ -273,6 +273,8 @@ def test_barcelona_map_in_chromium(barcelona, tmp_path: Path, browser):
     assert page.evaluate("window.scmap.sectors.ict.getLayers().length") == 593
     assert page.locator(".marker-cluster").count() > 0
     assert page.locator(".scmap-label").count() == 0  # 73 names would clutter: tooltips instead
+    assert page.evaluate("window.scmap.findDistrict('raval')") == ["el Raval"]  # part of a name, any case
+    assert page.evaluate("window.scmap.findDistrict('VILA DE GRACIA')") == ["la Vila de Gràcia"]  # accents ignored
 
 
 def test_valencia_barrios_keyed_by_a_repeating_code_do_not_validate(realdata: Path, tmp_path: Path):

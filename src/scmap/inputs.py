@@ -28,7 +28,7 @@ from scmap._readers import Engine, RawLayer, describe, read_raw
 from scmap._validate import LoadedLayer, Role, SourceReport, check_layer, conclude, empty_rejected, reason_summary
 from scmap.crs import analysis_crs
 from scmap.errors import InputError, ScmapError, ScmapWarning
-from scmap.io import SOLUTION_COLUMNS, _districts, _reject_more, _solutions
+from scmap.io import SOLUTION_COLUMNS, _districts, _reject_more, _solutions, column_defaults
 from scmap.project import FileSpec, Project
 
 __all__ = ["Inputs", "ValidationReport", "load_inputs", "validate_project"]
@@ -155,6 +155,9 @@ def load_inputs(project: Project, *, engine: Engine = "pyogrio") -> Inputs:
         raw = _read(project, src, "solutions", None, engine, sources)
         if raw is None:
             continue
+        solution_field, name_field, status = column_defaults(
+            raw, solution=src.solution, solution_field=src.solution_field, name=src.name, status=src.status
+        )
         loaded = _solutions(
             raw,
             catalogue=project.catalogue,
@@ -163,10 +166,10 @@ def load_inputs(project: Project, *, engine: Engine = "pyogrio") -> Inputs:
             sector=src.sector,
             solution=src.solution,
             sector_field=src.sector_field,
-            solution_field=src.solution_field,
+            solution_field=solution_field,
             id=src.id,
-            name=src.name,
-            status=src.status,
+            name=name_field,
+            status=status,
             default_status=src.default_status,
             radius_field=src.radius_field,
         )

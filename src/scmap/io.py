@@ -240,6 +240,22 @@ _WORK = ["_key", "_sector", "_status", "_radius"]
 """Working columns of :func:`_solutions`; they travel with their rows when rows are rejected."""
 
 
+def column_defaults(
+    raw: RawLayer, *, solution: str | None, solution_field: str | None, name: str | None, status: str | None
+) -> tuple[str | None, str | None, str | None]:
+    """(solution_field, name, status) for a source that names no solution type: its ``solution``
+    column, and its ``name`` and ``status`` columns when it has them, as the map's exported
+    sketches do, so that they read back with no keys."""
+    if solution is not None or solution_field is not None:
+        return solution_field, name, status
+    columns = set(raw.gdf.columns)
+    return (
+        "solution",
+        name or ("name" if "name" in columns else None),
+        status or ("status" if "status" in columns else None),
+    )
+
+
 def _solutions(
     raw: RawLayer,
     *,
@@ -410,8 +426,11 @@ def read_solutions(
     ['EV-001', 'mobility', 'ev_charging']
     """
     cat = catalogue or load_catalogue()
-    _check_constants(cat, sector=sector, solution=solution, solution_field=solution_field)
+    _check_constants(cat, sector=sector, solution=solution)
     raw = read_raw(path, layer=layer, engine=engine, lon=lon, lat=lat, wkt=wkt, encoding=encoding)
+    solution_field, name, status = column_defaults(
+        raw, solution=solution, solution_field=solution_field, name=name, status=status
+    )
     loaded = _solutions(
         raw,
         catalogue=cat,
@@ -430,11 +449,9 @@ def read_solutions(
     return _emit(_reproject(loaded, to_crs) if loaded.ok else loaded)
 
 
-def _check_constants(cat: Catalogue, *, sector: str | None, solution: str | None, solution_field: str | None) -> None:
+def _check_constants(cat: Catalogue, *, sector: str | None, solution: str | None) -> None:
     from scmap.errors import CatalogueError
 
-    if solution is None and solution_field is None:
-        raise CatalogueError("give solution=TYPE (one type for every row) or solution_field=COLUMN")
     if solution is not None and cat.match_solution(solution) is None:
         raise CatalogueError(f"solution: unknown solution type {solution!r}; allowed: {', '.join(cat.solutions)}")
     if sector is not None and cat.match_sector(sector) is None:

@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import re
@@ -53,6 +54,7 @@ __all__ = [
     "WorkshopWeights",
     "apply_weights",
     "load_project",
+    "with_map",
 ]
 
 Status = Literal["existing", "planned", "candidate"]
@@ -124,8 +126,6 @@ class SolutionSource(FileSpec):
 
     @model_validator(mode="after")
     def _one_way(self) -> SolutionSource:
-        if self.solution is None and self.solution_field is None:
-            raise ValueError("give solution: TYPE (one type for every row) or solution_field: COLUMN")
         if self.solution is not None and self.solution_field is not None:
             raise ValueError("give either solution: or solution_field:, not both")
         if self.sector is not None and self.sector_field is not None:
@@ -626,3 +626,9 @@ def apply_weights(project: Project, path: str | Path) -> Project:
         record[key] = {"file": str(path), "note": entry.note or "", "created": chosen.created or ""}
     spec = project.spec.model_copy(update={"suitability": suit.model_copy(update={"models": models})})
     return Project(spec=spec, path=project.path, catalogue=project.catalogue, workshop_weights=record)
+
+
+def with_map(project: Project, **changes: Any) -> Project:
+    """*project* with some ``map:`` keys changed (e.g. ``assets="cdn"`` from the command line)."""
+    spec = project.spec.model_copy(update={"map": project.spec.map.model_copy(update=changes)})
+    return dataclasses.replace(project, spec=spec)

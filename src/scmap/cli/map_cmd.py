@@ -7,8 +7,9 @@ from pathlib import Path
 import click
 
 from scmap._atomic import atomic_file
-from scmap.cli.options import echo_warnings, engine_opt, guard_output, overwrite_opt, project_arg
+from scmap.cli.options import cdn_opt, echo_warnings, engine_opt, guard_output, overwrite_opt, project_arg
 from scmap.maps import save_html
+from scmap.project import load_project, with_map
 from scmap.results import run
 
 
@@ -19,7 +20,8 @@ from scmap.results import run
 )
 @overwrite_opt
 @engine_opt
-def command(project: Path, output: Path, overwrite: bool, engine: str) -> None:
+@cdn_opt
+def command(project: Path, output: Path, overwrite: bool, engine: str, cdn: bool) -> None:
     """Write the interactive map of a project to an HTML file.
 
     \b
@@ -28,7 +30,8 @@ def command(project: Path, output: Path, overwrite: bool, engine: str) -> None:
     """
     guard_output(output, overwrite)
     with atomic_file(output, overwrite=overwrite) as tmp:
-        results = run(project, engine=engine)  # type: ignore[arg-type]
+        loaded = with_map(load_project(project), assets="cdn") if cdn else load_project(project)
+        results = run(loaded, engine=engine)  # type: ignore[arg-type]
         echo_warnings(results.inputs)
         spec = results.project.spec.map
         save_html(results.map(), tmp, inline=spec.assets == "inline", max_mb=spec.max_html_mb)

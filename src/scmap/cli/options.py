@@ -18,6 +18,11 @@ engine_opt = click.option(
     show_default=True,
     help="GDAL binding used to read files.",
 )
+cdn_opt = click.option(
+    "--cdn",
+    is_flag=True,
+    help="Load Leaflet from the internet (a smaller map.html) instead of writing it into the page (map.assets: cdn).",
+)
 overwrite_opt = click.option("--overwrite", is_flag=True, help="Replace existing output files.")
 project_arg = click.argument("project", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="PROJECT")
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from scmap._atomic import open_pack
-from scmap.cli.options import echo_warnings, engine_opt, overwrite_opt, project_arg
-from scmap.project import apply_weights, load_project
+from scmap.cli.options import cdn_opt, echo_warnings, engine_opt, overwrite_opt, project_arg
+from scmap.project import apply_weights, load_project, with_map
 from scmap.results import CONTRACT_FILES, pack_manifest, run
 
 
@@ -27,7 +27,13 @@ def _progress() -> tuple[Callable[[str], None], Callable[[], float]]:
 
 
 def run_into(
-    project: Path, outdir: Path, *, overwrite: bool, engine: str = "pyogrio", weights: Path | None = None
+    project: Path,
+    outdir: Path,
+    *,
+    overwrite: bool,
+    engine: str = "pyogrio",
+    weights: Path | None = None,
+    cdn: bool = False,
 ) -> None:
     """Shared by ``run`` and ``demo``: analyse, write the pack crash-safely, report where it is.
 
@@ -41,6 +47,7 @@ def run_into(
         )
     say, done = _progress()
     loaded = load_project(project) if weights is None else apply_weights(load_project(project), weights)
+    loaded = with_map(loaded, assets="cdn") if cdn else loaded
     with open_pack(outdir, overwrite=overwrite, known=CONTRACT_FILES, **pack_manifest(loaded)) as tmp:
         results = run(loaded, engine=engine, progress=say)  # type: ignore[arg-type]
         echo_warnings(results.inputs)
@@ -66,13 +73,14 @@ def run_into(
 )
 @overwrite_opt
 @engine_opt
+@cdn_opt
 @click.option(
     "--weights",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
     help="A weights file exported from the map (Weights > Export weights): its weights replace the project's.",
 )
-def command(project: Path, outdir: Path, overwrite: bool, engine: str, weights: Path | None) -> None:
+def command(project: Path, outdir: Path, overwrite: bool, engine: str, cdn: bool, weights: Path | None) -> None:
     """Write the whole workshop pack of a project into a folder.
 
     \b
@@ -80,4 +88,4 @@ def command(project: Path, outdir: Path, overwrite: bool, engine: str, weights: 
       scmap run project.yaml -o workshop-pack
       scmap run project.yaml -o after-workshop --weights weights-ev_charging.json
     """
-    run_into(project, outdir, overwrite=overwrite, engine=engine, weights=weights)
+    run_into(project, outdir, overwrite=overwrite, engine=engine, weights=weights, cdn=cdn)

@@ -25,7 +25,7 @@ from scmap._atomic import atomic_file
 from scmap._text import mpl_literal
 from scmap.catalogue import Catalogue, load_catalogue
 from scmap.errors import ScmapWarning
-from scmap.maps.solution_map import CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS
+from scmap.maps._assets import CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS
 
 if TYPE_CHECKING:
     from scmap.suitability import SuitabilityResult

@@ -312,7 +312,45 @@
       return form;
     }
 
-    function addSketch(points, props, kind) {
+    // sketches survive a reload: kept in the browser's storage until exported (and after)
+    var storeKey = "scmap-sketches:" + location.pathname + ":" + (data.title || "");
+    var exported = true;
+
+    function shapePoints(m) {
+      if (m.scmapShape === "point") { return [[m.getLatLng().lat, m.getLatLng().lng]]; }
+      var ll = m.scmapShape === "area" ? m.getLatLngs()[0] : m.getLatLngs();
+      return ll.map(function (p) { return [p.lat, p.lng]; });
+    }
+
+    function storeSketches() {
+      var n = sketches.getLayers().length;
+      try {
+        window.localStorage.setItem(storeKey, JSON.stringify({ exported: exported, sketches:
+          sketches.getLayers().map(function (m) { return { props: m.scmapSketch, kind: m.scmapShape, points: shapePoints(m) }; }) }));
+      } catch (err) { /* no storage here (a sandboxed frame, private mode): sketches last for this visit */ }
+      if (reg.exportButton) {
+        var pending = !exported && n > 0;
+        reg.exportButton.classList.toggle("scmap-unexported", pending);
+        reg.exportButton.title = "Export sketched sites as GeoJSON" + (pending ? " (" + n + " sketched, not yet exported)" : "");
+      }
+    }
+
+    function restoreSketches() {
+      var saved = null;
+      try { saved = JSON.parse(window.localStorage.getItem(storeKey) || "null"); } catch (err) { saved = null; }
+      if (!saved || !Array.isArray(saved.sketches)) { return; }
+      saved.sketches.forEach(function (s) {
+        var ok = s && s.props && data.sketch_types.some(function (t) { return t.key === s.props.solution; });
+        if (ok && Array.isArray(s.points) && s.points.length) {
+          addSketch(s.points.map(function (p) { return L.latLng(p[0], p[1]); }), s.props, s.kind, true);
+        }
+      });
+      exported = saved.exported !== false;
+      storeSketches();
+    }
+    reg.restoreSketches = restoreSketches;
+
+    function addSketch(points, props, kind, restoring) {
       var type = data.sketch_types.filter(function (t) { return t.key === props.solution; })[0];
       var look = { color: "#000000", weight: 2, dashArray: "3 3", fillColor: "#ffffff", fillOpacity: 0.5 };
       var marker;
@@ -331,11 +369,17 @@
                                                                               ["Note", props.note || "-"]]);
         var remove = el("button", "scmap-sketch-remove", "Remove this sketch");
         remove.type = "button";
-        remove.addEventListener("click", function () { sketches.removeLayer(marker); map.closePopup(); });
+        remove.addEventListener("click", function () {
+          sketches.removeLayer(marker);
+          exported = false;
+          storeSketches();
+          map.closePopup();
+        });
         box.appendChild(remove);
         return box;
       });
       sketches.addLayer(marker);
+      if (!restoring) { exported = false; storeSketches(); }
       return marker;
     }
 
@@ -377,12 +421,15 @@
         bar.appendChild(kinds);
         reg.exportButton = toolButton(bar, "↓", "Export sketched sites as GeoJSON", function () {
           download("sketched_sites.geojson", sketchesGeoJSON());
+          exported = true;
+          storeSketches();
         });
         L.DomEvent.disableClickPropagation(bar);
         return bar;
       }
     });
     new Tools().addTo(map);
+    restoreSketches();
 
     // a double-click ends a line or area; on the container, in the capture phase, because a
     // double-click on a marker does not reach the map
@@ -443,20 +490,43 @@
         var list = el("datalist");
         list.id = "scmap-district-names";
         data.districts.names.forEach(function (n) { var o = el("option"); o.value = n; list.appendChild(o); });
+        var status = el("div", "scmap-search-status");
+        status.setAttribute("role", "status");
         box.appendChild(input);
         box.appendChild(list);
-        input.addEventListener("change", function () { reg.findDistrict(input.value); });
+        box.appendChild(status);
+        input.addEventListener("change", function () {
+          var text = input.value.trim();
+          var hits = text ? reg.findDistrict(text) : [];
+          status.textContent = !text ? "" : hits.length === 0 ? "No district matches \u201c" + text + "\u201d" :
+            hits.length > 1 ? hits.length + " districts match: " + hits.slice(0, 5).join(", ") + (hits.length > 5 ? ", ..." : "") : "";
+        });
         L.DomEvent.disableClickPropagation(box);
         return box;
       }
     });
     new Search().addTo(map);
+    // ignoring case, accents and punctuation, and matching part of a name ("raval" finds "el Raval");
+    // an exact match wins, else every partial match is shown
+    function fold(s) {
+      return String(s).normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[^a-z0-9]+/g, " ").trim();
+    }
     reg.findDistrict = function (name) {
       if (mode) { setMode(mode, null); }  // leave measuring/sketching
-      var found = null;
-      reg.districts.eachLayer(function (l) { if (l.scmapFeature.title === name) { found = l; } });
-      if (found) { map.fitBounds(found.getBounds(), { maxZoom: 15 }); found.openPopup(); }
-      return found !== null;
+      var want = fold(name), exact = [], partial = [];
+      if (!want) { return []; }
+      reg.districts.eachLayer(function (l) {
+        var have = fold(l.scmapFeature.title);
+        if (have === want) { exact.push(l); } else if (have.indexOf(want) >= 0) { partial.push(l); }
+      });
+      var hits = exact.length ? exact : partial;
+      if (hits.length) {
+        var bounds = L.latLngBounds([]);
+        hits.forEach(function (l) { bounds.extend(l.getBounds()); });
+        map.fitBounds(bounds, { maxZoom: 15 });
+        if (hits.length === 1) { hits[0].openPopup(); }
+      }
+      return hits.map(function (l) { return l.scmapFeature.title; });
     };
     reg.sketchForm = sketchForm;
     reg.sketchState = function () { return { mode: mode, shape: shape, vertices: vertices.length }; };

@@ -21,7 +21,9 @@ from branca.element import Element, Figure, MacroElement
 from scmap._text import display_frame, display_value
 from scmap.catalogue import Catalogue, load_catalogue
 from scmap.errors import CatalogueError
+from scmap.maps._assets import CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS
 from scmap.maps._safe import html_text, script_json
+from scmap.maps.export import embed_html
 from scmap.maps.layers import (
     STANDARD,
     MapOptions,
@@ -36,18 +38,11 @@ if TYPE_CHECKING:
     from scmap.overlap import OverlapResult
     from scmap.suitability import SuitabilityResult
 
-__all__ = ["MapOptions", "ScmapLayers", "solution_map"]
+__all__ = ["MapOptions", "ScmapLayers", "WorkshopMap", "solution_map"]
 
 Basemap = Literal["osm", "light", "dark", "none"]
 
 _TILES: dict[str, str] = {"osm": "OpenStreetMap", "light": "CartoDB positron", "dark": "CartoDB dark_matter"}
-LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.js"
-LEAFLET_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.css"
-CLUSTER_JS = "https://cdn.jsdelivr.net/npm/leaflet.markercluster@1.5.3/dist/leaflet.markercluster.js"
-CLUSTER_CSS = [
-    "https://cdn.jsdelivr.net/npm/leaflet.markercluster@1.5.3/dist/MarkerCluster.css",
-    "https://cdn.jsdelivr.net/npm/leaflet.markercluster@1.5.3/dist/MarkerCluster.Default.css",
-]
 
 
 class _Raw(Element):
@@ -96,10 +91,18 @@ class ScmapLayers(MacroElement):
         figure.script.add_child(_Raw(call), name=self.get_name())
 
 
+class WorkshopMap(folium.Map):
+    """A folium map whose notebook display carries Leaflet and scmap's code inside it, so that it
+    shows with no network but the basemap tiles (folium's own display loads them from a CDN)."""
+
+    def _repr_html_(self, **kwargs: Any) -> str:
+        return embed_html(self, height=600, inline=True)
+
+
 def _new_map(districts: gpd.GeoDataFrame, *, title: str | None, basemap: Basemap) -> tuple[folium.Map, str, str]:
     """An empty Leaflet map centred on the districts, its basemap's tile URL and attribution."""
     centre = districts.to_crs(4326).union_all().centroid if len(districts) else shapely.Point(0, 0)
-    m = folium.Map(
+    m = WorkshopMap(
         location=[centre.y, centre.x], zoom_start=12, tiles=None, prefer_canvas=True, control_scale=True, max_zoom=19
     )
     m.default_js = [("leaflet", LEAFLET_JS)]
