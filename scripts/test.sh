@@ -12,11 +12,13 @@ command -v "$PY" >/dev/null 2>&1 || PY=python3
 # reproducible; users installing scmap get the ranges in pyproject.toml
 .venv/bin/python -m pip install -q -e ".[test]" -c constraints/test.txt
 
-if [ ! -x /usr/bin/chromium ]; then
+# Debian packages: chromium for the browser tests, poppler-utils (pdfinfo, pdftotext, pdftoppm)
+# to check the printed atlas as a reader would
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/pdftotext ]; then
   SUDO=""
   [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends chromium
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends chromium poppler-utils
 fi
 npm ci --prefix tests/browser_assets --no-audit --no-fund --loglevel=error
 

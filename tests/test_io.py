@@ -68,8 +68,8 @@ def test_solution_rows_are_matched_or_rejected(sites: Path):
 def test_constant_type_must_exist(sites: Path):
     with pytest.raises(CatalogueError, match="unknown solution type 'chargers'; allowed: ev_charging"):
         read_solutions(sites, solution="chargers")
-    with pytest.raises(CatalogueError, match="give solution=TYPE"):
-        read_solutions(sites)
+    with pytest.raises(InputError, match=r"no column 'solution'; columns: .*; give solution: TYPE"):
+        read_solutions(sites)  # without a type: the column named solution, as in exported sketches
 
 
 def test_missing_column_is_an_error(sites: Path):

@@ -224,8 +224,11 @@ def _column_error(loaded: LoadedLayer, raw: RawLayer, key: str, column: str) -> 
     if column in loaded.gdf.columns:
         return False
     cols = [str(c) for c in loaded.gdf.columns if c not in ("geometry", "source_row", "_id")]
+    hint = ""
+    if key == "solution_field" and column == "solution":
+        hint = "; give solution: TYPE (one type for every row) or solution_field: COLUMN"
     loaded.report.errors.append(
-        f"{describe(raw.path, raw.layer)}: {key}: no column {column!r}; columns: {', '.join(cols)}"
+        f"{describe(raw.path, raw.layer)}: {key}: no column {column!r}; columns: {', '.join(cols)}{hint}"
     )
     return True
 

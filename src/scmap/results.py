@@ -47,6 +47,7 @@ CONTRACT_FILES = (
     "summary.csv",
     "report.html",
     "rejected.csv",
+    "atlas.pdf",
 )
 """What :meth:`Results.save` (and ``scmap run``) writes into the output folder."""
 
@@ -118,6 +119,7 @@ class Results:
     def write_files(self, folder: Path, *, progress: Progress | None = None) -> dict[str, Path]:
         """Write the contract files into an existing *folder* as they are (no checks, no manifest):
         :meth:`save` and ``scmap run`` call it on a temporary folder."""
+        from scmap.atlas import write_atlas
         from scmap.maps import save_html
         from scmap.report import write_report
 
@@ -135,6 +137,8 @@ class Results:
         save_html(fmap, paths["map.html"], inline=spec.assets == "inline", max_mb=spec.max_html_mb)
         say("writing report.html")
         write_report(self.report_input(), paths["report.html"], fmap=fmap)
+        say("writing atlas.pdf")
+        write_atlas(self.report_input(), paths["atlas.pdf"])
         return paths
 
     def report_input(self) -> ReportInput:

@@ -85,9 +85,21 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
 
 
 def _register() -> None:
-    from scmap.cli import demo, info, init, map_cmd, overlap_cmd, run_cmd, schema_cmd, suitability_cmd, validate
+    from scmap.cli import (
+        demo,
+        info,
+        init,
+        map_cmd,
+        overlap_cmd,
+        print_cmd,
+        run_cmd,
+        schema_cmd,
+        suitability_cmd,
+        validate,
+    )
 
-    for module in (info, validate, suitability_cmd, overlap_cmd, map_cmd, run_cmd, demo, init, schema_cmd):
+    modules = (info, validate, suitability_cmd, overlap_cmd, map_cmd, print_cmd, run_cmd, demo, init, schema_cmd)
+    for module in modules:
         cli.add_command(module.command)
 
 

@@ -1,0 +1,195 @@
+"""atlas.pdf: the workshop map on paper, one landscape page per colouring plus a solutions overview.
+
+Each page has a title, the project's name, a legend, a scale bar, a north arrow, the date, the
+data attribution and district labels, drawn by matplotlib as vector graphics (no browser). Data
+text is drawn literally (no mathtext).
+
+Examples
+--------
+>>> import scmap, tempfile, pathlib
+>>> results = scmap.run(scmap.demo_project_path())
+>>> out = write_atlas(results.report_input(), pathlib.Path(tempfile.mkdtemp()) / "atlas.pdf")
+>>> out.read_bytes()[:4], len(atlas_pages(results.report_input()))
+(b'%PDF', 4)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from scmap._atomic import atomic_file
+from scmap._text import mpl_literal
+
+if TYPE_CHECKING:
+    from scmap.report import ReportInput
+
+__all__ = ["PAPER", "AtlasPage", "atlas_pages", "write_atlas"]
+
+Paper = Literal["a4", "a3"]
+PAPER: dict[str, tuple[float, float]] = {"a4": (11.69, 8.27), "a3": (16.54, 11.69)}
+"""Landscape page sizes in inches."""
+MAX_LABELS = 150
+"""Districts labelled on a page (the largest first) so that names stay readable."""
+SCORE_CMAP, GAP_CMAP = "YlGn", "RdYlBu"
+
+
+@dataclass
+class AtlasPage:
+    """One page: a title and what colours the areas (a column of *areas*, or nothing)."""
+
+    title: str
+    areas: gpd.GeoDataFrame
+    column: str | None
+    cmap: str = SCORE_CMAP
+    legend: str = ""
+    vmin: float = 0.0
+    vmax: float = 1.0
+
+
+def atlas_pages(inp: ReportInput) -> list[AtlasPage]:
+    """The pages: each suitability model, district roll-ups (grid or H3 units), coverage gaps, and
+    the solutions overview."""
+    cat, suit = inp.catalogue, inp.suitability
+    pages = []
+    per_district = len(suit.units) == len(inp.districts)
+    for key in suit.models:
+        label = cat.solutions[key].label if key in cat.solutions else key
+        pages.append(AtlasPage(f"{label}: suitability", suit.units, f"{key}_score", legend="score (0-1)"))
+        if not per_district and len(suit.districts):
+            rolled = inp.districts.merge(suit.districts[["district_id", f"{key}_mean"]], on="district_id", how="left")
+            pages.append(AtlasPage(f"{label}: mean score per district", rolled, f"{key}_mean", legend="mean score"))
+    over = inp.overlap.districts
+    if "mean_covered" in over.columns:
+        pages.append(AtlasPage("Coverage gaps", over, "mean_covered", GAP_CMAP, "share of the district served"))
+    pages.append(AtlasPage("Solutions by sector", inp.districts, None))
+    return pages
+
+
+def _nice_length(span_m: float) -> float:
+    """A round scale-bar length near a fifth of the map's width."""
+    target = span_m / 5
+    base = 10 ** math.floor(math.log10(target))
+    return next(base * m for m in (5, 2, 1) if base * m <= target)
+
+
+def _scale_bar(ax: Any, bounds: np.ndarray) -> None:
+    minx, miny, maxx, maxy = bounds
+    length = _nice_length(maxx - minx)
+    x0, y0 = minx + 0.04 * (maxx - minx), miny + 0.04 * (maxy - miny)
+    ax.plot([x0, x0 + length], [y0, y0], color="#222222", linewidth=3, solid_capstyle="butt")
+    for x in (x0, x0 + length):
+        ax.plot([x, x], [y0, y0 + 0.012 * (maxy - miny)], color="#222222", linewidth=1)
+    text = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
+    ax.text(x0 + length / 2, y0 + 0.018 * (maxy - miny), text, ha="center", va="bottom", fontsize=9)
+
+
+def _north_arrow(ax: Any) -> None:
+    ax.annotate(
+        "",
+        xy=(0.965, 0.96),
+        xytext=(0.965, 0.88),
+        xycoords="axes fraction",
+        arrowprops={"facecolor": "#222222", "width": 4, "headwidth": 12, "headlength": 12},
+    )
+    ax.text(0.965, 0.965, "N", transform=ax.transAxes, ha="center", va="bottom", fontsize=13, fontweight="bold")
+
+
+def _labels(ax: Any, districts: gpd.GeoDataFrame) -> None:
+    if "district_name" not in districts.columns or not len(districts):
+        return
+    largest = districts.assign(_a=districts.geometry.area).nlargest(MAX_LABELS, "_a")
+    size = 7 if len(largest) > 40 else 8
+    for name, point in zip(largest["district_name"], largest.geometry.representative_point(), strict=True):
+        ax.text(
+            point.x,
+            point.y,
+            mpl_literal(name),
+            ha="center",
+            va="center",
+            fontsize=size,
+            color="#111111",
+            bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.6, "linewidth": 0},
+        )
+
+
+def _solutions(ax: Any, inp: ReportInput) -> None:
+    from matplotlib.lines import Line2D
+
+    handles = []
+    solutions = inp.solutions.to_crs(inp.districts.crs) if len(inp.solutions) else inp.solutions
+    for key, sector in inp.catalogue.sectors.items():
+        part = solutions.loc[solutions["sector"] == key] if len(solutions) else solutions
+        if len(part):
+            part.plot(ax=ax, color=sector.colour, markersize=12, linewidth=1.2, edgecolor="white", zorder=3)
+            label = mpl_literal(f"{sector.label} ({len(part)})")
+            handles.append(Line2D([], [], marker="o", linestyle="", color=sector.colour, label=label))
+    if handles:
+        ax.legend(handles=handles, loc="lower right", title="Solutions", frameon=True, fontsize=9)
+
+
+def _draw(fig: Any, page: AtlasPage, inp: ReportInput) -> None:
+    ax = fig.add_axes((0.02, 0.07, 0.96, 0.83))
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    if page.column is not None:
+        values = pd.to_numeric(page.areas[page.column], errors="coerce")
+        page.areas.assign(_v=values).plot(
+            ax=ax,
+            column="_v",
+            cmap=page.cmap,
+            vmin=page.vmin,
+            vmax=page.vmax,
+            edgecolor="none",
+            missing_kwds={"color": "#dddddd", "label": "excluded"},
+        )
+        from matplotlib import cm, colors
+
+        bar = fig.colorbar(
+            cm.ScalarMappable(colors.Normalize(page.vmin, page.vmax), page.cmap),
+            ax=ax,
+            shrink=0.45,
+            pad=0.01,
+            location="right",
+        )
+        bar.set_label(mpl_literal(page.legend))
+        inp.districts.boundary.plot(ax=ax, color="#333333", linewidth=0.5)
+    else:
+        inp.districts.plot(ax=ax, color="#f2f2f2", edgecolor="#555555", linewidth=0.5)
+        _solutions(ax, inp)
+    _labels(ax, inp.districts)
+    _scale_bar(ax, inp.districts.total_bounds)
+    _north_arrow(ax)
+    spec = inp.project.spec
+    fig.text(0.02, 0.955, mpl_literal(page.title), fontsize=18, fontweight="bold", va="center")
+    fig.text(0.02, 0.915, mpl_literal(spec.map.title or spec.name), fontsize=11, color="#444444", va="center")
+    credit = spec.map.attribution or "data: the project's input files"
+    foot = f"{dt.date.today().isoformat()} · {credit} · scmap {inp.provenance.get('scmap_version', '')}"
+    fig.text(0.02, 0.03, mpl_literal(foot), fontsize=8, color="#444444")
+
+
+def write_atlas(inp: ReportInput, path: str | Path, *, paper: Paper = "a4") -> Path:
+    """Write the atlas as one vector PDF (replaced whole when complete)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    path = Path(path)
+    with atomic_file(path, overwrite=True, lock=False) as tmp, PdfPages(tmp) as pdf:
+        for page in atlas_pages(inp):
+            fig = plt.figure(figsize=PAPER[paper])
+            try:
+                _draw(fig, page, inp)
+                pdf.savefig(fig)
+            finally:
+                plt.close(fig)
+    return path

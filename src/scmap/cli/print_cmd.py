@@ -1,0 +1,37 @@
+"""``scmap print``: the atlas of a project, for paper."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from scmap._atomic import atomic_file
+from scmap.atlas import write_atlas
+from scmap.cli.options import echo_warnings, engine_opt, guard_output, overwrite_opt, project_arg
+from scmap.results import run
+
+
+@click.command("print")
+@project_arg
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="PDF to write.")
+@click.option("--paper", type=click.Choice(["a4", "a3"]), default="a4", show_default=True, help="Landscape page size.")
+@overwrite_opt
+@engine_opt
+def command(project: Path, output: Path, paper: str, overwrite: bool, engine: str) -> None:
+    """Write the atlas: one landscape page per colouring (each suitability model, district
+    roll-ups, coverage gaps) and a solutions overview, each with legend, scale bar, north arrow,
+    date, attribution and district labels.
+
+    \b
+    Example:
+      scmap print project.yaml -o atlas.pdf --paper a3
+    """
+    if output.suffix.lower() != ".pdf":
+        raise click.BadParameter("the atlas is a PDF: name it *.pdf", param_hint="'-o' / '--output'")
+    guard_output(output, overwrite)
+    with atomic_file(output, overwrite=overwrite) as tmp:
+        results = run(project, engine=engine)  # type: ignore[arg-type]
+        echo_warnings(results.inputs)
+        write_atlas(results.report_input(), tmp, paper=paper)  # type: ignore[arg-type]
+    click.echo(str(output))

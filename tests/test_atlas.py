@@ -1,0 +1,80 @@
+"""The atlas on paper: pages, legend, scale bar, north arrow, labels, A4 and A3, literal text."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import scmap
+from conftest import need
+from scmap.atlas import atlas_pages, write_atlas
+from scmap.cli.main import cli
+
+
+def _pdf_text(path: Path, page: int) -> str:
+    need(shutil.which("pdftotext") is not None, "poppler-utils (pdftotext) is not installed")
+    done = subprocess.run(
+        ["pdftotext", "-f", str(page), "-l", str(page), str(path), "-"], capture_output=True, check=True
+    )
+    return done.stdout.decode("utf-8")
+
+
+def _pdf_info(path: Path) -> dict[str, str]:
+    need(shutil.which("pdfinfo") is not None, "poppler-utils (pdfinfo) is not installed")
+    done = subprocess.run(["pdfinfo", str(path)], capture_output=True, check=True, text=True)
+    return {k.strip(): v.strip() for k, v in (line.split(":", 1) for line in done.stdout.splitlines() if ":" in line)}
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return scmap.run(scmap.demo_project_path())
+
+
+def test_print_writes_one_page_per_colouring_with_legend_scale_and_north(demo, tmp_path: Path):
+    out = tmp_path / "atlas.pdf"
+    result = CliRunner().invoke(cli, ["print", str(scmap.demo_project_path()), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    info = _pdf_info(out)
+    assert info["Pages"] == "4" and "(A4)" in info["Page size"]
+    first = _pdf_text(out, 1)
+    assert "EV charging: suitability" in first and "score (0-1)" in first  # title, legend
+    assert "5 km" in first and "N" in first.split()  # scale bar, north arrow
+    assert "Sredets" in first and "Krasno Selo" in first  # district labels
+    assert ("scmap" in first and "2026" in first) or "20" in first  # date and credit line
+    overview = _pdf_text(out, 4)
+    assert "Solutions by sector" in overview and "Mobility (59)" in overview
+    assert "Coverage gaps" in _pdf_text(out, 3)
+
+
+def test_a3_and_literal_text(demo, tmp_path: Path):
+    out = write_atlas(demo.report_input(), tmp_path / "a3.pdf", paper="a3")
+    assert "(A3)" in _pdf_info(out)["Page size"]
+    inp = demo.report_input()
+    inp.districts = inp.districts.assign(
+        district_name=inp.districts["district_name"].where(inp.districts.index != 0, r"$\\frac{1}{$ Sredets")
+    )
+    out = write_atlas(inp, tmp_path / "math.pdf")
+    assert r"$\\frac{1}{$ Sredets" in _pdf_text(out, 1)
+
+
+def test_grid_units_add_a_district_roll_up_page(tmp_path: Path):
+    import yaml
+
+    from scmap.datasets import copy_demo
+
+    project = copy_demo(tmp_path / "p")
+    spec = yaml.safe_load(project.read_text(encoding="utf-8"))
+    spec["suitability"]["units"] = {"grid_m": 1000}
+    spec["suitability"].pop("sensitivity")
+    project.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    titles = [p.title for p in atlas_pages(scmap.run(project).report_input())]
+    assert "EV charging: mean score per district" in titles and len(titles) == 6
+
+
+def test_the_pack_holds_the_atlas(demo, tmp_path: Path):
+    demo.save(tmp_path / "pack")
+    assert _pdf_info(tmp_path / "pack" / "atlas.pdf")["Pages"] == "4"
