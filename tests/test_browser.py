@@ -307,7 +307,7 @@ def test_inline_map_works_without_cdn_and_clusters_many_points(browser, tmp_path
     assert opened.unexpected == []  # nothing asked of a CDN
     assert opened.page.evaluate("window.scmap.counts.ict") == n
     assert opened.page.evaluate("window.scmap.sectors.ict.getLayers().length") == n  # every point, clustered
-    assert opened.page.locator(".marker-cluster").count() > 0
+    assert opened.page.locator(".scmap-cluster").count() > 0
     assert opened.page.locator(".scmap-marker").count() < 500  # clusters, not 3000 DOM markers
 
 

@@ -271,7 +271,7 @@ def test_barcelona_map_in_chromium(barcelona, tmp_path: Path, browser):
     assert counts["ict"] == 593
     assert page.evaluate("window.scmap.sectors.mobility.getLayers().length") == 587
     assert page.evaluate("window.scmap.sectors.ict.getLayers().length") == 593
-    assert page.locator(".marker-cluster").count() > 0
+    assert page.locator(".scmap-cluster").count() > 0  # clusters in sector colours
     assert page.locator(".scmap-label").count() == 0  # 73 names would clutter: tooltips instead
     assert page.evaluate("window.scmap.findDistrict('raval')") == ["el Raval"]  # part of a name, any case
     assert page.evaluate("window.scmap.findDistrict('VILA DE GRACIA')") == ["la Vila de Gràcia"]  # accents ignored
@@ -301,3 +301,62 @@ def test_valencia_barrios_keyed_by_a_repeating_code_do_not_validate(realdata: Pa
     del spec["overlap"]
     project.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
     assert CliRunner().invoke(cli, ["validate", str(project)]).exit_code == 0
+
+
+SYMBOL_SHARE = """() => {
+  const box = document.querySelector('.leaflet-container').getBoundingClientRect();
+  let covered = 0;
+  for (const e of document.querySelectorAll('.scmap-marker-body, .scmap-cluster-ring')) {
+    const r = e.getBoundingClientRect();
+    const w = Math.max(0, Math.min(r.right, box.right) - Math.max(r.left, box.left));
+    const h = Math.max(0, Math.min(r.bottom, box.bottom) - Math.max(r.top, box.top));
+    covered += w * h;
+  }
+  return covered / (box.width * box.height);
+}"""
+MAX_SYMBOL_SHARE = 0.06
+"""With a colouring shown at the first view, solution symbols cover at most 6 % of the map
+(counted generously: overlapping symbols count twice)."""
+
+
+def _with_model(path: Path, layer: str) -> Path:
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    spec["suitability"] = {
+        "models": {
+            "ev_charging": {"criteria": {"near": {"count_of": layer, "better": "higher"}}, "weights": {"near": 1}}
+        }
+    }
+    path.write_text(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("city", ["valencia", "barcelona"])
+def test_real_city_map_offline_every_feature_shown_and_colouring_readable(
+    realdata: Path, tmp_path: Path, browser, city
+):
+    if city == "valencia":
+        project = _with_model(_valencia_project(realdata, tmp_path), "bus_stops")
+    else:
+        project = _barcelona_project(realdata, tmp_path)
+        spec = yaml.safe_load(project.read_text(encoding="utf-8"))
+        spec["layers"] = {"bicing": {"path": str(realdata / "barcelona" / "08019_stations.geojson")}}
+        project.write_text(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        project = _with_model(project, "bicing")
+    out = tmp_path / "pack"
+    assert CliRunner().invoke(cli, ["run", str(project), "-o", str(out)]).exit_code == 0
+    results = scmap.run(project)
+    opened = open_html(browser, out / "map.html", offline=True)  # every outside request blocked, tiles too
+    page = opened.page
+    assert (opened.errors == [] and opened.unexpected == []) or all("tile" in u for u in opened.unexpected)
+    counts = page.evaluate("window.scmap.counts")
+    assert counts["districts"] == len(results.districts)
+    sectors = results.solutions["sector"].value_counts()
+    for sector, n in sectors.items():
+        assert counts[sector] == n  # every solution is a marker or inside a cluster's count
+    page.evaluate("window.scmap.showModel('ev_charging')")
+    page.wait_for_timeout(300)
+    share = page.evaluate(SYMBOL_SHARE)
+    assert page.evaluate("window.scmap.compact") is True
+    assert share < MAX_SYMBOL_SHARE, share
+    page.evaluate("() => { window.scmap.map.setZoom(16, { animate: false }); }")  # zoomed in: icons again
+    page.wait_for_function("window.scmap.compact === false")

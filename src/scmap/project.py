@@ -347,6 +347,9 @@ class MapSpec(_Strict):
         default="inline", description="inline: works with no network but tiles; cdn: a smaller file"
     )
     max_html_mb: float = Field(default=25.0, gt=0, le=10_000, description="warn when map.html is larger (MB)")
+    cluster_above: int = Field(default=400, ge=0, le=10_000_000, description="sectors with more points are clustered")
+    icons_from_zoom: int = Field(default=15, ge=0, le=22, description="below, points are dots while a colouring shows")
+    cluster_until_zoom: int = Field(default=17, ge=0, le=22, description="clusters break up from this zoom on")
 
 
 class LimitsSpec(_Strict):

@@ -53,6 +53,11 @@ class MapOptions:
         District names are written on the map when there are at most this many districts.
     max_html_mb
         Saving a larger map warns with the figures and what to change.
+    icons_from_zoom
+        While a colouring is shown, point solutions are small dots below this zoom level and
+        icons from it on, so that the analysis stays readable.
+    cluster_until_zoom
+        Clustered sectors show every point from this zoom level on.
     live_weights
         Write each suitability model's standardised values so that the page's weights panel (and
         ``window.scmap.setWeights``) re-scores exactly as Python does.
@@ -65,6 +70,8 @@ class MapOptions:
     label_limit: int = 40
     max_html_mb: float = 25.0
     live_weights: bool = True
+    icons_from_zoom: int = 15
+    cluster_until_zoom: int = 17
 
 
 def display_geoms(gdf: gpd.GeoDataFrame, options: MapOptions) -> list[str]:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import folium
 
+from scmap.maps.layers import MapOptions
 from scmap.maps.solution_map import solution_map
 
 if TYPE_CHECKING:
@@ -47,4 +48,10 @@ def project_map(
         basemap=spec.map.basemap,
         attribution=spec.map.attribution,
         show=spec.map.show,
+        options=MapOptions(
+            cluster_limit=spec.map.cluster_above,
+            icons_from_zoom=spec.map.icons_from_zoom,
+            cluster_until_zoom=spec.map.cluster_until_zoom,
+            max_html_mb=spec.map.max_html_mb,
+        ),
     )

@@ -53,6 +53,32 @@
     return svg;
   }
 
+  // a cluster: its count on a ring that shows the types inside it, in their colours
+  function clusterIcon(cluster, sec) {
+    var counts = {}, total = 0;
+    cluster.getAllChildMarkers().forEach(function (m) {
+      var key = m.scmapType || "?";
+      counts[key] = (counts[key] || 0) + 1;
+      total += 1;
+    });
+    var stops = [], at = 0;
+    sec.types.forEach(function (t) {
+      if (!counts[t.key]) { return; }
+      var next = at + counts[t.key] / total * 360;
+      stops.push(t.colour + " " + at.toFixed(1) + "deg " + next.toFixed(1) + "deg");
+      at = next;
+    });
+    var size = total < 10 ? 30 : total < 100 ? 36 : 42;
+    var ring = el("div", "scmap-cluster-ring");
+    ring.style.background = stops.length ? "conic-gradient(" + stops.join(", ") + ")" : sec.colour;
+    ring.style.width = ring.style.height = size + "px";
+    var inner = el("div", "scmap-cluster-count", String(total));
+    inner.style.borderColor = sec.colour;
+    ring.appendChild(inner);
+    ring.setAttribute("aria-label", total + " " + sec.label);
+    return L.divIcon({ className: "scmap-cluster", html: ring, iconSize: [size, size] });
+  }
+
   function markerIcon(f) {
     var wrap = el("div", "scmap-marker-body scmap-status-" + f.status);
     wrap.style.backgroundColor = f.colour;
@@ -63,7 +89,9 @@
   function layerFor(g, f, style, points) {
     if (Array.isArray(g)) { g = { type: "Point", coordinates: g }; }  // compact points: [lon, lat]
     if (g.type === "Point" && points === "icon") {
-      return L.marker([g.coordinates[1], g.coordinates[0]], { icon: markerIcon(f) });
+      var marker = L.marker([g.coordinates[1], g.coordinates[0]], { icon: markerIcon(f) });
+      marker.scmapType = f.type;
+      return marker;
     }
     if (g.type === "Point") {
       return L.circleMarker([g.coordinates[1], g.coordinates[0]],
@@ -96,7 +124,7 @@
         var type = sec.types[sec.t[i]];
         var status = sec.statuses[sec.s[i]];
         var f = { tip: sec.names[i] + " · " + type.label + " · " + status, title: sec.names[i],
-                  sub: type.label + " · " + sec.label, icon: type.icon, paths: type.paths, label: type.label,
+                  sub: type.label + " · " + sec.label, icon: type.icon, paths: type.paths, label: type.label, type: type.key,
                   colour: type.colour, status: status };
         Object.defineProperty(f, "rows", { get: function () {
           var radius = sec.radius && sec.radius[i] !== null ? sec.radius[i] : type.radius;
@@ -954,6 +982,7 @@
         if (reg.choropleths[k] !== group && map.hasLayer(reg.choropleths[k])) { map.removeLayer(reg.choropleths[k]); }
       });
       if (!map.hasLayer(group)) { group.addTo(map); map.fire("baselayerchange", { layer: group }); }
+      if (reg.syncCompact) { reg.syncCompact(); }
     };
   }
 
@@ -1003,7 +1032,9 @@
 
     data.sectors.forEach(function (sec) {
       var group = sec.cluster && L.markerClusterGroup
-        ? L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false })
+        ? L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50,
+                                 disableClusteringAtZoom: data.display.cluster_until_zoom,
+                                 iconCreateFunction: function (c) { return clusterIcon(c, sec); } })
         : L.featureGroup();
       reg.counts[sec.key] = addFeatures(group, sectorFeatures(sec), geometries["sector:" + sec.key], featureStyle,
                                         sec.points);
@@ -1020,6 +1051,16 @@
     data.overlays.forEach(function (ov) { if (visible(ov.key, ov.visible)) { reg.overlays[ov.key].addTo(map); } });
     data.sectors.forEach(function (sec) { if (visible("sector:" + sec.key, true)) { reg.sectors[sec.key].addTo(map); } });
     districts.bringToFront();
+
+    // analysis first: while a colouring is shown, solutions are small dots until zoomed in
+    function compact() {
+      var colouring = Object.keys(reg.choropleths).some(function (k) { return map.hasLayer(reg.choropleths[k]); });
+      var on = colouring && map.getZoom() < data.display.icons_from_zoom;
+      map.getContainer().classList.toggle("scmap-compact", on);
+      reg.compact = on;
+    }
+    map.on("zoomend baselayerchange overlayadd", compact);
+    reg.syncCompact = compact;
 
     tools(map, data, reg);
     overlays[escapeHtml("Sketched sites")] = reg.sketches;
@@ -1046,6 +1087,7 @@
         }
       }).observe(map.getContainer());
     }
+    compact();
     minimap(map, data, reg);
     liveApi(map, reg);
     weightsPanel(map, reg);

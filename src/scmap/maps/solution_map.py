@@ -99,6 +99,19 @@ class WorkshopMap(folium.Map):
         return embed_html(self, height=600, inline=True)
 
 
+def _checked(
+    districts: gpd.GeoDataFrame, solutions: gpd.GeoDataFrame, cat: Catalogue
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Display copies of the tables (text made display text, with warnings); unknown types refused."""
+    unknown = sorted(set(solutions["solution"]) - set(cat.solutions))
+    if unknown:
+        raise CatalogueError(f"solutions: unknown solution types {unknown}; allowed: {', '.join(cat.solutions)}")
+    return (
+        display_frame(districts, what="districts", id_column="district_id"),
+        display_frame(solutions, what="solutions", id_column="solution_id"),
+    )
+
+
 def _new_map(districts: gpd.GeoDataFrame, *, title: str | None, basemap: Basemap) -> tuple[folium.Map, str, str]:
     """An empty Leaflet map centred on the districts, its basemap's tile URL and attribution."""
     centre = districts.to_crs(4326).union_all().centroid if len(districts) else shapely.Point(0, 0)
@@ -168,11 +181,7 @@ def solution_map(
     options = options or MapOptions()
     if solutions is None:
         solutions = gpd.GeoDataFrame({c: [] for c in sorted(STANDARD)}, geometry=[], crs=districts.crs)
-    districts = display_frame(districts, what="districts", id_column="district_id")
-    solutions = display_frame(solutions, what="solutions", id_column="solution_id")
-    unknown = sorted(set(solutions["solution"]) - set(cat.solutions))
-    if unknown:
-        raise CatalogueError(f"solutions: unknown solution types {unknown}; allowed: {', '.join(cat.solutions)}")
+    districts, solutions = _checked(districts, solutions, cat)
     tiles_url, tiles_attr = "", ""
     if m is None:
         m, tiles_url, tiles_attr = _new_map(districts, title=title, basemap=basemap)
@@ -195,6 +204,7 @@ def solution_map(
         "show": list(show) if show is not None else None,
         "tiles": {"url": tiles_url, "attribution": tiles_attr},
         "sketch_types": sketch_types(cat),
+        "display": {k: getattr(options, k) for k in ("icons_from_zoom", "cluster_until_zoom")},
     }
     geometries = {"districts": district_geoms, **sector_geoms, **choro_geoms, **overlay_geoms}
     ScmapLayers(payload, geometries, cluster=any(s["cluster"] for s in sectors)).add_to(m)
