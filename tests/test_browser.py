@@ -384,3 +384,16 @@ def test_search_ignores_case_and_accents_and_says_when_nothing_matches(browser, 
     search.fill("krasn")
     search.dispatch_event("change")
     assert page.locator(".scmap-search-status").inner_text().startswith("2 districts match: ")
+
+
+def test_legend_folds_and_has_no_empty_heading(browser, tmp_path: Path):
+    page = open_html(browser, _demo_map(tmp_path)).page
+    title = page.locator(".scmap-legend-title")
+    assert title.is_visible()
+    for label in ("Energy (", "Mobility (", "ICT ("):  # every sector off: the heading goes too
+        page.locator(".leaflet-control-layers-overlays label", has_text=label).locator("input").click()
+    assert not title.is_visible()
+    page.locator(".scmap-legend-fold").click()
+    assert not page.locator(".scmap-legend-body").is_visible()
+    page.locator(".scmap-legend-fold").click()
+    assert page.locator(".scmap-legend-body").is_visible()

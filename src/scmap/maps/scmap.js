@@ -186,7 +186,20 @@
       options: { position: "bottomright" },
       onAdd: function () {
         var box = el("div", "scmap-legend leaflet-bar");
-        box.appendChild(el("div", "scmap-legend-title", data.legend_title));
+        var fold = el("button", "scmap-legend-fold", "Legend \u25be");
+        fold.type = "button";
+        fold.title = "Fold or unfold the legend";
+        var body = el("div", "scmap-legend-body");
+        fold.addEventListener("click", function () {
+          var open = body.style.display === "none";
+          body.style.display = open ? "" : "none";
+          fold.textContent = open ? "Legend \u25be" : "Legend \u25b8";
+        });
+        box.appendChild(fold);
+        box.appendChild(body);
+        reg.legendTitle = el("div", "scmap-legend-title", data.legend_title);
+        body.appendChild(reg.legendTitle);
+        if (map.getSize().y < 700) { body.style.display = "none"; fold.textContent = "Legend \u25b8"; }
         data.sectors.forEach(function (sec) {
           var block = el("div", "scmap-legend-sector");
           block.setAttribute("data-sector", sec.key);
@@ -206,7 +219,7 @@
             block.appendChild(row);
           });
           reg.legendBlocks["sector:" + sec.key] = block;
-          box.appendChild(block);
+          body.appendChild(block);
         });
         data.overlays.forEach(function (ov) {
           var block = el("div", "scmap-legend-overlay");
@@ -221,7 +234,7 @@
             block.appendChild(row);
           });
           reg.legendBlocks[ov.key] = block;
-          box.appendChild(block);
+          body.appendChild(block);
         });
         data.choropleths.forEach(function (ch) {
           var block = el("div", "scmap-legend-choropleth");
@@ -235,7 +248,7 @@
           ends.appendChild(el("span", null, ch.legend.max));
           block.appendChild(ends);
           reg.legendBlocks[ch.key] = block;
-          box.appendChild(block);
+          body.appendChild(block);
         });
         L.DomEvent.disableClickPropagation(box);
         L.DomEvent.disableScrollPropagation(box);
@@ -245,10 +258,14 @@
     var legend = new Legend();
     legend.addTo(map);
     function sync() {
+      var sectorsShown = false;
       Object.keys(reg.legendBlocks).forEach(function (key) {
         var layer = reg.byKey[key];
-        reg.legendBlocks[key].style.display = layer && map.hasLayer(layer) ? "" : "none";
+        var shown = layer && map.hasLayer(layer);
+        reg.legendBlocks[key].style.display = shown ? "" : "none";
+        if (shown && key.indexOf("sector:") === 0) { sectorsShown = true; }
       });
+      reg.legendTitle.style.display = sectorsShown ? "" : "none";  // no empty heading
     }
     map.on("overlayadd overlayremove baselayerchange", sync);
     sync();
