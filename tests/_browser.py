@@ -12,7 +12,7 @@ ASSETS = Path(__file__).resolve().parent / "browser_assets" / "node_modules"
 _PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 )
-_TILE_HOSTS = re.compile(r"tile\.openstreetmap\.org|basemaps\.cartocdn\.com")
+_TILE_HOSTS = re.compile(r"tile\.openstreetmap\.org|basemaps\.cartocdn\.com|server\.arcgisonline\.com|\.example\.org")
 _LEAFLET = re.compile(r"/npm/(leaflet|leaflet\.markercluster)@[^/]+/dist/(.+)$")
 
 

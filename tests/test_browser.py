@@ -397,3 +397,44 @@ def test_legend_folds_and_has_no_empty_heading(browser, tmp_path: Path):
     assert not page.locator(".scmap-legend-body").is_visible()
     page.locator(".scmap-legend-fold").click()
     assert page.locator(".scmap-legend-body").is_visible()
+
+
+def test_basemaps_named_custom_and_wms_with_a_switcher(browser, tmp_path: Path):
+    from scmap.datasets import copy_demo
+    from scmap.errors import ProjectError
+
+    project = copy_demo(tmp_path / "p")
+    spec = yaml.safe_load(project.read_text(encoding="utf-8"))
+    spec["map"]["basemap"] = "light"  # no API-key warning: pytest turns warnings into errors
+    spec["map"]["basemaps"] = [
+        {"name": "Esri.WorldImagery", "label": "Aerial"},
+        {
+            "url": "https://tiles.example.org/ortho/{z}/{x}/{y}.png",
+            "label": "City orthophoto",
+            "attribution": "<b>City</b> of Example",
+        },
+        {"wms": "https://geo.example.org/wms", "layers": "ortho2024", "label": "Orthophoto 2024"},
+    ]
+    project.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    out = tmp_path / "map.html"
+    scmap.save_html(scmap.run(project).map(), out, inline=True)
+    page = open_html(browser, out, offline=True).page
+    options = page.locator(".scmap-basemap option").all_inner_texts()
+    assert options == ["light", "Aerial", "City orthophoto", "Orthophoto 2024"]
+    page.select_option(".scmap-basemap", "2")
+    assert page.evaluate("window.scmap.map.hasLayer(window.scmap.basemaps[2])")
+    assert not page.evaluate("window.scmap.map.hasLayer(window.scmap.basemaps[0])")
+    assert "<b>City</b> of Example" in page.locator(".leaflet-control-attribution").inner_text()  # text, not markup
+    page.select_option(".scmap-basemap", "3")
+    assert page.evaluate("window.scmap.basemaps[3].wmsParams.layers") == "ortho2024"
+    for bad, message in [("CartoDB.Positron", "needs an API key"), ("Nowhere.Tiles", "unknown basemap")]:
+        spec["map"]["basemap"] = bad
+        project.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+        with pytest.raises(ProjectError, match=message):
+            scmap.load_project(project)
+    spec["map"]["basemap"] = "none"
+    spec["map"]["basemaps"] = []
+    project.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    scmap.save_html(scmap.run(project).map(), out, inline=True)
+    page = open_html(browser, out, offline=True).page
+    assert page.evaluate("window.scmap.basemaps.length") == 0 and page.locator(".leaflet-tile").count() == 0

@@ -27,6 +27,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from scmap._ahp import AHP_MAX_CR, ahp_weights
+from scmap._basemaps import resolve_basemap
 from scmap._derive import DeriveError, columns_of
 from scmap._keys import key_docs
 from scmap._limits import MAX_DISTANCE_M, MAX_PAIRS, MAX_SENSITIVITY_CELLS, MAX_UNITS, MAX_VERTICES
@@ -36,6 +37,7 @@ from scmap.errors import CatalogueError, ProjectError
 
 __all__ = [
     "AHPSpec",
+    "BasemapSpec",
     "ClassSpec",
     "CriterionSpec",
     "DistrictsSpec",
@@ -338,11 +340,43 @@ class OverlapSpec(_Strict):
     getis_ord: GetisOrdSpec | None = None
 
 
+class BasemapSpec(_Strict):
+    """One basemap of the switcher: a named provider, a city's XYZ/WMTS tiles or a WMS layer."""
+
+    name: str | None = Field(default=None, description="an xyzservices provider name")
+    url: str | None = Field(default=None, description="XYZ/WMTS tile URL template with {z}/{x}/{y}")
+    wms: str | None = Field(default=None, description="WMS endpoint (with layers:)")
+    layers: str | None = None
+    format: str | None = None
+    label: str | None = None
+    attribution: str | None = None
+    max_zoom: int | None = Field(default=None, ge=0, le=24)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> BasemapSpec:
+        given = [k for k in ("name", "url", "wms") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of name:, url: or wms:")
+        if self.wms is not None and not self.layers:
+            raise ValueError("a wms: basemap needs layers:")
+        if self.name is not None:
+            resolve_basemap(self.name)  # an unknown name or one that needs an API key is an error
+        return self
+
+
 class MapSpec(_Strict):
     title: str | None = None
-    basemap: Literal["osm", "light", "dark", "none"] = "osm"
+    basemap: str = Field(default="osm", description="osm | light | dark | topo | imagery | none | an xyzservices name")
+    basemaps: list[BasemapSpec] = Field(default_factory=list, description="more basemaps, with a switcher")
     show: list[str] | None = Field(default=None, description="sectors or layers visible at start")
     attribution: str | None = Field(default=None, description="credit for the data, shown on the map")
+    @field_validator("basemap")
+    @classmethod
+    def _known_basemap(cls, value: str) -> str:
+        if value != "none":
+            resolve_basemap(value)
+        return value
+
     assets: Literal["inline", "cdn"] = Field(
         default="inline", description="inline: works with no network but tiles; cdn: a smaller file"
     )

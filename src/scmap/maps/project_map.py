@@ -45,7 +45,7 @@ def project_map(
         overlap=overlap,
         catalogue=inputs.project.catalogue,
         title=spec.map.title or spec.name,
-        basemap=spec.map.basemap,
+        basemap=[spec.map.basemap, *(b.model_dump(exclude_none=True) for b in spec.map.basemaps)],
         attribution=spec.map.attribution,
         show=spec.map.show,
         options=MapOptions(

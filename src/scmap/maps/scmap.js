@@ -1003,6 +1003,43 @@
     };
   }
 
+  // ---------------------------------------------------------------- basemaps
+
+  function basemapLayer(b) {
+    var opts = { attribution: b.attribution_html || escapeHtml(b.attribution || ""), maxZoom: 19,
+                 maxNativeZoom: b.max_zoom || 19 };
+    if (b.kind === "wms") {
+      return L.tileLayer.wms(b.url, L.extend(opts, { layers: b.layers, format: b.format || "image/png",
+                                                     transparent: false }));
+    }
+    return L.tileLayer(b.url, opts);
+  }
+
+  function basemaps(map, data, reg) {
+    reg.basemaps = (data.basemaps || []).map(basemapLayer);
+    if (!reg.basemaps.length) { return; }
+    reg.basemaps[0].addTo(map);
+    reg.basemap = 0;
+    if (reg.basemaps.length < 2) { return; }
+    var Switcher = L.Control.extend({
+      options: { position: "bottomleft" },
+      onAdd: function () {
+        var select = el("select", "scmap-basemap leaflet-bar");
+        select.title = "Basemap";
+        data.basemaps.forEach(function (b, i) { var o = el("option", null, b.label); o.value = String(i); select.appendChild(o); });
+        select.addEventListener("change", function () { reg.setBasemap(Number(select.value)); });
+        L.DomEvent.disableClickPropagation(select);
+        return select;
+      }
+    });
+    new Switcher().addTo(map);
+    reg.setBasemap = function (i) {
+      map.removeLayer(reg.basemaps[reg.basemap]);
+      reg.basemaps[i].addTo(map).bringToBack();
+      reg.basemap = i;
+    };
+  }
+
   // ---------------------------------------------------------------- assembly
 
   window.scmapRender = function (map, data, geometries) {
@@ -1012,6 +1049,7 @@
     var overlays = {};
     var bases = {};
 
+    basemaps(map, data, reg);
     var plain = L.layerGroup().addTo(map);
     bases[escapeHtml("Districts only")] = plain;
     reg.models = {};

@@ -9,18 +9,19 @@ of rendered data). Only Leaflet itself is loaded from outside; no jQuery, Bootst
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import folium
 import geopandas as gpd
 import shapely
 from branca.element import Element, Figure, MacroElement
 
+from scmap._basemaps import resolve_basemap
 from scmap._text import display_frame, display_value
 from scmap.catalogue import Catalogue, load_catalogue
-from scmap.errors import CatalogueError
+from scmap.errors import CatalogueError, InputError
 from scmap.maps._assets import CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS
 from scmap.maps._safe import html_text, script_json
 from scmap.maps.export import embed_html
@@ -40,9 +41,9 @@ if TYPE_CHECKING:
 
 __all__ = ["MapOptions", "ScmapLayers", "WorkshopMap", "solution_map"]
 
-Basemap = Literal["osm", "light", "dark", "none"]
-
-_TILES: dict[str, str] = {"osm": "OpenStreetMap", "light": "CartoDB positron", "dark": "CartoDB dark_matter"}
+Basemap = str | Mapping[str, Any]
+"""A basemap: a name (osm, light, dark, topo, imagery, an xyzservices provider) or a mapping with
+name:, url: (XYZ/WMTS) or wms: + layers: (see :class:`scmap.project.BasemapSpec`)."""
 
 
 class _Raw(Element):
@@ -112,24 +113,27 @@ def _checked(
     )
 
 
-def _new_map(districts: gpd.GeoDataFrame, *, title: str | None, basemap: Basemap) -> tuple[folium.Map, str, str]:
-    """An empty Leaflet map centred on the districts, its basemap's tile URL and attribution."""
+def _basemaps(basemap: Basemap | Sequence[Basemap]) -> list[dict[str, Any]]:
+    chosen = [basemap] if isinstance(basemap, str | Mapping) else list(basemap)
+    try:
+        return [resolve_basemap(b) for b in chosen if b != "none"]
+    except ValueError as exc:
+        raise InputError(f"map.basemap: {exc}") from None
+
+
+def _new_map(districts: gpd.GeoDataFrame, *, title: str | None) -> folium.Map:
+    """An empty Leaflet map centred on the districts (the page adds the basemaps)."""
     centre = districts.to_crs(4326).union_all().centroid if len(districts) else shapely.Point(0, 0)
     m = WorkshopMap(
         location=[centre.y, centre.x], zoom_start=12, tiles=None, prefer_canvas=True, control_scale=True, max_zoom=19
     )
     m.default_js = [("leaflet", LEAFLET_JS)]
     m.default_css = [("leaflet_css", LEAFLET_CSS)]
-    tiles_url, tiles_attr = "", ""
-    if basemap != "none":
-        layer = folium.TileLayer(_TILES[basemap], control=False)
-        layer.add_to(m)
-        tiles_url, tiles_attr = str(layer.tiles), str(layer.options.get("attribution", ""))
     if title:
         root = m.get_root()
         assert isinstance(root, Figure)
         root.title = html_text(display_value(title))  # <title> until the script sets document.title
-    return m, tiles_url, tiles_attr
+    return m
 
 
 def solution_map(
@@ -140,7 +144,7 @@ def solution_map(
     overlap: OverlapResult | None = None,
     catalogue: Catalogue | None = None,
     title: str | None = None,
-    basemap: Basemap = "osm",
+    basemap: Basemap | Sequence[Basemap] = "osm",
     attribution: str | None = None,
     show: Sequence[str] | None = None,
     m: folium.Map | None = None,
@@ -162,7 +166,8 @@ def solution_map(
     catalogue
         For labels, colours, icons and reference cases; the built-in one by default.
     title, basemap, attribution
-        Shown on the map; ``basemap="none"`` draws no tiles. *attribution* credits the data.
+        Shown on the map. *basemap* is one basemap or several (the first shown, a switcher for
+        the others); ``"none"`` draws no tiles. *attribution* credits the data.
     show
         Overlay keys visible at start (sector keys, ``districts``, ``service_areas``,
         ``hotspots``, ``relations``); the defaults otherwise.
@@ -182,9 +187,9 @@ def solution_map(
     if solutions is None:
         solutions = gpd.GeoDataFrame({c: [] for c in sorted(STANDARD)}, geometry=[], crs=districts.crs)
     districts, solutions = _checked(districts, solutions, cat)
-    tiles_url, tiles_attr = "", ""
     if m is None:
-        m, tiles_url, tiles_attr = _new_map(districts, title=title, basemap=basemap)
+        m = _new_map(districts, title=title)
+    bases = _basemaps(basemap)
     district_payload, district_geoms = districts_layer(
         districts, options, suitability=suitability, overlap=overlap, catalogue=cat
     )
@@ -202,7 +207,8 @@ def solution_map(
         "choropleths": choropleths,
         "overlays": overlays,
         "show": list(show) if show is not None else None,
-        "tiles": {"url": tiles_url, "attribution": tiles_attr},
+        "basemaps": bases,
+        "tiles": next(({"url": b["url"]} for b in bases if b["kind"] == "xyz"), {"url": ""}),
         "sketch_types": sketch_types(cat),
         "display": {k: getattr(options, k) for k in ("icons_from_zoom", "cluster_until_zoom")},
     }
