@@ -29,7 +29,7 @@ from scmap._validate import LoadedLayer, Role, SourceReport, check_layer, conclu
 from scmap.crs import analysis_crs
 from scmap.errors import InputError, ScmapError, ScmapWarning
 from scmap.io import SOLUTION_COLUMNS, _districts, _reject_more, _solutions, column_defaults
-from scmap.project import FileSpec, Project
+from scmap.project import FileSpec, Project, popup_labels
 
 __all__ = ["Inputs", "ValidationReport", "load_inputs", "validate_project"]
 
@@ -174,6 +174,11 @@ def load_inputs(project: Project, *, engine: Engine = "pyogrio") -> Inputs:
             radius_field=src.radius_field,
         )
         _check_rejected_share(loaded, raw, src, _key(project, src, "solutions", None))
+        for column in popup_labels(src.popup):
+            if column not in raw.gdf.columns:
+                columns = ", ".join(str(c) for c in raw.gdf.columns if c != raw.gdf.geometry.name)
+                key = _key(project, src, "solutions", None)
+                loaded.report.errors.append(f"{project.path}: {key}.popup: no column {column!r}; columns: {columns}")
         if src.id_prefix and loaded.ok:
             loaded.gdf = loaded.gdf.assign(solution_id=src.id_prefix + ":" + loaded.gdf["solution_id"].astype(str))
         sources.append(loaded.report)
@@ -267,7 +272,7 @@ def _combine_solutions(parts: list[LoadedLayer], target: CRS | None) -> gpd.GeoD
 def _district_columns(project: Project) -> list[tuple[str, str]]:
     """(key path, column) of every project key that names a district column."""
     spec = project.spec
-    named = []
+    named = [("districts.popup", c) for c in popup_labels(spec.districts.popup)]
     if spec.overlap is not None and spec.overlap.population is not None:
         named.append(("overlap.population", spec.overlap.population))
     for sol, model in spec.suitability.models.items() if spec.suitability else []:

@@ -103,9 +103,14 @@ class FileSpec(_Strict):
         return value
 
 
+Popup = list[str] | dict[str, str]
+"""Columns a popup shows: a list, or {column: label}."""
+
+
 class DistrictsSpec(FileSpec):
     id: str = Field(min_length=1, description="column with unique district ids")
     name: str | None = None
+    popup: Popup = Field(default_factory=list, description="the file's own columns the popups show")
 
 
 class LayerSpec(FileSpec):
@@ -125,6 +130,7 @@ class SolutionSource(FileSpec):
     id_prefix: str | None = Field(
         default=None, min_length=1, max_length=40, description="written before every id of this source: PREFIX:ID"
     )
+    popup: Popup = Field(default_factory=list, description="the file's own columns the popups show")
 
     @model_validator(mode="after")
     def _one_way(self) -> SolutionSource:
@@ -370,6 +376,7 @@ class MapSpec(_Strict):
     basemaps: list[BasemapSpec] = Field(default_factory=list, description="more basemaps, with a switcher")
     show: list[str] | None = Field(default=None, description="sectors or layers visible at start")
     attribution: str | None = Field(default=None, description="credit for the data, shown on the map")
+
     @field_validator("basemap")
     @classmethod
     def _known_basemap(cls, value: str) -> str:
@@ -663,6 +670,11 @@ def apply_weights(project: Project, path: str | Path) -> Project:
         record[key] = {"file": str(path), "note": entry.note or "", "created": chosen.created or ""}
     spec = project.spec.model_copy(update={"suitability": suit.model_copy(update={"models": models})})
     return Project(spec=spec, path=project.path, catalogue=project.catalogue, workshop_weights=record)
+
+
+def popup_labels(popup: Popup) -> dict[str, str]:
+    """{column: label} of a ``popup:`` key (a list labels each column by its name)."""
+    return dict(popup) if isinstance(popup, dict) else {c: c for c in popup}
 
 
 def with_map(project: Project, **changes: Any) -> Project:

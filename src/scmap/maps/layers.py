@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 from branca.colormap import LinearColormap
 
+from scmap._format import format_value
 from scmap.catalogue import Catalogue
 from scmap.maps._icons import symbol_paths
 
@@ -53,6 +54,9 @@ class MapOptions:
         District names are written on the map when there are at most this many districts.
     max_html_mb
         Saving a larger map warns with the figures and what to change.
+    district_columns, solution_columns
+        The districts' and solutions' own columns their popups show, as {column: label}; None
+        shows every column (the analysis rows are always shown).
     icons_from_zoom
         While a colouring is shown, point solutions are small dots below this zoom level and
         icons from it on, so that the analysis stays readable.
@@ -72,6 +76,8 @@ class MapOptions:
     live_weights: bool = True
     icons_from_zoom: int = 15
     cluster_until_zoom: int = 17
+    district_columns: dict[str, str] | None = None
+    solution_columns: dict[str, str] | None = None
 
 
 def display_geoms(gdf: gpd.GeoDataFrame, options: MapOptions) -> list[str]:
@@ -95,22 +101,23 @@ def text(value: object) -> str | None:
         if np.isnan(number):
             return None
         if number.is_integer() and abs(number) < 1e15:
-            return str(int(number))  # 123456.0 -> "123456"
-        return f"{number:.6g}"
+            return f"{int(number):,}"  # 11522400.0 -> "11,522,400"
+        return format_value(number, "number")  # never scientific notation
     if isinstance(value, (shapely.Geometry, bytes)):
         return None
     out = str(value)
     return out if out.strip() else None
 
 
-def rows_of(record: dict[str, Any], skip: set[str]) -> list[list[str]]:
+def rows_of(record: dict[str, Any], skip: set[str], labels: dict[str, str] | None = None) -> list[list[str]]:
+    """Popup rows of a record's own columns: every column (*labels* None) or the chosen ones, labelled."""
     out = []
     for key, value in record.items():
-        if key in skip:
+        if key in skip or (labels is not None and key not in labels):
             continue
         shown = text(value)
         if shown is not None:
-            out.append([str(key), shown])
+            out.append([labels[key] if labels is not None else str(key), shown])
     return out
 
 
@@ -143,7 +150,12 @@ def districts_layer(
     records = districts.drop(columns=districts.geometry.name).to_dict("records")
     extra = _district_explanations(ids, suitability, overlap, catalogue)
     feats = [
-        {"tip": n, "title": n, "sub": f"District {i}", "rows": extra.get(i, []) + rows_of(r, skip)}
+        {
+            "tip": n,
+            "title": n,
+            "sub": f"District {i}",
+            "rows": extra.get(i, []) + rows_of(r, skip, options.district_columns),
+        }
         for n, i, r in zip(names, ids, records, strict=True)
     ]
     payload = {
@@ -180,6 +192,8 @@ def _district_explanations(
                     if ptop:
                         stable += f"; in the top {ptop[0].removeprefix(f'{key}_p_top')} in {row[ptop[0]]:.0%} of runs"
                     out[i].append(["  stability", stable])
+    elif suitability is not None and len(suitability.districts):
+        _rollup_rows(out, ids, suitability, catalogue)
     if overlap is not None:
         table = overlap.districts.set_index("district_id")
         sectors = [
@@ -203,6 +217,21 @@ def _district_explanations(
                 gap += f"; about {row['mean_uncovered_population']:,.0f} people outside an average sector's reach"
             out[i].append(["Gaps", gap])
     return out
+
+
+def _rollup_rows(
+    out: dict[str, list[list[str]]], ids: pd.Series, suitability: SuitabilityResult, catalogue: Catalogue
+) -> None:
+    """District popup rows for grid or H3 models: the mean and best cell, the share suitable."""
+    roll = suitability.districts.set_index("district_id")
+    for key in suitability.models:
+        label = catalogue.solutions[key].label if key in catalogue.solutions else key
+        for i in ids:
+            if i not in roll.index or pd.isna(roll.loc[i, f"{key}_mean"]):
+                continue
+            row = roll.loc[i]
+            shown = f"mean {row[f'{key}_mean']:.2f}, best cell {row[f'{key}_max']:.2f}, "
+            out[i].append([f"{label} (cells)", shown + f"{row[f'{key}_share_above']:.0%} of the area suitable"])
 
 
 def point_coords(gdf: gpd.GeoDataFrame, options: MapOptions) -> list[str]:
@@ -254,12 +283,13 @@ def sector_layers(
         statuses = sorted(set(part["status"].astype(str)))
         radius = pd.to_numeric(part.get("radius_m", pd.Series(np.nan, index=part.index)), errors="coerce")
         cols = []
+        chosen = options.solution_columns
         for c in part.columns:
-            if c in skip:
+            if c in skip or (chosen is not None and c not in chosen):
                 continue
             values = _column(part[c])
             if values is not None:
-                cols.append({"name": str(c), "values": values})
+                cols.append({"name": chosen[c] if chosen is not None else str(c), "values": values})
         is_point = part.geometry.geom_type == "Point"
         n_points = int(is_point.sum())
         out.append(
@@ -311,6 +341,9 @@ def choropleth_layers(
             layer = _suitability_layer(units, key, list(m.criteria), catalogue, titles.tolist(), live is not None)
             layers.append({**layer, "live": live})
             geoms[f"suit:{key}"] = unit_geoms
+        rolled = _rollup_layers(districts, suitability, catalogue)
+        layers += rolled
+        geoms.update({layer["key"]: display_geoms(districts, options) for layer in rolled})
     if overlap is not None:
         layers.append(_gap_layer(overlap.districts))
         geoms["gaps"] = display_geoms(overlap.districts, options)
@@ -391,6 +424,50 @@ def _suitability_layer(
             "max": "1 more suitable",
         },
     }
+
+
+def _rollup_layers(
+    districts: gpd.GeoDataFrame, suitability: SuitabilityResult, catalogue: Catalogue
+) -> list[dict[str, Any]]:
+    """For grid or H3 units: one district colouring per model by the mean cell score, with the best
+    cell and the share of the district's area that is suitable in the popup."""
+    table = suitability.districts
+    if not len(table) or len(suitability.units) == len(districts) or "district_id" not in districts.columns:
+        return []
+    roll = table.set_index("district_id").reindex(districts["district_id"].astype(str))
+    names = districts.get("district_name", districts["district_id"]).astype(str).tolist()
+    out = []
+    for key in suitability.models:
+        label = catalogue.solutions[key].label if key in catalogue.solutions else key
+        mean = roll[f"{key}_mean"].to_numpy(dtype=float)
+        cols = [
+            {"name": "Mean score of its cells", "values": [text(v) for v in np.round(mean, 2)]},
+            {"name": "Best cell", "values": [text(v) for v in np.round(roll[f"{key}_max"].to_numpy(float), 2)]},
+            {
+                "name": "Area suitable",
+                "values": [None if np.isnan(v) else f"{v:.0%}" for v in roll[f"{key}_share_above"]],
+            },
+        ]
+        out.append(
+            {
+                "key": f"roll:{key}",
+                "label": f"Districts: {label} (mean of cells)",
+                "palette": _palette(SCORE_COLOURS),
+                "excluded": EXCLUDED,
+                "cidx": _palette_index(mean).tolist(),
+                "titles": names,
+                "sub": f"{label}: district roll-up of the cell scores",
+                "cols": cols,
+                "legend": {
+                    "kind": "continuous",
+                    "caption": f"{label}: mean cell score per district",
+                    "colours": SCORE_COLOURS,
+                    "min": "0 less suitable",
+                    "max": "1 more suitable",
+                },
+            }
+        )
+    return out
 
 
 def _gap_layer(table: gpd.GeoDataFrame) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import folium
 
 from scmap.maps.layers import MapOptions
 from scmap.maps.solution_map import solution_map
+from scmap.project import popup_labels
 
 if TYPE_CHECKING:
     from scmap.inputs import Inputs
@@ -49,6 +50,8 @@ def project_map(
         attribution=spec.map.attribution,
         show=spec.map.show,
         options=MapOptions(
+            district_columns=popup_labels(spec.districts.popup),
+            solution_columns={k: v for src in spec.solutions for k, v in popup_labels(src.popup).items()},
             cluster_limit=spec.map.cluster_above,
             icons_from_zoom=spec.map.icons_from_zoom,
             cluster_until_zoom=spec.map.cluster_until_zoom,

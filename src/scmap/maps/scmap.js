@@ -32,6 +32,8 @@
   }
 
   var SVG_NS = "http://www.w3.org/2000/svg";
+  // popups keep clear of the title (top) and of the layer list and legend (right)
+  var POPUP = { maxWidth: 380, minWidth: 260, autoPanPaddingTopLeft: [50, 70], autoPanPaddingBottomRight: [60, 30] };
 
   // a Maki icon (path data from scmap's own vendored files) as inline SVG: no font needed
   function symbolSvg(paths, label, size) {
@@ -103,7 +105,7 @@
 
   function bindText(lyr, f, sticky) {
     lyr.bindTooltip(function () { return el("span", null, f.tip); }, { sticky: sticky });
-    lyr.bindPopup(function () { return popupBox(f.title, f.sub, f.rows); }, { maxWidth: 380 });
+    lyr.bindPopup(function () { return popupBox(f.title, f.sub, f.rows); }, POPUP);
     lyr.scmapFeature = f;
   }
 
@@ -170,7 +172,7 @@
             if (v !== null && v !== undefined) { rows.push([ch.cols[c].name, v]); }
           }
           return popupBox(ch.titles[i], ch.sub, rows);
-        }, { maxWidth: 380 });
+        }, POPUP);
       })(i);
       group.addLayer(lyr);
     }
