@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -438,3 +439,30 @@ def test_basemaps_named_custom_and_wms_with_a_switcher(browser, tmp_path: Path):
     scmap.save_html(scmap.run(project).map(), out, inline=True)
     page = open_html(browser, out, offline=True).page
     assert page.evaluate("window.scmap.basemaps.length") == 0 and page.locator(".leaflet-tile").count() == 0
+
+
+def test_popups_show_chosen_columns_and_grid_models_roll_up_to_districts(browser, tmp_path: Path):
+    from scmap.datasets import copy_demo
+
+    project = copy_demo(tmp_path / "p")
+    spec = yaml.safe_load(project.read_text(encoding="utf-8"))
+    spec["districts"]["popup"] = {"population": "Inhabitants"}
+    spec["solutions"][0]["popup"] = ["owner"]
+    spec["suitability"]["units"] = {"grid_m": 1000}
+    spec["suitability"].pop("sensitivity")
+    project.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    out = tmp_path / "map.html"
+    scmap.save_html(scmap.run(project).map(), out, inline=True)
+    page = open_html(browser, out, offline=True).page
+    assert "roll:ev_charging" in page.evaluate("Object.keys(window.scmap.choropleths)")
+    assert page.evaluate("window.scmap.findDistrict('Sredets')") == ["Sredets"]
+    popup = page.locator(".leaflet-popup-content").inner_text()
+    assert "Inhabitants\t30,000" in popup and "name_bg" not in popup and "note" not in popup
+    assert "EV charging (cells)\tmean " in popup and "of the area suitable" in popup
+    assert not re.search(r"\d[eE][+-]?\d", popup)
+    first = page.evaluate("window.scmap.data.sectors.find(s => s.key === 'energy').cols.map(c => c.name)")
+    assert first == ["owner"]  # not cost_keur, notes...
+    spec["solutions"][0]["popup"] = ["owners"]
+    project.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    report = scmap.validate_project(scmap.load_project(project))
+    assert not report.ok and any("solutions.0.popup: no column 'owners'" in e for s in report.sources for e in s.errors)

@@ -67,7 +67,7 @@ def test_demo_map_payload_counts():
     counts = {s["key"]: s["count"] for s in payload["sectors"]}
     assert counts == inputs.solutions["sector"].value_counts().to_dict()
     first = payload["districts"]["feats"][0]
-    assert first["title"] == "Sredets" and ["population", "30000"] in first["rows"]
+    assert first["title"] == "Sredets" and ["population", "30,000"] in first["rows"]
     # coordinates are EPSG:4326 with at most 6 decimals
     lon, lat = geometries["districts"][0]["coordinates"][0][0]
     assert 23 < lon < 24 and 42 < lat < 43

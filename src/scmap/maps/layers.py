@@ -96,6 +96,8 @@ def text(value: object) -> str | None:
     """A display string for a value, None for missing ones."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return f"{int(value):,}"
     if isinstance(value, (float, np.floating)):
         number = float(value)
         if np.isnan(number):
