@@ -272,7 +272,18 @@ def test_barcelona_map_in_chromium(barcelona, tmp_path: Path, browser):
     assert page.evaluate("window.scmap.sectors.mobility.getLayers().length") == 587
     assert page.evaluate("window.scmap.sectors.ict.getLayers().length") == 593
     assert page.locator(".scmap-cluster").count() > 0  # clusters in sector colours
-    assert page.locator(".scmap-label").count() == 0  # 73 names would clutter: tooltips instead
+    # names where they fit, none overlapping another; more of them when zoomed in
+    boxes = page.evaluate(
+        """() => [...document.querySelectorAll('.scmap-label span')].filter(s => s.offsetParent !== null)
+                 .map(s => { const r = s.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })"""
+    )
+    assert 5 <= len(boxes) < 73
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
+    page.evaluate("() => { window.scmap.map.setZoom(window.scmap.map.getZoom() + 2, { animate: false }); }")
+    page.wait_for_timeout(200)
+    assert page.evaluate("window.scmap.labelsShown") > len(boxes)
     assert page.evaluate("window.scmap.findDistrict('raval')") == ["el Raval"]  # part of a name, any case
     assert page.evaluate("window.scmap.findDistrict('VILA DE GRACIA')") == ["la Vila de Gràcia"]  # accents ignored
 

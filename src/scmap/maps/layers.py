@@ -51,7 +51,8 @@ class MapOptions:
     cluster_limit
         Sectors with more points than this are clustered (Leaflet.markercluster).
     label_limit
-        District names are written on the map when there are at most this many districts.
+        Kept for compatibility: district names are now placed by the page, largest district
+        first, wherever they fit without overlapping (any number of districts).
     max_html_mb
         Saving a larger map warns with the figures and what to change.
     district_columns, solution_columns
@@ -163,10 +164,25 @@ def districts_layer(
     payload = {
         "label": "Districts",
         "feats": feats,
-        "labels": len(districts) <= options.label_limit,
         "names": sorted(set(names)),
+        **_label_points(districts),
     }
     return payload, display_geoms(districts, options)
+
+
+def _label_points(districts: gpd.GeoDataFrame) -> dict[str, Any]:
+    """Where each district's name goes (a point inside it, lon/lat) and the order in which names are
+    placed (largest district first), so that the page can show names without collisions."""
+    if not len(districts):
+        return {"label_at": [], "label_order": []}
+    points = districts.geometry.representative_point()
+    lonlat = points.to_crs(4326) if districts.crs is not None else points
+    area = districts.geometry.area.to_numpy() if districts.crs is not None and districts.crs.is_projected else None
+    order = np.argsort(-area, kind="stable") if area is not None else np.arange(len(districts))
+    return {
+        "label_at": [[round(float(p.x), 5), round(float(p.y), 5)] for p in lonlat],
+        "label_order": order.tolist(),
+    }
 
 
 def _district_explanations(

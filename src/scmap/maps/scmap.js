@@ -1005,6 +1005,51 @@
     };
   }
 
+  // ---------------------------------------------------------------- district names
+
+  // Names placed largest district first, each only where it fits inside its district on screen
+  // and overlaps no name already placed: readable for 20 or 1 000 districts at any zoom.
+  function districtLabels(map, data, reg, districts) {
+    var d = data.districts, shapes = districts.getLayers(), labels = [];
+    (d.label_order || []).forEach(function (i) {
+      var at = d.label_at[i];
+      if (!at) { return; }
+      var icon = L.divIcon({ className: "scmap-label", html: el("span", null, d.feats[i].tip), iconSize: null });
+      var m = L.marker([at[1], at[0]], { icon: icon, interactive: false, keyboard: false });
+      m.scmapShape = shapes[i];
+      m.scmapText = d.feats[i].tip;
+      labels.push(m);
+    });
+    var group = L.layerGroup(labels);
+    function place() {
+      if (!map.hasLayer(districts)) { if (map.hasLayer(group)) { map.removeLayer(group); } return; }
+      if (!map.hasLayer(group)) { group.addTo(map); }
+      var size = map.getSize(), placed = [], shown = 0;
+      labels.forEach(function (m) {
+        var p = map.latLngToContainerPoint(m.getLatLng());
+        var w = m.scmapText.length * 6.3 + 8, h = 15;
+        var box = { x0: p.x - w / 2, y0: p.y - h / 2, x1: p.x + w / 2, y1: p.y + h / 2 };
+        var b = m.scmapShape && m.scmapShape.getBounds ? m.scmapShape.getBounds() : null;
+        var fits = true;
+        if (b && b.isValid()) {
+          var sw = map.latLngToContainerPoint(b.getSouthWest()), ne = map.latLngToContainerPoint(b.getNorthEast());
+          fits = Math.abs(ne.x - sw.x) > w * 0.8 && Math.abs(sw.y - ne.y) > h * 1.5;
+        }
+        var inside = box.x1 > 0 && box.y1 > 0 && box.x0 < size.x && box.y0 < size.y;
+        var free = placed.every(function (o) { return box.x1 < o.x0 || box.x0 > o.x1 || box.y1 < o.y0 || box.y0 > o.y1; });
+        var show = fits && inside && free;
+        if (show) { placed.push(box); shown++; }
+        var elm = m.getElement();
+        if (elm) { elm.style.display = show ? "" : "none"; }
+      });
+      reg.labelsShown = shown;
+    }
+    map.on("zoomend moveend overlayadd overlayremove resize", place);
+    reg.placeLabels = place;
+    reg.labels = group;
+    setTimeout(place, 0);
+  }
+
   // ---------------------------------------------------------------- basemaps
 
   function basemapLayer(b) {
@@ -1068,14 +1113,8 @@
     reg.counts.districts = addFeatures(districts, data.districts.feats, geometries.districts, function () {
       return { color: "#333333", weight: 1.2, fillColor: "#bbbbbb", fillOpacity: 0.08 };
     }, "circle");
-    if (data.districts.labels) {
-      districts.eachLayer(function (lyr) {
-        lyr.unbindTooltip();
-        lyr.bindTooltip(L.tooltip({ permanent: true, direction: "center", className: "scmap-label" })
-          .setContent(el("span", null, lyr.scmapFeature.tip)));
-      });
-    }
     reg.districts = districts;
+    districtLabels(map, data, reg, districts);
     reg.byKey.districts = districts;
     overlays[escapeHtml(data.districts.label)] = districts;
 
