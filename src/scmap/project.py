@@ -178,6 +178,7 @@ class CriterionSpec(_Strict):
     max: float | None = Field(default=None, description="with exclude: true, units above are excluded")
     missing: Literal["error", "drop", "fill"] = "error"
     fill: float | None = None
+    label: str | None = Field(default=None, max_length=80, description="what the map and report call it")
 
     @property
     def kind(self) -> str:

@@ -92,7 +92,7 @@ def _criteria_table(inp: ReportInput, key: str) -> pd.DataFrame:
         standard = next((f"{k}: {getattr(crit, k)}" for k in ways if getattr(crit, k) is not None), "min-max")
         rows.append(
             {
-                "criterion": name,
+                "criterion": crit.label or name,
                 "kind": crit.kind.replace("_", " "),
                 "of": crit.layer_ref or crit.attribute,
                 "standardisation": "constraint (excludes)" if crit.is_constraint else standard,

@@ -406,8 +406,8 @@ def live_model(units: pd.DataFrame, m: ModelScores, spec_sets: dict[str, np.ndar
     return {
         "ids": units["unit_id"].astype(str).tolist(),
         "criteria": [
-            {"key": c, "weight": float(w), "minmax": mm, "unit": unit}
-            for c, w, mm, unit in zip(m.criteria, m.weights, live.minmax, live.units, strict=True)
+            {"key": c, "label": label, "weight": float(w), "minmax": mm, "unit": unit}
+            for c, w, mm, unit, label in zip(m.criteria, m.weights, live.minmax, live.units, live.labels, strict=True)
         ],
         "values": [_float64(live.values[:, j]) for j in range(len(m.criteria))],
         "exclusions": [

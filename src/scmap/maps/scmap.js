@@ -768,7 +768,7 @@
       ? " (was " + model.projectRank[i] + ")" : "";
     rows.push(["Rank", model.rank[i] + " of " + model.inPlay + was]);
     model.criteria.forEach(function (c, j) {
-      rows.push([c.key + " (weight " + Math.round(model.w[j] * 100) + " %, contribution)",
+      rows.push([(c.label || c.key) + " (weight " + Math.round(model.w[j] * 100) + " %, contribution)",
                  fmt(model.w[j] * model.std[j][i], 3)]);
     });
     return rows;
@@ -840,8 +840,8 @@
     var total = model.weights.reduce(function (a, b) { return a + b; }, 0);
     model.criteria.forEach(function (c, j) {
       var row = el("label", "scmap-weights-row");
-      var name = el("span", "scmap-weights-name", c.key);
-      name.title = c.key + " (" + c.unit + ")";
+      var name = el("span", "scmap-weights-name", c.label || c.key);
+      name.title = (c.label || c.key) + " (" + c.unit + "; key " + c.key + ")";
       name.appendChild(el("small", null, " " + c.unit));
       row.appendChild(name);
       var slider = el("input", "scmap-weights-slider");

@@ -64,6 +64,8 @@ class LiveInputs:
     owa: list[float] | None
     units: list[str] = field(default_factory=list)
     """What each criterion measures, for labels: "m", "per km²", "count", "share of area"..."""
+    labels: list[str] = field(default_factory=list)
+    """What each criterion is called (its ``label:``, else its key)."""
 
 
 @dataclass
@@ -142,7 +144,9 @@ def _live_inputs(
             columns.append(_standardise(crit, raw[c], np.ones(len(raw[c]), dtype=bool)))
     values = np.column_stack(columns) if columns else np.zeros((0, 0))
     units = [_criterion_unit(spec.criteria[c]) for c in names]
-    return LiveInputs(values, minmax, exclusions, spec.aggregation, list(spec.owa) if spec.owa else None, units)
+    labels = [spec.criteria[c].label or c for c in names]
+    owa = list(spec.owa) if spec.owa else None
+    return LiveInputs(values, minmax, exclusions, spec.aggregation, owa, units, labels)
 
 
 def _criterion_unit(crit: CriterionSpec) -> str:
