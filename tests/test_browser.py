@@ -466,3 +466,14 @@ def test_popups_show_chosen_columns_and_grid_models_roll_up_to_districts(browser
     project.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
     report = scmap.validate_project(scmap.load_project(project))
     assert not report.ok and any("solutions.0.popup: no column 'owners'" in e for s in report.sources for e in s.errors)
+
+
+def test_legend_shows_the_model_classes_until_the_weights_change(browser, tmp_path: Path):
+    page = open_html(browser, _demo_map(tmp_path)).page
+    page.evaluate("window.scmap.showModel('ev_charging')")
+    note = page.locator(".scmap-legend-choropleth[data-choropleth='suit:ev_charging'] .scmap-classes")
+    assert note.is_visible() and note.inner_text().startswith("classes up to ")
+    assert len(note.inner_text().removeprefix("classes up to ").split(" · ")) == 5  # quantiles, k = 5
+    assert page.locator(".scmap-legend-choropleth[data-choropleth='suit:ev_charging'] .scmap-class-tick").count() == 5
+    page.evaluate("window.scmap.setWeights('ev_charging', {stops: 9})")
+    assert not note.is_visible()

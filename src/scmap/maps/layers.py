@@ -440,8 +440,18 @@ def _suitability_layer(
             "colours": SCORE_COLOURS,
             "min": "0 less suitable",
             "max": "1 more suitable",
+            "classes": _class_breaks(units, key),
         },
     }
+
+
+def _class_breaks(units: pd.DataFrame, key: str) -> list[float]:
+    """The upper score of each of the model's classes (``classes:``), for the legend."""
+    column = f"{key}_class"
+    if column not in units.columns:
+        return []
+    scores = pd.DataFrame({"c": units[column], "s": units[f"{key}_score"]}).dropna()
+    return [round(float(v), 2) for v in scores.groupby("c")["s"].max().sort_index()]
 
 
 def _rollup_layers(

@@ -249,6 +249,19 @@
           ends.appendChild(el("span", null, ch.legend.min));
           ends.appendChild(el("span", null, ch.legend.max));
           block.appendChild(ends);
+          if (ch.legend.classes && ch.legend.classes.length) {
+            (ch.legend.classes || []).forEach(function (b) {
+              var tick = el("span", "scmap-class-tick");
+              tick.style.left = (b * 100).toFixed(1) + "%";
+              bar.appendChild(tick);
+            });
+            var classes = el("div", "scmap-classes", "classes up to " + ch.legend.classes.map(function (b) {
+              return b.toFixed(2);
+            }).join(" · "));
+            block.appendChild(classes);
+            reg.classNotes = reg.classNotes || {};
+            reg.classNotes[ch.model] = classes;
+          }
           reg.legendBlocks[ch.key] = block;
           body.appendChild(block);
         });
@@ -932,6 +945,9 @@
     }
     function refresh(m) {
       m.rescore();
+      var note = reg.classNotes && reg.classNotes[m.key];
+      if (note) { note.style.display = m.changed ? "none" : ""; }  // the classes belong to the project's weights
+
       if (reg.compare && reg.compare.model === m.key) { compareWith(reg, m, reg.compare.preset); } else { recolour(reg, m); }
       map.closePopup();
     }
