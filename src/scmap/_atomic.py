@@ -36,7 +36,7 @@ from typing import IO, Any
 
 from scmap.errors import OutputError
 
-__all__ = ["MANIFEST", "atomic_file", "check_pack", "open_pack"]
+__all__ = ["MANIFEST", "atomic_file", "check_pack", "open_pack", "sha256"]
 
 MANIFEST = "manifest.json"
 """Written last into a pack: its presence (with matching hashes) marks a complete pack."""
@@ -45,11 +45,14 @@ _TMP = ".scmap-tmp-"
 _OLD = ".scmap-old-"
 
 
-def _sha256(path: Path) -> str:
+def sha256(path: Path) -> str:
+    """SHA-256 of a file (of every file below it, in name order, for a folder such as a FileGDB)."""
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
+    parts = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for part in parts:
+        with part.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
     return digest.hexdigest()
 
 
@@ -136,7 +139,7 @@ def _check_replaceable(outdir: Path, *, overwrite: bool, known: Iterable[str]) -
 
 def _write_manifest(folder: Path, extra: dict[str, Any]) -> None:
     files = {
-        p.name: {"bytes": p.stat().st_size, "sha256": _sha256(p)}
+        p.name: {"bytes": p.stat().st_size, "sha256": sha256(p)}
         for p in sorted(folder.iterdir())
         if p.is_file() and p.name != MANIFEST
     }
@@ -223,6 +226,6 @@ def check_pack(outdir: str | Path) -> dict[str, Any]:
         raise OutputError(f"{outdir}: no readable {MANIFEST}: not a complete scmap pack ({exc})") from None
     for name, entry in manifest.get("files", {}).items():
         path = outdir / name
-        if not path.is_file() or _sha256(path) != entry["sha256"]:
+        if not path.is_file() or sha256(path) != entry["sha256"]:
             raise OutputError(f"{outdir}: {name} is missing or differs from the manifest: the pack is not complete")
     return manifest

@@ -10,7 +10,6 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import html
 import logging
 import time
@@ -23,7 +22,7 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from scmap._atomic import open_pack
+from scmap._atomic import open_pack, sha256
 from scmap._readers import Engine
 from scmap._text import write_csv
 from scmap._version import __version__
@@ -52,18 +51,6 @@ CONTRACT_FILES = (
 """What :meth:`Results.save` (and ``scmap run``) writes into the output folder."""
 
 Progress = Callable[[str], None]
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    if path.is_dir():
-        for part in sorted(p for p in path.rglob("*") if p.is_file()):
-            digest.update(part.read_bytes())
-    else:
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass
@@ -261,7 +248,7 @@ def run(
             "rows": s.rows,
             "loaded": s.loaded,
             "rejected": s.rejected,
-            "sha256": _sha256(Path(s.path)) if Path(s.path).exists() else None,
+            "sha256": sha256(Path(s.path)) if Path(s.path).exists() else None,
         }
         for s in inputs.sources
     ]
@@ -269,10 +256,10 @@ def run(
         "scmap_version": __version__,
         "catalogue_version": project.catalogue.version,
         "project_file": str(project.path),
-        "project_sha256": _sha256(project.path),
+        "project_sha256": sha256(project.path),
         "project_text": project.path.read_text(encoding="utf-8"),
         "workshop_weights": {
-            key: {**info, "sha256": _sha256(Path(info["file"]))} for key, info in project.workshop_weights.items()
+            key: {**info, "sha256": sha256(Path(info["file"]))} for key, info in project.workshop_weights.items()
         },
         "analysis_crs": inputs.crs.to_string() if inputs.crs is not None else None,
         "inputs": files,
