@@ -122,10 +122,11 @@ class Results:
         fmap = self.map()
         spec = self.project.spec.map
         save_html(fmap, paths["map.html"], inline=spec.assets == "inline", max_mb=spec.max_html_mb)
+        tables = self.report_input()
         say("writing report.html")
-        write_report(self.report_input(), paths["report.html"], fmap=fmap)
+        write_report(tables, paths["report.html"], fmap=fmap)
         say("writing atlas.pdf")
-        write_atlas(self.report_input(), paths["atlas.pdf"])
+        write_atlas(tables, paths["atlas.pdf"])
         return paths
 
     def report_input(self) -> ReportInput:
