@@ -131,9 +131,20 @@ class Catalogue(_Strict):
         return value in self.solutions
 
     def colour(self, solution: str) -> str:
-        """Marker colour of a solution type (its own, else its sector's)."""
+        """Marker colour of a solution type: its own, else a shade of its sector's colour that tells
+        it from the sector's other types (the first type keeps the sector's colour).
+
+        Examples
+        --------
+        >>> cat = load_catalogue()
+        >>> cat.colour("ev_charging"), cat.colour("bike_sharing")
+        ('#1f78b4', '#16547e')
+        """
         sol = self.solutions[solution]
-        return sol.colour or self.sectors[sol.sector].colour
+        if sol.colour:
+            return sol.colour
+        siblings = [k for k, s in self.solutions.items() if s.sector == sol.sector and not s.colour]
+        return _shade(self.sectors[sol.sector].colour, _SHADES[siblings.index(solution) % len(_SHADES)])
 
     def match_solution(self, value: object) -> str | None:
         """The solution-type key for a messy value ('EV charging point' -> 'ev_charging')."""
@@ -154,6 +165,18 @@ class Catalogue(_Strict):
                     cached.setdefault(_norm(name), key)
             self._lookup_cache = cached
         return self._lookup_cache
+
+
+_SHADES = (0.0, -0.3, 0.22, -0.5, 0.35, -0.65, 0.45)
+"""How far each type of a sector moves from the sector's colour: toward black (< 0) or white (> 0)."""
+
+
+def _shade(colour: str, amount: float) -> str:
+    """*colour* (#rrggbb) mixed with black (amount < 0) or white (amount > 0)."""
+    rgb = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    target = 255 if amount > 0 else 0
+    mixed = [round(c + (target - c) * abs(amount)) for c in rgb]
+    return "#" + "".join(f"{c:02x}" for c in mixed)
 
 
 def _norm(value: object) -> str:
