@@ -27,6 +27,7 @@ import pandas as pd
 
 from scmap._atomic import atomic_file
 from scmap._text import mpl_literal
+from scmap.maps.export import plot_solutions
 
 if TYPE_CHECKING:
     from scmap.report import ReportInput
@@ -120,21 +121,6 @@ def _labels(ax: Any, districts: gpd.GeoDataFrame) -> None:
         )
 
 
-def _solutions(ax: Any, inp: ReportInput) -> None:
-    from matplotlib.lines import Line2D
-
-    handles = []
-    solutions = inp.solutions.to_crs(inp.districts.crs) if len(inp.solutions) else inp.solutions
-    for key, sector in inp.catalogue.sectors.items():
-        part = solutions.loc[solutions["sector"] == key] if len(solutions) else solutions
-        if len(part):
-            part.plot(ax=ax, color=sector.colour, markersize=12, linewidth=1.2, edgecolor="white", zorder=3)
-            label = mpl_literal(f"{sector.label} ({len(part)})")
-            handles.append(Line2D([], [], marker="o", linestyle="", color=sector.colour, label=label))
-    if handles:
-        ax.legend(handles=handles, loc="lower right", title="Solutions", frameon=True, fontsize=9)
-
-
 def _draw(fig: Any, page: AtlasPage, inp: ReportInput) -> None:
     ax = fig.add_axes((0.02, 0.07, 0.96, 0.83))
     ax.set_axis_off()
@@ -163,7 +149,9 @@ def _draw(fig: Any, page: AtlasPage, inp: ReportInput) -> None:
         inp.districts.boundary.plot(ax=ax, color="#333333", linewidth=0.5)
     else:
         inp.districts.plot(ax=ax, color="#f2f2f2", edgecolor="#555555", linewidth=0.5)
-        _solutions(ax, inp)
+        plot_solutions(
+            ax, inp.solutions, inp.districts.crs, inp.catalogue, markersize=12, title="Solutions", fontsize=9
+        )
     _labels(ax, inp.districts)
     _scale_bar(ax, inp.districts.total_bounds)
     _north_arrow(ax)

@@ -16,7 +16,7 @@ import re
 import warnings
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import folium
 import geopandas as gpd
@@ -30,7 +30,7 @@ from scmap.maps._assets import CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS
 if TYPE_CHECKING:
     from scmap.suitability import SuitabilityResult
 
-__all__ = ["embed_html", "render_html", "save_html", "static_map"]
+__all__ = ["embed_html", "plot_solutions", "render_html", "save_html", "static_map"]
 
 _VENDOR = {
     LEAFLET_JS: ("leaflet.js", "script"),
@@ -92,6 +92,25 @@ def embed_html(m: folium.Map, *, height: int = 600, inline: bool = True) -> str:
     )
 
 
+def plot_solutions(
+    ax: Any, solutions: gpd.GeoDataFrame, crs: Any, catalogue: Catalogue, *, markersize: float = 14, **legend: Any
+) -> None:
+    """Solutions as dots in their sector's colour on a matplotlib axis (in *crs*), with a legend
+    of the sectors and their counts (*legend*: more ``ax.legend`` options)."""
+    from matplotlib.lines import Line2D
+
+    handles = []
+    sols = solutions.to_crs(crs) if len(solutions) else solutions
+    for key, sector in catalogue.sectors.items():
+        part = sols.loc[sols["sector"] == key] if len(sols) else sols
+        if len(part):
+            part.plot(ax=ax, color=sector.colour, markersize=markersize, linewidth=1.2, edgecolor="white", zorder=3)
+            label = mpl_literal(f"{sector.label} ({len(part)})")
+            handles.append(Line2D([], [], marker="o", linestyle="", color=sector.colour, label=label))
+    if handles:
+        ax.legend(handles=handles, loc="lower right", frameon=True, **legend)
+
+
 def static_map(
     districts: gpd.GeoDataFrame,
     solutions: gpd.GeoDataFrame | None = None,
@@ -109,7 +128,6 @@ def static_map(
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.lines import Line2D
 
     cat = catalogue or load_catalogue()
     fig, ax = plt.subplots(figsize=(9, 8))
@@ -129,17 +147,8 @@ def static_map(
         districts.boundary.plot(ax=ax, color="#333333", linewidth=0.6)
     else:
         districts.plot(ax=ax, color="#f2f2f2", edgecolor="#555555", linewidth=0.6)
-    handles = []
-    if solutions is not None and len(solutions):
-        sols = solutions.to_crs(districts.crs)
-        for key, sector in cat.sectors.items():
-            part = sols.loc[sols["sector"] == key]
-            if len(part):
-                part.plot(ax=ax, color=sector.colour, markersize=14, linewidth=1.2, edgecolor="white")
-                label = mpl_literal(f"{sector.label} ({len(part)})")
-                handles.append(Line2D([], [], marker="o", linestyle="", color=sector.colour, label=label))
-    if handles:
-        ax.legend(handles=handles, loc="lower right", frameon=True)
+    if solutions is not None:
+        plot_solutions(ax, solutions, districts.crs, cat)
     if title:
         ax.set_title(mpl_literal(title))
     ax.set_axis_off()

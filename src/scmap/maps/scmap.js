@@ -81,6 +81,15 @@
     return L.divIcon({ className: "scmap-cluster", html: ring, iconSize: [size, size] });
   }
 
+  function download(name, text, type) {
+    var a = el("a");
+    a.href = URL.createObjectURL(new Blob([text], { type: type }));
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 0);
+  }
+
   function markerIcon(f) {
     var wrap = el("div", "scmap-marker-body scmap-status-" + f.status);
     wrap.style.backgroundColor = f.colour;
@@ -450,15 +459,6 @@
       return JSON.stringify({ type: "FeatureCollection", features: features }, null, 1);
     }
 
-    function download(name, text) {
-      var a = el("a");
-      a.href = URL.createObjectURL(new Blob([text], { type: "application/geo+json" }));
-      a.download = name;
-      document.body.appendChild(a);
-      a.click();
-      setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 0);
-    }
-
     var Tools = L.Control.extend({
       options: { position: "topleft" },
       onAdd: function () {
@@ -480,7 +480,7 @@
         kinds.addEventListener("change", function () { shape = kinds.value; clearDraft(); });
         bar.appendChild(kinds);
         reg.exportButton = toolButton(bar, "↓", "Export sketched sites as GeoJSON", function () {
-          download("sketched_sites.geojson", sketchesGeoJSON());
+          download("sketched_sites.geojson", sketchesGeoJSON(), "application/geo+json");
           exported = true;
           storeSketches();
         });
@@ -926,13 +926,7 @@
     exp.type = "button";
     exp.addEventListener("click", function () {
       var out = reg.exportWeights(model.key, note.value);
-      var blob = new Blob([JSON.stringify(out, null, 2)], { type: "application/json" });
-      var a = document.createElement("a");
-      a.href = URL.createObjectURL(blob);
-      a.download = "weights-" + model.key + ".json";
-      document.body.appendChild(a);
-      a.click();
-      setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 0);
+      download("weights-" + model.key + ".json", JSON.stringify(out, null, 2), "application/json");
     });
     body.appendChild(exp);
   }
