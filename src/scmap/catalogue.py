@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from importlib import resources
@@ -36,7 +37,7 @@ from scmap._limits import MAX_DISTANCE_M
 from scmap._yaml import read_yaml
 from scmap.errors import CatalogueError
 
-__all__ = ["Catalogue", "ReferenceCase", "Rule", "Sector", "SolutionType", "load_catalogue"]
+__all__ = ["Catalogue", "ReferenceCase", "Rule", "Sector", "SolutionType", "builtin_labels", "load_catalogue"]
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -190,6 +191,17 @@ def _builtin_raw() -> dict[str, Any]:
     text = resources.files("scmap").joinpath("catalogue.yaml").read_text(encoding="utf-8")
     data: dict[str, Any] = yaml.safe_load(text)
     return data
+
+
+@functools.cache
+def builtin_labels() -> dict[str, str]:
+    """The built-in catalogue's English labels by message id (``sector.KEY``, ``type.KEY``): a
+    label still equal to these is translated on the map and in the report."""
+    raw = _builtin_raw()
+    return {
+        **{f"sector.{k}": v["label"] for k, v in raw["sectors"].items()},
+        **{f"type.{k}": v["label"] for k, v in raw["solutions"].items()},
+    }
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
