@@ -54,8 +54,9 @@ def test_a3_and_literal_text(demo, tmp_path: Path):
     out = write_atlas(demo.report_input(), tmp_path / "a3.pdf", paper="a3")
     assert "(A3)" in _pdf_info(out)["Page size"]
     inp = demo.report_input()
+    largest = inp.districts.geometry.area.idxmax()  # named first: never left out for lack of room
     inp.districts = inp.districts.assign(
-        district_name=inp.districts["district_name"].where(inp.districts.index != 0, r"$\\frac{1}{$ Sredets")
+        district_name=inp.districts["district_name"].where(inp.districts.index != largest, r"$\\frac{1}{$ Sredets")
     )
     out = write_atlas(inp, tmp_path / "math.pdf")
     assert r"$\\frac{1}{$ Sredets" in _pdf_text(out, 1)
@@ -73,6 +74,27 @@ def test_grid_units_add_a_district_roll_up_page(tmp_path: Path):
     project.write_text(yaml.safe_dump(spec), encoding="utf-8")
     titles = [p.title for p in atlas_pages(scmap.run(project).report_input())]
     assert "EV charging: mean score per district" in titles and len(titles) == 6
+
+
+def test_district_names_on_paper_never_overlap(demo, tmp_path: Path):
+    """Barcelona-like density: every name is placed largest district first, and none overlaps another."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from scmap.atlas import PAPER, _draw
+
+    inp = demo.report_input()
+    inp.districts = inp.districts.assign(district_name=[f"A rather long district name {i}" for i in range(24)])
+    fig = plt.figure(figsize=PAPER["a4"])
+    _draw(fig, atlas_pages(inp)[0], inp)
+    renderer = fig.canvas.get_renderer()
+    names = [t for t in fig.axes[0].texts if t.get_text().startswith("A rather long")]
+    boxes = [t.get_window_extent(renderer) for t in names]
+    plt.close(fig)
+    assert 0 < len(names) < 24  # some left out for room, the largest one kept
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
 
 
 def test_the_pack_holds_the_atlas(demo, tmp_path: Path):

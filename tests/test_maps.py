@@ -57,11 +57,19 @@ def test_payloads_do_not_run_while_rendering(tmp_path: Path):
     assert "__pwned = 1</script>" not in fmap._repr_html_()
 
 
+def render_args(html: str) -> tuple[dict, dict]:
+    """The payload and geometries the page hands to scmapRender, parsed as JSON."""
+    at = re.search(r"scmapRender\(map_\w+, ", html).end()
+    decoder = json.JSONDecoder()
+    payload, end = decoder.raw_decode(html, at)
+    geometries, _ = decoder.raw_decode(html, end + 2)
+    return payload, geometries
+
+
 def test_demo_map_payload_counts():
     inputs = load_inputs(load_project(demo_project_path()))
     html = solution_map(inputs.districts.gdf, inputs.solutions, title="Sofia").get_root().render()
-    call = re.search(r"scmapRender\(map_\w+, (\{.*?\}), (\{.*\})\);", html, re.S)
-    payload, geometries = json.loads(call.group(1)), json.loads(call.group(2))
+    payload, geometries = render_args(html)
     assert len(geometries["districts"]) == 24
     assert sum(len(v) for k, v in geometries.items() if k.startswith("sector:")) == 147
     counts = {s["key"]: s["count"] for s in payload["sectors"]}

@@ -21,51 +21,24 @@ from collections.abc import Mapping
 import pandas as pd
 
 from scmap.catalogue import Catalogue
+from scmap.i18n import Messages, english
 
 __all__ = ["column_kind", "column_label", "format_table", "format_value"]
 
-_FIXED = {
-    "district_id": "District id",
-    "district_name": "District",
-    "unit_id": "Unit",
-    "area_m2": "Area",
-    "n_solutions": "Solutions",
-    "n_sectors": "Sectors present",
-    "diversity": "Sector diversity (Shannon)",
-    "evenness": "Sector evenness",
-    "covered_multi": "Share of area served by 2+ sectors",
-    "mean_covered": "Share of area served (mean over sectors)",
-    "mean_uncovered_population": "People outside service areas (mean over sectors)",
-    "gap_rank": "Worst-served rank",
-    "distance_m": "Distance",
-    "within_m": "Within",
-    "radius_m": "Service radius",
-    "overlap_m2": "Overlap",
-    "solution_id": "Solution id",
-    "duplicate_of": "Same as",
-}
-_SUFFIXES = {
-    "score": "score",
-    "rank": "rank",
-    "excluded": "excluded",
-    "mean": "mean score",
-    "max": "best score",
-    "share_above": "share of area suitable",
-    "class": "class",
-}
 
-
-def column_label(column: str, catalogue: Catalogue) -> str:
-    """A label a planner reads for a scmap column name (others are made readable as they are)."""
-    if column in _FIXED:
-        return _FIXED[column]
-    for prefix, what in (("n_", "solutions"), ("covered_", "share of area served")):
+def column_label(column: str, catalogue: Catalogue, msg: Messages | None = None) -> str:
+    """A label a planner reads for a scmap column name, in *msg*'s language (English by default);
+    other columns are made readable as they are."""
+    msg = msg or english()
+    fixed = msg.get(f"col.{column}")
+    if fixed is not None:
+        return fixed
+    for prefix, what in (("n_", "col.sector_n"), ("covered_", "col.sector_covered")):
         if column.startswith(prefix) and column[len(prefix) :] in catalogue.sectors:
-            return f"{catalogue.sectors[column[len(prefix) :]].label}: {what}"
+            return msg(what, sector=catalogue.sectors[column[len(prefix) :]].label)
     for key, sol in catalogue.solutions.items():
-        for suffix, what in _SUFFIXES.items():
-            if column == f"{key}_{suffix}":
-                return f"{sol.label}: {what}"
+        if column.startswith(f"{key}_") and msg.get(f"col.suffix_{column[len(key) + 1 :]}") is not None:
+            return f"{sol.label}: {msg(f'col.suffix_{column[len(key) + 1 :]}')}"
     return column.replace("_", " ").strip().capitalize() if re.fullmatch(r"[a-z0-9_]+", column) else column
 
 
@@ -88,22 +61,24 @@ def column_kind(column: str) -> str:
     return "number"
 
 
-def _plain(value: float) -> str:
+def _plain(value: float, msg: Messages) -> str:
     """A number without exponent, with at most 6 significant digits after the point."""
     if value == 0:
         return "0"
     if abs(value) >= 1000:
-        return f"{value:,.0f}"
+        return msg.num(value)
     digits = max(0, 3 - math.floor(math.log10(abs(value))))
-    return f"{value:,.{digits}f}".rstrip("0").rstrip(".")
+    text = msg.num(value, digits)
+    return text.rstrip("0").rstrip(msg.decimal) if digits else text
 
 
-def format_value(value: object, kind: str) -> str:
-    """*value* as text for a table cell (empty for missing values)."""
+def format_value(value: object, kind: str, msg: Messages | None = None) -> str:
+    """*value* as text for a table cell (empty for missing values), in *msg*'s language."""
+    msg = msg or english()
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return msg("col.yes") if value else msg("col.no")
     if not isinstance(value, int | float):
         try:
             value = float(value)  # type: ignore[arg-type]
@@ -111,18 +86,24 @@ def format_value(value: object, kind: str) -> str:
             return str(value)
     number = float(value)
     formats = {
-        "share": lambda: f"{number:.0%}",
-        "km2": lambda: f"{number / 1e6:,.2f} km²",
-        "m2": lambda: f"{number:,.0f} m²",
-        "metres": lambda: f"{number:,.0f} m",
-        "score": lambda: f"{number:.2f}",
-        "count": lambda: f"{number:,.0f}",
+        "share": lambda: msg.pct(number),
+        "km2": lambda: f"{msg.num(number / 1e6, 2)} km²",
+        "m2": lambda: f"{msg.num(number)} m²",
+        "metres": lambda: f"{msg.num(number)} m",
+        "score": lambda: msg.num(number, 2),
+        "count": lambda: msg.num(number),
     }
-    return formats.get(kind, lambda: _plain(number))()
+    return formats.get(kind, lambda: _plain(number, msg))()
 
 
-def format_table(table: pd.DataFrame, catalogue: Catalogue, *, kinds: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """A copy of *table* with labelled columns and every number formatted as text."""
+def format_table(
+    table: pd.DataFrame,
+    catalogue: Catalogue,
+    *,
+    kinds: Mapping[str, str] | None = None,
+    msg: Messages | None = None,
+) -> pd.DataFrame:
+    """A copy of *table* with labelled columns and every number formatted as text (in *msg*'s language)."""
     kinds = dict(kinds or {})
     out = pd.DataFrame(index=table.index)
     for column in table.columns:
@@ -130,7 +111,7 @@ def format_table(table: pd.DataFrame, catalogue: Catalogue, *, kinds: Mapping[st
         values = table[column]
         if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
             kind = kinds.get(name, column_kind(name))
-            out[column_label(name, catalogue)] = [format_value(v, kind) for v in values]
+            out[column_label(name, catalogue, msg)] = [format_value(v, kind, msg) for v in values]
         else:
-            out[column_label(name, catalogue)] = values.astype("object").where(values.notna(), "")
+            out[column_label(name, catalogue, msg)] = values.astype("object").where(values.notna(), "")
     return out

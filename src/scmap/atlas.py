@@ -27,6 +27,7 @@ import pandas as pd
 
 from scmap._atomic import atomic_file
 from scmap._text import mpl_literal
+from scmap.i18n import Messages
 from scmap.maps.export import plot_solutions
 
 if TYPE_CHECKING:
@@ -58,19 +59,21 @@ class AtlasPage:
 def atlas_pages(inp: ReportInput) -> list[AtlasPage]:
     """The pages: each suitability model, district roll-ups (grid or H3 units), coverage gaps, and
     the solutions overview."""
-    cat, suit = inp.catalogue, inp.suitability
+    cat, suit, msg = inp.catalogue, inp.suitability, inp.messages
     pages = []
     per_district = len(suit.units) == len(inp.districts)
     for key in suit.models:
         label = cat.solutions[key].label if key in cat.solutions else key
-        pages.append(AtlasPage(f"{label}: suitability", suit.units, f"{key}_score", legend="score (0-1)"))
+        title = msg("atlas.suitability", label=label)
+        pages.append(AtlasPage(title, suit.units, f"{key}_score", legend=msg("atlas.score")))
         if not per_district and len(suit.districts):
             rolled = inp.districts.merge(suit.districts[["district_id", f"{key}_mean"]], on="district_id", how="left")
-            pages.append(AtlasPage(f"{label}: mean score per district", rolled, f"{key}_mean", legend="mean score"))
+            title = msg("atlas.mean_per_district", label=label)
+            pages.append(AtlasPage(title, rolled, f"{key}_mean", legend=msg("atlas.mean_score")))
     over = inp.overlap.districts
     if "mean_covered" in over.columns:
-        pages.append(AtlasPage("Coverage gaps", over, "mean_covered", GAP_CMAP, "share of the district served"))
-    pages.append(AtlasPage("Solutions by sector", inp.districts, None))
+        pages.append(AtlasPage(msg("atlas.gaps"), over, "mean_covered", GAP_CMAP, msg("atlas.share_served")))
+    pages.append(AtlasPage(msg("atlas.solutions_by_sector"), inp.districts, None))
     return pages
 
 
@@ -81,18 +84,18 @@ def _nice_length(span_m: float) -> float:
     return next(base * m for m in (5, 2, 1) if base * m <= target)
 
 
-def _scale_bar(ax: Any, bounds: np.ndarray) -> None:
+def _scale_bar(ax: Any, bounds: np.ndarray, msg: Messages) -> None:
     minx, miny, maxx, maxy = bounds
     length = _nice_length(maxx - minx)
     x0, y0 = minx + 0.04 * (maxx - minx), miny + 0.04 * (maxy - miny)
     ax.plot([x0, x0 + length], [y0, y0], color="#222222", linewidth=3, solid_capstyle="butt")
     for x in (x0, x0 + length):
         ax.plot([x, x], [y0, y0 + 0.012 * (maxy - miny)], color="#222222", linewidth=1)
-    text = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
+    text = f"{msg.num(length / 1000, 0 if length % 1000 == 0 else 1)} km" if length >= 1000 else f"{msg.num(length)} m"
     ax.text(x0 + length / 2, y0 + 0.018 * (maxy - miny), text, ha="center", va="bottom", fontsize=9)
 
 
-def _north_arrow(ax: Any) -> None:
+def _north_arrow(ax: Any, north: str) -> None:
     ax.annotate(
         "",
         xy=(0.965, 0.96),
@@ -100,16 +103,29 @@ def _north_arrow(ax: Any) -> None:
         xycoords="axes fraction",
         arrowprops={"facecolor": "#222222", "width": 4, "headwidth": 12, "headlength": 12},
     )
-    ax.text(0.965, 0.965, "N", transform=ax.transAxes, ha="center", va="bottom", fontsize=13, fontweight="bold")
+    ax.text(
+        0.965,
+        0.965,
+        mpl_literal(north),
+        transform=ax.transAxes,
+        ha="center",
+        va="bottom",
+        fontsize=13,
+        fontweight="bold",
+    )
 
 
 def _labels(ax: Any, districts: gpd.GeoDataFrame) -> None:
     if "district_name" not in districts.columns or not len(districts):
         return
+    """District names, largest district first, each only where it overlaps no name already placed."""
     largest = districts.assign(_a=districts.geometry.area).nlargest(MAX_LABELS, "_a")
     size = 7 if len(largest) > 40 else 8
+    ax.apply_aspect()
+    renderer = ax.figure.canvas.get_renderer()
+    placed: list[Any] = []
     for name, point in zip(largest["district_name"], largest.geometry.representative_point(), strict=True):
-        ax.text(
+        label = ax.text(
             point.x,
             point.y,
             mpl_literal(name),
@@ -119,6 +135,11 @@ def _labels(ax: Any, districts: gpd.GeoDataFrame) -> None:
             color="#111111",
             bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.6, "linewidth": 0},
         )
+        box = label.get_window_extent(renderer)
+        if any(box.overlaps(other) for other in placed):
+            label.remove()  # the print stays readable; the map and the tables name every district
+        else:
+            placed.append(box)
 
 
 def _draw(fig: Any, page: AtlasPage, inp: ReportInput) -> None:
@@ -134,9 +155,10 @@ def _draw(fig: Any, page: AtlasPage, inp: ReportInput) -> None:
             vmin=page.vmin,
             vmax=page.vmax,
             edgecolor="none",
-            missing_kwds={"color": "#dddddd", "label": "excluded"},
+            missing_kwds={"color": "#dddddd", "label": inp.messages("atlas.excluded")},
         )
         from matplotlib import cm, colors
+        from matplotlib.ticker import FuncFormatter
 
         bar = fig.colorbar(
             cm.ScalarMappable(colors.Normalize(page.vmin, page.vmax), page.cmap),
@@ -146,19 +168,28 @@ def _draw(fig: Any, page: AtlasPage, inp: ReportInput) -> None:
             location="right",
         )
         bar.set_label(mpl_literal(page.legend))
+        bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: inp.messages.num(v, 1)))
         inp.districts.boundary.plot(ax=ax, color="#333333", linewidth=0.5)
     else:
         inp.districts.plot(ax=ax, color="#f2f2f2", edgecolor="#555555", linewidth=0.5)
+        title = mpl_literal(inp.messages("atlas.solutions"))
         plot_solutions(
-            ax, inp.solutions, inp.districts.crs, inp.catalogue, markersize=12, title="Solutions", fontsize=9
+            ax,
+            inp.solutions,
+            inp.districts.crs,
+            inp.catalogue,
+            markersize=12,
+            title=title,
+            fontsize=9,
+            msg=inp.messages,
         )
     _labels(ax, inp.districts)
-    _scale_bar(ax, inp.districts.total_bounds)
-    _north_arrow(ax)
+    _scale_bar(ax, inp.districts.total_bounds, inp.messages)
+    _north_arrow(ax, inp.messages("atlas.north"))
     spec = inp.project.spec
     fig.text(0.02, 0.955, mpl_literal(page.title), fontsize=18, fontweight="bold", va="center")
     fig.text(0.02, 0.915, mpl_literal(spec.map.title or spec.name), fontsize=11, color="#444444", va="center")
-    credit = spec.map.attribution or "data: the project's input files"
+    credit = spec.map.attribution or inp.messages("atlas.data_default")
     foot = f"{dt.date.today().isoformat()} · {credit} · scmap {inp.provenance.get('scmap_version', '')}"
     fig.text(0.02, 0.03, mpl_literal(foot), fontsize=8, color="#444444")
 

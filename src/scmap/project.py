@@ -34,6 +34,7 @@ from scmap._limits import MAX_DISTANCE_M, MAX_PAIRS, MAX_SENSITIVITY_CELLS, MAX_
 from scmap._yaml import read_yaml
 from scmap.catalogue import Catalogue, Rule, load_catalogue
 from scmap.errors import CatalogueError, ProjectError
+from scmap.i18n import Messages, load_messages
 
 __all__ = [
     "AHPSpec",
@@ -392,6 +393,8 @@ class MapSpec(_Strict):
     cluster_above: int = Field(default=400, ge=0, le=10_000_000, description="sectors with more points are clustered")
     icons_from_zoom: int = Field(default=15, ge=0, le=22, description="below, points are dots while a colouring shows")
     cluster_until_zoom: int = Field(default=17, ge=0, le=22, description="clusters break up from this zoom on")
+    language: str = Field(default="en", description="en | es | ca | bg | nl | de | fr | it, or any IETF tag")
+    translations: list[str] = Field(default_factory=list, description="a city's own translation files (YAML)")
 
 
 class LimitsSpec(_Strict):
@@ -432,6 +435,12 @@ class Project:
     @property
     def root(self) -> Path:
         return self.path.parent
+
+    @property
+    def messages(self) -> Messages:
+        """The words of the map, report and atlas in ``map.language`` (with ``map.translations``)."""
+        extra = [p if Path(p).is_absolute() else str(self.root / p) for p in self.spec.map.translations]
+        return load_messages(self.spec.map.language, extra)
 
     @property
     def name(self) -> str:
@@ -607,7 +616,12 @@ def load_project(path: str | Path) -> Project:
     problems = _semantic_problems(spec, catalogue, source, path.parent)
     if problems:
         raise ProjectError(f"{path}: invalid project file", problems)
-    return Project(spec=spec, path=path.resolve(), catalogue=catalogue)
+    project = Project(spec=spec, path=path.resolve(), catalogue=catalogue)
+    try:
+        _ = project.messages  # the language's texts and the city's translation files, checked now
+    except ProjectError as exc:
+        raise ProjectError(f"{path}: {exc}") from None
+    return project
 
 
 class WorkshopModel(_Strict):
@@ -681,4 +695,6 @@ def popup_labels(popup: Popup) -> dict[str, str]:
 def with_map(project: Project, **changes: Any) -> Project:
     """*project* with some ``map:`` keys changed (e.g. ``assets="cdn"`` from the command line)."""
     spec = project.spec.model_copy(update={"map": project.spec.map.model_copy(update=changes)})
-    return dataclasses.replace(project, spec=spec)
+    changed = dataclasses.replace(project, spec=spec)
+    _ = changed.messages  # a language without texts fails here, before any work
+    return changed

@@ -24,9 +24,10 @@ from scmap._atomic import atomic_file
 from scmap._format import format_table
 from scmap._text import display_frame, display_value
 from scmap.catalogue import Catalogue
+from scmap.i18n import Messages
 from scmap.maps.export import embed_html, static_map
 from scmap.overlap import OverlapResult
-from scmap.project import Project
+from scmap.project import GridUnits, H3Units, Project
 from scmap.suitability import SuitabilityResult
 
 __all__ = ["ReportInput", "render_report", "write_report"]
@@ -53,19 +54,25 @@ class ReportInput:
     """Every source's warnings (renamed ids, outside points, repairs...), for the data-quality section."""
 
     @property
+    def messages(self) -> Messages:
+        """The report's language (``map.language``)."""
+        return self.project.messages
+
+    @property
     def catalogue(self) -> Catalogue:
-        return self.project.catalogue
+        """The project's catalogue, its built-in labels in the report's language."""
+        return self.messages.catalogue(self.project.catalogue)
 
 
-def _table(df: pd.DataFrame | None, cat: Catalogue | None = None, *, max_rows: int | None = None) -> str:
-    """An escaped HTML table; with *cat*, labelled columns and formatted numbers."""
+def _table(df: pd.DataFrame | None, inp: ReportInput, *, max_rows: int | None = None) -> str:
+    """An escaped HTML table with labelled columns and formatted numbers, in the report's language."""
+    msg = inp.messages
     if df is None or not len(df.columns) or not len(df):
-        return "<p>None.</p>"
+        return f"<p>{msg('report.none')}</p>"
     shown = df.head(max_rows) if max_rows else df
-    if cat is not None:
-        shown = format_table(shown, cat)
+    shown = format_table(shown, inp.catalogue, msg=msg)
     shown = display_frame(shown, what="report table", warn=False)
-    return shown.to_html(index=False, escape=True, na_rep="", border=0, float_format=lambda v: f"{v:,.4g}")
+    return shown.to_html(index=False, escape=True, na_rep="", border=0)
 
 
 def _png(fig: object) -> str:
@@ -82,6 +89,7 @@ def _label(cat: Catalogue, key: str) -> str:
 
 
 def _criteria_table(inp: ReportInput, key: str) -> pd.DataFrame:
+    msg = inp.messages
     spec = inp.project.spec.suitability
     mspec = spec.models[key] if spec else None
     m = inp.suitability.models[key]
@@ -89,32 +97,35 @@ def _criteria_table(inp: ReportInput, key: str) -> pd.DataFrame:
     rows = []
     for name, crit in mspec.criteria.items() if mspec else []:
         ways = ("better", "fuzzy", "sigmoid", "categories", "breaks")
-        standard = next((f"{k}: {getattr(crit, k)}" for k in ways if getattr(crit, k) is not None), "min-max")
+        plain = msg("report.min_max")
+        standard = next((f"{k}: {getattr(crit, k)}" for k in ways if getattr(crit, k) is not None), plain)
         rows.append(
             {
                 "criterion": crit.label or name,
                 "kind": crit.kind.replace("_", " "),
                 "of": crit.layer_ref or crit.attribute,
-                "standardisation": "constraint (excludes)" if crit.is_constraint else standard,
-                "weight": f"{weights[name]:.0%}" if name in weights else "",
+                "standardisation": msg("report.constraint") if crit.is_constraint else standard,
+                "weight": msg.pct(weights[name]) if name in weights else "",
             }
         )
     return pd.DataFrame(rows)
 
 
 def _weight_notes(inp: ReportInput, key: str) -> tuple[list[str], pd.DataFrame]:
+    msg = inp.messages
     weights = inp.suitability.weights[inp.suitability.weights["solution"] == key]
     notes = []
     for set_name, group in weights.groupby("weight_set", sort=False):
         if set_name == "main":
             continue
         cr = group["consistency_ratio"].iloc[0]
-        note = f"{set_name}: {group['method'].iloc[0]} weights"
+        kind = group["method"].iloc[0]
+        note = msg("report.weights_of_set", name=set_name, method=msg.get(f"map.method_{kind}") or kind)
         if cr is not None and cr == cr:
-            note += f", AHP consistency ratio {cr:.3f}"
+            note += ", " + msg("report.cr", cr=msg.num(cr, 3))
         notes.append(note)
     wide = weights.pivot_table(index="criterion", columns="weight_set", values="weight", sort=False)
-    return notes, wide.map(lambda v: f"{v:.0%}").reset_index()
+    return notes, wide.map(msg.pct).reset_index()
 
 
 def _model_section(inp: ReportInput, key: str) -> dict[str, Any]:
@@ -124,22 +135,24 @@ def _model_section(inp: ReportInput, key: str) -> dict[str, Any]:
     sets = suit.weight_sets[suit.weight_sets["solution"] == key] if len(suit.weight_sets) else pd.DataFrame()
     oat = suit.oat[suit.oat["solution"] == key] if len(suit.oat) else pd.DataFrame()
     workshop = inp.project.workshop_weights.get(key)
-    method = m.method
+    method = inp.messages.get(f"map.method_{m.method}") or m.method
     if workshop:
-        method = f"direct, chosen in the workshop ({Path(workshop['file']).name}"
-        method += f": {workshop['note']})" if workshop["note"] else ")"
+        name = Path(workshop["file"]).name
+        method = inp.messages(
+            "report.workshop_weights", file=f"{name}: {workshop['note']}" if workshop["note"] else name
+        )
     return {
         "key": key,
         "label": _label(inp.catalogue, key),
         "method": display_value(method),
-        "cr": m.consistency_ratio,
-        "aggregation": mspec.aggregation if mspec else "wlc",
-        "criteria_table": _table(_criteria_table(inp, key)),
-        "weights_table": _table(wide),
+        "cr": None if m.consistency_ratio is None else inp.messages.num(m.consistency_ratio, 3),
+        "aggregation": inp.messages(f"map.agg_{mspec.aggregation if mspec else 'wlc'}"),
+        "criteria_table": _table(_criteria_table(inp, key), inp),
+        "weights_table": _table(wide, inp),
         "set_notes": display_value(notes),
-        "sets_table": _table(sets.drop(columns=["solution"]), inp.catalogue) if len(sets) else "",
-        "oat_table": _table(oat.drop(columns=["solution"]), inp.catalogue) if len(oat) else "",
-        "top_table": _table(_top(inp, key), inp.catalogue),
+        "sets_table": _table(sets.drop(columns=["solution"]), inp) if len(sets) else "",
+        "oat_table": _table(oat.drop(columns=["solution"]), inp) if len(oat) else "",
+        "top_table": _table(_top(inp, key), inp),
     }
 
 
@@ -152,40 +165,53 @@ def _top(inp: ReportInput, key: str) -> pd.DataFrame:
         cols.append("unit_id")
     cols.append(f"{key}_score")
     out = best[cols].rename(columns={f"{key}_rank": "rank", f"{key}_score": "score"})
-    out["rank"] = out["rank"].map(lambda r: f"{int(r)} of {int(units[f'{key}_rank'].notna().sum())}")
+    n, msg = int(units[f"{key}_rank"].notna().sum()), inp.messages
+    out["rank"] = out["rank"].map(lambda r: msg("report.rank_of", rank=msg.num(r), n=msg.num(n)))
     return out
 
 
 def _radii_and_rules(inp: ReportInput) -> tuple[str, str]:
-    spec, cat = inp.project.spec, inp.catalogue
+    spec, cat, msg = inp.project.spec, inp.catalogue, inp.messages
     override = spec.overlap.radius_m if spec.overlap else {}
     used = sorted(set(inp.solutions["solution"]))
     radii = pd.DataFrame(
         {
             "solution": [cat.solutions[t].label for t in used],
             "radius_m": [override.get(t, cat.solutions[t].radius_m) for t in used],
-            "from": ["project" if t in override else "catalogue" for t in used],
+            "from": [msg("report.from_project") if t in override else msg("report.from_catalogue") for t in used],
         }
     )
     rules = [*cat.rules, *(spec.overlap.rules if spec.overlap else [])]
     table = pd.DataFrame(
-        [{"a": r.a, "b": r.b, "relation": r.relation, "within_m": r.within_m, "note": r.note} for r in rules]
+        [
+            {
+                "a": r.a,
+                "b": r.b,
+                "relation": msg.get(f"map.{r.relation}") or r.relation,
+                "within_m": r.within_m,
+                "note": r.note,
+            }
+            for r in rules
+        ]
     )
-    return _table(radii, cat), _table(table, cat)
+    return _table(radii, inp), _table(table, inp)
 
 
 def _figures(inp: ReportInput) -> list[dict[str, str]]:
-    cat = inp.catalogue
-    out = [
-        {
-            "alt": "Solutions by sector",
-            "data": _png(static_map(inp.districts, inp.solutions, catalogue=cat, title="Solutions by sector")),
-        }
-    ]
+    cat, msg = inp.catalogue, inp.messages
+    overview = msg("atlas.solutions_by_sector")
+    fig = static_map(inp.districts, inp.solutions, catalogue=cat, title=overview, messages=msg)
+    out = [{"alt": overview, "data": _png(fig)}]
     for key in inp.suitability.models:
-        title = f"{_label(cat, key)} suitability"
+        title = msg("atlas.suitability_figure", label=_label(cat, key))
         fig = static_map(
-            inp.districts, inp.solutions, catalogue=cat, suitability=inp.suitability, model=key, title=title
+            inp.districts,
+            inp.solutions,
+            catalogue=cat,
+            suitability=inp.suitability,
+            model=key,
+            title=title,
+            messages=msg,
         )
         out.append({"alt": title, "data": _png(fig)})
     return out
@@ -222,46 +248,68 @@ def _quality(inp: ReportInput) -> dict[str, Any]:
         outside = outside.assign(source=outside["source"].map(lambda p: Path(str(p)).name if p else ""))
     return {
         "n_rejected": len(rejected),
-        "by_reason": _table(by_reason, inp.catalogue),
-        "first_rejected": _table(first),
+        "by_reason": _table(by_reason, inp),
+        "first_rejected": _table(first, inp),
         "more_rejected": max(0, len(rejected) - FIRST_REJECTED),
-        "outside": _table(outside, inp.catalogue, max_rows=FIRST_REJECTED),
+        "outside": _table(outside, inp, max_rows=FIRST_REJECTED),
         "n_outside": len(inp.overlap.outside),
-        "duplicates": _table(inp.overlap.duplicates, inp.catalogue, max_rows=FIRST_REJECTED),
+        "duplicates": _table(inp.overlap.duplicates, inp, max_rows=FIRST_REJECTED),
         "n_duplicates": len(inp.overlap.duplicates),
         "warnings": display_value(list(dict.fromkeys(inp.warnings)), limit=600),
     }
 
 
+def _units_text(units: object, msg: Messages) -> str:
+    if isinstance(units, GridUnits):
+        return msg("report.units_grid", size=msg.num(units.grid_m))
+    if isinstance(units, H3Units):
+        return msg("report.units_h3", res=units.h3)
+    return msg("report.units_districts")
+
+
 def _overview(inp: ReportInput) -> dict[str, Any]:
-    cat, over = inp.catalogue, inp.overlap
+    cat, over, msg = inp.catalogue, inp.overlap, inp.messages
     counts = inp.solutions["sector"].value_counts()
     spec = inp.project.spec
     sens = spec.suitability.sensitivity if spec.suitability else None
+    sectors = ", ".join(f"{cat.sectors[s].label} {msg.num(int(counts[s]))}" for s in cat.sectors if s in counts.index)
+    overview = msg(
+        "report.overview",
+        n=msg.num(len(inp.solutions)),
+        sectors=display_value(sectors),
+        d=msg.num(len(inp.districts)),
+        pairs=msg.num(len(over.pairs)),
+        relations=msg.num(len(over.relations)),
+        hotspots=msg.num(len(over.hotspots)),
+        rejected=msg.num(len(inp.rejected)),
+    )
+    units = _units_text(spec.suitability.units if spec.suitability else "districts", msg)
     return {
         "title": display_value(spec.map.title or spec.name),
         "prov": inp.provenance,
-        "n_solutions": f"{len(inp.solutions):,}",
-        "n_districts": f"{len(inp.districts):,}",
-        "sector_counts": display_value(
-            ", ".join(f"{cat.sectors[s].label} {int(counts[s]):,}" for s in cat.sectors if s in counts.index)
-        ),
-        "n_pairs": f"{len(over.pairs):,}",
-        "n_relations": f"{len(over.relations):,}",
-        "n_hotspots": f"{len(over.hotspots):,}",
-        "units_label": str(spec.suitability.units if spec.suitability else "districts"),
+        "overview": overview,
+        "units_text": msg("report.units", units=units),
         "sensitivity": (
-            f"{sens.runs} Monte Carlo runs, weights varied by up to ±{sens.spread:.0%}, seed {sens.seed}; "
-            f"top {sens.top_k}"
+            msg(
+                "report.sensitivity", runs=msg.num(sens.runs), spread=msg.pct(sens.spread), seed=sens.seed, k=sens.top_k
+            )
             if sens
             else ""
         ),
     }
 
 
+def _inputs(inp: ReportInput) -> pd.DataFrame:
+    """Where each input came from (roles named in the report's language)."""
+    table = pd.DataFrame(inp.provenance["inputs"]).drop(columns=["sha256"], errors="ignore")
+    if "role" in table.columns:
+        table["role"] = [inp.messages.get(f"report.role_{r}") or r for r in table["role"]]
+    return table
+
+
 def render_report(inp: ReportInput, *, fmap: folium.Map) -> str:
-    """The report page as text, with *fmap* embedded."""
-    over, cat = inp.overlap, inp.catalogue
+    """The page as text, with *fmap* embedded, in the project's language (``map.language``)."""
+    over, msg = inp.overlap, inp.messages
     radii, rules = _radii_and_rules(inp)
     gaps = over.districts.drop(columns=over.districts.geometry.name).sort_values("gap_rank")
     gap_cols = [
@@ -270,21 +318,25 @@ def render_report(inp: ReportInput, *, fmap: folium.Map) -> str:
         if c in gaps.columns
     ]
     relations = over.relations.drop(columns=[over.relations.geometry.name, "rule"], errors="ignore")
+    relations["relation"] = [msg.get(f"map.{r}") or r for r in relations["relation"]]
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = env.from_string(resources.files("scmap").joinpath("templates/report.html.jinja").read_text("utf-8"))
     return template.render(
         **_overview(inp),
+        t=msg,
+        num=msg.num,
+        lang=msg.language,
         map_iframe=embed_html(fmap, height=640, inline=True),
         models=[_model_section(inp, key) for key in inp.suitability.models],
         radii_table=radii,
         rules_table=rules,
         figures=_figures(inp),
-        district_table=_table(_district_table(inp), cat),
-        gaps_table=_table(gaps[gap_cols], cat, max_rows=TOP_N),
-        relations_table=_table(relations, cat, max_rows=50),
+        district_table=_table(_district_table(inp), inp),
+        gaps_table=_table(gaps[gap_cols], inp, max_rows=TOP_N),
+        relations_table=_table(relations, inp, max_rows=50),
         n_relations_more=max(0, len(relations) - 50),
         quality=_quality(inp),
-        inputs_table=_table(pd.DataFrame(inp.provenance["inputs"]).drop(columns=["sha256"], errors="ignore"), cat),
+        inputs_table=_table(_inputs(inp), inp),
         hashes=[(Path(str(i["path"])).name, i.get("sha256") or "") for i in inp.provenance["inputs"]],
     )
 

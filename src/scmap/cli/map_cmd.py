@@ -7,7 +7,16 @@ from pathlib import Path
 import click
 
 from scmap._atomic import atomic_file
-from scmap.cli.options import cdn_opt, echo_warnings, engine_opt, guard_output, overwrite_opt, project_arg
+from scmap.cli.options import (
+    cdn_opt,
+    echo_warnings,
+    engine_opt,
+    guard_output,
+    language_opt,
+    map_changes,
+    overwrite_opt,
+    project_arg,
+)
 from scmap.maps import save_html
 from scmap.project import load_project, with_map
 from scmap.results import run
@@ -21,7 +30,8 @@ from scmap.results import run
 @overwrite_opt
 @engine_opt
 @cdn_opt
-def command(project: Path, output: Path, overwrite: bool, engine: str, cdn: bool) -> None:
+@language_opt
+def command(project: Path, output: Path, overwrite: bool, engine: str, cdn: bool, language: str | None) -> None:
     """Write the interactive map of a project to an HTML file.
 
     \b
@@ -29,8 +39,8 @@ def command(project: Path, output: Path, overwrite: bool, engine: str, cdn: bool
       scmap map project.yaml -o map.html
     """
     guard_output(output, overwrite)
+    loaded = with_map(load_project(project), **map_changes(cdn=cdn, language=language))
     with atomic_file(output, overwrite=overwrite) as tmp:
-        loaded = with_map(load_project(project), assets="cdn") if cdn else load_project(project)
         results = run(loaded, engine=engine)  # type: ignore[arg-type]
         echo_warnings(results.inputs)
         spec = results.project.spec.map

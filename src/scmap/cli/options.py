@@ -23,6 +23,20 @@ cdn_opt = click.option(
     is_flag=True,
     help="Load Leaflet from the internet (a smaller map.html) instead of writing it into the page (map.assets: cdn).",
 )
+language_opt = click.option(
+    "--language",
+    default=None,
+    metavar="TAG",
+    help="Language of the map, report and atlas: en, es, ca, bg, nl, de, fr, it (map.language).",
+)
+
+
+def map_changes(*, cdn: bool = False, language: str | None = None) -> dict[str, str]:
+    """The ``map:`` keys that command-line options change."""
+    changes = {"assets": "cdn"} if cdn else {}
+    return changes | ({"language": language} if language else {})
+
+
 overwrite_opt = click.option("--overwrite", is_flag=True, help="Replace existing output files.")
 project_arg = click.argument("project", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="PROJECT")
 

@@ -8,7 +8,16 @@ import click
 
 from scmap._atomic import atomic_file
 from scmap.atlas import write_atlas
-from scmap.cli.options import echo_warnings, engine_opt, guard_output, overwrite_opt, project_arg
+from scmap.cli.options import (
+    echo_warnings,
+    engine_opt,
+    guard_output,
+    language_opt,
+    map_changes,
+    overwrite_opt,
+    project_arg,
+)
+from scmap.project import load_project, with_map
 from scmap.results import run
 
 
@@ -18,7 +27,8 @@ from scmap.results import run
 @click.option("--paper", type=click.Choice(["a4", "a3"]), default="a4", show_default=True, help="Landscape page size.")
 @overwrite_opt
 @engine_opt
-def command(project: Path, output: Path, paper: str, overwrite: bool, engine: str) -> None:
+@language_opt
+def command(project: Path, output: Path, paper: str, overwrite: bool, engine: str, language: str | None) -> None:
     """Write the atlas: one landscape page per colouring (each suitability model, district
     roll-ups, coverage gaps) and a solutions overview, each with legend, scale bar, north arrow,
     date, attribution and district labels.
@@ -30,8 +40,9 @@ def command(project: Path, output: Path, paper: str, overwrite: bool, engine: st
     if output.suffix.lower() != ".pdf":
         raise click.BadParameter("the atlas is a PDF: name it *.pdf", param_hint="'-o' / '--output'")
     guard_output(output, overwrite)
+    loaded = with_map(load_project(project), **map_changes(language=language))
     with atomic_file(output, overwrite=overwrite) as tmp:
-        results = run(project, engine=engine)  # type: ignore[arg-type]
+        results = run(loaded, engine=engine)  # type: ignore[arg-type]
         echo_warnings(results.inputs)
         write_atlas(results.report_input(), tmp, paper=paper)  # type: ignore[arg-type]
     click.echo(str(output))

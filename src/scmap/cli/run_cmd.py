@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from scmap._atomic import open_pack
-from scmap.cli.options import cdn_opt, echo_warnings, engine_opt, overwrite_opt, project_arg
+from scmap.cli.options import cdn_opt, echo_warnings, engine_opt, language_opt, map_changes, overwrite_opt, project_arg
 from scmap.project import apply_weights, load_project, with_map
 from scmap.results import CONTRACT_FILES, pack_manifest, run
 
@@ -34,6 +34,7 @@ def run_into(
     engine: str = "pyogrio",
     weights: Path | None = None,
     cdn: bool = False,
+    language: str | None = None,
 ) -> None:
     """Shared by ``run`` and ``demo``: analyse, write the pack crash-safely, report where it is.
 
@@ -47,7 +48,7 @@ def run_into(
         )
     say, done = _progress()
     loaded = load_project(project) if weights is None else apply_weights(load_project(project), weights)
-    loaded = with_map(loaded, assets="cdn") if cdn else loaded
+    loaded = with_map(loaded, **map_changes(cdn=cdn, language=language))
     with open_pack(outdir, overwrite=overwrite, known=CONTRACT_FILES, **pack_manifest(loaded)) as tmp:
         results = run(loaded, engine=engine, progress=say)  # type: ignore[arg-type]
         echo_warnings(results.inputs)
@@ -74,18 +75,22 @@ def run_into(
 @overwrite_opt
 @engine_opt
 @cdn_opt
+@language_opt
 @click.option(
     "--weights",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
     help="A weights file exported from the map (Weights > Export weights): its weights replace the project's.",
 )
-def command(project: Path, outdir: Path, overwrite: bool, engine: str, cdn: bool, weights: Path | None) -> None:
+def command(
+    project: Path, outdir: Path, overwrite: bool, engine: str, cdn: bool, language: str | None, weights: Path | None
+) -> None:
     """Write the whole workshop pack of a project into a folder.
 
     \b
     Example:
       scmap run project.yaml -o workshop-pack
       scmap run project.yaml -o after-workshop --weights weights-ev_charging.json
+      scmap run project.yaml -o pack-es --language es
     """
-    run_into(project, outdir, overwrite=overwrite, engine=engine, weights=weights, cdn=cdn)
+    run_into(project, outdir, overwrite=overwrite, engine=engine, weights=weights, cdn=cdn, language=language)

@@ -25,6 +25,7 @@ from scmap._atomic import atomic_file
 from scmap._text import mpl_literal
 from scmap.catalogue import Catalogue, load_catalogue
 from scmap.errors import ScmapWarning
+from scmap.i18n import Messages, english
 from scmap.maps._assets import CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS
 
 if TYPE_CHECKING:
@@ -45,6 +46,8 @@ def render_html(m: folium.Map, *, inline: bool = False) -> str:
     """The map's full HTML page; with *inline*, Leaflet and its plugins are written into the page
     (only the basemap tiles still need a network)."""
     page = m.get_root().render()
+    language = html.escape(str(getattr(m, "scmap_language", "en")), quote=True)
+    page = re.sub(r"<html( lang=\"[^\"]*\")?>", f'<html lang="{language}">', page, count=1)
     if not inline:
         return page
     vendor = resources.files("scmap.maps").joinpath("vendor")
@@ -93,7 +96,14 @@ def embed_html(m: folium.Map, *, height: int = 600, inline: bool = True) -> str:
 
 
 def plot_solutions(
-    ax: Any, solutions: gpd.GeoDataFrame, crs: Any, catalogue: Catalogue, *, markersize: float = 14, **legend: Any
+    ax: Any,
+    solutions: gpd.GeoDataFrame,
+    crs: Any,
+    catalogue: Catalogue,
+    *,
+    markersize: float = 14,
+    msg: Messages | None = None,
+    **legend: Any,
 ) -> None:
     """Solutions as dots in their sector's colour on a matplotlib axis (in *crs*), with a legend
     of the sectors and their counts (*legend*: more ``ax.legend`` options)."""
@@ -105,7 +115,7 @@ def plot_solutions(
         part = sols.loc[sols["sector"] == key] if len(sols) else sols
         if len(part):
             part.plot(ax=ax, color=sector.colour, markersize=markersize, linewidth=1.2, edgecolor="white", zorder=3)
-            label = mpl_literal(f"{sector.label} ({len(part)})")
+            label = mpl_literal(f"{sector.label} ({(msg or english()).num(len(part))})")
             handles.append(Line2D([], [], marker="o", linestyle="", color=sector.colour, label=label))
     if handles:
         ax.legend(handles=handles, loc="lower right", frameon=True, **legend)
@@ -121,15 +131,18 @@ def static_map(
     model: str | None = None,
     title: str | None = None,
     dpi: int = 150,
+    messages: Messages | None = None,
 ) -> object:
     """A static map (matplotlib) for print and PDF reports: districts (coloured by a suitability
-    model when given) and solutions by sector. Saved as PNG when *path* is given; returns the figure."""
+    model when given) and solutions by sector, labelled in *messages*' language. Saved as PNG when
+    *path* is given; returns the figure."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    cat = catalogue or load_catalogue()
+    msg = messages or english()
+    cat = msg.catalogue(catalogue or load_catalogue())
     fig, ax = plt.subplots(figsize=(9, 8))
     if suitability is not None and model is not None:
         units = suitability.units
@@ -140,15 +153,18 @@ def static_map(
             vmin=0,
             vmax=1,
             legend=True,
-            legend_kwds={"label": mpl_literal(f"{cat.solutions[model].label} suitability"), "shrink": 0.6},
-            missing_kwds={"color": "#dddddd", "label": "excluded"},
+            legend_kwds={
+                "label": mpl_literal(msg("atlas.suitability_figure", label=cat.solutions[model].label)),
+                "shrink": 0.6,
+            },
+            missing_kwds={"color": "#dddddd", "label": msg("atlas.excluded")},
             edgecolor="none",
         )
         districts.boundary.plot(ax=ax, color="#333333", linewidth=0.6)
     else:
         districts.plot(ax=ax, color="#f2f2f2", edgecolor="#555555", linewidth=0.6)
     if solutions is not None:
-        plot_solutions(ax, solutions, districts.crs, cat)
+        plot_solutions(ax, solutions, districts.crs, cat, msg=msg)
     if title:
         ax.set_title(mpl_literal(title))
     ax.set_axis_off()

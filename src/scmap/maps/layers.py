@@ -7,7 +7,7 @@ Each builder returns ``(payload, geometries)``: the payload is serialised by
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -18,6 +18,7 @@ from branca.colormap import LinearColormap
 
 from scmap._format import format_value
 from scmap.catalogue import Catalogue
+from scmap.i18n import Messages, english
 from scmap.maps._icons import symbol_paths
 
 if TYPE_CHECKING:
@@ -63,6 +64,8 @@ class MapOptions:
         icons from it on, so that the analysis stays readable.
     cluster_until_zoom
         Clustered sectors show every point from this zoom level on.
+    messages
+        The language of every word the map writes (:func:`scmap.i18n.load_messages`).
     live_weights
         Write each suitability model's standardised values so that the page's weights panel (and
         ``window.scmap.setWeights``) re-scores exactly as Python does.
@@ -79,6 +82,7 @@ class MapOptions:
     cluster_until_zoom: int = 17
     district_columns: dict[str, str] | None = None
     solution_columns: dict[str, str] | None = None
+    messages: Messages = field(default_factory=english)
 
 
 def display_geoms(gdf: gpd.GeoDataFrame, options: MapOptions) -> list[str]:
@@ -93,32 +97,35 @@ def display_geoms(gdf: gpd.GeoDataFrame, options: MapOptions) -> list[str]:
     return [str(t) for t in shapely.to_geojson(arr)]
 
 
-def text(value: object) -> str | None:
-    """A display string for a value, None for missing ones."""
+def text(value: object, msg: Messages | None = None) -> str | None:
+    """A display string for a value (numbers as *msg*'s language writes them), None for missing ones."""
+    msg = msg or english()
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
-        return f"{int(value):,}"
+        return msg.num(int(value))
     if isinstance(value, (float, np.floating)):
         number = float(value)
         if np.isnan(number):
             return None
         if number.is_integer() and abs(number) < 1e15:
-            return f"{int(number):,}"  # 11522400.0 -> "11,522,400"
-        return format_value(number, "number")  # never scientific notation
+            return msg.num(number)  # 11522400.0 -> "11,522,400"
+        return format_value(number, "number", msg)  # never scientific notation
     if isinstance(value, (shapely.Geometry, bytes)):
         return None
     out = str(value)
     return out if out.strip() else None
 
 
-def rows_of(record: dict[str, Any], skip: set[str], labels: dict[str, str] | None = None) -> list[list[str]]:
+def rows_of(
+    record: dict[str, Any], skip: set[str], labels: dict[str, str] | None = None, msg: Messages | None = None
+) -> list[list[str]]:
     """Popup rows of a record's own columns: every column (*labels* None) or the chosen ones, labelled."""
     out = []
     for key, value in record.items():
         if key in skip or (labels is not None and key not in labels):
             continue
-        shown = text(value)
+        shown = text(value, msg)
         if shown is not None:
             out.append([labels[key] if labels is not None else str(key), shown])
     return out
@@ -151,18 +158,19 @@ def districts_layer(
     names = districts["district_name"].astype(str) if "district_name" in districts.columns else ids
     skip = {districts.geometry.name, "district_id", "district_name", "source_row"}
     records = districts.drop(columns=districts.geometry.name).to_dict("records")
-    extra = _district_explanations(ids, suitability, overlap, catalogue)
+    msg = options.messages
+    extra = _district_explanations(ids, suitability, overlap, catalogue, msg)
     feats = [
         {
             "tip": n,
             "title": n,
-            "sub": f"District {i}",
-            "rows": extra.get(i, []) + rows_of(r, skip, options.district_columns),
+            "sub": msg("map.district_n", id=i),
+            "rows": extra.get(i, []) + rows_of(r, skip, options.district_columns, msg),
         }
         for n, i, r in zip(names, ids, records, strict=True)
     ]
     payload = {
-        "label": "Districts",
+        "label": msg("map.districts"),
         "feats": feats,
         "names": sorted(set(names)),
         **_label_points(districts),
@@ -186,70 +194,100 @@ def _label_points(districts: gpd.GeoDataFrame) -> dict[str, Any]:
 
 
 def _district_explanations(
-    ids: pd.Series, suitability: SuitabilityResult | None, overlap: OverlapResult | None, catalogue: Catalogue
+    ids: pd.Series,
+    suitability: SuitabilityResult | None,
+    overlap: OverlapResult | None,
+    catalogue: Catalogue,
+    msg: Messages,
 ) -> dict[str, list[list[str]]]:
     """Popup rows per district: scores with contributions and stability, sectors present, gaps."""
     out: dict[str, list[list[str]]] = {i: [] for i in ids}
     if suitability is not None and suitability.units["unit_id"].isin(ids).all() and len(suitability.units) == len(ids):
-        units = suitability.units.set_index("unit_id")
-        n = len(units)
-        for key, m in suitability.models.items():
-            label = catalogue.solutions[key].label if key in catalogue.solutions else key
-            for i in ids:
-                row = units.loc[i]
-                if bool(row[f"{key}_excluded"]):
-                    out[i].append([f"{label} suitability", f"excluded ({row[f'{key}_why']})"])
-                    continue
-                shown = f"{row[f'{key}_score']:.2f} (rank {int(row[f'{key}_rank'])} of {n})"
-                out[i].append([f"{label} suitability", shown])
-                parts = [f"{c} {row[f'{key}__{c}__contrib']:.2f}" for c in m.criteria]
-                out[i].append(["  because", " + ".join(parts)])
-                if f"{key}_rank_min" in units.columns and pd.notna(row[f"{key}_rank_min"]):
-                    ptop = [c for c in units.columns if c.startswith(f"{key}_p_top")]
-                    stable = f"rank {int(row[f'{key}_rank_min'])}-{int(row[f'{key}_rank_max'])} when weights vary"
-                    if ptop:
-                        stable += f"; in the top {ptop[0].removeprefix(f'{key}_p_top')} in {row[ptop[0]]:.0%} of runs"
-                    out[i].append(["  stability", stable])
+        _score_rows(out, ids, suitability, catalogue, msg)
     elif suitability is not None and len(suitability.districts):
-        _rollup_rows(out, ids, suitability, catalogue)
+        _rollup_rows(out, ids, suitability, catalogue, msg)
     if overlap is not None:
-        table = overlap.districts.set_index("district_id")
-        sectors = [
-            c.removeprefix("n_") for c in table.columns if c.startswith("n_") and c not in ("n_sectors", "n_solutions")
-        ]
-        for i in ids:
-            if i not in table.index:
-                continue
-            row = table.loc[i]
-            present = ", ".join(
-                f"{catalogue.sectors[s].label if s in catalogue.sectors else s} {int(row[f'n_{s}'])}" for s in sectors
-            )
-            out[i].append(["Solutions by sector", present])
-            cover = ", ".join(
-                f"{catalogue.sectors[s].label if s in catalogue.sectors else s} {row[f'covered_{s}']:.0%}"
-                for s in sectors
-            )
-            out[i].append(["Area served", cover])
-            gap = f"rank {int(row['gap_rank'])} of {len(table)} worst served"
-            if "mean_uncovered_population" in table.columns:
-                gap += f"; about {row['mean_uncovered_population']:,.0f} people outside an average sector's reach"
-            out[i].append(["Gaps", gap])
+        _coverage_rows(out, ids, overlap, catalogue, msg)
     return out
 
 
+def _score_rows(
+    out: dict[str, list[list[str]]], ids: pd.Series, suitability: SuitabilityResult, catalogue: Catalogue, msg: Messages
+) -> None:
+    """Per model: score and "rank 5 of 73", each criterion's contribution, the rank range."""
+    units = suitability.units.set_index("unit_id")
+    n = len(units)
+    for key, m in suitability.models.items():
+        title = msg("map.suit_row", label=_label(catalogue, key))
+        names = list(m.live.labels) if m.live is not None else list(m.criteria)
+        for i in ids:
+            row = units.loc[i]
+            if bool(row[f"{key}_excluded"]):
+                out[i].append([title, msg("map.excluded_because", why=row[f"{key}_why"])])
+                continue
+            rank, score = int(row[f"{key}_rank"]), msg.num(row[f"{key}_score"], 2)
+            out[i].append([title, msg("map.score_rank", score=score, rank=msg.num(rank), n=msg.num(n))])
+            parts = [
+                f"{name} {msg.num(row[f'{key}__{c}__contrib'], 2)}" for c, name in zip(m.criteria, names, strict=True)
+            ]
+            out[i].append(["  " + msg("map.because"), " + ".join(parts)])
+            if f"{key}_rank_min" in units.columns and pd.notna(row[f"{key}_rank_min"]):
+                ptop = [c for c in units.columns if c.startswith(f"{key}_p_top")]
+                stable = msg("map.stable", lo=int(row[f"{key}_rank_min"]), hi=int(row[f"{key}_rank_max"]))
+                if ptop:
+                    k = ptop[0].removeprefix(f"{key}_p_top")
+                    stable += msg("map.stable_top", k=k, share=msg.pct(row[ptop[0]]))
+                out[i].append(["  " + msg("map.stability"), stable])
+
+
+def _label(catalogue: Catalogue, key: str) -> str:
+    return catalogue.solutions[key].label if key in catalogue.solutions else key
+
+
+def _sector_label(catalogue: Catalogue, key: str) -> str:
+    return catalogue.sectors[key].label if key in catalogue.sectors else key
+
+
+def _coverage_rows(
+    out: dict[str, list[list[str]]], ids: pd.Series, overlap: OverlapResult, catalogue: Catalogue, msg: Messages
+) -> None:
+    """Solutions per sector, the share of the area each sector serves, the gap rank."""
+    table = overlap.districts.set_index("district_id")
+    sectors = [
+        c.removeprefix("n_") for c in table.columns if c.startswith("n_") and c not in ("n_sectors", "n_solutions")
+    ]
+    for i in ids:
+        if i not in table.index:
+            continue
+        row = table.loc[i]
+        present = ", ".join(f"{_sector_label(catalogue, s)} {msg.num(row[f'n_{s}'])}" for s in sectors)
+        out[i].append([msg("map.solutions_by_sector"), present])
+        cover = ", ".join(f"{_sector_label(catalogue, s)} {msg.pct(row[f'covered_{s}'])}" for s in sectors)
+        out[i].append([msg("map.area_served"), cover])
+        gap = msg("map.gap_text", rank=msg.num(row["gap_rank"]), n=msg.num(len(table)))
+        if "mean_uncovered_population" in table.columns:
+            gap += msg("map.gap_people", people=msg.num(row["mean_uncovered_population"]))
+        out[i].append([msg("map.gaps_row"), gap])
+
+
 def _rollup_rows(
-    out: dict[str, list[list[str]]], ids: pd.Series, suitability: SuitabilityResult, catalogue: Catalogue
+    out: dict[str, list[list[str]]], ids: pd.Series, suitability: SuitabilityResult, catalogue: Catalogue, msg: Messages
 ) -> None:
     """District popup rows for grid or H3 models: the mean and best cell, the share suitable."""
     roll = suitability.districts.set_index("district_id")
     for key in suitability.models:
-        label = catalogue.solutions[key].label if key in catalogue.solutions else key
+        title = msg("map.roll_row", label=_label(catalogue, key))
         for i in ids:
             if i not in roll.index or pd.isna(roll.loc[i, f"{key}_mean"]):
                 continue
             row = roll.loc[i]
-            shown = f"mean {row[f'{key}_mean']:.2f}, best cell {row[f'{key}_max']:.2f}, "
-            out[i].append([f"{label} (cells)", shown + f"{row[f'{key}_share_above']:.0%} of the area suitable"])
+            shown = msg(
+                "map.roll_text",
+                mean=msg.num(row[f"{key}_mean"], 2),
+                best=msg.num(row[f"{key}_max"], 2),
+                share=msg.pct(row[f"{key}_share_above"]),
+            )
+            out[i].append([title, shown])
 
 
 def point_coords(gdf: gpd.GeoDataFrame, options: MapOptions) -> list[str]:
@@ -259,8 +297,8 @@ def point_coords(gdf: gpd.GeoDataFrame, options: MapOptions) -> list[str]:
     return [f"[{x!r},{y!r}]" for x, y in xy.tolist()]  # shortest text of each rounded float
 
 
-def _column(values: pd.Series) -> list[str | None] | None:
-    shown = [text(v) for v in values]
+def _column(values: pd.Series, msg: Messages) -> list[str | None] | None:
+    shown = [text(v, msg) for v in values]
     return shown if any(v is not None for v in shown) else None
 
 
@@ -271,6 +309,7 @@ def sector_layers(
     description, reference cases) once per type; per feature only its id, name, type, status and
     the file's own attribute columns. The browser builds tooltips and popups from these."""
     out, geoms = [], {}
+    msg = options.messages
     skip = STANDARD | {solutions.geometry.name}
     for key, sector in cat.sectors.items():
         part = solutions.loc[solutions["sector"] == key]
@@ -305,7 +344,7 @@ def sector_layers(
         for c in part.columns:
             if c in skip or (chosen is not None and c not in chosen):
                 continue
-            values = _column(part[c])
+            values = _column(part[c], msg)
             if values is not None:
                 cols.append({"name": chosen[c] if chosen is not None else str(c), "values": values})
         is_point = part.geometry.geom_type == "Point"
@@ -319,10 +358,11 @@ def sector_layers(
                 "types": types,
                 "t": [present.index(t) for t in part["solution"]],
                 "statuses": statuses,
+                "status_labels": [msg.get(f"map.status_{v}") or v for v in statuses],
                 "s": [statuses.index(v) for v in part["status"].astype(str)],
                 "ids": part["solution_id"].astype(str).tolist(),
                 "names": part["name"].astype(str).tolist(),
-                "radius": None if radius.isna().all() else [text(v) for v in radius],
+                "radius": None if radius.isna().all() else [text(v, msg) for v in radius],
                 "cols": cols,
                 "points": "icon" if n_points <= options.icon_limit else "circle",
                 "cluster": n_points > options.cluster_limit,
@@ -355,41 +395,53 @@ def choropleth_layers(
         )
         for key, m in suitability.models.items():
             presets = {"project": m.weights, **{name: w for name, (w, *_rest) in m.sets.items()}}
-            live = live_model(units, m, presets) if options.live_weights else None
-            layer = _suitability_layer(units, key, list(m.criteria), catalogue, titles.tolist(), live is not None)
+            live = live_model(units, m, presets, options.messages) if options.live_weights else None
+            names = list(m.live.labels) if m.live is not None else list(m.criteria)
+            criteria = (list(m.criteria), names)
+            layer = _suitability_layer(
+                units, key, criteria, catalogue, titles.tolist(), live is not None, options.messages
+            )
             layers.append({**layer, "live": live})
             geoms[f"suit:{key}"] = unit_geoms
-        rolled = _rollup_layers(districts, suitability, catalogue)
+        rolled = _rollup_layers(districts, suitability, catalogue, options.messages)
         layers += rolled
         geoms.update({layer["key"]: display_geoms(districts, options) for layer in rolled})
     if overlap is not None:
-        layers.append(_gap_layer(overlap.districts))
+        layers.append(_gap_layer(overlap.districts, catalogue, options.messages))
         geoms["gaps"] = display_geoms(overlap.districts, options)
     return layers, geoms
 
 
-def _suitability_columns(units: pd.DataFrame, key: str, criteria: list[str], live: bool) -> list[dict[str, Any]]:
+def _suitability_columns(
+    units: pd.DataFrame, key: str, criteria: list[str], names: list[str], live: bool, msg: Messages
+) -> list[dict[str, Any]]:
     """Popup rows of a model: each criterion's value, exclusion, rank range; score, rank and
     contributions too unless the page computes them live (*live*)."""
     cols = []
     if not live:
         score = units[f"{key}_score"].to_numpy(dtype=float)
-        cols += [
-            {"name": "Score", "values": [text(v) for v in np.round(score, 3)]},
-            {"name": "Rank", "values": [text(v) for v in units[f"{key}_rank"]]},
+        n = int(units[f"{key}_rank"].notna().sum())
+        ranks = [
+            None if pd.isna(r) else msg("map.rank_of", rank=msg.num(r), n=msg.num(n)) for r in units[f"{key}_rank"]
         ]
-    for c in criteria:
-        cols.append({"name": f"{c} (value)", "values": [text(v) for v in units[f"{key}__{c}__raw"]]})
+        cols += [
+            {"name": msg("map.score"), "values": [text(v, msg) for v in np.round(score, 3)]},
+            {"name": msg("map.rank"), "values": ranks},
+        ]
+    for c, name in zip(criteria, names, strict=True):
+        cols.append(
+            {"name": msg("map.value_of", criterion=name), "values": [text(v, msg) for v in units[f"{key}__{c}__raw"]]}
+        )
         if not live:
             contrib = np.round(units[f"{key}__{c}__contrib"].to_numpy(float), 3)
-            cols.append({"name": f"{c} (contribution)", "values": [text(v) for v in contrib]})
+            cols.append({"name": msg("map.contribution_of", criterion=name), "values": [text(v, msg) for v in contrib]})
     if not live:
         why = units[f"{key}_why"].astype(str)
-        cols.append({"name": "Excluded", "values": [w if w else None for w in why]})
+        cols.append({"name": msg("map.excluded"), "values": [w if w else None for w in why]})
     if f"{key}_rank_min" in units.columns:
         lo, hi = units[f"{key}_rank_min"], units[f"{key}_rank_max"]
         ranges = [None if pd.isna(a) else f"{int(a)}-{int(b)}" for a, b in zip(lo, hi, strict=True)]
-        cols.append({"name": "Rank when weights vary", "values": ranges})
+        cols.append({"name": msg("map.rank_range"), "values": ranges})
     return cols
 
 
@@ -398,7 +450,9 @@ def _float64(values: np.ndarray) -> str:
     return base64.b64encode(np.ascontiguousarray(values, dtype="<f8").tobytes()).decode("ascii")
 
 
-def live_model(units: pd.DataFrame, m: ModelScores, spec_sets: dict[str, np.ndarray]) -> dict[str, Any] | None:
+def live_model(
+    units: pd.DataFrame, m: ModelScores, spec_sets: dict[str, np.ndarray], msg: Messages | None = None
+) -> dict[str, Any] | None:
     """What the page needs to re-score a model exactly as :func:`scmap.suitability.aggregate` does."""
     live = m.live
     if live is None or not len(m.criteria):
@@ -406,7 +460,7 @@ def live_model(units: pd.DataFrame, m: ModelScores, spec_sets: dict[str, np.ndar
     return {
         "ids": units["unit_id"].astype(str).tolist(),
         "criteria": [
-            {"key": c, "label": label, "weight": float(w), "minmax": mm, "unit": unit}
+            {"key": c, "label": label, "weight": float(w), "minmax": mm, "unit": (msg or english())(f"map.unit_{unit}")}
             for c, w, mm, unit, label in zip(m.criteria, m.weights, live.minmax, live.units, live.labels, strict=True)
         ],
         "values": [_float64(live.values[:, j]) for j in range(len(m.criteria))],
@@ -421,25 +475,33 @@ def live_model(units: pd.DataFrame, m: ModelScores, spec_sets: dict[str, np.ndar
 
 
 def _suitability_layer(
-    units: pd.DataFrame, key: str, criteria: list[str], catalogue: Catalogue, titles: list[str], live: bool
+    units: pd.DataFrame,
+    key: str,
+    criteria: tuple[list[str], list[str]],
+    catalogue: Catalogue,
+    titles: list[str],
+    live: bool,
+    msg: Messages,
 ) -> dict[str, Any]:
-    label = catalogue.solutions[key].label if key in catalogue.solutions else key
+    """A model's colouring; *criteria*: the criteria's keys and labels."""
+    label = _label(catalogue, key)
     return {
         "key": f"suit:{key}",
         "model": key,
-        "label": f"Suitability: {label}",
+        "label": msg("map.suitability_of", label=label),
+        "short": label,
         "palette": _palette(SCORE_COLOURS),
         "excluded": EXCLUDED,
         "cidx": _palette_index(units[f"{key}_score"].to_numpy(dtype=float)).tolist(),
         "titles": titles,
-        "sub": f"{label} suitability",
-        "cols": _suitability_columns(units, key, criteria, live),
+        "sub": msg("map.suitability_sub", label=label),
+        "cols": _suitability_columns(units, key, *criteria, live, msg),
         "legend": {
             "kind": "continuous",
-            "caption": f"{label} suitability (0-1)",
+            "caption": msg("map.suitability_caption", label=label),
             "colours": SCORE_COLOURS,
-            "min": "0 less suitable",
-            "max": "1 more suitable",
+            "min": msg("map.less_suitable"),
+            "max": msg("map.more_suitable"),
             "classes": _class_breaks(units, key),
         },
     }
@@ -455,7 +517,7 @@ def _class_breaks(units: pd.DataFrame, key: str) -> list[float]:
 
 
 def _rollup_layers(
-    districts: gpd.GeoDataFrame, suitability: SuitabilityResult, catalogue: Catalogue
+    districts: gpd.GeoDataFrame, suitability: SuitabilityResult, catalogue: Catalogue, msg: Messages
 ) -> list[dict[str, Any]]:
     """For grid or H3 units: one district colouring per model by the mean cell score, with the best
     cell and the share of the district's area that is suitable in the popup."""
@@ -466,64 +528,75 @@ def _rollup_layers(
     names = districts.get("district_name", districts["district_id"]).astype(str).tolist()
     out = []
     for key in suitability.models:
-        label = catalogue.solutions[key].label if key in catalogue.solutions else key
+        label = _label(catalogue, key)
         mean = roll[f"{key}_mean"].to_numpy(dtype=float)
+        best = np.round(roll[f"{key}_max"].to_numpy(float), 2)
         cols = [
-            {"name": "Mean score of its cells", "values": [text(v) for v in np.round(mean, 2)]},
-            {"name": "Best cell", "values": [text(v) for v in np.round(roll[f"{key}_max"].to_numpy(float), 2)]},
+            {"name": msg("map.roll_mean"), "values": [text(v, msg) for v in np.round(mean, 2)]},
+            {"name": msg("map.roll_best"), "values": [text(v, msg) for v in best]},
             {
-                "name": "Area suitable",
-                "values": [None if np.isnan(v) else f"{v:.0%}" for v in roll[f"{key}_share_above"]],
+                "name": msg("map.roll_share"),
+                "values": [None if np.isnan(v) else msg.pct(v) for v in roll[f"{key}_share_above"]],
             },
         ]
         out.append(
             {
                 "key": f"roll:{key}",
-                "label": f"Districts: {label} (mean of cells)",
+                "label": msg("map.roll_label", label=label),
                 "palette": _palette(SCORE_COLOURS),
                 "excluded": EXCLUDED,
                 "cidx": _palette_index(mean).tolist(),
                 "titles": names,
-                "sub": f"{label}: district roll-up of the cell scores",
+                "sub": msg("map.roll_sub", label=label),
                 "cols": cols,
                 "legend": {
                     "kind": "continuous",
-                    "caption": f"{label}: mean cell score per district",
+                    "caption": msg("map.roll_caption", label=label),
                     "colours": SCORE_COLOURS,
-                    "min": "0 less suitable",
-                    "max": "1 more suitable",
+                    "min": msg("map.less_suitable"),
+                    "max": msg("map.more_suitable"),
                 },
             }
         )
     return out
 
 
-def _gap_layer(table: gpd.GeoDataFrame) -> dict[str, Any]:
+def _gap_layer(table: gpd.GeoDataFrame, catalogue: Catalogue, msg: Messages) -> dict[str, Any]:
     cover = table["mean_covered"].to_numpy(dtype=float)
     sectors = [c.removeprefix("covered_") for c in table.columns if c.startswith("covered_") and c != "covered_multi"]
+    n = len(table)
     cols = [
-        {"name": "Share served (mean over sectors)", "values": [f"{v:.0%}" for v in cover]},
-        {"name": "Worst-served rank", "values": [str(int(v)) for v in table["gap_rank"]]},
+        {"name": msg("map.share_served"), "values": [msg.pct(v) for v in cover]},
+        {
+            "name": msg("map.worst_rank"),
+            "values": [msg("map.rank_of", rank=msg.num(v), n=msg.num(n)) for v in table["gap_rank"]],
+        },
     ]
-    cols += [{"name": f"Served: {s}", "values": [f"{v:.0%}" for v in table[f"covered_{s}"]]} for s in sectors]
+    cols += [
+        {
+            "name": msg("map.served_in", sector=_sector_label(catalogue, s)),
+            "values": [msg.pct(v) for v in table[f"covered_{s}"]],
+        }
+        for s in sectors
+    ]
     if "mean_uncovered_population" in table.columns:
-        people = [f"{v:,.0f}" for v in table["mean_uncovered_population"]]
-        cols.append({"name": "People outside (mean over sectors)", "values": people})
+        people = [msg.num(v) for v in table["mean_uncovered_population"]]
+        cols.append({"name": msg("map.people_outside"), "values": people})
     return {
         "key": "gaps",
-        "label": "Coverage gaps",
+        "label": msg("map.gaps"),
         "palette": _palette(GAP_COLOURS),
         "excluded": EXCLUDED,
         "cidx": _palette_index(cover).tolist(),
         "titles": table.get("district_name", table["district_id"]).astype(str).tolist(),
-        "sub": "coverage by service areas",
+        "sub": msg("map.gaps_sub"),
         "cols": cols,
         "legend": {
             "kind": "continuous",
-            "caption": "Share of the district served",
+            "caption": msg("map.gaps_caption"),
             "colours": GAP_COLOURS,
-            "min": "0 % (gap)",
-            "max": "100 %",
+            "min": msg("map.gap_min", zero=msg.pct(0)),
+            "max": msg.pct(1),
         },
     }
 
@@ -556,17 +629,17 @@ def _overlay(
 
 
 def _service_area_layer(overlap: OverlapResult, catalogue: Catalogue, options: MapOptions) -> Layer | None:
-    areas = overlap.service_areas
+    areas, msg = overlap.service_areas, options.messages
     if not len(areas):
         return None
     dissolved = areas.dissolve(by="sector", sort=True).reset_index()
     dissolved = dissolved.loc[[s in catalogue.sectors for s in dissolved["sector"]]]
     feats = [
         {
-            "tip": f"Served by {catalogue.sectors[s].label}",
-            "title": f"{catalogue.sectors[s].label} service areas",
-            "sub": "union of service radii",
-            "rows": [["Area", f"{a / 1e6:.2f} km2"]],
+            "tip": msg("map.served_by", sector=catalogue.sectors[s].label),
+            "title": msg("map.sector_service_areas", sector=catalogue.sectors[s].label),
+            "sub": msg("map.union_radii"),
+            "rows": [[msg("map.area"), f"{msg.num(a / 1e6, 2)} km²"]],
             "colour": catalogue.sectors[s].colour,
             "fill": 0.18,
             "weight": 1,
@@ -574,45 +647,48 @@ def _service_area_layer(overlap: OverlapResult, catalogue: Catalogue, options: M
         for s, a in zip(dissolved["sector"], dissolved.area, strict=True)
     ]
     items = [{"label": f["title"], "colour": f["colour"]} for f in feats]
-    payload = _overlay("service_areas", "Service areas", feats, False, "Service areas", items)
+    label = msg("map.service_areas")
+    payload = _overlay("service_areas", label, feats, False, label, items)
     return payload, display_geoms(dissolved, options)
 
 
 def _hotspot_layer(overlap: OverlapResult, catalogue: Catalogue, options: MapOptions) -> Layer | None:
-    hot = overlap.hotspots
+    hot, msg = overlap.hotspots, options.messages
     if not len(hot):
         return None
     feats = []
     for n, sectors, area in zip(hot["n_sectors"], hot["sectors"], hot["area_m2"], strict=True):
-        labels = " + ".join(catalogue.sectors[s].label if s in catalogue.sectors else s for s in sectors.split(","))
+        labels = " + ".join(_sector_label(catalogue, s) for s in sectors.split(","))
         feats.append(
             {
-                "tip": f"{labels} meet here",
-                "title": f"{n} sectors meet",
+                "tip": msg("map.meet_here", sectors=labels),
+                "title": msg("map.n_sectors_meet", n=n),
                 "sub": labels,
-                "rows": [["Sectors", labels], ["Area", f"{area / 1e6:.2f} km2"]],
+                "rows": [[msg("map.sectors"), labels], [msg("map.area"), f"{msg.num(area / 1e6, 2)} km²"]],
                 "colour": HOTSPOT_COLOURS.get(int(n), "#40004b"),
                 "fill": 0.35,
                 "weight": 1,
             }
         )
-    items = [{"label": f"{n} sectors", "colour": c} for n, c in HOTSPOT_COLOURS.items() if n in set(hot["n_sectors"])]
-    payload = _overlay("hotspots", "Hotspots (sectors meet)", feats, True, "Hotspots", items)
+    present = set(hot["n_sectors"])
+    items = [{"label": msg("map.n_sectors", n=n), "colour": c} for n, c in HOTSPOT_COLOURS.items() if n in present]
+    payload = _overlay("hotspots", msg("map.hotspots"), feats, True, msg("map.hotspots_short"), items)
     return payload, display_geoms(hot, options)
 
 
 def _gi_layer(overlap: OverlapResult, options: MapOptions) -> Layer | None:
-    gi = overlap.gi_star
+    gi, msg = overlap.gi_star, options.messages
     if gi is None or not (gi["gi_class"] != "not significant").any():
         return None
     significant = gi.loc[gi["gi_class"] != "not significant"]
     colours = {"hot": "#b2182b", "cold": "#2166ac"}
+    kinds = {"hot": msg("map.gi_hot"), "cold": msg("map.gi_cold")}
     feats = [
         {
-            "tip": f"{c} spot of solutions (Gi* z = {z:.1f})",
-            "title": f"Statistical {c} spot",
-            "sub": "Getis-Ord Gi* on grid counts",
-            "rows": [["Solutions in the cell", str(int(n))], ["z-score", f"{z:.2f}"], ["p-value", f"{p:.3f}"]],
+            "tip": msg("map.gi_tip", kind=kinds[c], z=msg.num(z, 1)),
+            "title": msg("map.gi_title", kind=kinds[c]),
+            "sub": msg("map.gi_sub"),
+            "rows": [[msg("map.gi_n"), msg.num(n)], ["z", msg.num(z, 2)], ["p", msg.num(p, 3)]],
             "colour": colours[c],
             "fill": 0.45,
             "weight": 0.5,
@@ -621,36 +697,37 @@ def _gi_layer(overlap: OverlapResult, options: MapOptions) -> Layer | None:
             significant["gi_class"], significant["gi_z"], significant["gi_p"], significant["n_solutions"], strict=True
         )
     ]
-    items = [{"label": f"{c} spot", "colour": colours[c]} for c in ("hot", "cold") if c in set(significant["gi_class"])]
-    payload = _overlay("gi_star", "Statistical hot spots (Gi*)", feats, False, "Gi* (p < 0.05)", items)
+    present = set(significant["gi_class"])
+    items = [{"label": kinds[c], "colour": colours[c]} for c in ("hot", "cold") if c in present]
+    payload = _overlay("gi_star", msg("map.gi"), feats, False, msg("map.gi_legend"), items)
     return payload, display_geoms(significant, options)
 
 
 def _relation_layer(overlap: OverlapResult, catalogue: Catalogue, options: MapOptions) -> Layer | None:
-    rel = overlap.relations
+    rel, msg = overlap.relations, options.messages
     if not len(rel):
         return None
     feats = []
     for r in rel.drop(columns=rel.geometry.name).to_dict("records"):
-        a = catalogue.solutions[r["a_solution"]].label
-        b = catalogue.solutions[r["b_solution"]].label
+        a, b = _label(catalogue, r["a_solution"]), _label(catalogue, r["b_solution"])
+        kind = msg(f"map.{r['relation']}")
         feats.append(
             {
-                "tip": f"{r['relation']}: {a} - {b}",
-                "title": f"{r['relation'].capitalize()}: {a} and {b}",
+                "tip": f"{kind}: {a} - {b}",
+                "title": msg("map.relation_title", relation=kind[:1].upper() + kind[1:], a=a, b=b),
                 "sub": r["rule"],
                 "rows": [
-                    ["Between", f"{r['a_id']} and {r['b_id']}"],
-                    ["Distance", f"{r['distance_m']:.0f} m"],
-                    ["Why", r["note"] or r["rule"]],
+                    [msg("map.between"), msg("map.between_text", a=r["a_id"], b=r["b_id"])],
+                    [msg("map.distance"), f"{msg.num(r['distance_m'])} m"],
+                    [msg("map.why"), r["note"] or r["rule"]],
                 ],
                 "colour": RELATION_COLOURS[r["relation"]],
                 "weight": 4,
                 "dash": "6 4" if r["relation"] == "conflict" else "",
             }
         )
-    items = [{"label": k, "colour": RELATION_COLOURS[k]} for k in sorted(set(rel["relation"]))]
-    payload = _overlay("relations", "Synergies and conflicts", feats, True, "Links", items)
+    items = [{"label": msg(f"map.{k}"), "colour": RELATION_COLOURS[k]} for k in sorted(set(rel["relation"]))]
+    payload = _overlay("relations", msg("map.relations"), feats, True, msg("map.links"), items)
     return payload, display_geoms(rel, options)
 
 

@@ -56,5 +56,6 @@ def project_map(
             icons_from_zoom=spec.map.icons_from_zoom,
             cluster_until_zoom=spec.map.cluster_until_zoom,
             max_html_mb=spec.map.max_html_mb,
+            messages=inputs.project.messages,
         ),
     )

@@ -4,6 +4,32 @@
 (function () {
   "use strict";
 
+  // the page's language: texts by message id (scmap/i18n/*.yaml) and number formats
+  var I18N = { lang: "en", texts: {}, percent: "%" };
+  var NUMBER_FORMATS = {};
+
+  function t(id, vars) {
+    var text = Object.prototype.hasOwnProperty.call(I18N.texts, id) ? I18N.texts[id] : id;
+    return !vars ? text : text.replace(/\{(\w+)\}/g, function (all, name) {
+      return Object.prototype.hasOwnProperty.call(vars, name) ? String(vars[name]) : all;
+    });
+  }
+
+  function fmt(v, digits) {
+    if (!isFinite(v)) { return ""; }
+    var key = String(digits);
+    if (!NUMBER_FORMATS[key]) {
+      try {
+        NUMBER_FORMATS[key] = new Intl.NumberFormat(I18N.lang, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+      } catch (err) {
+        NUMBER_FORMATS[key] = new Intl.NumberFormat("en", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+      }
+    }
+    return NUMBER_FORMATS[key].format(v);
+  }
+
+  function pct(share) { return fmt(Math.round(share * 100), 0) + I18N.percent; }
+
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) { e.className = cls; }
@@ -24,7 +50,9 @@
     for (var i = 0; i < rows.length; i++) {
       var tr = el("tr");
       tr.appendChild(el("th", null, rows[i][0]));
-      tr.appendChild(el("td", null, rows[i][1]));
+      var td = el("td", null, rows[i][1]);
+      if (String(rows[i][1]).length <= 24) { td.style.whiteSpace = "nowrap"; }  // "3 de 73", "23.686" stay whole
+      tr.appendChild(td);
       table.appendChild(tr);
     }
     box.appendChild(table);
@@ -64,20 +92,20 @@
       total += 1;
     });
     var stops = [], at = 0;
-    sec.types.forEach(function (t) {
-      if (!counts[t.key]) { return; }
-      var next = at + counts[t.key] / total * 360;
-      stops.push(t.colour + " " + at.toFixed(1) + "deg " + next.toFixed(1) + "deg");
+    sec.types.forEach(function (ty) {
+      if (!counts[ty.key]) { return; }
+      var next = at + counts[ty.key] / total * 360;
+      stops.push(ty.colour + " " + at.toFixed(1) + "deg " + next.toFixed(1) + "deg");
       at = next;
     });
     var size = total < 10 ? 30 : total < 100 ? 36 : 42;
     var ring = el("div", "scmap-cluster-ring");
     ring.style.background = stops.length ? "conic-gradient(" + stops.join(", ") + ")" : sec.colour;
     ring.style.width = ring.style.height = size + "px";
-    var inner = el("div", "scmap-cluster-count", String(total));
+    var inner = el("div", "scmap-cluster-count", fmt(total, 0));
     inner.style.borderColor = sec.colour;
     ring.appendChild(inner);
-    ring.setAttribute("aria-label", total + " " + sec.label);
+    ring.setAttribute("aria-label", fmt(total, 0) + " " + sec.label);
     return L.divIcon({ className: "scmap-cluster", html: ring, iconSize: [size, size] });
   }
 
@@ -133,17 +161,17 @@
     for (var i = 0; i < sec.ids.length; i++) {
       (function (i) {
         var type = sec.types[sec.t[i]];
-        var status = sec.statuses[sec.s[i]];
-        var f = { tip: sec.names[i] + " · " + type.label + " · " + status, title: sec.names[i],
+        var status = sec.statuses[sec.s[i]], statusLabel = (sec.status_labels || sec.statuses)[sec.s[i]];
+        var f = { tip: sec.names[i] + " · " + type.label + " · " + statusLabel, title: sec.names[i],
                   sub: type.label + " · " + sec.label, icon: type.icon, paths: type.paths, label: type.label, type: type.key,
                   colour: type.colour, status: status };
         Object.defineProperty(f, "rows", { get: function () {
-          var radius = sec.radius && sec.radius[i] !== null ? sec.radius[i] : type.radius;
-          var rows = [["Type", type.label], ["Sector", sec.label], ["Status", status], ["Id", sec.ids[i]],
-                      ["Service radius", radius + " m"]];
+          var radius = sec.radius && sec.radius[i] !== null ? sec.radius[i] : fmt(type.radius, 0);
+          var rows = [[t("map.type"), type.label], [t("map.sector"), sec.label], [t("map.status"), statusLabel],
+                      [t("map.id"), sec.ids[i]], [t("map.service_radius"), radius + " m"]];
           sec.cols.forEach(function (c) { if (c.values[i] !== null) { rows.push([c.name, c.values[i]]); } });
-          if (type.about) { rows.push(["About", type.about]); }
-          type.refs.forEach(function (r) { rows.push(["Reference case", r]); });
+          if (type.about) { rows.push([t("map.about"), type.about]); }
+          type.refs.forEach(function (r) { rows.push([t("map.reference_case"), r]); });
           return rows;
         } });
         feats.push(f);
@@ -169,7 +197,8 @@
         lyr.bindTooltip(function () {
           var live = ch.live ? reg.models[ch.model] : null;
           if (live) {
-            return el("span", null, ch.titles[i] + (live.rank[i] === null ? " · excluded" : " · Score " + fmt(live.score[i], 3)));
+            return el("span", null, ch.titles[i] + (live.rank[i] === null ? " · " + t("map.excluded_short")
+              : " · " + t("map.score") + " " + fmt(live.score[i], 3)));
           }
           var score = ch.cols[0].values[i];
           return el("span", null, ch.titles[i] + (score === null ? "" : " · " + ch.cols[0].name + " " + score));
@@ -197,20 +226,20 @@
       options: { position: "bottomright" },
       onAdd: function () {
         var box = el("div", "scmap-legend leaflet-bar");
-        var fold = el("button", "scmap-legend-fold", "Legend \u25be");
+        var fold = el("button", "scmap-legend-fold", t("map.legend") + " \u25be");
         fold.type = "button";
-        fold.title = "Fold or unfold the legend";
+        fold.title = t("map.legend_fold");
         var body = el("div", "scmap-legend-body");
         fold.addEventListener("click", function () {
           var open = body.style.display === "none";
           body.style.display = open ? "" : "none";
-          fold.textContent = open ? "Legend \u25be" : "Legend \u25b8";
+          fold.textContent = t("map.legend") + (open ? " \u25be" : " \u25b8");
         });
         box.appendChild(fold);
         box.appendChild(body);
         reg.legendTitle = el("div", "scmap-legend-title", data.legend_title);
         body.appendChild(reg.legendTitle);
-        if (map.getSize().y < 700) { body.style.display = "none"; fold.textContent = "Legend \u25b8"; }
+        if (map.getSize().y < 700) { body.style.display = "none"; fold.textContent = t("map.legend") + " \u25b8"; }
         data.sectors.forEach(function (sec) {
           var block = el("div", "scmap-legend-sector");
           block.setAttribute("data-sector", sec.key);
@@ -218,15 +247,15 @@
           var sw = el("span", "scmap-swatch");
           sw.style.backgroundColor = sec.colour;
           head.appendChild(sw);
-          head.appendChild(el("span", null, sec.label + " (" + sec.count + ")"));
+          head.appendChild(el("span", null, sec.label + " (" + fmt(sec.count, 0) + ")"));
           block.appendChild(head);
-          sec.types.forEach(function (t) {
+          sec.types.forEach(function (ty) {
             var row = el("div", "scmap-legend-type");
             var sym = el("span", "scmap-legend-symbol");
-            sym.appendChild(symbolSvg(t.paths, t.label, 11));
-            sym.style.backgroundColor = t.colour;
+            sym.appendChild(symbolSvg(ty.paths, ty.label, 11));
+            sym.style.backgroundColor = ty.colour;
             row.appendChild(sym);
-            row.appendChild(el("span", null, t.label + " (" + t.count + ")"));
+            row.appendChild(el("span", null, ty.label + " (" + fmt(ty.count, 0) + ")"));
             block.appendChild(row);
           });
           reg.legendBlocks["sector:" + sec.key] = block;
@@ -264,9 +293,9 @@
               tick.style.left = (b * 100).toFixed(1) + "%";
               bar.appendChild(tick);
             });
-            var classes = el("div", "scmap-classes", "classes up to " + ch.legend.classes.map(function (b) {
-              return b.toFixed(2);
-            }).join(" · "));
+            var classes = el("div", "scmap-classes", t("map.classes_up_to", { breaks: ch.legend.classes.map(function (b) {
+              return fmt(b, 2);
+            }).join(" · ") }));
             block.appendChild(classes);
             reg.classNotes = reg.classNotes || {};
             reg.classNotes[ch.model] = classes;
@@ -309,7 +338,7 @@
     return b;
   }
 
-  function formatLength(m) { return m < 1000 ? Math.round(m) + " m" : (m / 1000).toFixed(2) + " km"; }
+  function formatLength(m) { return m < 1000 ? fmt(m, 0) + " m" : fmt(m / 1000, 2) + " km"; }
 
   function tools(map, data, reg) {
     var sketches = L.featureGroup().addTo(map);
@@ -345,32 +374,32 @@
       points = points || [latlng];
       kind = kind || "point";
       var form = el("form", "scmap-sketch-form");
-      form.appendChild(el("div", "scmap-popup-title", "New candidate site"));
+      form.appendChild(el("div", "scmap-popup-title", t("map.new_site")));
       var select = el("select");
       select.name = "solution";
       var groups = {};
-      data.sketch_types.forEach(function (t) {
-        if (!groups[t.sector]) {
-          groups[t.sector] = el("optgroup");
-          groups[t.sector].label = t.sector_label;
-          select.appendChild(groups[t.sector]);
+      data.sketch_types.forEach(function (ty) {
+        if (!groups[ty.sector]) {
+          groups[ty.sector] = el("optgroup");
+          groups[ty.sector].label = ty.sector_label;
+          select.appendChild(groups[ty.sector]);
         }
-        var o = el("option", null, t.label);
-        o.value = t.key;
-        groups[t.sector].appendChild(o);
+        var o = el("option", null, ty.label);
+        o.value = ty.key;
+        groups[ty.sector].appendChild(o);
       });
       var name = el("input");
       name.name = "name";
-      name.placeholder = "name";
+      name.placeholder = t("map.site_name");
       var note = el("input");
       note.name = "note";
-      note.placeholder = "note (optional)";
-      var add = el("button", null, "Add");
+      note.placeholder = t("map.site_note");
+      var add = el("button", null, t("map.add"));
       add.type = "submit";
       [select, name, note, add].forEach(function (x) { form.appendChild(x); });
       form.addEventListener("submit", function (e) {
         e.preventDefault();
-        var type = data.sketch_types.filter(function (t) { return t.key === select.value; })[0];
+        var type = data.sketch_types.filter(function (ty) { return ty.key === select.value; })[0];
         addSketch(points, { name: name.value || type.label, solution: type.key, sector: type.sector,
                             status: "candidate", note: note.value, source: "workshop sketch" }, kind);
         map.closePopup();
@@ -400,7 +429,7 @@
       if (reg.exportButton) {
         var pending = !exported && n > 0;
         reg.exportButton.classList.toggle("scmap-unexported", pending);
-        reg.exportButton.title = "Export sketched sites as GeoJSON" + (pending ? " (" + n + " sketched, not yet exported)" : "");
+        reg.exportButton.title = t("map.export_sketches") + (pending ? " (" + t("map.not_exported", { n: n }) + ")" : "");
       }
     }
 
@@ -409,7 +438,7 @@
       try { saved = JSON.parse(window.localStorage.getItem(storeKey) || "null"); } catch (err) { saved = null; }
       if (!saved || !Array.isArray(saved.sketches)) { return; }
       saved.sketches.forEach(function (s) {
-        var ok = s && s.props && data.sketch_types.some(function (t) { return t.key === s.props.solution; });
+        var ok = s && s.props && data.sketch_types.some(function (ty) { return ty.key === s.props.solution; });
         if (ok && Array.isArray(s.points) && s.points.length) {
           addSketch(s.points.map(function (p) { return L.latLng(p[0], p[1]); }), s.props, s.kind, true);
         }
@@ -420,7 +449,7 @@
     reg.restoreSketches = restoreSketches;
 
     function addSketch(points, props, kind, restoring) {
-      var type = data.sketch_types.filter(function (t) { return t.key === props.solution; })[0];
+      var type = data.sketch_types.filter(function (ty) { return ty.key === props.solution; })[0];
       var look = { color: "#000000", weight: 2, dashArray: "3 3", fillColor: "#ffffff", fillOpacity: 0.5 };
       var marker;
       if (kind === "line") {
@@ -432,11 +461,11 @@
       }
       marker.scmapSketch = props;
       marker.scmapShape = kind || "point";
-      marker.bindTooltip(function () { return el("span", null, props.name + " · " + type.label + " (sketch)"); });
+      marker.bindTooltip(function () { return el("span", null, t("map.sketch_tip", { name: props.name, type: type.label })); });
       marker.bindPopup(function () {
-        var box = popupBox(props.name, type.label + " · sketched candidate", [["Type", type.label],
-                                                                              ["Note", props.note || "-"]]);
-        var remove = el("button", "scmap-sketch-remove", "Remove this sketch");
+        var box = popupBox(props.name, type.label + " · " + t("map.sketched_candidate"),
+                           [[t("map.type"), type.label], [t("map.note"), props.note || "-"]]);
+        var remove = el("button", "scmap-sketch-remove", t("map.remove_sketch"));
         remove.type = "button";
         remove.addEventListener("click", function () {
           sketches.removeLayer(marker);
@@ -463,23 +492,25 @@
       options: { position: "topleft" },
       onAdd: function () {
         var bar = el("div", "leaflet-bar scmap-tools");
-        toolButton(bar, "⤢", "Full screen", function () {
+        toolButton(bar, "⤢", t("map.full_screen"), function () {
           var c = map.getContainer();
           try {
             var p = document.fullscreenElement ? document.exitFullscreen() : c.requestFullscreen();
             if (p && p.catch) { p.catch(function () { return null; }); }
           } catch (err) { /* full screen not allowed here (e.g. an iframe without permission) */ }
         });
-        reg.measureButton = toolButton(bar, "↔", "Measure a distance (click points; click the tool to stop)",
-          function (b) { setMode("measure", b); });
-        reg.sketchButton = toolButton(bar, "✎", "Sketch a candidate site: click the map (lines and areas: " +
-          "click each corner, double-click the last)", function (b) { setMode("sketch", b); });
+        reg.measureButton = toolButton(bar, "↔", t("map.measure"), function (b) { setMode("measure", b); });
+        reg.sketchButton = toolButton(bar, "✎", t("map.sketch"), function (b) { setMode("sketch", b); });
         var kinds = el("select", "scmap-sketch-shape");
-        kinds.title = "What to sketch";
-        ["point", "line", "area"].forEach(function (k) { var o = el("option", null, k); o.value = k; kinds.appendChild(o); });
+        kinds.title = t("map.sketch_shape");
+        ["point", "line", "area"].forEach(function (k) {
+          var o = el("option", null, t("map.shape_" + k));
+          o.value = k;
+          kinds.appendChild(o);
+        });
         kinds.addEventListener("change", function () { shape = kinds.value; clearDraft(); });
         bar.appendChild(kinds);
-        reg.exportButton = toolButton(bar, "↓", "Export sketched sites as GeoJSON", function () {
+        reg.exportButton = toolButton(bar, "↓", t("map.export_sketches"), function () {
           download("sketched_sites.geojson", sketchesGeoJSON(), "application/geo+json");
           exported = true;
           storeSketches();
@@ -544,9 +575,9 @@
         var box = el("div", "scmap-search leaflet-bar");
         var input = el("input");
         input.type = "search";
-        input.placeholder = "Find a district";
+        input.placeholder = t("map.find_district");
         input.setAttribute("list", "scmap-district-names");
-        input.setAttribute("aria-label", "Find a district");
+        input.setAttribute("aria-label", t("map.find_district"));
         var list = el("datalist");
         list.id = "scmap-district-names";
         data.districts.names.forEach(function (n) { var o = el("option"); o.value = n; list.appendChild(o); });
@@ -558,8 +589,9 @@
         input.addEventListener("change", function () {
           var text = input.value.trim();
           var hits = text ? reg.findDistrict(text) : [];
-          status.textContent = !text ? "" : hits.length === 0 ? "No district matches \u201c" + text + "\u201d" :
-            hits.length > 1 ? hits.length + " districts match: " + hits.slice(0, 5).join(", ") + (hits.length > 5 ? ", ..." : "") : "";
+          var names = hits.slice(0, 5).join(", ") + (hits.length > 5 ? ", ..." : "");
+          status.textContent = !text ? "" : hits.length === 0 ? t("map.no_match", { text: text }) :
+            hits.length > 1 ? t("map.n_match", { n: hits.length, names: names }) : "";
         });
         L.DomEvent.disableClickPropagation(box);
         return box;
@@ -655,7 +687,9 @@
       if (ex.kind === "constraint" && !this.constraintOn[ex.name]) { continue; }
       for (var u = 0; u < ex.units.length; u++) {
         var i = ex.units[u];
-        if (usable[i]) { why[i] = (ex.kind === "missing" ? "no value for " : "excluded by ") + ex.name; }
+        if (usable[i]) {
+          why[i] = ex.kind === "missing" ? t("map.no_value_for", { name: ex.name }) : t("map.excluded_by", { name: ex.name });
+        }
         usable[i] = 0;
       }
     }
@@ -768,20 +802,18 @@
     });
   }
 
-  function fmt(v, digits) { return isFinite(v) ? v.toFixed(digits) : ""; }
-
   function liveRows(model, i) {
     var rows = [];
     if (model.rank[i] === null) {
-      rows.push(["Excluded", model.why[i] || "no score"]);
+      rows.push([t("map.excluded"), model.why[i] || t("map.no_score")]);
       return rows;
     }
-    rows.push(["Score", fmt(model.score[i], 3)]);
+    rows.push([t("map.score"), fmt(model.score[i], 3)]);
     var was = model.changed && model.projectRank[i] !== model.rank[i] && model.projectRank[i] !== null
-      ? " (was " + model.projectRank[i] + ")" : "";
-    rows.push(["Rank", model.rank[i] + " of " + model.inPlay + was]);
+      ? " " + t("map.was", { rank: fmt(model.projectRank[i], 0) }) : "";
+    rows.push([t("map.rank"), t("map.rank_of", { rank: fmt(model.rank[i], 0), n: fmt(model.inPlay, 0) }) + was]);
     model.criteria.forEach(function (c, j) {
-      rows.push([(c.label || c.key) + " (weight " + Math.round(model.w[j] * 100) + " %, contribution)",
+      rows.push([t("map.criterion_row", { criterion: c.label || c.key, weight: pct(model.w[j]) }),
                  fmt(model.w[j] * model.std[j][i], 3)]);
     });
     return rows;
@@ -809,9 +841,9 @@
       options: { position: "topleft" },
       onAdd: function () {
         var box = el("div", "scmap-weights leaflet-bar");
-        var head = el("button", "scmap-weights-toggle", "Weights");
+        var head = el("button", "scmap-weights-toggle", t("map.weights"));
         head.type = "button";
-        head.title = "Move the weights of the suitability criteria; the map re-scores at once";
+        head.title = t("map.weights_tip");
         var body = el("div", "scmap-weights-body");
         body.style.display = "none";
         head.addEventListener("click", function () {
@@ -838,7 +870,7 @@
     if (keys.length > 1) {
       var select = el("select", "scmap-weights-model");
       keys.forEach(function (k) {
-        var o = el("option", null, reg.models[k].ch.label.replace(/^Suitability: /, ""));
+        var o = el("option", null, reg.models[k].ch.short || reg.models[k].ch.label);
         o.value = k;
         o.selected = k === model.key;
         select.appendChild(o);
@@ -846,22 +878,22 @@
       select.addEventListener("change", function () { reg.panelModel = reg.models[select.value]; reg.showModel(select.value); renderPanel(reg); });
       body.appendChild(select);
     }
-    var method = model.changed ? "direct weights (changed in the workshop)" :
-      model.method === "ahp" ? "AHP weights from the pairwise matrix; moving a slider makes them direct weights" :
-      model.method + " weights";
-    body.appendChild(el("div", "scmap-weights-note", method + " · aggregation: " + model.aggregation));
+    var method = model.changed ? t("map.weights_changed") : model.method === "ahp" ? t("map.weights_ahp") :
+      t("map.weights_method", { method: t("map.method_" + model.method) });
+    var aggregation = t("map.aggregation", { name: t("map.agg_" + model.aggregation) });
+    body.appendChild(el("div", "scmap-weights-note", method + " · " + aggregation));
     var total = model.weights.reduce(function (a, b) { return a + b; }, 0);
     model.criteria.forEach(function (c, j) {
       var row = el("label", "scmap-weights-row");
       var name = el("span", "scmap-weights-name", c.label || c.key);
-      name.title = (c.label || c.key) + " (" + c.unit + "; key " + c.key + ")";
+      name.title = (c.label || c.key) + " (" + c.unit + "; " + t("map.unit_key", { key: c.key }) + ")";
       name.appendChild(el("small", null, " " + c.unit));
       row.appendChild(name);
       var slider = el("input", "scmap-weights-slider");
       slider.type = "range"; slider.min = "0"; slider.max = "100"; slider.step = "1";
       slider.value = String(Math.round(model.weights[j] / total * 100));
       slider.setAttribute("data-criterion", c.key);
-      var pct = el("span", "scmap-weights-pct", Math.round(model.weights[j] / total * 100) + " %");
+      var share = el("span", "scmap-weights-pct", pct(model.weights[j] / total));
       slider.addEventListener("input", function () {
         // this criterion takes the slider's share; the others share the rest as they did before
         var share = Number(slider.value) / 100, rest = 1 - model.w[j], next = {};
@@ -870,12 +902,12 @@
         });
         reg.setWeights(model.key, next);
         Array.prototype.forEach.call(reg.panelBody.querySelectorAll(".scmap-weights-pct"), function (p, k) {
-          p.textContent = Math.round(model.w[k] * 100) + " %";
+          p.textContent = pct(model.w[k]);
         });
       });
       slider.addEventListener("change", function () { renderPanel(reg); });
       row.appendChild(slider);
-      row.appendChild(pct);
+      row.appendChild(share);
       body.appendChild(row);
     });
     model.exclusions.filter(function (e) { return e.kind === "constraint"; }).forEach(function (e) {
@@ -885,26 +917,26 @@
       box.setAttribute("data-constraint", e.name);
       box.addEventListener("change", function () { reg.setConstraint(model.key, e.name, box.checked); });
       row.appendChild(box);
-      row.appendChild(el("span", null, " constraint: " + e.name + " (" + e.units.length + " excluded)"));
+      row.appendChild(el("span", null, " " + t("map.constraint", { name: e.name, n: fmt(e.units.length, 0) })));
       body.appendChild(row);
     });
     var presets = el("div", "scmap-weights-presets");
     Object.keys(model.presets).forEach(function (name) {
-      var b = el("button", null, name === "project" ? "Reset" : name);
+      var b = el("button", null, name === "project" ? t("map.reset") : name);
       b.type = "button";
       b.setAttribute("data-preset", name);
-      b.title = name === "project" ? "The project's weights" : "The weights of " + name;
+      b.title = name === "project" ? t("map.reset_tip") : t("map.preset_tip", { name: name });
       b.addEventListener("click", function () { reg.preset(model.key, name); });
       presets.appendChild(b);
     });
     body.appendChild(presets);
     var others = Object.keys(model.presets);
     var cmp = el("select", "scmap-weights-compare");
-    var none = el("option", null, "Compare ranks with…");
+    var none = el("option", null, t("map.compare"));
     none.value = "";
     cmp.appendChild(none);
     others.forEach(function (name) {
-      var o = el("option", null, name === "project" ? "the project's weights" : name);
+      var o = el("option", null, name === "project" ? t("map.project_weights") : name);
       o.value = name;
       o.selected = reg.compare && reg.compare.model === model.key && reg.compare.preset === name;
       cmp.appendChild(o);
@@ -914,15 +946,16 @@
       var moves = compareWith(reg, model, cmp.value);
       while (list.firstChild) { list.removeChild(list.firstChild); }
       moves.forEach(function (m) {
-        list.appendChild(el("li", null, m.title + ": " + m.now + " now, " + m.other + " with " + cmp.value));
+        var preset = cmp.value === "project" ? t("map.project_weights") : cmp.value;
+        list.appendChild(el("li", null, t("map.moved", { title: m.title, now: m.now, other: m.other, preset: preset })));
       });
     });
     body.appendChild(cmp);
     body.appendChild(list);
     var note = el("input", "scmap-weights-who");
-    note.placeholder = "who / why (saved with the weights)";
+    note.placeholder = t("map.who_why");
     body.appendChild(note);
-    var exp = el("button", null, "Export weights");
+    var exp = el("button", null, t("map.export_weights"));
     exp.type = "button";
     exp.addEventListener("click", function () {
       var out = reg.exportWeights(model.key, note.value);
@@ -1082,7 +1115,7 @@
       options: { position: "bottomleft" },
       onAdd: function () {
         var select = el("select", "scmap-basemap leaflet-bar");
-        select.title = "Basemap";
+        select.title = t("map.basemap");
         data.basemaps.forEach(function (b, i) { var o = el("option", null, b.label); o.value = String(i); select.appendChild(o); });
         select.addEventListener("change", function () { reg.setBasemap(Number(select.value)); });
         L.DomEvent.disableClickPropagation(select);
@@ -1101,6 +1134,7 @@
 
   window.scmapRender = function (map, data, geometries) {
     if (!isFinite(map.getMaxZoom())) { map.setMaxZoom(19); }  // clustering needs a maximum zoom
+    if (data.i18n) { I18N = data.i18n; NUMBER_FORMATS = {}; }
     var reg = { map: map, districts: null, sectors: {}, choropleths: {}, overlays: {}, counts: {},
                 legendBlocks: {}, byKey: {}, data: data };
     var overlays = {};
@@ -1108,7 +1142,7 @@
 
     basemaps(map, data, reg);
     var plain = L.layerGroup().addTo(map);
-    bases[escapeHtml("Districts only")] = plain;
+    bases[escapeHtml(t("map.districts_only"))] = plain;
     reg.models = {};
     data.choropleths.forEach(function (ch) {
       var group = choroplethLayer(ch, geometries[ch.key], reg);
@@ -1146,7 +1180,7 @@
                                         sec.points);
       reg.sectors[sec.key] = group;
       reg.byKey["sector:" + sec.key] = group;
-      overlays[escapeHtml(sec.label + " (" + sec.count + ")")] = group;
+      overlays[escapeHtml(sec.label + " (" + fmt(sec.count, 0) + ")")] = group;
     });
 
     function visible(key, byDefault) {
@@ -1169,7 +1203,8 @@
     reg.syncCompact = compact;
 
     tools(map, data, reg);
-    overlays[escapeHtml("Sketched sites")] = reg.sketches;
+    overlays[escapeHtml(t("map.sketched_sites"))] = reg.sketches;
+    L.control.scale({ imperial: false }).addTo(map);  // metres and kilometres only
     var small = map.getSize().y < 700;  // e.g. a map embedded in a report: fold the layer list
     L.control.layers(bases, overlays, { collapsed: small }).addTo(map);
     reg.legend = legendControl(map, data, reg);

@@ -9,6 +9,7 @@ of rendered data). Only Leaflet itself is loaded from outside; no jQuery, Bootst
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ from scmap._basemaps import resolve_basemap
 from scmap._text import display_frame, display_value
 from scmap.catalogue import Catalogue, load_catalogue
 from scmap.errors import CatalogueError, InputError
+from scmap.i18n import load_messages
 from scmap.maps._assets import CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS
 from scmap.maps._safe import html_text, script_json
 from scmap.maps.export import embed_html
@@ -125,7 +127,7 @@ def _new_map(districts: gpd.GeoDataFrame, *, title: str | None) -> folium.Map:
     """An empty Leaflet map centred on the districts (the page adds the basemaps)."""
     centre = districts.to_crs(4326).union_all().centroid if len(districts) else shapely.Point(0, 0)
     m = WorkshopMap(
-        location=[centre.y, centre.x], zoom_start=12, tiles=None, prefer_canvas=True, control_scale=True, max_zoom=19
+        location=[centre.y, centre.x], zoom_start=12, tiles=None, prefer_canvas=True, control_scale=False, max_zoom=19
     )
     m.default_js = [("leaflet", LEAFLET_JS)]
     m.default_css = [("leaflet_css", LEAFLET_CSS)]
@@ -134,6 +136,34 @@ def _new_map(districts: gpd.GeoDataFrame, *, title: str | None) -> folium.Map:
         assert isinstance(root, Figure)
         root.title = html_text(display_value(title))  # <title> until the script sets document.title
     return m
+
+
+def _layers(
+    districts: gpd.GeoDataFrame,
+    solutions: gpd.GeoDataFrame,
+    cat: Catalogue,
+    options: MapOptions,
+    *,
+    suitability: SuitabilityResult | None,
+    overlap: OverlapResult | None,
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Every layer's payload and display geometries."""
+    district_payload, district_geoms = districts_layer(
+        districts, options, suitability=suitability, overlap=overlap, catalogue=cat
+    )
+    sectors, sector_geoms = sector_layers(solutions, cat, options)
+    choropleths, choro_geoms = choropleth_layers(
+        districts, options, suitability=suitability, overlap=overlap, catalogue=cat
+    )
+    overlays, overlay_geoms = overlay_layers(overlap, cat, options)
+    payload = {
+        "districts": district_payload,
+        "sectors": sectors,
+        "choropleths": choropleths,
+        "overlays": overlays,
+        "sketch_types": sketch_types(cat),
+    }
+    return payload, {"districts": district_geoms, **sector_geoms, **choro_geoms, **overlay_geoms}
 
 
 def solution_map(
@@ -149,6 +179,7 @@ def solution_map(
     show: Sequence[str] | None = None,
     m: folium.Map | None = None,
     options: MapOptions | None = None,
+    language: str | None = None,
 ) -> folium.Map:
     """The workshop map: districts, solutions per sector, analyses, legends and workshop tools.
 
@@ -173,6 +204,9 @@ def solution_map(
         ``hotspots``, ``relations``); the defaults otherwise.
     m
         An existing map to add the layers to; a new one otherwise.
+    language
+        The language of the map's words and numbers (``es``, ``ca``, ``bg``...); English by default
+        (or *options*' messages).
 
     Examples
     --------
@@ -182,36 +216,28 @@ def solution_map(
     >>> "scmapRender(" in fmap.get_root().render()
     True
     """
-    cat = catalogue or load_catalogue()
     options = options or MapOptions()
+    if language is not None:
+        options = dataclasses.replace(options, messages=load_messages(language))
+    msg = options.messages
+    cat = msg.catalogue(catalogue or load_catalogue())
     if solutions is None:
         solutions = gpd.GeoDataFrame({c: [] for c in sorted(STANDARD)}, geometry=[], crs=districts.crs)
     districts, solutions = _checked(districts, solutions, cat)
     if m is None:
         m = _new_map(districts, title=title)
+    m.scmap_language = msg.language  # type: ignore[attr-defined]  # the page's <html lang>
     bases = _basemaps(basemap)
-    district_payload, district_geoms = districts_layer(
-        districts, options, suitability=suitability, overlap=overlap, catalogue=cat
-    )
-    sectors, sector_geoms = sector_layers(solutions, cat, options)
-    choropleths, choro_geoms = choropleth_layers(
-        districts, options, suitability=suitability, overlap=overlap, catalogue=cat
-    )
-    overlays, overlay_geoms = overlay_layers(overlap, cat, options)
-    payload = {
+    payload, geometries = _layers(districts, solutions, cat, options, suitability=suitability, overlap=overlap)
+    payload |= {
         "title": title or "",
         "attribution": attribution or "",
-        "legend_title": "Solutions by sector",
-        "districts": district_payload,
-        "sectors": sectors,
-        "choropleths": choropleths,
-        "overlays": overlays,
+        "legend_title": msg("map.solutions_by_sector"),
+        "i18n": msg.for_page(),
         "show": list(show) if show is not None else None,
         "basemaps": bases,
         "tiles": next(({"url": b["url"]} for b in bases if b["kind"] == "xyz"), {"url": ""}),
-        "sketch_types": sketch_types(cat),
         "display": {k: getattr(options, k) for k in ("icons_from_zoom", "cluster_until_zoom")},
     }
-    geometries = {"districts": district_geoms, **sector_geoms, **choro_geoms, **overlay_geoms}
-    ScmapLayers(payload, geometries, cluster=any(s["cluster"] for s in sectors)).add_to(m)
+    ScmapLayers(payload, geometries, cluster=any(s["cluster"] for s in payload["sectors"])).add_to(m)
     return m

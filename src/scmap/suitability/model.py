@@ -63,7 +63,7 @@ class LiveInputs:
     aggregation: str
     owa: list[float] | None
     units: list[str] = field(default_factory=list)
-    """What each criterion measures, for labels: "m", "per km²", "count", "share of area"..."""
+    """What each criterion measures: distance, count, coverage, density or value (the map labels it)."""
     labels: list[str] = field(default_factory=list)
     """What each criterion is called (its ``label:``, else its key)."""
 
@@ -151,12 +151,12 @@ def _live_inputs(
 
 def _criterion_unit(crit: CriterionSpec) -> str:
     if crit.kind == "distance_to":
-        return "m to the nearest"
+        return "distance"
     if crit.kind == "count_of":
         return "count"
     if crit.kind == "coverage_of":
-        return "share of area"
-    return "per km²" if crit.per_km2 else "value"
+        return "coverage"
+    return "density" if crit.per_km2 else "value"
 
 
 def _weights(ws: WeightSet, names: list[str], where: str) -> tuple[np.ndarray, str, float | None]:
