@@ -23,6 +23,7 @@ import shapely
 from pyproj import CRS
 
 from scmap._files import archive_problem, code_page_note, large_file_note, shapefile_problem
+from scmap._remote import Remote
 from scmap.errors import InputError, ScmapWarning, UnreadableFileError
 
 Engine = Literal["pyogrio", "fiona"]
@@ -41,7 +42,8 @@ class RawLayer:
     """A layer as read from its file, before any checks."""
 
     gdf: gpd.GeoDataFrame
-    path: Path
+    path: Path | Remote
+    """The file, or for a PostGIS table or web service its address."""
     layer: str | None
     declared_crs: CRS | None
     notes: dict[int, tuple[str, str]] = field(default_factory=dict)
@@ -52,7 +54,7 @@ class RawLayer:
     """Notes about the whole file (e.g. a likely wrong code page), shown as the source's warnings."""
 
 
-def describe(path: Path, layer: str | None = None) -> str:
+def describe(path: object, layer: str | None = None) -> str:
     """'file' or 'file, layer NAME' for messages."""
     return f"{path}" if layer is None else f"{path}, layer {layer!r}"
 

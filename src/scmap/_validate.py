@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal
 
 import geopandas as gpd
@@ -56,6 +55,8 @@ class SourceReport:
     rejected: int = 0
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    remote: dict[str, object] | None = None
+    """For a PostGIS table or a web service: url, layer, fetched, features, sha256 (and cache)."""
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -68,6 +69,7 @@ class SourceReport:
             "rejected": self.rejected,
             "warnings": list(self.warnings),
             "errors": list(self.errors),
+            "remote": self.remote,
         }
 
 
@@ -205,7 +207,10 @@ def check_layer(
     in several rows (a district and its exclave): they are merged into the first, with a
     warning. Repeated ids with different values are rejected.
     """
-    c = _Check(raw, SourceReport(str(raw.path), role, raw.layer, name, rows=len(raw.gdf)), _Rejections())
+    report = SourceReport(
+        str(raw.path), role, raw.layer, name, rows=len(raw.gdf), remote=getattr(raw.path, "record", None)
+    )
+    c = _Check(raw, report, _Rejections())
     c.rejections.add_each(raw.notes)
     c.report.warnings.extend(raw.warnings)
     if not raw.has_geometry:
@@ -442,7 +447,7 @@ def _finish(
 def conclude(loaded: LoadedLayer) -> LoadedLayer:
     """Add the summary of rejected rows to the report (and an error when no row is usable)."""
     report, table = loaded.report, loaded.rejected
-    where = describe(Path(report.path), report.layer)
+    where = describe(report.path, report.layer)
     report.loaded = len(loaded.gdf) + loaded.merged_rows if not report.errors else 0
     report.rejected = len(table)
     if report.errors:

@@ -24,7 +24,10 @@ from pyproj import CRS
 from scmap._derive import DeriveError, derive_column
 from scmap._geom import assign_points
 from scmap._limits import LARGE_GEOMETRY_VERTICES, too_many
+from scmap._postgis import read_postgis_source
 from scmap._readers import Engine, RawLayer, describe, read_raw
+from scmap._remote import Remote, is_postgres, is_service
+from scmap._services import read_service
 from scmap._validate import LoadedLayer, Role, SourceReport, check_layer, conclude, empty_rejected, reason_summary
 from scmap.crs import analysis_crs
 from scmap.errors import InputError, ScmapError, ScmapWarning
@@ -75,18 +78,26 @@ class ValidationReport:
         return {"ok": self.ok, "sources": [s.to_dict() for s in self.sources]}
 
 
-def _failed(path: Path, role: Role, name: str | None, exc: ScmapError) -> SourceReport:
+def _failed(path: Path | Remote, role: Role, name: str | None, exc: ScmapError) -> SourceReport:
     return SourceReport(str(path), role, None, name, errors=[str(exc)])
 
 
 def _read(
     project: Project, spec: FileSpec, role: Role, name: str | None, engine: Engine, sources: list[SourceReport]
 ) -> RawLayer | None:
-    path = project.resolve(spec.path)
+    file = project.resolve(spec.path)
+    path: Path | Remote = file
     try:
-        raw = read_raw(
-            path, layer=spec.layer, engine=engine, lon=spec.lon, lat=spec.lat, wkt=spec.wkt, encoding=spec.encoding
-        )
+        if is_postgres(spec.path):
+            path = Remote(spec.path, spec.table or "sql")
+            raw = read_postgis_source(spec.path, table=spec.table, sql=spec.sql, crs=spec.crs)
+        elif is_service(spec.path):
+            path = Remote(spec.path, spec.layer or spec.path)
+            raw = read_service(spec.path, layer=spec.layer, root=project.root, refresh=project.refresh)
+        else:
+            raw = read_raw(
+                file, layer=spec.layer, engine=engine, lon=spec.lon, lat=spec.lat, wkt=spec.wkt, encoding=spec.encoding
+            )
         _derive(raw, spec, where=f"{project.path}: {_key(project, spec, role, name)}.derive")
     except ScmapError as exc:
         sources.append(_failed(path, role, name, exc))
@@ -198,7 +209,7 @@ def _check_vertices(loaded: LoadedLayer, limit: int) -> None:
     if not len(loaded.gdf):
         return
     counts = shapely.get_num_coordinates(np.asarray(loaded.gdf.geometry.array, dtype=object))
-    where = describe(Path(loaded.report.path), loaded.report.layer)
+    where = describe(loaded.report.path, loaded.report.layer)
     if counts.sum() > limit:
         loaded.report.errors.append(
             f"{where}: "
@@ -312,7 +323,7 @@ def _check_rejected_share(loaded: LoadedLayer, raw: RawLayer, spec: FileSpec, ke
     limit = spec.max_rejected_share if spec.max_rejected_share is not None else MAX_REJECTED_SHARE[report.role]
     if share <= min(limit, 0.5):
         return
-    where = describe(Path(report.path), report.layer)
+    where = describe(report.path, report.layer)
     text = f"{where}: {share:.0%} of the rows are rejected: {reason_summary(loaded.rejected)}"
     duplicates = loaded.rejected["reason"].str.startswith("duplicate id")
     if duplicates.any():

@@ -31,6 +31,7 @@ from scmap._basemaps import resolve_basemap
 from scmap._derive import DeriveError, columns_of
 from scmap._keys import key_docs
 from scmap._limits import MAX_DISTANCE_M, MAX_PAIRS, MAX_SENSITIVITY_CELLS, MAX_UNITS, MAX_VERTICES
+from scmap._remote import is_postgres, is_service, redact
 from scmap._yaml import read_yaml
 from scmap.catalogue import Catalogue, Rule, load_catalogue
 from scmap.errors import CatalogueError, ProjectError
@@ -75,8 +76,13 @@ Weight = Annotated[float, Field(ge=0, le=1e6, description="relative weight (norm
 class FileSpec(_Strict):
     """Where a layer comes from: path, layer, and how to read it."""
 
-    path: str = Field(min_length=1, description="relative to the project file")
-    layer: str | None = None
+    path: str = Field(
+        min_length=1,
+        description="a file relative to the project file, postgresql://user@host:port/db, or a web service URL",
+    )
+    layer: str | None = Field(default=None, description="layer of a file; WFS type name")
+    table: str | None = Field(default=None, description="PostGIS table ([schema.]name)")
+    sql: str | None = Field(default=None, description="PostGIS query (instead of table:)")
     crs: str | None = Field(default=None, description="CRS to assume (or to force) for this file")
     encoding: str | None = None
     lon: str | None = Field(default=None, description="CSV longitude column")
@@ -92,6 +98,14 @@ class FileSpec(_Strict):
         default_factory=dict,
         description='new columns computed from others: {population: "Homes + Dones"} (numbers, columns, + - * / ( ))',
     )
+
+    @model_validator(mode="after")
+    def _database(self) -> FileSpec:
+        if is_postgres(self.path) and (self.table is None) == (self.sql is None):
+            raise ValueError("a postgresql:// source needs table: or sql: (one of them)")
+        if not is_postgres(self.path) and (self.table is not None or self.sql is not None):
+            raise ValueError("table: and sql: are for postgresql:// sources; a file's layer is layer:")
+        return self
 
     @field_validator("derive")
     @classmethod
@@ -431,6 +445,8 @@ class Project:
     catalogue: Catalogue
     workshop_weights: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Models whose weights came from a workshop's weights file: {model: {file, note, created}}."""
+    refresh: bool = False
+    """Fetch web-service sources again instead of reading them from the project's cache."""
 
     @property
     def root(self) -> Path:
@@ -531,6 +547,13 @@ def _semantic_problems(spec: ProjectSpec, catalogue: Catalogue, source: str, roo
     sectors = ", ".join(catalogue.sectors)
 
     def exists(key: str, rel: str) -> None:
+        if is_postgres(rel) or is_service(rel):
+            if redact(rel) != rel:
+                problems.append(
+                    f"{source}: {key}: a password in the project file would end up in reports and logs; "
+                    "remove it and give it in PGPASSWORD or ~/.pgpass"
+                )
+            return
         p = Path(rel).expanduser()
         p = p if p.is_absolute() else root / p
         if not p.exists():

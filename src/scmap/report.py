@@ -240,12 +240,12 @@ def _quality(inp: ReportInput) -> dict[str, Any]:
             .agg(rows=("row", "size"), first_ids=("id", lambda v: ", ".join(map(str, v.head(5)))))
             .reset_index()
         )
-        by_reason["file"] = by_reason["file"].map(lambda p: Path(str(p)).name)
-    first = rejected.head(FIRST_REJECTED).assign(file=lambda t: t["file"].map(lambda p: Path(str(p)).name))
+        by_reason["file"] = by_reason["file"].map(lambda p: _shown_path(p))
+    first = rejected.head(FIRST_REJECTED).assign(file=lambda t: t["file"].map(lambda p: _shown_path(p)))
     first = first[["file", "row", "id", "field", "reason"]]
     outside = inp.overlap.outside
     if "source" in outside.columns:
-        outside = outside.assign(source=outside["source"].map(lambda p: Path(str(p)).name if p else ""))
+        outside = outside.assign(source=outside["source"].map(lambda p: _shown_path(p) if p else ""))
     return {
         "n_rejected": len(rejected),
         "by_reason": _table(by_reason, inp),
@@ -299,6 +299,12 @@ def _overview(inp: ReportInput) -> dict[str, Any]:
     }
 
 
+def _shown_path(path: object) -> str:
+    """A file's name, or a remote source's whole address (its password hidden upstream)."""
+    text = str(path)
+    return text if "://" in text else Path(text).name
+
+
 def _inputs(inp: ReportInput) -> pd.DataFrame:
     """Where each input came from (roles named in the report's language)."""
     table = pd.DataFrame(inp.provenance["inputs"]).drop(columns=["sha256"], errors="ignore")
@@ -337,7 +343,7 @@ def render_report(inp: ReportInput, *, fmap: folium.Map) -> str:
         n_relations_more=max(0, len(relations) - 50),
         quality=_quality(inp),
         inputs_table=_table(_inputs(inp), inp),
-        hashes=[(Path(str(i["path"])).name, i.get("sha256") or "") for i in inp.provenance["inputs"]],
+        hashes=[(_shown_path(i["path"]), i.get("sha256") or "") for i in inp.provenance["inputs"]],
     )
 
 

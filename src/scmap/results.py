@@ -25,6 +25,7 @@ import pandas as pd
 from scmap._atomic import open_pack, sha256
 from scmap._readers import Engine
 from scmap._text import write_csv
+from scmap._validate import SourceReport
 from scmap._version import __version__
 from scmap.inputs import Inputs, load_inputs
 from scmap.overlap import OverlapResult, overlap_project
@@ -170,6 +171,14 @@ def pack_manifest(project: Project) -> dict[str, object]:
     return {"scmap_version": __version__, "project": project.spec.name, "project_file": str(project.path)}
 
 
+def _input_sha256(source: SourceReport) -> str | None:
+    """A file's SHA-256, or for a PostGIS table or web service the hash of its content."""
+    if source.remote:
+        return str(source.remote.get("sha256") or "") or None
+    path = Path(source.path)
+    return sha256(path) if path.exists() else None
+
+
 def _summary(inputs: Inputs, suit: SuitabilityResult, over: OverlapResult) -> pd.DataFrame:
     """One row per district: counts per sector, scores, coverage and gaps."""
     table = pd.DataFrame(over.districts.drop(columns=over.districts.geometry.name))
@@ -249,7 +258,8 @@ def run(
             "rows": s.rows,
             "loaded": s.loaded,
             "rejected": s.rejected,
-            "sha256": sha256(Path(s.path)) if Path(s.path).exists() else None,
+            "sha256": _input_sha256(s),
+            "fetched": s.remote.get("fetched") if s.remote else None,
         }
         for s in inputs.sources
     ]

@@ -1,0 +1,141 @@
+"""Real servers on 127.0.0.1 for the tests: a throwaway PostgreSQL/PostGIS cluster and a pygeoapi
+OGC API - Features server (both installed by scripts/test.sh; no mocks)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), Path("/nonexistent"))
+PASSWORD = "scmap-test-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _as_postgres(cmd: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root: run its tools as the postgres user then."""
+    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
+
+
+@dataclass
+class Postgres:
+    port: int
+    data: Path
+
+    def url(self, db: str = "city", *, user: str = "scmap") -> str:
+        return f"postgresql://{user}@127.0.0.1:{self.port}/{db}"
+
+    def stop(self) -> None:
+        subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop"]), check=False)
+
+
+def start_postgres(folder: Path) -> Postgres:
+    """initdb + pg_ctl start on a free port, password login for TCP, a database with PostGIS."""
+    folder.mkdir(parents=True, exist_ok=True)
+    data, pwfile = folder / "data", folder / "pw"
+    pwfile.write_text(PASSWORD, encoding="utf-8")
+    if os.geteuid() == 0:
+        shutil.chown(folder, "postgres")
+        shutil.chown(pwfile, "postgres")
+    subprocess.run(
+        _as_postgres(
+            [str(PG_BIN / "initdb"), "-D", str(data), "-U", "scmap", "--auth-host=scram-sha-256",
+             "--auth-local=trust", f"--pwfile={pwfile}", "-E", "UTF8", "--locale=C.UTF-8"]
+        ),
+        check=True, capture_output=True,
+    )  # fmt: skip
+    port = free_port()
+    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+    subprocess.run(
+        _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start"]),
+        check=True, capture_output=True,
+    )  # fmt: skip
+    server = Postgres(port, data)
+    psql = ["psql", "-h", str(folder), "-p", str(port), "-U", "scmap", "-v", "ON_ERROR_STOP=1"]
+    subprocess.run(_as_postgres([*psql, "-d", "postgres", "-c", "CREATE DATABASE city"]), check=True, capture_output=True)
+    subprocess.run(_as_postgres([*psql, "-d", "city", "-c", "CREATE EXTENSION postgis"]), check=True, capture_output=True)
+    return server
+
+
+@dataclass
+class FeatureServer:
+    port: int
+    process: subprocess.Popen[bytes]
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def start_pygeoapi(folder: Path, collections: dict[str, tuple[Path, str]]) -> FeatureServer:
+    """pygeoapi serving GeoJSON files ({name: (path, id column)}) as OGC API - Features collections
+    (10 features a page, so that readers must follow its paging)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    config = {
+        "server": {
+            "bind": {"host": "127.0.0.1", "port": port},
+            "url": f"http://127.0.0.1:{port}",
+            "mimetype": "application/json; charset=UTF-8",
+            "encoding": "utf-8",
+            "languages": ["en-US"],
+            "limits": {"default_items": 10, "max_items": 50},
+            "map": {"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "attribution": "OSM"},
+        },
+        "logging": {"level": "ERROR"},
+        "metadata": {
+            "identification": {"title": "scmap test", "description": "test", "keywords": ["test"],
+                               "keywords_type": "theme", "terms_of_service": "none", "url": "http://127.0.0.1"},
+            "license": {"name": "CC-BY 4.0", "url": "https://creativecommons.org/licenses/by/4.0/"},
+            "provider": {"name": "scmap", "url": "http://127.0.0.1"},
+            "contact": {"name": "scmap", "email": "scmap@example.org"},
+        },
+        "resources": {
+            name: {
+                "type": "collection",
+                "title": name,
+                "description": name,
+                "keywords": [name],
+                "extents": {"spatial": {"bbox": [-180, -90, 180, 90], "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}},
+                "providers": [{"type": "feature", "name": "GeoJSON", "data": str(path), "id_field": id_field}],
+            }
+            for name, (path, id_field) in collections.items()
+        },
+    }  # fmt: skip
+    cfg, openapi = folder / "pygeoapi.yml", folder / "openapi.yml"
+    cfg.write_text(yaml.safe_dump(config), encoding="utf-8")
+    env = {**os.environ, "PYGEOAPI_CONFIG": str(cfg), "PYGEOAPI_OPENAPI": str(openapi)}
+    exe = Path(sys.executable).parent / "pygeoapi"
+    subprocess.run([str(exe), "openapi", "generate", str(cfg), "--output-file", str(openapi)], env=env, check=True,
+                   capture_output=True)  # fmt: skip
+    log = (folder / "server.log").open("wb")
+    process = subprocess.Popen([str(exe), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = FeatureServer(port, process)
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{server.base}/collections?f=json", timeout=2).read()  # noqa: S310
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.stop()
+    raise RuntimeError(f"pygeoapi did not start: {(folder / 'server.log').read_text(errors='replace')[-2000:]}")
