@@ -8,10 +8,12 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import yaml
 
@@ -39,12 +41,15 @@ class Postgres:
         return f"postgresql://{user}@127.0.0.1:{self.port}/{db}"
 
     def stop(self) -> None:
-        subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop"]), check=False)
+        stop = [str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop"]
+        subprocess.run(_as_postgres(stop), check=False, capture_output=True)
+        shutil.rmtree(self.data.parent, ignore_errors=True)
 
 
-def start_postgres(folder: Path) -> Postgres:
-    """initdb + pg_ctl start on a free port, password login for TCP, a database with PostGIS."""
-    folder.mkdir(parents=True, exist_ok=True)
+def start_postgres() -> Postgres:
+    """initdb + pg_ctl start on a free port, password login for TCP, a database with PostGIS (in a
+    folder of its own under the system temp folder, which the postgres user can reach)."""
+    folder = Path(tempfile.mkdtemp(prefix="scmap-pg-"))
     data, pwfile = folder / "data", folder / "pw"
     pwfile.write_text(PASSWORD, encoding="utf-8")
     if os.geteuid() == 0:
@@ -59,14 +64,16 @@ def start_postgres(folder: Path) -> Postgres:
     )  # fmt: skip
     port = free_port()
     options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run(
-        _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start"]),
-        check=True, capture_output=True,
-    )  # fmt: skip
+    start = [str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start"]
+    subprocess.run(_as_postgres(start), check=True, capture_output=True)
     server = Postgres(port, data)
     psql = ["psql", "-h", str(folder), "-p", str(port), "-U", "scmap", "-v", "ON_ERROR_STOP=1"]
-    subprocess.run(_as_postgres([*psql, "-d", "postgres", "-c", "CREATE DATABASE city"]), check=True, capture_output=True)
-    subprocess.run(_as_postgres([*psql, "-d", "city", "-c", "CREATE EXTENSION postgis"]), check=True, capture_output=True)
+    subprocess.run(
+        _as_postgres([*psql, "-d", "postgres", "-c", "CREATE DATABASE city"]), check=True, capture_output=True
+    )
+    subprocess.run(
+        _as_postgres([*psql, "-d", "city", "-c", "CREATE EXTENSION postgis"]), check=True, capture_output=True
+    )
     return server
 
 
@@ -74,6 +81,7 @@ def start_postgres(folder: Path) -> Postgres:
 class FeatureServer:
     port: int
     process: subprocess.Popen[bytes]
+    log: IO[bytes]
 
     @property
     def base(self) -> str:
@@ -85,6 +93,8 @@ class FeatureServer:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait()
+        self.log.close()
 
 
 def start_pygeoapi(folder: Path, collections: dict[str, tuple[Path, str]]) -> FeatureServer:
@@ -130,10 +140,10 @@ def start_pygeoapi(folder: Path, collections: dict[str, tuple[Path, str]]) -> Fe
                    capture_output=True)  # fmt: skip
     log = (folder / "server.log").open("wb")
     process = subprocess.Popen([str(exe), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
-    server = FeatureServer(port, process)
+    server = FeatureServer(port, process, log)
     for _ in range(100):
         try:
-            urllib.request.urlopen(f"{server.base}/collections?f=json", timeout=2).read()  # noqa: S310
+            urllib.request.urlopen(f"{server.base}/collections?f=json", timeout=2).read()
             return server
         except OSError:
             time.sleep(0.2)

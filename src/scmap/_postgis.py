@@ -15,6 +15,7 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
@@ -186,7 +187,7 @@ def _write_table(conn: Any, table: pd.DataFrame, name: str, schema: str) -> None
     from sqlalchemy import text
 
     conn.execute(text(f'DROP TABLE IF EXISTS "{schema}"."{name}" CASCADE'))
-    if isinstance(table, gpd.GeoDataFrame) and table.geometry.notna().any():
+    if isinstance(table, gpd.GeoDataFrame) and not shapely.is_missing(table.geometry.to_numpy()).all():
         table.to_postgis(name, conn, schema=schema, index=False)
     else:
         plain = pd.DataFrame(table.drop(columns=[c for c in table.columns if c == "geometry"]))

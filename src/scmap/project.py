@@ -423,6 +423,22 @@ class LimitsSpec(_Strict):
     max_vertices: int = Field(default=MAX_VERTICES, ge=1, le=1_000_000_000, description="vertices of one input layer")
 
 
+class OutputSpec(_Strict):
+    """Where results go besides the pack folder."""
+
+    postgis: str | None = Field(default=None, description="postgresql://user@host:port/db to write the tables into")
+    postgis_schema: str = Field(default="scmap", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="schema for them")
+
+    @field_validator("postgis")
+    @classmethod
+    def _database(cls, value: str | None) -> str | None:
+        if value is not None and not is_postgres(value):
+            raise ValueError("a postgresql://user@host:port/db address")
+        if value is not None and redact(value) != value:
+            raise ValueError("no password in the project file: give it in PGPASSWORD or ~/.pgpass")
+        return value
+
+
 class ProjectSpec(_Strict):
     name: str = Field(min_length=1)
     crs: str = "auto"
@@ -434,6 +450,7 @@ class ProjectSpec(_Strict):
     overlap: OverlapSpec | None = None
     map: MapSpec = Field(default_factory=MapSpec)
     limits: LimitsSpec = Field(default_factory=LimitsSpec)
+    output: OutputSpec = Field(default_factory=OutputSpec)
 
 
 @dataclass(frozen=True)

@@ -104,11 +104,35 @@ class Results:
             self.write_files(tmp, progress=progress)
         return {name: outdir / name for name in CONTRACT_FILES}
 
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table of the pack by the name it gets in a database: ``summary``, ``rejected``,
+        ``suitability`` and ``suitability_<table>``, ``overlap_<layer>`` (empty tables left out)."""
+        out: dict[str, pd.DataFrame] = {}
+        for name, table in self.suitability.tables().items():
+            out[name if name == "suitability" else f"suitability_{name}"] = table
+        out |= {f"overlap_{name}": table for name, table in self.overlap.layers().items()}
+        geometry = self.overlap.districts.set_index("district_id").geometry if len(self.overlap.districts) else None
+        summary = self.summary
+        if geometry is not None and "district_id" in summary.columns:
+            outlines = summary["district_id"].map(geometry).to_numpy()
+            summary = gpd.GeoDataFrame(summary, geometry=outlines, crs=self.overlap.districts.crs)
+        out |= {"summary": summary, "rejected": self.rejected}
+        return {name: table for name, table in out.items() if len(table.columns)}
+
+    def to_postgis(self, url: str, *, schema: str = "scmap", overwrite: bool = False) -> list[str]:
+        """Write :meth:`tables` into *schema* of a PostGIS database in one transaction (a failed or
+        killed write leaves the previous tables as they were); existing tables are replaced only
+        with *overwrite*. Returns the table names."""
+        from scmap._postgis import write_postgis
+
+        return write_postgis(self.tables(), url, schema=schema, overwrite=overwrite)
+
     def write_files(self, folder: Path, *, progress: Progress | None = None) -> dict[str, Path]:
         """Write the contract files into an existing *folder* as they are (no checks, no manifest):
         :meth:`save` and ``scmap run`` call it on a temporary folder."""
         from scmap.atlas import write_atlas
         from scmap.maps import save_html
+        from scmap.qgis import style_geopackage
         from scmap.report import write_report
 
         say = progress or (lambda _: None)
@@ -117,6 +141,8 @@ class Results:
         self.suitability.save(paths["suitability.gpkg"])
         self.suitability.save(paths["suitability.csv"])
         self.overlap.save(paths["overlap.gpkg"])
+        for name in ("suitability.gpkg", "overlap.gpkg"):  # QGIS opens them styled as the map
+            style_geopackage(paths[name], self.project.catalogue, self.project.messages)
         write_csv(self.summary, paths["summary.csv"])
         write_csv(self.rejected, paths["rejected.csv"])
         say("writing map.html")

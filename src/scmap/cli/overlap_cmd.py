@@ -9,6 +9,7 @@ import click
 from scmap._atomic import atomic_file
 from scmap.cli.options import engine_opt, guard_output, load_checked, overwrite_opt, project_arg
 from scmap.overlap import overlap_project
+from scmap.qgis import style_geopackage
 
 
 @click.command("overlap")
@@ -33,8 +34,10 @@ def command(project: Path, output: Path, overwrite: bool, engine: str) -> None:
         raise click.BadParameter("the output is a GeoPackage: name it *.gpkg", param_hint="'-o' / '--output'")
     guard_output(output, overwrite)
     with atomic_file(output, overwrite=overwrite) as tmp:
-        result = overlap_project(load_checked(project, engine))
+        inputs = load_checked(project, engine)
+        result = overlap_project(inputs)
         result.save(tmp)
+        style_geopackage(tmp, inputs.project.catalogue, inputs.project.messages)
     click.echo(
         f"{len(result.pairs)} overlapping pairs, {len(result.relations)} rule matches, "
         f"{len(result.hotspots)} hotspot areas",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import click
 
 from scmap._atomic import open_pack
+from scmap._remote import redact
 from scmap.cli.options import cdn_opt, echo_warnings, engine_opt, language_opt, map_changes, overwrite_opt, project_arg
 from scmap.project import apply_weights, load_project, with_map
 from scmap.results import CONTRACT_FILES, pack_manifest, run
@@ -35,6 +37,9 @@ def run_into(
     weights: Path | None = None,
     cdn: bool = False,
     language: str | None = None,
+    to: str | None = None,
+    schema: str | None = None,
+    refresh: bool = False,
 ) -> None:
     """Shared by ``run`` and ``demo``: analyse, write the pack crash-safely, report where it is.
 
@@ -48,11 +53,16 @@ def run_into(
         )
     say, done = _progress()
     loaded = load_project(project) if weights is None else apply_weights(load_project(project), weights)
-    loaded = with_map(loaded, **map_changes(cdn=cdn, language=language))
+    loaded = dataclasses.replace(with_map(loaded, **map_changes(cdn=cdn, language=language)), refresh=refresh)
+    database = to or loaded.spec.output.postgis
     with open_pack(outdir, overwrite=overwrite, known=CONTRACT_FILES, **pack_manifest(loaded)) as tmp:
         results = run(loaded, engine=engine, progress=say)  # type: ignore[arg-type]
         echo_warnings(results.inputs)
         results.write_files(tmp, progress=say)
+        if database:
+            target = schema or loaded.spec.output.postgis_schema
+            say(f"writing the tables into {redact(database)}, schema {target} (one transaction)")
+            results.to_postgis(database, schema=target, overwrite=overwrite)
         say("moving the complete pack into place")
     click.echo(
         f"done in {done():.1f} s: {len(results.solutions)} solutions, {len(results.districts)} districts, "
@@ -77,13 +87,31 @@ def run_into(
 @cdn_opt
 @language_opt
 @click.option(
+    "--to",
+    "to",
+    metavar="postgresql://USER@HOST:PORT/DB",
+    default=None,
+    help="Also write the pack's tables into this PostGIS database (output.postgis); password: PGPASSWORD, ~/.pgpass.",
+)
+@click.option("--schema", default=None, help="Database schema for --to (output.postgis_schema, default scmap).")
+@click.option("--refresh", is_flag=True, help="Fetch web-service sources again instead of using .scmap-cache/.")
+@click.option(
     "--weights",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
     help="A weights file exported from the map (Weights > Export weights): its weights replace the project's.",
 )
 def command(
-    project: Path, outdir: Path, overwrite: bool, engine: str, cdn: bool, language: str | None, weights: Path | None
+    project: Path,
+    outdir: Path,
+    overwrite: bool,
+    engine: str,
+    cdn: bool,
+    language: str | None,
+    to: str | None,
+    schema: str | None,
+    refresh: bool,
+    weights: Path | None,
 ) -> None:
     """Write the whole workshop pack of a project into a folder.
 
@@ -92,5 +120,17 @@ def command(
       scmap run project.yaml -o workshop-pack
       scmap run project.yaml -o after-workshop --weights weights-ev_charging.json
       scmap run project.yaml -o pack-es --language es
+      scmap run project.yaml -o pack --to postgresql://gis@db.city.org/city --schema workshop
     """
-    run_into(project, outdir, overwrite=overwrite, engine=engine, weights=weights, cdn=cdn, language=language)
+    run_into(
+        project,
+        outdir,
+        overwrite=overwrite,
+        engine=engine,
+        weights=weights,
+        cdn=cdn,
+        language=language,
+        to=to,
+        schema=schema,
+        refresh=refresh,
+    )

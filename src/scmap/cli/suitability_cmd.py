@@ -8,6 +8,7 @@ import click
 
 from scmap._atomic import atomic_file
 from scmap.cli.options import engine_opt, guard_output, load_checked, overwrite_opt, project_arg
+from scmap.qgis import style_geopackage
 from scmap.suitability import suitability_project
 
 
@@ -33,8 +34,11 @@ def command(project: Path, output: Path, overwrite: bool, engine: str) -> None:
         raise click.BadParameter("write to a .gpkg or a .csv file", param_hint="'-o' / '--output'")
     guard_output(output, overwrite)
     with atomic_file(output, overwrite=overwrite) as tmp:
-        result = suitability_project(load_checked(project, engine))
+        inputs = load_checked(project, engine)
+        result = suitability_project(inputs)
         result.save(tmp)
+        if output.suffix.lower() == ".gpkg":
+            style_geopackage(tmp, inputs.project.catalogue, inputs.project.messages)
     for key, m in result.models.items():
         cr = f", AHP consistency ratio {m.consistency_ratio:.3f}" if m.consistency_ratio is not None else ""
         click.echo(

@@ -403,6 +403,16 @@ def _rollup(units: gpd.GeoDataFrame, models: dict[str, ModelScores], threshold: 
     return out.reset_index()
 
 
+def _with_geometry(table: pd.DataFrame, districts: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The roll-up with each district's outline, so that GIS software maps it without a join."""
+    if not isinstance(districts, gpd.GeoDataFrame) or "district_id" not in districts.columns or not len(table):
+        return table
+    outline = pd.Series(districts.geometry.to_numpy(), index=districts["district_id"].astype(str).to_numpy())
+    outline = outline[~outline.index.duplicated()]
+    geometry = table["district_id"].map(outline).to_numpy()
+    return gpd.GeoDataFrame(table, geometry=geometry, crs=districts.crs)
+
+
 def _model_columns(out: pd.DataFrame, key: str, spec: ModelSpec, m: ModelScores) -> None:
     """A model's score, rank, exclusion, class, and each criterion's raw, standardised value and contribution."""
     out[f"{key}_score"] = m.score
@@ -511,6 +521,6 @@ def suitability(
         sensitivity=pd.concat(mc_tables, ignore_index=True) if mc_tables else pd.DataFrame(),
         oat=pd.concat(oat_tables, ignore_index=True) if oat_tables else pd.DataFrame(),
         weight_sets=pd.DataFrame(set_rows),
-        districts=_rollup(units, scored, rollup_threshold),
+        districts=_with_geometry(_rollup(units, scored, rollup_threshold), districts),
         models=scored,
     )
