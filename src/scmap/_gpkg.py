@@ -18,8 +18,10 @@ def write_layers(path: Path, tables: Mapping[str, pd.DataFrame]) -> Path:
     complete, so a failed or killed write never leaves a partial GeoPackage at *path*."""
     with atomic_file(path, overwrite=True, lock=False) as tmp:
         for name, table in tables.items():
+            # GeoPackage 1.2 on creation: QGIS and GDAL of older LTS releases read it without warnings
+            options = {} if tmp.exists() else {"dataset_options": {"VERSION": "1.2"}}
             if isinstance(table, gpd.GeoDataFrame):
-                table.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+                table.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", **options)
             elif len(table.columns):
-                pyogrio.write_dataframe(table, tmp, layer=name, driver="GPKG")
+                pyogrio.write_dataframe(table, tmp, layer=name, driver="GPKG", **options)
     return path
