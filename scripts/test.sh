@@ -14,14 +14,16 @@ command -v "$PY" >/dev/null 2>&1 || PY=python3
 
 # Debian packages: chromium for the browser tests, poppler-utils (pdfinfo, pdftotext, pdftoppm)
 # to check the printed atlas as a reader would, PostgreSQL with PostGIS (the tests start a
-# throwaway cluster on 127.0.0.1) and PyQGIS (the tests open the GeoPackages in QGIS, headless)
+# throwaway cluster on 127.0.0.1), MapServer (a real WFS for the web-service sources) and PyQGIS
+# (the tests open the GeoPackages in QGIS, headless)
 if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/pdftotext ] || [ ! -x /usr/lib/postgresql/15/bin/initdb ] \
-   || [ ! -f /usr/share/postgresql/15/extension/postgis.control ] || ! /usr/bin/python3 -c "import qgis.core" 2>/dev/null; then
+   || [ ! -f /usr/share/postgresql/15/extension/postgis.control ] || [ ! -x /usr/bin/mapserv ] \
+   || ! /usr/bin/python3 -c "import qgis.core" 2>/dev/null; then
   SUDO=""
   [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends \
-    chromium poppler-utils postgresql-15 postgresql-15-postgis-3 python3-qgis
+    chromium poppler-utils postgresql-15 postgresql-15-postgis-3 python3-qgis cgi-mapserver
 fi
 npm ci --prefix tests/browser_assets --no-audit --no-fund --loglevel=error
 

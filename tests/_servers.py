@@ -19,6 +19,7 @@ import yaml
 
 PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), Path("/nonexistent"))
 PASSWORD = "scmap-test-secret"
+MAPSERV = Path("/usr/bin/mapserv")
 
 
 def free_port() -> int:
@@ -82,12 +83,16 @@ class FeatureServer:
     port: int
     process: subprocess.Popen[bytes]
     log: IO[bytes]
+    folder: Path | None = None
+    """A folder of the server's own, removed when it stops."""
 
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def stop(self) -> None:
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
         self.process.terminate()
         try:
             self.process.wait(timeout=10)
@@ -149,3 +154,63 @@ def start_pygeoapi(folder: Path, collections: dict[str, tuple[Path, str]]) -> Fe
             time.sleep(0.2)
     server.stop()
     raise RuntimeError(f"pygeoapi did not start: {(folder / 'server.log').read_text(errors='replace')[-2000:]}")
+
+
+_MAPFILE = """MAP
+  NAME "scmap_test"
+  EXTENT -180 -90 180 90
+  PROJECTION "init=epsg:4326" END
+  WEB
+    METADATA
+      "wfs_title" "scmap test"
+      "wfs_onlineresource" "{base}/cgi-bin/mapserv?"
+      "wfs_srs" "EPSG:4326"
+      "wfs_enable_request" "*"
+    END
+  END
+{layers}
+END
+"""
+_LAYER = """  LAYER
+    NAME "{name}"
+    TYPE POINT
+    STATUS ON
+    CONNECTIONTYPE OGR
+    CONNECTION "{path}"
+    PROJECTION "init=epsg:4326" END
+    METADATA
+      "wfs_title" "{name}"
+      "gml_include_items" "all"
+      "gml_featureid" "{id_field}"
+      "gml_types" "auto"
+      "wfs_enable_request" "*"
+    END
+  END"""
+
+
+def start_mapserver(layers: dict[str, tuple[Path, str]]) -> FeatureServer:
+    """MapServer's WFS (Debian cgi-mapserver) behind Python's CGI web server, serving point
+    GeoJSON files ({type name: (path, id column)}). Run as root, that server runs CGI programs as
+    nobody: the mapfile goes in a folder everyone may read."""
+    folder = Path(tempfile.mkdtemp(prefix="scmap-wfs-"))
+    folder.chmod(0o755)
+    (folder / "cgi-bin").mkdir(exist_ok=True)
+    (folder / "cgi-bin" / "mapserv").symlink_to(MAPSERV)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    body = "\n".join(_LAYER.format(name=n, path=p, id_field=i) for n, (p, i) in layers.items())
+    (folder / "wfs.map").write_text(_MAPFILE.format(base=base, layers=body), encoding="utf-8")
+    (folder / "ms.conf").write_text(f'CONFIG\n  ENV\n    MS_MAPFILE "{folder / "wfs.map"}"\n  END\nEND\n')
+    env = {**os.environ, "MAPSERVER_CONFIG_FILE": str(folder / "ms.conf")}
+    log = (folder / "server.log").open("wb")
+    command = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--cgi"]
+    process = subprocess.Popen(command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = FeatureServer(port, process, log, folder)
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{base}/cgi-bin/mapserv?SERVICE=WFS&REQUEST=GetCapabilities", timeout=2).read()
+            return server
+        except OSError:
+            time.sleep(0.1)
+    server.stop()
+    raise RuntimeError("MapServer's WFS did not start")

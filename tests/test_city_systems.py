@@ -21,7 +21,7 @@ import yaml
 from click.testing import CliRunner
 
 import scmap
-from _servers import PASSWORD, PG_BIN, Postgres, start_postgres, start_pygeoapi
+from _servers import MAPSERV, PASSWORD, PG_BIN, Postgres, start_mapserver, start_postgres, start_pygeoapi
 from conftest import need
 from scmap.cli.main import cli
 from scmap.datasets import copy_demo
@@ -225,6 +225,51 @@ def test_ogc_api_source_is_cached_and_runs_offline(features, realdata: Path, tmp
     assert json.loads(cached[0].read_text())["fetched"] >= record["fetched"]
 
 
+def test_wfs_source_equals_its_file(realdata: Path, tmp_path: Path):
+    need(MAPSERV.exists(), "MapServer not installed (Debian cgi-mapserver)")
+    b = realdata / "barcelona"
+    server = start_mapserver({"bicing": (b / "08019_stations.geojson", "id")})
+    try:
+        wfs = {"path": f"{server.base}/cgi-bin/mapserv?", "layer": "bicing"}
+        project = _barcelona(tmp_path / "wfs", {"path": str(b / "barris_geo.json")}, wfs)
+        online = scmap.run(project)
+    finally:
+        server.stop()
+    files = _barcelona(
+        tmp_path / "files", {"path": str(b / "barris_geo.json")}, {"path": str(b / "08019_stations.geojson")}
+    )
+    pd.testing.assert_frame_equal(online.summary, scmap.run(files).summary)  # axes and all 465 points right
+    assert len(scmap.run(project).solutions) == 465  # again, from the cache: the server is gone
+
+
+def test_arcgis_featureserver_query_source(realdata: Path, tmp_path: Path):
+    """A FeatureServer query answer (Esri JSON), as ArcGIS Hub portals publish city layers."""
+    b = realdata / "barcelona"
+    stations = gpd.read_file(b / "08019_stations.geojson")
+    fields = [{"name": c, "type": "esriFieldTypeString"} for c in ("id", "streetName")]
+    esri = {
+        "geometryType": "esriGeometryPoint",
+        "spatialReference": {"wkid": 4326},
+        "fields": fields,
+        "features": [
+            {"attributes": {"id": str(i), "streetName": n}, "geometry": {"x": p.x, "y": p.y}}
+            for i, n, p in zip(stations["id"], stations["streetName"], stations.geometry, strict=True)
+        ],
+    }
+    folder = tmp_path / "www" / "arcgis" / "rest" / "services" / "Bicing" / "FeatureServer" / "0"
+    folder.mkdir(parents=True)
+    (folder / "query").write_text(json.dumps(esri), encoding="utf-8")
+    url = (
+        _web_server(tmp_path / "www")
+        + "/arcgis/rest/services/Bicing/FeatureServer/0/query?where=1%3D1&outFields=*&f=json"
+    )
+    project = _barcelona(tmp_path / "p", {"path": str(b / "barris_geo.json")}, {"path": url})
+    files = _barcelona(
+        tmp_path / "files", {"path": str(b / "barris_geo.json")}, {"path": str(b / "08019_stations.geojson")}
+    )
+    pd.testing.assert_frame_equal(scmap.run(project).summary, scmap.run(files).summary)
+
+
 @pytest.mark.parametrize(
     ("path", "message"),
     [
@@ -244,24 +289,29 @@ def test_service_errors_are_one_line(features, realdata: Path, tmp_path: Path, p
 
 
 def _html_server(folder: Path) -> str:
-    from _servers import free_port
-
     (folder / "www").mkdir()
     (folder / "www" / "items").write_text("<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head></html>")
+    return _web_server(folder / "www") + "/items"
+
+
+def _web_server(folder: Path) -> str:
+    """A plain web server on 127.0.0.1 serving *folder* (stopped when the tests end)."""
+    from _servers import free_port
+
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
-                            cwd=folder / "www", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+                            cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     import atexit
     import urllib.request
 
     atexit.register(proc.terminate)
     for _ in range(50):
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/items", timeout=1)
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
             break
         except OSError:
             time.sleep(0.1)
-    return f"http://127.0.0.1:{port}/items"
+    return f"http://127.0.0.1:{port}"
 
 
 _QGIS_CHECK = """

@@ -43,10 +43,14 @@ def _gdal_name(url: str, layer: str | None) -> tuple[str, str | None]:
     return f"OAPIF:{url}", layer
 
 
-def _probe(url: str) -> None:
+def _probe(url: str, dataset: str) -> None:
     """One request before GDAL's: a clear error for a host that does not answer, an HTTP error,
-    or an HTML page where features were expected."""
+    or an HTML page where features were expected (a WFS is asked for its capabilities)."""
     probe = url.split(":", 1)[1] if re.match(r"^(WFS|OAPIF|ESRIJSON):", url, re.I) else url
+    if dataset.upper().startswith("WFS:") and not re.search(r"request=", probe, re.I):
+        probe += (
+            "" if probe.endswith(("?", "&")) else "&" if "?" in probe else "?"
+        ) + "SERVICE=WFS&REQUEST=GetCapabilities"
     if not re.match(r"^https?://", probe, re.I):
         raise UnreadableFileError(f"{redact(url)}: a web service address starts with http:// or https://")
     accept = {"Accept": "application/geo+json, application/json, */*"}
@@ -74,8 +78,8 @@ def _cache_paths(root: Path, url: str, layer: str | None) -> tuple[Path, Path]:
 
 
 def _fetch(url: str, layer: str | None) -> gpd.GeoDataFrame:
-    _probe(url)
     dataset, chosen = _gdal_name(url, layer)
+    _probe(url, dataset)
     options = {"GDAL_HTTP_TIMEOUT": str(TIMEOUT_S), "GDAL_HTTP_MAX_RETRY": "2", "GDAL_HTTP_RETRY_DELAY": "1"}
     before = {k: pyogrio.get_gdal_config_option(k) for k in options}
     pyogrio.set_gdal_config_options(options)
