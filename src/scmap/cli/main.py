@@ -86,6 +86,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
 
 def _register() -> None:
     from scmap.cli import (
+        batch_cmd,
         demo,
         info,
         init,
@@ -98,7 +99,19 @@ def _register() -> None:
         validate,
     )
 
-    modules = (info, validate, suitability_cmd, overlap_cmd, map_cmd, print_cmd, run_cmd, demo, init, schema_cmd)
+    modules = (
+        info,
+        validate,
+        suitability_cmd,
+        overlap_cmd,
+        map_cmd,
+        print_cmd,
+        run_cmd,
+        batch_cmd,
+        demo,
+        init,
+        schema_cmd,
+    )
     for module in modules:
         cli.add_command(module.command)
 

@@ -37,6 +37,19 @@ def map_changes(*, cdn: bool = False, language: str | None = None) -> dict[str, 
     return changes | ({"language": language} if language else {})
 
 
+workers_opt = click.option(
+    "--workers",
+    type=click.IntRange(1, 512),
+    default=None,
+    help="Run on a local Dask cluster of this many worker processes.",
+)
+scheduler_opt = click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    default=None,
+    help="Run on an existing Dask cluster (e.g. tcp://10.0.0.5:8786); workers need the same files.",
+)
+
 overwrite_opt = click.option("--overwrite", is_flag=True, help="Replace existing output files.")
 project_arg = click.argument("project", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="PROJECT")
 

@@ -134,7 +134,7 @@
     }
     if (g.type === "Point") {
       return L.circleMarker([g.coordinates[1], g.coordinates[0]],
-        { radius: 6, color: "#ffffff", weight: 1, fillColor: f.colour, fillOpacity: 0.9 });
+        { radius: 6, color: "#ffffff", weight: 1, fillColor: f.colour || "#333333", fillOpacity: 0.9 });
     }
     return L.geoJSON(g, { style: function () { return style(f); },
       pointToLayer: function (_, ll) { return L.circleMarker(ll, { radius: 5, color: f.colour }); } });
@@ -635,7 +635,8 @@
     if (data.tiles && data.tiles.url) { L.tileLayer(data.tiles.url).addTo(mini); }
     var outline = L.featureGroup().addTo(mini);
     reg.districts.eachLayer(function (l) {
-      outline.addLayer(L.geoJSON(l.toGeoJSON(), { style: { color: "#666", weight: 0.6, fillOpacity: 0.05 } }));
+      outline.addLayer(L.geoJSON(l.toGeoJSON(), { style: { color: "#666", weight: 0.6, fillOpacity: 0.05 },
+        pointToLayer: function (_, ll) { return L.circleMarker(ll, { radius: 2, color: "#333", weight: 1 }); } }));
     });
     var view = L.rectangle(map.getBounds(), { color: "#d7191c", weight: 1.5, fillOpacity: 0.1 }).addTo(mini);
     function sync() {
@@ -1057,7 +1058,9 @@
     (d.label_order || []).forEach(function (i) {
       var at = d.label_at[i];
       if (!at) { return; }
-      var icon = L.divIcon({ className: "scmap-label", html: el("span", null, d.feats[i].tip), iconSize: null });
+      var point = shapes[i] && !shapes[i].getBounds;  // a place drawn as a dot: its name beside it
+      var icon = L.divIcon({ className: "scmap-label" + (point ? " scmap-label-point" : ""),
+                             html: el("span", null, d.feats[i].tip), iconSize: null });
       var m = L.marker([at[1], at[0]], { icon: icon, interactive: false, keyboard: false });
       m.scmapShape = shapes[i];
       m.scmapText = d.feats[i].tip;
