@@ -348,11 +348,12 @@ def test_qgis_opens_every_layer_styled(tmp_path: Path):
     assert done.returncode == 0, done.stderr[-2000:]
     layers = json.loads(done.stdout.strip().splitlines()[-1])
     by_name = {(x["file"], x["layer"]): x for x in layers}
-    assert len(layers) == 15 and all(x["valid"] for x in layers)
+    assert len(layers) == 16 and all(x["valid"] for x in layers)
     assert by_name[("suitability.gpkg", "suitability")]["renderer"] == "graduatedSymbol"
     assert by_name[("suitability.gpkg", "districts")]["renderer"] == "graduatedSymbol"  # roll-ups are spatial
     assert by_name[("overlap.gpkg", "districts")]["renderer"] == "graduatedSymbol"  # coverage gaps
     assert by_name[("overlap.gpkg", "service_areas")]["renderer"] == "categorizedSymbol"
+    assert by_name[("overlap.gpkg", "coverage")]["renderer"] == "categorizedSymbol"  # by sector
     assert by_name[("overlap.gpkg", "relations")]["renderer"] == "categorizedSymbol"
     assert by_name[("overlap.gpkg", "pairs")]["colour"] == "#756bb1"  # ours, not QGIS's random colour
     for x in layers:  # every layer, tables included, carries the column labels of the report

@@ -20,8 +20,9 @@ def write_layers(path: Path, tables: Mapping[str, pd.DataFrame]) -> Path:
         for name, table in tables.items():
             # GeoPackage 1.2 on creation: QGIS and GDAL of older LTS releases read it without warnings
             options = {} if tmp.exists() else {"dataset_options": {"VERSION": "1.2"}}
+            # through Arrow: columnar, several times faster for millions of rows (pairs)
             if isinstance(table, gpd.GeoDataFrame):
-                table.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", **options)
+                table.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", use_arrow=True, **options)
             elif len(table.columns):
-                pyogrio.write_dataframe(table, tmp, layer=name, driver="GPKG", **options)
+                pyogrio.write_dataframe(table, tmp, layer=name, driver="GPKG", use_arrow=True, **options)
     return path

@@ -12,12 +12,21 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from scmap.errors import InputError
 
-__all__ = ["cluster"]
+__all__ = ["cluster", "mapper"]
+
+
+def mapper(client: Any) -> Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]]:
+    """Run a function over items as the client's tasks, results in the items' order."""
+
+    def run(fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+        return list(client.gather(client.map(fn, list(items), pure=False)))
+
+    return run
 
 
 @contextlib.contextmanager

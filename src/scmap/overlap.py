@@ -9,14 +9,15 @@ Examples
 >>> inputs = scmap.load_inputs(scmap.load_project(scmap.demo_project_path()))
 >>> result = overlap_project(inputs)
 >>> sorted(result.layers())  # doctest: +NORMALIZE_WHITESPACE
-['districts', 'duplicates', 'gaps', 'gi_star', 'hotspots', 'outside', 'pairs', 'relations',
- 'service_areas']
+['coverage', 'districts', 'duplicates', 'gaps', 'gi_star', 'hotspots', 'outside', 'pairs',
+ 'relations', 'service_areas']
 >>> int(result.districts["n_mobility"].sum()) + int(len(result.outside))  # every EV/bike/hub counted once
 59
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import time
@@ -32,6 +33,7 @@ import pandas as pd
 import shapely
 from shapely import STRtree
 
+from scmap._coverage import Mapper, chunk_coverage, chunks, in_process
 from scmap._geom import assign_points
 from scmap._limits import MAX_PAIRS, MAX_UNITS, too_many
 from scmap._validate import polygonal
@@ -56,6 +58,10 @@ _T = TypeVar("_T")
 QUAD_SEGS = 16
 """Segments per quarter circle of buffers: a 64-gon is within 0.2 % of the circle's area."""
 _MIN_AREA_M2 = 1e-6
+PAIR_GEOMETRY_LIMIT = 50_000
+"""Overlapping pairs up to which the pairs layer carries each overlap's polygon."""
+CHUNK_DISTRICTS = 64
+"""Districts per chunk of the coverage computation."""
 
 
 @dataclass
@@ -75,6 +81,8 @@ class OverlapResult:
     """Getis-Ord Gi* statistical hot spots on grid cells, when asked for (``getis_ord``)."""
     stages: dict[str, float] = field(default_factory=dict)
     """Seconds spent in each stage of :func:`overlap` (for benchmarks and ``-v`` logs)."""
+    coverage: gpd.GeoDataFrame | None = None
+    """Per sector, the area its service areas cover within the districts (one row each)."""
 
     def layers(self) -> dict[str, pd.DataFrame]:
         """Every table by its GeoPackage layer name."""
@@ -85,6 +93,7 @@ class OverlapResult:
             "relations": self.relations,
             "gaps": self.gaps,
             "service_areas": self.service_areas,
+            **({"coverage": self.coverage} if self.coverage is not None else {}),
             "duplicates": self.duplicates,
             "outside": self.outside,
         }
@@ -172,15 +181,18 @@ def circle_overlap_m2(d: np.ndarray, r1: np.ndarray, r2: np.ndarray) -> np.ndarr
     return out
 
 
-def _ordered_unique(i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _ordered_unique(i: np.ndarray, j: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each unordered pair of distinct indices (below *n*) once, as (smaller, larger)."""
     lo, hi = np.minimum(i, j), np.maximum(i, j)
     keep = lo != hi
-    both = np.unique(np.stack([lo[keep], hi[keep]], axis=1), axis=0)
-    return both[:, 0], both[:, 1]
+    key = np.unique(lo[keep].astype(np.int64) * n + hi[keep])  # one integer per pair: a fast 1-D unique
+    return key // n, key % n
 
 
-def _pairs(areas: gpd.GeoDataFrame, centres: np.ndarray, max_pairs: int = MAX_PAIRS) -> gpd.GeoDataFrame:
-    """Pairs of overlapping service areas.
+def _pairs(
+    areas: gpd.GeoDataFrame, centres: np.ndarray, max_pairs: int = MAX_PAIRS, geometry_limit: int = PAIR_GEOMETRY_LIMIT
+) -> gpd.GeoDataFrame:
+    """Pairs of overlapping service areas (with each overlap's polygon up to *geometry_limit* pairs).
 
     Point solutions have circular service areas: their overlaps are computed exactly from the
     centre distance (candidates from a ``dwithin`` query, so no sliver is missed). Pairs with a
@@ -197,23 +209,27 @@ def _pairs(areas: gpd.GeoDataFrame, centres: np.ndarray, max_pairs: int = MAX_PA
             centres[pts], predicate="dwithin", distance=radius[pts] + radius[pts].max()
         )
         _check_pairs(len(qi) // 2, max_pairs)
-        i, j = _ordered_unique(pts[qi], pts[qj])
+        # a pair that overlaps (distance < r_i + r_j <= r_i + r_max) is found from both ends: keep i < j
+        forward = qi < qj
+        i, j = pts[qi[forward]], pts[qj[forward]]
         a = circle_overlap_m2(shapely.distance(centres[i], centres[j]), radius[i], radius[j])
         left, right, area = i, j, a
     other = np.flatnonzero(~is_pt)
     if len(other):
         qo, qt = STRtree(geoms).query(geoms[other], predicate="intersects")
         _check_pairs(len(left) + len(qo), max_pairs)
-        i, j = _ordered_unique(other[qo], qt)
+        i, j = _ordered_unique(other[qo], qt, len(geoms))
         a = shapely.area(shapely.intersection(geoms[i], geoms[j]))
         left, right, area = np.r_[left, i], np.r_[right, j], np.r_[area, a]
     positive = area > _MIN_AREA_M2
     left, right, area = left[positive], right[positive], area[positive]
-    order = np.lexsort((right, left))
-    left, right, area = left[order], right[order], area[order]
+    key = np.unique(np.minimum(left, right).astype(np.int64) * len(geoms) + np.maximum(left, right), return_index=True)
+    left, right, area = key[0] // len(geoms), key[0] % len(geoms), area[key[1]]  # once each, in (a, b) order
 
-    def col(name: str, idx: np.ndarray) -> np.ndarray:
-        return areas[name].to_numpy()[idx]
+    def col(name: str, idx: np.ndarray) -> pd.Categorical:
+        """Columnar: codes into the solutions' values, not one string object per pair."""
+        codes, values = pd.factorize(areas[name].to_numpy())
+        return pd.Categorical.from_codes(codes[idx], categories=values)
 
     return gpd.GeoDataFrame(
         {
@@ -226,9 +242,11 @@ def _pairs(areas: gpd.GeoDataFrame, centres: np.ndarray, max_pairs: int = MAX_PA
             "overlap_m2": area,
             "a_share": np.minimum(area / full[left], 1.0),
             "b_share": np.minimum(area / full[right], 1.0),
-            "cross_sector": col("sector", left) != col("sector", right),
+            "cross_sector": areas["sector"].to_numpy()[left] != areas["sector"].to_numpy()[right],
         },
-        geometry=shapely.intersection(geoms[left], geoms[right]),
+        geometry=shapely.intersection(geoms[left], geoms[right])
+        if len(left) <= geometry_limit
+        else np.full(len(left), None, dtype=object),
         crs=areas.crs,
     )
 
@@ -246,28 +264,6 @@ def _check_pairs(candidates: int, max_pairs: int) -> None:
                 verb="give",
             )
         )
-
-
-def _arrangement(unions: Mapping[str, shapely.Geometry]) -> list[tuple[shapely.Geometry, frozenset[str]]]:
-    """Split the plane covered by the sector unions into pieces labelled by the sectors covering them."""
-    pieces: list[tuple[shapely.Geometry, frozenset[str]]] = []
-    for sector, union in unions.items():
-        if union.is_empty:
-            continue
-        covered = shapely.union_all([g for g, _ in pieces]) if pieces else shapely.Polygon()
-        nxt: list[tuple[shapely.Geometry, frozenset[str]]] = []
-        for geom, tags in pieces:
-            inside = shapely.intersection(geom, union)
-            outside = shapely.difference(geom, union)
-            if shapely.area(inside) > _MIN_AREA_M2:
-                nxt.append((inside, tags | {sector}))
-            if shapely.area(outside) > _MIN_AREA_M2:
-                nxt.append((outside, tags))
-        alone = shapely.difference(union, covered)
-        if shapely.area(alone) > _MIN_AREA_M2:
-            nxt.append((alone, frozenset({sector})))
-        pieces = nxt
-    return pieces
 
 
 def _matches(target: str, solutions: gpd.GeoDataFrame) -> np.ndarray:
@@ -418,6 +414,9 @@ def overlap(
     getis_ord: Mapping[str, float] | None = None,
     max_pairs: int = MAX_PAIRS,
     max_units: int = MAX_UNITS,
+    pair_geometry_limit: int = PAIR_GEOMETRY_LIMIT,
+    mapper: Mapper | None = None,
+    chunk_size: int = CHUNK_DISTRICTS,
 ) -> OverlapResult:
     """Service-area overlaps, per-district co-location and coverage, hotspots, rule matches, gaps.
 
@@ -438,44 +437,57 @@ def overlap(
     getis_ord
         ``{grid_m: ..., permutations: ..., seed: ..., alpha: ...}`` adds Getis-Ord Gi* hot spots
         (:func:`getis_ord_hotspots`) as the ``gi_star`` layer.
+    pair_geometry_limit
+        Up to this many overlapping pairs, each pair carries its overlap polygon; above it the
+        pairs are a table (their areas are exact either way).
+    mapper, chunk_size
+        Coverage and hotspots are computed district by district, in spatial chunks of
+        *chunk_size* districts, run by *mapper* (a loop here, or a Dask client's map: see
+        :mod:`scmap.distributed`); the result does not depend on either.
     """
     cat = catalogue or load_catalogue()
     _check_arguments(solutions, districts, cat, rules, population)
     stages = _Stages()
     areas = stages.run("service areas", lambda: service_areas(solutions, catalogue=cat, radius_m=radius_m))
     geoms = np.asarray(solutions.geometry.array, dtype=object)
-    pairs = stages.run("pairs", lambda: _pairs(areas, geoms, max_pairs))
+    pairs = stages.run("pairs", lambda: _pairs(areas, geoms, max_pairs, pair_geometry_limit))
     d_geoms = np.asarray(districts.geometry.array, dtype=object)
     sectors = [s for s in cat.sectors if (solutions["sector"] == s).any()]
     where = stages.run("points in districts", lambda: assign_points(shapely.point_on_surface(geoms), d_geoms))
-    table, unions = stages.run("coverage", lambda: _colocation(solutions, areas, districts, where, sectors))
-    hotspots = stages.run("hotspots", lambda: _hotspots(unions, sectors, districts.crs))
-    stages.run("coverage by 2+ sectors", lambda: _multi_coverage(table, d_geoms, hotspots))
+    cover = stages.run("coverage", lambda: _coverage(areas, districts, sectors, mapper, chunk_size))
+    table = stages.run("co-location", lambda: _colocation(solutions, districts, where, sectors, cover.covered_m2))
+    hotspots = stages.run("hotspots", lambda: _hotspots(cover, sectors, districts.crs))
+    _multi_coverage(table, cover.multi_m2)
     gaps = stages.run("gaps", lambda: _gaps(table, districts, sectors, population))
     relations = stages.run("relations", lambda: _relations(solutions, [*cat.rules, *rules]))
     duplicates = stages.run("duplicates", lambda: _duplicates(solutions))
     outside = stages.run("outside", lambda: _outside(solutions, where, d_geoms))
     notes = _notes(duplicates, outside)
-    gi = None
-    if getis_ord is not None:
-        options = dict(getis_ord)
-        gi = stages.run(
-            "getis-ord",
-            lambda: getis_ord_hotspots(
-                solutions,
-                districts,
-                grid_m=float(options["grid_m"]),
-                permutations=int(options.get("permutations", 999)),
-                seed=int(options.get("seed", 12345)),
-                alpha=float(options.get("alpha", 0.05)),
-                max_units=max_units,
-            ),
-        )
+    gi = stages.run("getis-ord", lambda: _gi(solutions, districts, getis_ord, max_units)) if getis_ord else None
     log.info("overlap: %d service areas, %d pairs, %d relations", len(areas), len(pairs), len(relations))
     districts_out = gpd.GeoDataFrame(table, geometry=d_geoms, crs=districts.crs)
     result = OverlapResult(areas, pairs, districts_out, hotspots, relations, gaps, duplicates, outside, notes, gi)
     result.stages = stages.seconds
+    result.coverage = gpd.GeoDataFrame(
+        {"sector": sectors, "area_m2": [shapely.area(g) for g in cover.by_sector]},
+        geometry=cover.by_sector,
+        crs=districts.crs,
+    )
     return result
+
+
+def _gi(
+    solutions: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, options: Mapping[str, float], max_units: int
+) -> gpd.GeoDataFrame:
+    return getis_ord_hotspots(
+        solutions,
+        districts,
+        grid_m=float(options["grid_m"]),
+        permutations=int(options.get("permutations", 999)),
+        seed=int(options.get("seed", 12345)),
+        alpha=float(options.get("alpha", 0.05)),
+        max_units=max_units,
+    )
 
 
 class _Stages:
@@ -519,25 +531,22 @@ def _check_arguments(
 
 def _colocation(
     solutions: gpd.GeoDataFrame,
-    areas: gpd.GeoDataFrame,
     districts: gpd.GeoDataFrame,
     where: np.ndarray,
     sectors: list[str],
-) -> tuple[pd.DataFrame, dict[str, shapely.Geometry]]:
-    """Per district: solutions and share of area served per sector, diversity; the sector unions."""
-    d_geoms = np.asarray(districts.geometry.array, dtype=object)
-    d_area = shapely.area(d_geoms)
+    covered_m2: np.ndarray,
+) -> pd.DataFrame:
+    """Per district: solutions and share of area served per sector, diversity."""
+    d_area = shapely.area(np.asarray(districts.geometry.array, dtype=object))
     table = pd.DataFrame({"district_id": districts["district_id"].to_numpy()})
     if "district_name" in districts.columns:
         table["district_name"] = districts["district_name"].to_numpy()
     table["area_m2"] = d_area
-    unions: dict[str, shapely.Geometry] = {}
-    for s in sectors:
+    for j, s in enumerate(sectors):
         in_sector = (solutions["sector"] == s).to_numpy()
         table[f"n_{s}"] = np.bincount(where[in_sector & (where >= 0)], minlength=len(districts))
-        unions[s] = polygonal(shapely.union_all(np.asarray(areas.geometry.array, dtype=object)[in_sector]))
-        covered = shapely.area(shapely.intersection(d_geoms, unions[s]))
-        table[f"covered_{s}"] = np.clip(covered / d_area, 0.0, 1.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            table[f"covered_{s}"] = np.clip(np.nan_to_num(covered_m2[:, j] / d_area), 0.0, 1.0)
     counts = table[[f"n_{s}" for s in sectors]].to_numpy(dtype=float) if sectors else np.zeros((len(table), 0))
     table["n_solutions"] = counts.sum(axis=1).astype(int)
     table["n_sectors"] = (counts > 0).sum(axis=1).astype(int)
@@ -546,21 +555,56 @@ def _colocation(
         entropy = -np.nansum(np.where(p > 0, p * np.log(p), 0.0), axis=1)
     table["diversity"] = entropy
     table["evenness"] = entropy / math.log(len(sectors)) if len(sectors) > 1 else 0.0
-    return table, unions
+    return table
 
 
-def _hotspots(unions: dict[str, shapely.Geometry], sectors: list[str], crs: object) -> gpd.GeoDataFrame:
-    """Polygons where the service areas of two or more sectors overlap, by sector combination."""
-    by_combo: dict[frozenset[str], list[shapely.Geometry]] = {}
-    for geom, tags in _arrangement(unions):
-        if len(tags) >= 2:
-            by_combo.setdefault(tags, []).append(geom)
-    combos = sorted(by_combo, key=lambda t: (-len(t), sorted(t)))
-    hot_geoms = [shapely.union_all(by_combo[c]) for c in combos]
+@dataclass
+class _Coverage:
+    covered_m2: np.ndarray
+    multi_m2: np.ndarray
+    pieces: list[tuple[frozenset[int], shapely.Geometry]]
+    by_sector: list[shapely.Geometry]
+
+
+def _coverage(
+    areas: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, sectors: list[str], mapper: Mapper | None, chunk_size: int
+) -> _Coverage:
+    """Coverage district by district (:mod:`scmap._coverage`), in chunks run by *mapper*."""
+    d_geoms = np.asarray(districts.geometry.array, dtype=object)
+    index = {s: j for j, s in enumerate(sectors)}
+    a_sector = np.array([index.get(s, -1) for s in areas["sector"]], dtype=np.int64)
+    keep = a_sector >= 0
+    parts = chunks(d_geoms, np.asarray(areas.geometry.array, dtype=object)[keep], a_sector[keep], chunk_size)
+    results = (mapper or in_process)(functools.partial(chunk_coverage, n_sectors=len(sectors)), parts)
+    covered = np.zeros((len(d_geoms), len(sectors)))
+    multi = np.zeros(len(d_geoms))
+    pieces: list[tuple[frozenset[int], shapely.Geometry]] = []
+    by_sector: list[list[shapely.Geometry]] = [[] for _ in sectors]
+    for r in results:
+        covered[r.districts] = r.covered_m2
+        multi[r.districts] = r.multi_m2
+        pieces += r.pieces
+        for j, geom in enumerate(r.by_sector):
+            by_sector[j].append(geom)
+    return _Coverage(covered, multi, pieces, [_unite(g) for g in by_sector])
+
+
+def _unite(geoms: list[shapely.Geometry]) -> shapely.Geometry:
+    return polygonal(shapely.union_all(geoms)) if geoms else shapely.Polygon()
+
+
+def _hotspots(cover: _Coverage, sectors: list[str], crs: object) -> gpd.GeoDataFrame:
+    """Polygons where the service areas of two or more sectors overlap (within the districts), by
+    sector combination."""
+    by_combo: dict[frozenset[int], list[shapely.Geometry]] = {}
+    for tags, geom in cover.pieces:
+        by_combo.setdefault(tags, []).append(geom)
+    combos = sorted(by_combo, key=lambda t: (-len(t), sorted(sectors[i] for i in t)))
+    hot_geoms = [_unite(by_combo[c]) for c in combos]
     return gpd.GeoDataFrame(
         {
             "n_sectors": [len(c) for c in combos],
-            "sectors": [",".join(s for s in sectors if s in c) for c in combos],
+            "sectors": [",".join(s for j, s in enumerate(sectors) if j in c) for c in combos],
             "area_m2": [shapely.area(g) for g in hot_geoms],
         },
         geometry=hot_geoms,
@@ -568,12 +612,10 @@ def _hotspots(unions: dict[str, shapely.Geometry], sectors: list[str], crs: obje
     )
 
 
-def _multi_coverage(table: pd.DataFrame, d_geoms: np.ndarray, hotspots: gpd.GeoDataFrame) -> None:
+def _multi_coverage(table: pd.DataFrame, multi_m2: np.ndarray) -> None:
     """Share of each district served by two or more sectors, and the mean share served."""
-    hot = np.asarray(hotspots.geometry.array, dtype=object)
-    multi_union = shapely.union_all(hot) if len(hot) else shapely.Polygon()
-    d_area = shapely.area(d_geoms)
-    table["covered_multi"] = np.clip(shapely.area(shapely.intersection(d_geoms, multi_union)) / d_area, 0.0, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["covered_multi"] = np.clip(np.nan_to_num(multi_m2 / table["area_m2"].to_numpy()), 0.0, 1.0)
     cover_cols = [c for c in table.columns if c.startswith("covered_") and c != "covered_multi"]
     table["mean_covered"] = table[cover_cols].mean(axis=1) if cover_cols else 0.0
 
@@ -624,8 +666,9 @@ def _notes(duplicates: pd.DataFrame, outside: pd.DataFrame) -> list[str]:
     return notes
 
 
-def overlap_project(inputs: Inputs) -> OverlapResult:
-    """:func:`overlap` with the radii, rules and population column of a loaded project."""
+def overlap_project(inputs: Inputs, *, mapper: Mapper | None = None) -> OverlapResult:
+    """:func:`overlap` with the radii, rules and population column of a loaded project (its
+    coverage chunks run by *mapper*: see :func:`overlap`)."""
     inputs.raise_for_errors()
     assert inputs.districts is not None
     assert inputs.solutions is not None
@@ -640,4 +683,6 @@ def overlap_project(inputs: Inputs) -> OverlapResult:
         getis_ord=spec.getis_ord.model_dump() if spec and spec.getis_ord else None,
         max_pairs=inputs.project.spec.limits.max_pairs,
         max_units=inputs.project.spec.limits.max_units,
+        pair_geometry_limit=spec.pair_geometry_limit if spec else PAIR_GEOMETRY_LIMIT,
+        mapper=mapper,
     )

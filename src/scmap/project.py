@@ -360,6 +360,9 @@ class OverlapSpec(_Strict):
     rules: list[Rule] = Field(default_factory=list)
     population: str | None = Field(default=None, description="district column with inhabitants, for gaps")
     getis_ord: GetisOrdSpec | None = None
+    pair_geometry_limit: int = Field(
+        default=50_000, ge=0, le=100_000_000, description="pairs up to which each overlap's polygon is kept"
+    )
 
 
 class BasemapSpec(_Strict):
@@ -407,6 +410,7 @@ class MapSpec(_Strict):
     cluster_above: int = Field(default=400, ge=0, le=10_000_000, description="sectors with more points are clustered")
     icons_from_zoom: int = Field(default=15, ge=0, le=22, description="below, points are dots while a colouring shows")
     cluster_until_zoom: int = Field(default=17, ge=0, le=22, description="clusters break up from this zoom on")
+    max_relations: int = Field(default=2000, ge=0, le=10_000_000, description="links drawn at most (closest first)")
     language: str = Field(default="en", description="en | es | ca | bg | nl | de | fr | it, or any IETF tag")
     translations: list[str] = Field(default_factory=list, description="a city's own translation files (YAML)")
 

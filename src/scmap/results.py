@@ -5,7 +5,7 @@ Examples
 >>> import scmap
 >>> results = scmap.run(scmap.demo_project_path())
 >>> len(results.summary), sorted(results.overlap.layers())[:3]
-(24, ['districts', 'duplicates', 'gaps'])
+(24, ['coverage', 'districts', 'duplicates'])
 """
 
 from __future__ import annotations
@@ -197,6 +197,15 @@ def pack_manifest(project: Project) -> dict[str, object]:
     return {"scmap_version": __version__, "project": project.spec.name, "project_file": str(project.path)}
 
 
+def _overlap(inputs: Inputs, workers: int | None, scheduler: str | None) -> OverlapResult:
+    if workers is None and scheduler is None:
+        return overlap_project(inputs)
+    from scmap.distributed import cluster, mapper
+
+    with cluster(workers=workers, scheduler=scheduler) as client:
+        return overlap_project(inputs, mapper=mapper(client))
+
+
 def _input_sha256(source: SourceReport) -> str | None:
     """A file's SHA-256, or for a PostGIS table or web service the hash of its content."""
     if source.remote:
@@ -228,11 +237,15 @@ def run(
     engine: Engine = "pyogrio",
     progress: Progress | None = None,
     weights: str | Path | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
 ) -> Results:
     """Load, check and analyse a project: suitability (if configured), overlap, summary.
 
     *weights* is a weights file exported from the map: its models' weights replace the project's
-    (see :func:`scmap.project.apply_weights`).
+    (see :func:`scmap.project.apply_weights`). With *workers* (a local Dask cluster of that many
+    processes) or *scheduler* (the address of a running one), the overlap's district chunks run
+    as Dask tasks; the results are the same as in this process.
 
     Raises
     ------
@@ -271,10 +284,14 @@ def run(
             weight_sets=pd.DataFrame(),
             districts=pd.DataFrame(),
         )
-    over = step("analysing overlaps and gaps", lambda: overlap_project(inputs))
+    over = step("analysing overlaps and gaps", lambda: _overlap(inputs, workers, scheduler))
     assert isinstance(suit, SuitabilityResult)
     assert isinstance(over, OverlapResult)
-    summary = _summary(inputs, suit, over)
+    return Results(project, inputs, suit, over, _summary(inputs, suit, over), _provenance(project, inputs), timings)
+
+
+def _provenance(project: Project, inputs: Inputs) -> dict[str, object]:
+    """Versions, the project file and every input with its hash (or remote record)."""
     files = [
         {
             "role": s.role,
@@ -301,4 +318,4 @@ def run(
         "analysis_crs": inputs.crs.to_string() if inputs.crs is not None else None,
         "inputs": files,
     }
-    return Results(project, inputs, suit, over, summary, provenance, timings)
+    return provenance

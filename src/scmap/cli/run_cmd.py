@@ -11,7 +11,17 @@ import click
 
 from scmap._atomic import open_pack
 from scmap._remote import redact
-from scmap.cli.options import cdn_opt, echo_warnings, engine_opt, language_opt, map_changes, overwrite_opt, project_arg
+from scmap.cli.options import (
+    cdn_opt,
+    echo_warnings,
+    engine_opt,
+    language_opt,
+    map_changes,
+    overwrite_opt,
+    project_arg,
+    scheduler_opt,
+    workers_opt,
+)
 from scmap.project import apply_weights, load_project, with_map
 from scmap.results import CONTRACT_FILES, pack_manifest, run
 
@@ -40,6 +50,8 @@ def run_into(
     to: str | None = None,
     schema: str | None = None,
     refresh: bool = False,
+    workers: int | None = None,
+    scheduler: str | None = None,
 ) -> None:
     """Shared by ``run`` and ``demo``: analyse, write the pack crash-safely, report where it is.
 
@@ -56,7 +68,7 @@ def run_into(
     loaded = dataclasses.replace(with_map(loaded, **map_changes(cdn=cdn, language=language)), refresh=refresh)
     database = to or loaded.spec.output.postgis
     with open_pack(outdir, overwrite=overwrite, known=CONTRACT_FILES, **pack_manifest(loaded)) as tmp:
-        results = run(loaded, engine=engine, progress=say)  # type: ignore[arg-type]
+        results = run(loaded, engine=engine, progress=say, workers=workers, scheduler=scheduler)  # type: ignore[arg-type]
         echo_warnings(results.inputs)
         results.write_files(tmp, progress=say)
         if database:
@@ -95,6 +107,8 @@ def run_into(
 )
 @click.option("--schema", default=None, help="Database schema for --to (output.postgis_schema, default scmap).")
 @click.option("--refresh", is_flag=True, help="Fetch web-service sources again instead of using .scmap-cache/.")
+@workers_opt
+@scheduler_opt
 @click.option(
     "--weights",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -111,6 +125,8 @@ def command(
     to: str | None,
     schema: str | None,
     refresh: bool,
+    workers: int | None,
+    scheduler: str | None,
     weights: Path | None,
 ) -> None:
     """Write the whole workshop pack of a project into a folder.
@@ -133,4 +149,6 @@ def command(
         to=to,
         schema=schema,
         refresh=refresh,
+        workers=workers,
+        scheduler=scheduler,
     )

@@ -45,6 +45,8 @@ class MapOptions:
     ----------
     simplify_m
         Simplification tolerance for display, in metres (topology of each polygon kept).
+    overview_simplify_m
+        The same for the service-area and hotspot overlays (unions of many circles).
     precision
         Decimal places of the EPSG:4326 coordinates written into the HTML (6 ~ 0.1 m).
     icon_limit
@@ -64,6 +66,9 @@ class MapOptions:
         icons from it on, so that the analysis stays readable.
     cluster_until_zoom
         Clustered sectors show every point from this zoom level on.
+    max_relations
+        Synergy and conflict links drawn at most (the closest first); the legend says how many of
+        how many, and every link is in the tables.
     messages
         The language of every word the map writes (:func:`scmap.i18n.load_messages`).
     live_weights
@@ -72,6 +77,7 @@ class MapOptions:
     """
 
     simplify_m: float = 2.0
+    overview_simplify_m: float = 8.0
     precision: int = 6
     icon_limit: int = 2000
     cluster_limit: int = 400
@@ -80,19 +86,23 @@ class MapOptions:
     live_weights: bool = True
     icons_from_zoom: int = 15
     cluster_until_zoom: int = 17
+    max_relations: int = 2000
     district_columns: dict[str, str] | None = None
     solution_columns: dict[str, str] | None = None
     messages: Messages = field(default_factory=english)
 
 
-def display_geoms(gdf: gpd.GeoDataFrame, options: MapOptions) -> list[str]:
-    """GeoJSON geometry texts in EPSG:4326, simplified and rounded for display."""
+def display_geoms(gdf: gpd.GeoDataFrame, options: MapOptions, *, overview: bool = False) -> list[str]:
+    """GeoJSON geometry texts in EPSG:4326, simplified and rounded for display; *overview* areas
+    (service areas, hotspots: unions of many circles) more coarsely, to ``overview_simplify_m``
+    and 5 decimals (1 m), which keeps their shape and divides their size several times."""
     geoms = gdf.geometry
-    if gdf.crs is not None and gdf.crs.is_projected and options.simplify_m > 0:
-        geoms = geoms.simplify(options.simplify_m, preserve_topology=True)
+    tolerance = options.overview_simplify_m if overview else options.simplify_m
+    if gdf.crs is not None and gdf.crs.is_projected and tolerance > 0:
+        geoms = geoms.simplify(tolerance, preserve_topology=True)
     geoms = geoms.to_crs(4326) if gdf.crs is not None else geoms
     arr = np.asarray(geoms.array, dtype=object)
-    digits = options.precision
+    digits = min(options.precision, 5) if overview else options.precision
     arr = shapely.transform(arr, lambda c: np.round(c, digits))
     return [str(t) for t in shapely.to_geojson(arr)]
 
@@ -632,7 +642,10 @@ def _service_area_layer(overlap: OverlapResult, catalogue: Catalogue, options: M
     areas, msg = overlap.service_areas, options.messages
     if not len(areas):
         return None
-    dissolved = areas.dissolve(by="sector", sort=True).reset_index()
+    if overlap.coverage is not None:  # already united, district by district: no global union here
+        dissolved = overlap.coverage.loc[~overlap.coverage.geometry.is_empty].sort_values("sector")
+    else:
+        dissolved = areas.dissolve(by="sector", sort=True).reset_index()
     dissolved = dissolved.loc[[s in catalogue.sectors for s in dissolved["sector"]]]
     feats = [
         {
@@ -649,7 +662,7 @@ def _service_area_layer(overlap: OverlapResult, catalogue: Catalogue, options: M
     items = [{"label": f["title"], "colour": f["colour"]} for f in feats]
     label = msg("map.service_areas")
     payload = _overlay("service_areas", label, feats, False, label, items)
-    return payload, display_geoms(dissolved, options)
+    return payload, display_geoms(dissolved, options, overview=True)
 
 
 def _hotspot_layer(overlap: OverlapResult, catalogue: Catalogue, options: MapOptions) -> Layer | None:
@@ -673,7 +686,7 @@ def _hotspot_layer(overlap: OverlapResult, catalogue: Catalogue, options: MapOpt
     present = set(hot["n_sectors"])
     items = [{"label": msg("map.n_sectors", n=n), "colour": c} for n, c in HOTSPOT_COLOURS.items() if n in present]
     payload = _overlay("hotspots", msg("map.hotspots"), feats, True, msg("map.hotspots_short"), items)
-    return payload, display_geoms(hot, options)
+    return payload, display_geoms(hot, options, overview=True)
 
 
 def _gi_layer(overlap: OverlapResult, options: MapOptions) -> Layer | None:
@@ -707,6 +720,9 @@ def _relation_layer(overlap: OverlapResult, catalogue: Catalogue, options: MapOp
     rel, msg = overlap.relations, options.messages
     if not len(rel):
         return None
+    total = len(rel)
+    if total > options.max_relations:  # the closest links: the map stays light, the tables keep them all
+        rel = rel.iloc[np.argsort(rel["distance_m"].to_numpy(), kind="stable")[: options.max_relations]]
     feats = []
     for r in rel.drop(columns=rel.geometry.name).to_dict("records"):
         a, b = _label(catalogue, r["a_solution"]), _label(catalogue, r["b_solution"])
@@ -727,7 +743,10 @@ def _relation_layer(overlap: OverlapResult, catalogue: Catalogue, options: MapOp
             }
         )
     items = [{"label": msg(f"map.{k}"), "colour": RELATION_COLOURS[k]} for k in sorted(set(rel["relation"]))]
-    payload = _overlay("relations", msg("map.relations"), feats, True, msg("map.links"), items)
+    caption = (
+        msg("map.links") if total == len(rel) else msg("map.links_shown", n=msg.num(len(rel)), total=msg.num(total))
+    )
+    payload = _overlay("relations", msg("map.relations"), feats, True, caption, items)
     return payload, display_geoms(rel, options)
 
 

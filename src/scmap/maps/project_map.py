@@ -55,6 +55,7 @@ def project_map(
             cluster_limit=spec.map.cluster_above,
             icons_from_zoom=spec.map.icons_from_zoom,
             cluster_until_zoom=spec.map.cluster_until_zoom,
+            max_relations=spec.map.max_relations,
             max_html_mb=spec.map.max_html_mb,
             messages=inputs.project.messages,
         ),

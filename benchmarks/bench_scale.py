@@ -1,0 +1,139 @@
+"""Growth of a whole run with the number of solutions: ``scmap.run`` + ``Results.save`` on a
+synthetic region, per stage, with peak memory and the size of map.html.
+
+Run: .venv/bin/python benchmarks/bench_scale.py [--sizes 1000 10000 100000] [--districts 400]
+     [--workers 2]
+
+The region is the one of the scale issue: square districts over 40 km x 40 km, points half
+clustered around 30 centres and half uniform, 6 solution types in 3 sectors, the default overlap,
+no suitability. Each size runs in a fresh process (peak memory is that process's maximum resident
+size). The last columns compare with the smallest size: time ratio and the ratio that linear
+growth would give.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+import yaml
+
+TYPES = [("ev_charging", "mobility"), ("bike_sharing", "mobility"), ("rooftop_pv", "energy"),
+         ("district_heating", "energy"), ("public_wifi", "ict"), ("air_quality_sensor", "ict")]  # fmt: skip
+SIDE_M = 40_000.0
+ORIGIN = np.array([400_000.0, 4_600_000.0])
+
+
+def region(folder: Path, n: int, districts: int, seed: int = 7) -> Path:
+    """Write the synthetic region (districts, solutions, project.yaml) into *folder*."""
+    rng = np.random.default_rng(seed)
+    k = int(math.sqrt(districts))
+    cell = SIDE_M / k
+    corners = [
+        (ORIGIN + np.array([i, j]) * cell, ORIGIN + np.array([i + 1, j + 1]) * cell) for i in range(k) for j in range(k)
+    ]
+    boxes = [shapely.box(*low, *high) for low, high in corners]
+    gpd.GeoDataFrame({"district_id": [f"d{i}" for i in range(len(boxes))]}, geometry=boxes, crs="EPSG:32631").to_file(
+        folder / "districts.gpkg"
+    )
+    centres = rng.uniform(0, SIDE_M, size=(30, 2))
+    half = n // 2
+    clustered = centres[rng.integers(0, 30, size=half)] + rng.normal(0, 1200, size=(half, 2))
+    uniform = rng.uniform(0, SIDE_M, size=(n - half, 2))
+    xy = np.clip(np.vstack([clustered, uniform]), 1, SIDE_M - 1) + ORIGIN
+    kinds = rng.integers(0, len(TYPES), size=n)
+    gpd.GeoDataFrame(
+        {"ref": [f"s{i}" for i in range(n)], "solution": [TYPES[t][0] for t in kinds]},
+        geometry=shapely.points(xy),
+        crs="EPSG:32631",
+    ).to_file(folder / "solutions.gpkg")
+    project = {
+        "name": f"Synthetic region, {n} solutions",
+        "crs": "EPSG:32631",
+        "districts": {"path": "districts.gpkg", "id": "district_id"},
+        "solutions": [{"path": "solutions.gpkg", "solution_field": "solution", "id": "ref"}],
+        "map": {"basemap": "none", "max_html_mb": 1000},
+        "limits": {"max_pairs": 1_000_000_000, "max_vertices": 1_000_000_000},
+    }
+    (folder / "project.yaml").write_text(yaml.safe_dump(project), encoding="utf-8")
+    return folder / "project.yaml"
+
+
+def measure(project: str, outdir: str, workers: int | None) -> dict[str, object]:
+    """One run in this process: seconds per stage, peak memory, sizes."""
+    import warnings
+
+    import scmap
+
+    warnings.simplefilter("ignore")
+    start = time.perf_counter()
+    results = scmap.run(project, workers=workers) if workers else scmap.run(project)
+    ran = time.perf_counter() - start
+    stages: dict[str, float] = {}
+    current = ["", time.perf_counter()]
+
+    def say(step: str) -> None:  # each step's time goes to that step, not to the next one
+        now = time.perf_counter()
+        if current[0]:
+            stages[str(current[0])] = now - float(current[1])
+        current[:] = [step, now]
+
+    start = time.perf_counter()
+    results.save(outdir, overwrite=True, progress=say)
+    saved = time.perf_counter() - start
+    say("")
+    return {
+        "run_s": ran,
+        "save_s": saved,
+        "overlap_stages": results.overlap.stages,
+        "save_stages": stages,
+        "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
+        "map_mb": (Path(outdir) / "map.html").stat().st_size / 1e6,
+        "pairs": len(results.overlap.pairs),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--districts", type=int, default=400)
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--one", nargs=2, help=argparse.SUPPRESS)  # PROJECT OUTDIR: measure in this process
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(measure(args.one[0], args.one[1], args.workers)))
+        return
+    rows = []
+    for n in args.sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            project = region(Path(tmp), n, args.districts)
+            command = [sys.executable, __file__, "--one", str(project), str(Path(tmp) / "pack")]
+            command += ["--workers", str(args.workers)] if args.workers else []
+            out = subprocess.run(command, capture_output=True, text=True, check=True)
+            rows.append((n, json.loads(out.stdout.strip().splitlines()[-1])))
+    base_n, base = rows[0]
+    print(f"{'solutions':>10} {'run s':>8} {'save s':>8} {'total s':>8} {'peak GB':>8} {'map MB':>7} {'pairs':>10}"
+          f" {'ratio':>7} {'linear':>7}")  # fmt: skip
+    for n, r in rows:
+        total = float(r["run_s"]) + float(r["save_s"])  # type: ignore[arg-type]
+        ratio = total / (float(base["run_s"]) + float(base["save_s"]))  # type: ignore[arg-type]
+        print(f"{n:>10} {r['run_s']:>8.1f} {r['save_s']:>8.1f} {total:>8.1f} {r['peak_gb']:>8.2f} {r['map_mb']:>7.1f}"
+              f" {r['pairs']:>10} {ratio:>7.1f} {n / base_n:>7.0f}")  # fmt: skip
+    print("\nper stage (s):")
+    for n, r in rows:
+        stages = {**r["overlap_stages"], **r["save_stages"]}  # type: ignore[dict-item]
+        print(f"{n:>10} " + ", ".join(f"{k} {v:.1f}" for k, v in stages.items() if v >= 0.05))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""Near-linear overlap (coverage district by district, columnar pairs), light maps of many
+solutions, and the same results on a real local Dask cluster."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from click.testing import CliRunner
+
+import scmap
+from scmap.catalogue import load_catalogue
+from scmap.cli.main import cli
+from scmap.datasets import demo_project_path
+from scmap.inputs import load_inputs
+from scmap.maps import MapOptions, solution_map
+from scmap.overlap import overlap
+
+
+def _tables(results: scmap.Results) -> dict[str, pd.DataFrame]:
+    out = {"summary": results.summary, "suitability": pd.DataFrame(results.suitability.units.drop(columns="geometry"))}
+    for name, table in results.overlap.layers().items():
+        frame = pd.DataFrame(table)
+        if "geometry" in frame.columns:
+            frame = frame.assign(geometry=shapely.to_wkb(frame["geometry"].to_numpy(), hex=True))
+        out[f"overlap_{name}"] = frame
+    return out
+
+
+@pytest.mark.parametrize("project", ["demo", "valencia"])
+def test_dask_local_cluster_equals_the_in_process_run(project: str, realdata: Path, tmp_path: Path):
+    if project == "demo":
+        path = demo_project_path()
+    else:
+        from test_realdata import _valencia_project
+
+        path = _valencia_project(realdata, tmp_path)
+    here = _tables(scmap.run(path))
+    there = _tables(scmap.run(path, workers=2))
+    assert set(here) == set(there)
+    for name in here:
+        pd.testing.assert_frame_equal(here[name], there[name], obj=name)
+
+
+def test_cli_run_on_a_local_cluster(tmp_path: Path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert CliRunner().invoke(cli, ["run", str(demo_project_path()), "-o", str(a)]).exit_code == 0
+    result = CliRunner().invoke(cli, ["run", str(demo_project_path()), "-o", str(b), "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    for name in ("summary.csv", "suitability.csv", "rejected.csv"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    bad = CliRunner().invoke(cli, ["run", str(demo_project_path()), "-o", str(tmp_path / "c"), "--scheduler",
+                                   "tcp://127.0.0.1:1"])  # fmt: skip
+    assert bad.exit_code == 1 and "no Dask scheduler answers there" in bad.output
+
+
+def test_coverage_does_not_depend_on_how_districts_are_chunked():
+    inputs = load_inputs(scmap.load_project(demo_project_path()))
+    args = (inputs.solutions, inputs.districts.gdf)
+    kwargs = {"catalogue": inputs.project.catalogue}
+    one = overlap(*args, chunk_size=1, **kwargs)
+    all_at_once = overlap(*args, chunk_size=10_000, **kwargs)
+    columns = [c for c in one.districts.columns if c.startswith("covered_") or c == "mean_covered"]
+    np.testing.assert_allclose(one.districts[columns], all_at_once.districts[columns], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(np.sort(one.hotspots["area_m2"]), np.sort(all_at_once.hotspots["area_m2"]), rtol=1e-9)
+
+
+def test_coverage_by_hand():
+    """Two sectors' circles over two square districts: areas from the circle formula."""
+    boxes = [shapely.box(0, 0, 1000, 1000), shapely.box(1000, 0, 2000, 1000)]
+    d = gpd.GeoDataFrame({"district_id": ["W", "E"]}, geometry=boxes, crs="EPSG:32631")
+    s = gpd.GeoDataFrame(
+        {"solution_id": ["a", "b"], "name": "", "sector": ["mobility", "energy"],
+         "solution": ["ev_charging", "rooftop_pv"], "status": "existing", "radius_m": [200.0, 200.0]},
+        geometry=[shapely.Point(500, 500), shapely.Point(1000, 500)], crs="EPSG:32631",
+    )  # fmt: skip
+    r = overlap(s, d, catalogue=load_catalogue())
+    table = r.districts.set_index("district_id")
+    circle = math.pi * 200**2
+    assert table.loc["W", "covered_mobility"] == pytest.approx(circle / 1e6, rel=2e-3)  # a 64-gon
+    assert table.loc["W", "covered_energy"] == pytest.approx(circle / 2 / 1e6, rel=2e-3)  # half in each
+    assert table.loc["E", "covered_energy"] == pytest.approx(circle / 2 / 1e6, rel=2e-3)
+    assert table.loc["E", "covered_mobility"] == 0
+    # the two circles' centres are 500 m apart with r = 200 m: no overlap, no hotspot
+    assert table["covered_multi"].eq(0).all() and r.hotspots.empty
+
+
+def test_pairs_are_columnar_and_polygons_only_up_to_the_limit():
+    inputs = load_inputs(scmap.load_project(demo_project_path()))
+    args, cat = (inputs.solutions, inputs.districts.gdf), inputs.project.catalogue
+    full = overlap(*args, catalogue=cat, pair_geometry_limit=10**6)
+    light = overlap(*args, catalogue=cat, pair_geometry_limit=3)
+    assert not shapely.is_missing(full.pairs.geometry.to_numpy()).any()
+    assert shapely.is_missing(light.pairs.geometry.to_numpy()).all()
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(full.pairs.drop(columns="geometry")), pd.DataFrame(light.pairs.drop(columns="geometry"))
+    )
+    assert isinstance(full.pairs["a_id"].dtype, pd.CategoricalDtype)
+    assert (full.pairs["a_id"].astype(str) != full.pairs["b_id"].astype(str)).all()
+    keys = set(zip(full.pairs["a_id"].astype(str), full.pairs["b_id"].astype(str), strict=True))
+    assert len(keys) == len(full.pairs) and not any((b, a) in keys for a, b in keys)  # each pair once
+
+
+def test_the_map_draws_the_closest_links_and_says_so():
+    results = scmap.run(demo_project_path())
+    total = len(results.overlap.relations)
+    fmap = solution_map(results.districts, results.solutions, overlap=results.overlap,
+                        options=MapOptions(max_relations=5))  # fmt: skip
+    html = fmap.get_root().render()
+    from test_maps import render_args
+
+    payload, geometries = render_args(html)
+    links = next(o for o in payload["overlays"] if o["key"] == "relations")
+    assert len(links["feats"]) == len(geometries["relations"]) == 5
+    assert f"the 5 closest of {total}" in links["legend"]["caption"]
+    shown = sorted(float(f["rows"][1][1].split()[0].replace(",", "")) for f in links["feats"])
+    assert shown == sorted(results.overlap.relations["distance_m"].round().nsmallest(5).tolist())
