@@ -34,11 +34,12 @@ SIDE_M = 40_000.0
 ORIGIN = np.array([400_000.0, 4_600_000.0])
 
 
-def region(folder: Path, n: int, districts: int, seed: int = 7) -> Path:
-    """Write the synthetic region (districts, solutions, project.yaml) into *folder*."""
+def region(folder: Path, n: int, districts: int, seed: int = 7, side_m: float = SIDE_M) -> Path:
+    """Write the synthetic region (districts, solutions, project.yaml) into *folder*; a larger
+    *side_m* spreads the clusters in proportion."""
     rng = np.random.default_rng(seed)
     k = int(math.sqrt(districts))
-    cell = SIDE_M / k
+    cell = side_m / k
     corners = [
         (ORIGIN + np.array([i, j]) * cell, ORIGIN + np.array([i + 1, j + 1]) * cell) for i in range(k) for j in range(k)
     ]
@@ -46,11 +47,11 @@ def region(folder: Path, n: int, districts: int, seed: int = 7) -> Path:
     gpd.GeoDataFrame({"district_id": [f"d{i}" for i in range(len(boxes))]}, geometry=boxes, crs="EPSG:32631").to_file(
         folder / "districts.gpkg"
     )
-    centres = rng.uniform(0, SIDE_M, size=(30, 2))
+    centres = rng.uniform(0, side_m, size=(30, 2))
     half = n // 2
-    clustered = centres[rng.integers(0, 30, size=half)] + rng.normal(0, 1200, size=(half, 2))
-    uniform = rng.uniform(0, SIDE_M, size=(n - half, 2))
-    xy = np.clip(np.vstack([clustered, uniform]), 1, SIDE_M - 1) + ORIGIN
+    clustered = centres[rng.integers(0, 30, size=half)] + rng.normal(0, 1200 * side_m / SIDE_M, size=(half, 2))
+    uniform = rng.uniform(0, side_m, size=(n - half, 2))
+    xy = np.clip(np.vstack([clustered, uniform]), 1, side_m - 1) + ORIGIN
     kinds = rng.integers(0, len(TYPES), size=n)
     gpd.GeoDataFrame(
         {"ref": [f"s{i}" for i in range(n)], "solution": [TYPES[t][0] for t in kinds]},
@@ -108,6 +109,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--districts", type=int, default=400)
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--side-km", type=float, default=SIDE_M / 1000, help="side of the square region")
     parser.add_argument("--one", nargs=2, help=argparse.SUPPRESS)  # PROJECT OUTDIR: measure in this process
     args = parser.parse_args()
     if args.one:
@@ -116,7 +118,7 @@ def main() -> None:
     rows = []
     for n in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
-            project = region(Path(tmp), n, args.districts)
+            project = region(Path(tmp), n, args.districts, side_m=args.side_km * 1000)
             command = [sys.executable, __file__, "--one", str(project), str(Path(tmp) / "pack")]
             command += ["--workers", str(args.workers)] if args.workers else []
             out = subprocess.run(command, capture_output=True, text=True, check=True)
