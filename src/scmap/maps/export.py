@@ -161,6 +161,10 @@ def static_map(
             edgecolor="none",
         )
         districts.boundary.plot(ax=ax, color="#333333", linewidth=0.6)
+        from matplotlib.ticker import FuncFormatter
+
+        if len(fig.axes) > 1:  # the colour bar's ticks in the language's decimal mark
+            fig.axes[-1].yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: msg.num(v, 1)))
     else:
         districts.plot(ax=ax, color="#f2f2f2", edgecolor="#555555", linewidth=0.6)
     if solutions is not None:
