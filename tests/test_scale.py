@@ -120,3 +120,24 @@ def test_the_map_draws_the_closest_links_and_says_so():
     assert f"the 5 closest of {total}" in links["legend"]["caption"]
     shown = sorted(float(f["rows"][1][1].split()[0].replace(",", "")) for f in links["feats"])
     assert shown == sorted(results.overlap.relations["distance_m"].round().nsmallest(5).tolist())
+
+
+def test_large_regions_keep_hotspots_per_chunk_with_the_same_areas(monkeypatch):
+    """Above the dissolve limit, hotspots and sector coverage come one row per chunk of districts
+    (no region-wide union); each combination's area is the same."""
+    import sys
+
+    ov = sys.modules["scmap.overlap"]  # the module (scmap.overlap is also the function)
+
+    inputs = load_inputs(scmap.load_project(demo_project_path()))
+    args, cat = (inputs.solutions, inputs.districts.gdf), inputs.project.catalogue
+    dissolved = overlap(*args, catalogue=cat, chunk_size=4)
+    monkeypatch.setattr(ov, "DISSOLVE_LIMIT", 0)
+    parts = overlap(*args, catalogue=cat, chunk_size=4)
+    assert len(parts.hotspots) > len(dissolved.hotspots) and len(parts.coverage) > len(dissolved.coverage)
+    for name in ("hotspots", "coverage"):
+        key = "sectors" if name == "hotspots" else "sector"
+        a = getattr(parts, name).groupby(key)["area_m2"].sum()
+        b = getattr(dissolved, name).set_index(key)["area_m2"]
+        np.testing.assert_allclose(a.sort_index(), b.sort_index(), rtol=1e-9)
+    pd.testing.assert_frame_equal(parts.districts, dissolved.districts)

@@ -43,7 +43,7 @@ class ChunkResult:
     multi_m2: np.ndarray
     """Area served by two or more sectors."""
     pieces: list[tuple[frozenset[int], shapely.Geometry]] = field(default_factory=list)
-    """Where two or more sectors meet, by the set of sector indices."""
+    """Where two or more sectors meet within the chunk, one (multi)polygon per set of sector indices."""
     by_sector: list[shapely.Geometry] = field(default_factory=list)
     """Each sector's served area within the chunk's districts."""
 
@@ -94,6 +94,10 @@ def chunk_coverage(chunk: Chunk, n_sectors: int) -> ChunkResult:
             if len(tags) >= 2:
                 multi[i] += shapely.area(geom)
                 pieces.append((tags, geom))
+    by_combo: dict[frozenset[int], list[shapely.Geometry]] = {}
+    for tags, geom in pieces:
+        by_combo.setdefault(tags, []).append(geom)
+    pieces = [(tags, _polygonal(shapely.union_all(geoms))) for tags, geoms in by_combo.items()]
     served = [[u[j] for u in unions.values() if j in u] for j in range(n_sectors)]
     sector_unions = [_polygonal(shapely.union_all(g)) if g else shapely.Polygon() for g in served]
     return ChunkResult(chunk.districts, covered, multi, pieces, sector_unions)

@@ -54,6 +54,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
+_K = TypeVar("_K")
 
 QUAD_SEGS = 16
 """Segments per quarter circle of buffers: a 64-gon is within 0.2 % of the circle's area."""
@@ -62,6 +63,8 @@ PAIR_GEOMETRY_LIMIT = 50_000
 """Overlapping pairs up to which the pairs layer carries each overlap's polygon."""
 CHUNK_DISTRICTS = 64
 """Districts per chunk of the coverage computation."""
+DISSOLVE_LIMIT = 2_000_000
+"""Coordinates up to which hotspots and sector coverage are united across chunks of districts."""
 
 
 @dataclass
@@ -468,11 +471,7 @@ def overlap(
     districts_out = gpd.GeoDataFrame(table, geometry=d_geoms, crs=districts.crs)
     result = OverlapResult(areas, pairs, districts_out, hotspots, relations, gaps, duplicates, outside, notes, gi)
     result.stages = stages.seconds
-    result.coverage = gpd.GeoDataFrame(
-        {"sector": sectors, "area_m2": [shapely.area(g) for g in cover.by_sector]},
-        geometry=cover.by_sector,
-        crs=districts.crs,
-    )
+    result.coverage = stages.run("sector coverage", lambda: _sector_coverage(cover, sectors, districts.crs))
     return result
 
 
@@ -563,7 +562,9 @@ class _Coverage:
     covered_m2: np.ndarray
     multi_m2: np.ndarray
     pieces: list[tuple[frozenset[int], shapely.Geometry]]
-    by_sector: list[shapely.Geometry]
+    """Per chunk of districts: where two or more sectors meet, one geometry per combination."""
+    by_sector: list[list[shapely.Geometry]]
+    """Per sector: its served area in each chunk."""
 
 
 def _coverage(
@@ -585,12 +586,21 @@ def _coverage(
         multi[r.districts] = r.multi_m2
         pieces += r.pieces
         for j, geom in enumerate(r.by_sector):
-            by_sector[j].append(geom)
-    return _Coverage(covered, multi, pieces, [_unite(g) for g in by_sector])
+            if not geom.is_empty:
+                by_sector[j].append(geom)
+    return _Coverage(covered, multi, pieces, by_sector)
 
 
-def _unite(geoms: list[shapely.Geometry]) -> shapely.Geometry:
-    return polygonal(shapely.union_all(geoms)) if geoms else shapely.Polygon()
+def _dissolved(groups: Mapping[_K, list[shapely.Geometry]]) -> list[tuple[_K, shapely.Geometry]]:
+    """One geometry per group, united across the chunks while that stays cheap; above
+    :data:`DISSOLVE_LIMIT` coordinates, one per group and chunk (a region-wide union of
+    fragmented areas costs far more than linear time)."""
+    total = sum(int(shapely.get_num_coordinates(np.asarray(g, dtype=object)).sum()) for g in groups.values())
+    if total <= DISSOLVE_LIMIT:
+        return [
+            (key, polygonal(shapely.union_all(geoms)) if geoms else shapely.Polygon()) for key, geoms in groups.items()
+        ]
+    return [(key, geom) for key, geoms in groups.items() for geom in geoms]
 
 
 def _hotspots(cover: _Coverage, sectors: list[str], crs: object) -> gpd.GeoDataFrame:
@@ -599,15 +609,25 @@ def _hotspots(cover: _Coverage, sectors: list[str], crs: object) -> gpd.GeoDataF
     by_combo: dict[frozenset[int], list[shapely.Geometry]] = {}
     for tags, geom in cover.pieces:
         by_combo.setdefault(tags, []).append(geom)
-    combos = sorted(by_combo, key=lambda t: (-len(t), sorted(sectors[i] for i in t)))
-    hot_geoms = [_unite(by_combo[c]) for c in combos]
+    ordered = {c: by_combo[c] for c in sorted(by_combo, key=lambda t: (-len(t), sorted(sectors[i] for i in t)))}
+    rows = _dissolved(ordered)
     return gpd.GeoDataFrame(
         {
-            "n_sectors": [len(c) for c in combos],
-            "sectors": [",".join(s for j, s in enumerate(sectors) if j in c) for c in combos],
-            "area_m2": [shapely.area(g) for g in hot_geoms],
+            "n_sectors": [len(c) for c, _ in rows],
+            "sectors": [",".join(s for j, s in enumerate(sectors) if j in c) for c, _ in rows],
+            "area_m2": [shapely.area(g) for _, g in rows],
         },
-        geometry=hot_geoms,
+        geometry=[g for _, g in rows],
+        crs=crs,
+    )
+
+
+def _sector_coverage(cover: _Coverage, sectors: list[str], crs: object) -> gpd.GeoDataFrame:
+    """Per sector, the area its service areas cover within the districts."""
+    rows = _dissolved({s: cover.by_sector[j] for j, s in enumerate(sectors)})
+    return gpd.GeoDataFrame(
+        {"sector": [s for s, _ in rows], "area_m2": [shapely.area(g) for _, g in rows]},
+        geometry=[g for _, g in rows],
         crs=crs,
     )
 

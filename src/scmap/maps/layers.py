@@ -659,7 +659,8 @@ def _service_area_layer(overlap: OverlapResult, catalogue: Catalogue, options: M
         }
         for s, a in zip(dissolved["sector"], dissolved.area, strict=True)
     ]
-    items = [{"label": f["title"], "colour": f["colour"]} for f in feats]
+    titles = {f["title"]: f["colour"] for f in feats}  # a sector may come in several parts (large regions)
+    items = [{"label": t, "colour": c} for t, c in titles.items()]
     label = msg("map.service_areas")
     payload = _overlay("service_areas", label, feats, False, label, items)
     return payload, display_geoms(dissolved, options, overview=True)
