@@ -198,7 +198,13 @@ def start_mapserver(layers: dict[str, tuple[Path, str]]) -> FeatureServer:
     (folder / "cgi-bin" / "mapserv").symlink_to(MAPSERV)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    body = "\n".join(_LAYER.format(name=n, path=p, id_field=i) for n, (p, i) in layers.items())
+    served = {}
+    for name, (path, id_field) in layers.items():  # copies nobody can read, wherever the repo lives
+        copy = folder / f"{name}{path.suffix}"
+        shutil.copyfile(path, copy)
+        copy.chmod(0o644)
+        served[name] = (copy, id_field)
+    body = "\n".join(_LAYER.format(name=n, path=p, id_field=i) for n, (p, i) in served.items())
     (folder / "wfs.map").write_text(_MAPFILE.format(base=base, layers=body), encoding="utf-8")
     (folder / "ms.conf").write_text(f'CONFIG\n  ENV\n    MS_MAPFILE "{folder / "wfs.map"}"\n  END\nEND\n')
     env = {**os.environ, "MAPSERVER_CONFIG_FILE": str(folder / "ms.conf")}
