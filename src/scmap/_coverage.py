@@ -19,6 +19,8 @@ import numpy as np
 import shapely
 from shapely import STRtree
 
+from scmap._validate import polygonal
+
 __all__ = ["Chunk", "ChunkResult", "chunk_coverage", "chunks"]
 
 _MIN_AREA_M2 = 1e-6
@@ -86,7 +88,7 @@ def chunk_coverage(chunk: Chunk, n_sectors: int) -> ChunkResult:
     ends = np.r_[starts[1:], len(d_idx)]
     unions: dict[int, dict[int, shapely.Geometry]] = {}
     for s0, e0 in zip(starts, ends, strict=True):
-        union = _polygonal(shapely.union_all(clipped[s0:e0]))
+        union = polygonal(shapely.union_all(clipped[s0:e0]))
         covered[d_idx[s0], sector[s0]] = shapely.area(union)
         unions.setdefault(int(d_idx[s0]), {})[int(sector[s0])] = union
     for i, by_sector in unions.items():
@@ -97,9 +99,9 @@ def chunk_coverage(chunk: Chunk, n_sectors: int) -> ChunkResult:
     by_combo: dict[frozenset[int], list[shapely.Geometry]] = {}
     for tags, geom in pieces:
         by_combo.setdefault(tags, []).append(geom)
-    pieces = [(tags, _polygonal(shapely.union_all(geoms))) for tags, geoms in by_combo.items()]
+    pieces = [(tags, polygonal(shapely.union_all(geoms))) for tags, geoms in by_combo.items()]
     served = [[u[j] for u in unions.values() if j in u] for j in range(n_sectors)]
-    sector_unions = [_polygonal(shapely.union_all(g)) if g else shapely.Polygon() for g in served]
+    sector_unions = [polygonal(shapely.union_all(g)) if g else shapely.Polygon() for g in served]
     return ChunkResult(chunk.districts, covered, multi, pieces, sector_unions)
 
 
@@ -112,24 +114,17 @@ def arrangement(unions: dict[int, shapely.Geometry]) -> list[tuple[frozenset[int
         covered = shapely.union_all([g for _, g in pieces]) if pieces else shapely.Polygon()
         nxt: list[tuple[frozenset[int], shapely.Geometry]] = []
         for tags, geom in pieces:
-            inside = _polygonal(shapely.intersection(geom, union))
-            outside = _polygonal(shapely.difference(geom, union))
+            inside = polygonal(shapely.intersection(geom, union))
+            outside = polygonal(shapely.difference(geom, union))
             if shapely.area(inside) > _MIN_AREA_M2:
                 nxt.append((tags | {sector}, inside))
             if shapely.area(outside) > _MIN_AREA_M2:
                 nxt.append((tags, outside))
-        alone = _polygonal(shapely.difference(union, covered))
+        alone = polygonal(shapely.difference(union, covered))
         if shapely.area(alone) > _MIN_AREA_M2:
             nxt.append((frozenset({sector}), alone))
         pieces = nxt
     return pieces
-
-
-def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
-    if shapely.get_type_id(geom) in (3, 6):
-        return geom
-    polys = [p for p in shapely.get_parts(geom) if shapely.get_type_id(p) == 3]
-    return shapely.multipolygons(polys) if polys else shapely.Polygon()
 
 
 Mapper = Callable[[Callable[[Chunk], ChunkResult], Sequence[Chunk]], list[ChunkResult]]
