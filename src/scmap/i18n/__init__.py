@@ -25,7 +25,7 @@ import re
 import string
 import warnings
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,7 +58,6 @@ class Messages:
     group: str = ","
     percent: str = "%"
     """What follows the number in a percentage (``%``, or a no-break space and ``%``)."""
-    _cache: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def __call__(self, key: str, **values: Any) -> str:
         text = self.texts[key]
