@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scmap._atomic import open_pack
 from scmap._remote import is_postgres, is_service
 from scmap._version import __version__
 from scmap._yaml import loads, read_yaml
@@ -32,7 +31,7 @@ from scmap.errors import InputError, ProjectError, ScmapError
 from scmap.i18n import load_messages
 from scmap.network import write_network
 from scmap.project import Project, load_project, with_map
-from scmap.results import CONTRACT_FILES, Results, pack_manifest, run
+from scmap.results import Results, run
 
 __all__ = ["BatchResult", "CityRun", "read_cities", "run_batch"]
 
@@ -179,8 +178,7 @@ def run_city(project_file: str, city: str, outdir: str, overwrite: bool, languag
         project = load_project(project_file)
         project = with_map(project, language=language) if language else project
         results = run(project)
-        with open_pack(Path(outdir) / name, overwrite=overwrite, known=CONTRACT_FILES, **pack_manifest(project)) as tmp:
-            results.write_files(tmp)
+        results.save(Path(outdir) / name, overwrite=overwrite)
     except ScmapError as exc:
         lines = [line.strip(" -") for line in str(exc).splitlines() if line.strip()]
         return CityRun(city, name, False, time.perf_counter() - start, "; ".join(lines)[:800])
