@@ -63,7 +63,7 @@ def atlas_pages(inp: ReportInput) -> list[AtlasPage]:
     pages = []
     per_district = len(suit.units) == len(inp.districts)
     for key in suit.models:
-        label = cat.solutions[key].label if key in cat.solutions else key
+        label = cat.type_label(key)
         title = msg("atlas.suitability", label=label)
         pages.append(AtlasPage(title, suit.units, f"{key}_score", legend=msg("atlas.score")))
         if not per_district and len(suit.districts):

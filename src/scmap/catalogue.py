@@ -131,6 +131,14 @@ class Catalogue(_Strict):
             return value.removeprefix("sector:") in self.sectors
         return value in self.solutions
 
+    def type_label(self, key: str) -> str:
+        """A solution type's label (the key itself for a type the catalogue does not know)."""
+        return self.solutions[key].label if key in self.solutions else key
+
+    def sector_label(self, key: str) -> str:
+        """A sector's label (the key itself for a sector the catalogue does not know)."""
+        return self.sectors[key].label if key in self.sectors else key
+
     def colour(self, solution: str) -> str:
         """Marker colour of a solution type: its own, else a shade of its sector's colour that tells
         it from the sector's other types (the first type keeps the sector's colour).

@@ -72,7 +72,7 @@ def _chart(stats: pd.DataFrame, cat: Catalogue, msg: Messages, path: Path) -> No
     models = [c.removesuffix("_mean_score") for c in stats.columns if c.endswith("_mean_score")]
     sectors = [s for s in cat.sectors if f"covered_{s}" in stats.columns]
     panels = [(f"covered_{s}", cat.sectors[s].label, cat.sectors[s].colour) for s in sectors]
-    panels += [(f"{m}_mean_score", cat.solutions[m].label if m in cat.solutions else m, "#41ab5d") for m in models]
+    panels += [(f"{m}_mean_score", cat.type_label(m), "#41ab5d") for m in models]
     fig, axes = plt.subplots(1, max(len(panels), 1), figsize=(3.2 * max(len(panels), 1), 0.5 * len(stats) + 2.2))
     for ax, (column, title, colour) in zip(list(getattr(axes, "flat", [axes])), panels, strict=False):
         ax.barh([mpl_literal(c) for c in stats["city"]], stats[column].fillna(0), color=colour)

@@ -85,7 +85,7 @@ def _png(fig: object) -> str:
 
 
 def _label(cat: Catalogue, key: str) -> str:
-    return str(display_value(cat.solutions[key].label if key in cat.solutions else key))
+    return str(display_value(cat.type_label(key)))
 
 
 def _criteria_table(inp: ReportInput, key: str) -> pd.DataFrame:

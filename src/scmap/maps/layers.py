@@ -228,7 +228,7 @@ def _score_rows(
     units = suitability.units.set_index("unit_id")
     n = len(units)
     for key, m in suitability.models.items():
-        title = msg("map.suit_row", label=_label(catalogue, key))
+        title = msg("map.suit_row", label=catalogue.type_label(key))
         names = list(m.live.labels) if m.live is not None else list(m.criteria)
         for i in ids:
             row = units.loc[i]
@@ -250,14 +250,6 @@ def _score_rows(
                 out[i].append(["  " + msg("map.stability"), stable])
 
 
-def _label(catalogue: Catalogue, key: str) -> str:
-    return catalogue.solutions[key].label if key in catalogue.solutions else key
-
-
-def _sector_label(catalogue: Catalogue, key: str) -> str:
-    return catalogue.sectors[key].label if key in catalogue.sectors else key
-
-
 def _coverage_rows(
     out: dict[str, list[list[str]]], ids: pd.Series, overlap: OverlapResult, catalogue: Catalogue, msg: Messages
 ) -> None:
@@ -270,9 +262,9 @@ def _coverage_rows(
         if i not in table.index:
             continue
         row = table.loc[i]
-        present = ", ".join(f"{_sector_label(catalogue, s)} {msg.num(row[f'n_{s}'])}" for s in sectors)
+        present = ", ".join(f"{catalogue.sector_label(s)} {msg.num(row[f'n_{s}'])}" for s in sectors)
         out[i].append([msg("map.solutions_by_sector"), present])
-        cover = ", ".join(f"{_sector_label(catalogue, s)} {msg.pct(row[f'covered_{s}'])}" for s in sectors)
+        cover = ", ".join(f"{catalogue.sector_label(s)} {msg.pct(row[f'covered_{s}'])}" for s in sectors)
         out[i].append([msg("map.area_served"), cover])
         gap = msg("map.gap_text", rank=msg.num(row["gap_rank"]), n=msg.num(len(table)))
         if "mean_uncovered_population" in table.columns:
@@ -286,7 +278,7 @@ def _rollup_rows(
     """District popup rows for grid or H3 models: the mean and best cell, the share suitable."""
     roll = suitability.districts.set_index("district_id")
     for key in suitability.models:
-        title = msg("map.roll_row", label=_label(catalogue, key))
+        title = msg("map.roll_row", label=catalogue.type_label(key))
         for i in ids:
             if i not in roll.index or pd.isna(roll.loc[i, f"{key}_mean"]):
                 continue
@@ -494,7 +486,7 @@ def _suitability_layer(
     msg: Messages,
 ) -> dict[str, Any]:
     """A model's colouring; *criteria*: the criteria's keys and labels."""
-    label = _label(catalogue, key)
+    label = catalogue.type_label(key)
     return {
         "key": f"suit:{key}",
         "model": key,
@@ -538,7 +530,7 @@ def _rollup_layers(
     names = districts.get("district_name", districts["district_id"]).astype(str).tolist()
     out = []
     for key in suitability.models:
-        label = _label(catalogue, key)
+        label = catalogue.type_label(key)
         mean = roll[f"{key}_mean"].to_numpy(dtype=float)
         best = np.round(roll[f"{key}_max"].to_numpy(float), 2)
         cols = [
@@ -584,7 +576,7 @@ def _gap_layer(table: gpd.GeoDataFrame, catalogue: Catalogue, msg: Messages) -> 
     ]
     cols += [
         {
-            "name": msg("map.served_in", sector=_sector_label(catalogue, s)),
+            "name": msg("map.served_in", sector=catalogue.sector_label(s)),
             "values": [msg.pct(v) for v in table[f"covered_{s}"]],
         }
         for s in sectors
@@ -672,7 +664,7 @@ def _hotspot_layer(overlap: OverlapResult, catalogue: Catalogue, options: MapOpt
         return None
     feats = []
     for n, sectors, area in zip(hot["n_sectors"], hot["sectors"], hot["area_m2"], strict=True):
-        labels = " + ".join(_sector_label(catalogue, s) for s in sectors.split(","))
+        labels = " + ".join(catalogue.sector_label(s) for s in sectors.split(","))
         feats.append(
             {
                 "tip": msg("map.meet_here", sectors=labels),
@@ -726,7 +718,7 @@ def _relation_layer(overlap: OverlapResult, catalogue: Catalogue, options: MapOp
         rel = rel.iloc[np.argsort(rel["distance_m"].to_numpy(), kind="stable")[: options.max_relations]]
     feats = []
     for r in rel.drop(columns=rel.geometry.name).to_dict("records"):
-        a, b = _label(catalogue, r["a_solution"]), _label(catalogue, r["b_solution"])
+        a, b = catalogue.type_label(r["a_solution"]), catalogue.type_label(r["b_solution"])
         kind = msg(f"map.{r['relation']}")
         feats.append(
             {
