@@ -7,20 +7,13 @@ from pathlib import Path
 import click
 
 from scmap.batch import NETWORK, run_batch
-from scmap.cli.options import language_opt, overwrite_opt, scheduler_opt, workers_opt
+from scmap.cli.options import language_opt, outdir_opt, overwrite_opt, scheduler_opt, workers_opt
 
 
 @click.command("batch")
 @click.argument("template", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="TEMPLATE")
 @click.argument("cities", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="CITIES")
-@click.option(
-    "-o",
-    "--output",
-    "outdir",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Folder for one pack per city (OUTDIR/<city>/) and the cross-city pack (OUTDIR/network/).",
-)
+@outdir_opt("Folder for one pack per city (OUTDIR/<city>/) and the cross-city pack (OUTDIR/network/).")
 @overwrite_opt
 @language_opt
 @workers_opt

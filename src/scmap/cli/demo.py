@@ -6,20 +6,13 @@ from pathlib import Path
 
 import click
 
-from scmap.cli.options import overwrite_opt
+from scmap.cli.options import outdir_opt, overwrite_opt
 from scmap.cli.run_cmd import run_into
 from scmap.datasets import demo_project_path
 
 
 @click.command("demo")
-@click.option(
-    "-o",
-    "--output",
-    "outdir",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Folder to write the workshop pack into (created).",
-)
+@outdir_opt("Folder to write the workshop pack into (created).")
 @overwrite_opt
 def command(outdir: Path, overwrite: bool) -> None:
     """Run scmap on the bundled demo (schematic Sofia) and write the workshop pack.

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -49,6 +50,14 @@ scheduler_opt = click.option(
     default=None,
     help="Run on an existing Dask cluster (e.g. tcp://10.0.0.5:8786); workers need the same files.",
 )
+
+
+def outdir_opt(help: str) -> Callable[[Any], Any]:
+    """The required ``-o/--output`` folder of a command that writes a pack."""
+    return click.option(
+        "-o", "--output", "outdir", type=click.Path(file_okay=False, path_type=Path), required=True, help=help
+    )
+
 
 overwrite_opt = click.option("--overwrite", is_flag=True, help="Replace existing output files.")
 project_arg = click.argument("project", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="PROJECT")

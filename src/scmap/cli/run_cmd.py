@@ -17,6 +17,7 @@ from scmap.cli.options import (
     engine_opt,
     language_opt,
     map_changes,
+    outdir_opt,
     overwrite_opt,
     project_arg,
     scheduler_opt,
@@ -86,14 +87,7 @@ def run_into(
 
 @click.command("run")
 @project_arg
-@click.option(
-    "-o",
-    "--output",
-    "outdir",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Folder for map.html, suitability.gpkg/.csv, overlap.gpkg, summary.csv, report.html, rejected.csv.",
-)
+@outdir_opt("Folder for map.html, suitability.gpkg/.csv, overlap.gpkg, summary.csv, report.html, rejected.csv.")
 @overwrite_opt
 @engine_opt
 @cdn_opt
