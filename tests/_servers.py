@@ -28,6 +28,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def answers(url: str, *, tries: int = 100, pause: float = 0.2, timeout: float = 2) -> bool:
+    """Whether a server just started answers *url* within *tries* attempts *pause* seconds apart."""
+    for _ in range(tries):
+        try:
+            urllib.request.urlopen(url, timeout=timeout).read()
+            return True
+        except OSError:
+            time.sleep(pause)
+    return False
+
+
 def _as_postgres(cmd: list[str]) -> list[str]:
     """PostgreSQL refuses to run as root: run its tools as the postgres user then."""
     return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
@@ -146,12 +157,8 @@ def start_pygeoapi(folder: Path, collections: dict[str, tuple[Path, str]]) -> Fe
     log = (folder / "server.log").open("wb")
     process = subprocess.Popen([str(exe), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
     server = FeatureServer(port, process, log)
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"{server.base}/collections?f=json", timeout=2).read()
-            return server
-        except OSError:
-            time.sleep(0.2)
+    if answers(f"{server.base}/collections?f=json"):
+        return server
     server.stop()
     raise RuntimeError(f"pygeoapi did not start: {(folder / 'server.log').read_text(errors='replace')[-2000:]}")
 
@@ -212,11 +219,7 @@ def start_mapserver(layers: dict[str, tuple[Path, str]]) -> FeatureServer:
     command = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--cgi"]
     process = subprocess.Popen(command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
     server = FeatureServer(port, process, log, folder)
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"{base}/cgi-bin/mapserv?SERVICE=WFS&REQUEST=GetCapabilities", timeout=2).read()
-            return server
-        except OSError:
-            time.sleep(0.1)
+    if answers(f"{base}/cgi-bin/mapserv?SERVICE=WFS&REQUEST=GetCapabilities", pause=0.1):
+        return server
     server.stop()
     raise RuntimeError("MapServer's WFS did not start")

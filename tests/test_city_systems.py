@@ -296,21 +296,15 @@ def _html_server(folder: Path) -> str:
 
 def _web_server(folder: Path) -> str:
     """A plain web server on 127.0.0.1 serving *folder* (stopped when the tests end)."""
-    from _servers import free_port
+    import atexit
+
+    from _servers import answers, free_port
 
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
                             cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    import atexit
-    import urllib.request
-
     atexit.register(proc.terminate)
-    for _ in range(50):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
+    answers(f"http://127.0.0.1:{port}/", tries=50, pause=0.1, timeout=1)
     return f"http://127.0.0.1:{port}"
 
 
