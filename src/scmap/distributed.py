@@ -49,7 +49,7 @@ def cluster(*, workers: int | None = None, scheduler: str | None = None) -> Iter
         raise InputError("--workers: give the number of worker processes (1 or more)")
     logging.getLogger("distributed").setLevel(logging.ERROR)
     with (
-        LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as local,
+        LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0") as local,
         Client(local) as client,
     ):
         yield client
