@@ -70,6 +70,11 @@ def region(folder: Path, n: int, districts: int, seed: int = 7, side_m: float = 
     return folder / "project.yaml"
 
 
+def _peak_gb() -> float:
+    """This process's peak resident memory so far (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
+
+
 def measure(project: str, outdir: str, workers: int | None) -> dict[str, object]:
     """One run in this process: seconds per stage, peak memory, sizes."""
     import warnings
@@ -80,13 +85,15 @@ def measure(project: str, outdir: str, workers: int | None) -> dict[str, object]
     start = time.perf_counter()
     results = scmap.run(project, workers=workers) if workers else scmap.run(project)
     ran = time.perf_counter() - start
+    peaks = {"run": _peak_gb()}
     stages: dict[str, float] = {}
     current = ["", time.perf_counter()]
 
-    def say(step: str) -> None:  # each step's time goes to that step, not to the next one
+    def say(step: str) -> None:  # each step's time (and the peak memory by its end) goes to that step
         now = time.perf_counter()
         if current[0]:
             stages[str(current[0])] = now - float(current[1])
+            peaks[str(current[0])] = _peak_gb()
         current[:] = [step, now]
 
     start = time.perf_counter()
@@ -98,7 +105,8 @@ def measure(project: str, outdir: str, workers: int | None) -> dict[str, object]
         "save_s": saved,
         "overlap_stages": results.overlap.stages,
         "save_stages": stages,
-        "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
+        "peak_gb": _peak_gb(),
+        "peak_by_stage": peaks,
         "map_mb": (Path(outdir) / "map.html").stat().st_size / 1e6,
         "pairs": len(results.overlap.pairs),
     }
@@ -135,6 +143,9 @@ def main() -> None:
     for n, r in rows:
         stages = {**r["overlap_stages"], **r["save_stages"]}  # type: ignore[dict-item]
         print(f"{n:>10} " + ", ".join(f"{k} {v:.1f}" for k, v in stages.items() if v >= 0.05))
+    print("\npeak memory by the end of each stage (GB):")
+    for n, r in rows:
+        print(f"{n:>10} " + ", ".join(f"{k} {v:.2f}" for k, v in r["peak_by_stage"].items()))  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":

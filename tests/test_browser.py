@@ -6,6 +6,7 @@ import math
 import re
 from pathlib import Path
 
+import geopandas as gpd
 import pytest
 import yaml
 
@@ -477,3 +478,40 @@ def test_legend_shows_the_model_classes_until_the_weights_change(browser, tmp_pa
     assert page.locator(".scmap-legend-choropleth[data-choropleth='suit:ev_charging'] .scmap-class-tick").count() == 5
     page.evaluate("window.scmap.setWeights('ev_charging', {stops: 9})")
     assert not note.is_visible()
+
+
+def test_grid_overlays_draw_and_say_what_meets_where_clicked(browser, tmp_path: Path):
+    from scmap.datasets import copy_demo
+
+    project = copy_demo(tmp_path / "p")
+    spec = yaml.safe_load(project.read_text(encoding="utf-8"))
+    spec["map"]["max_area_vertices"] = 0  # the demo's outlines are light: force the grid
+    project.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    results = scmap.run(project)
+    out = tmp_path / "map.html"
+    scmap.save_html(results.map(), out, inline=True)
+    opened = open_html(browser, out, offline=True)
+    page = opened.page
+    page.evaluate("window.scmap.gridsReady")
+    assert page.locator("img.scmap-grid").count() == 1  # hotspots on; service areas off at start
+    assert "Drawn on a grid of" in page.locator(".scmap-legend").inner_text()
+    # the largest three-sector hotspot: a point well inside it, clicked with the solutions hidden
+    hot = results.overlap.hotspots
+    piece = hot.loc[hot["n_sectors"] == 3].sort_values("area_m2").geometry.iloc[-1].buffer(-40)
+    inside = gpd.GeoSeries([piece.representative_point()], crs=hot.crs).to_crs(4326).iloc[0]
+    page.evaluate(
+        """([lat, lon]) => { const r = window.scmap;
+           ['energy', 'mobility', 'ict'].forEach(k => r.map.removeLayer(r.sectors[k]));
+           ['relations', 'gi_star'].forEach(k => r.overlays[k] && r.map.removeLayer(r.overlays[k]));
+           r.overlays.service_areas.addTo(r.map); r.map.setView([lat, lon], 16, { animate: false }); }""",
+        [inside.y, inside.x],
+    )
+    page.evaluate("window.scmap.gridsReady")
+    assert page.locator("img.scmap-grid").count() == 2
+    page.wait_for_timeout(300)
+    at = page.evaluate(f"window.scmap.map.latLngToContainerPoint([{inside.y}, {inside.x}])")
+    page.mouse.click(at["x"], at["y"])
+    popup = page.locator(".leaflet-popup-content").inner_text()
+    assert "At this spot" in popup and "3 sectors meet\tEnergy + Mobility + ICT" in popup
+    assert "Service areas\tEnergy, Mobility, ICT" in popup
+    assert opened.errors == []

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
+import zlib
 from pathlib import Path
 
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
 from hypothesis import given
 from hypothesis import strategies as st
+from pyproj import Transformer
 
+import scmap
 from payloads import MARKER, PAYLOADS, payload_catalogue, payload_layers
 from scmap import load_inputs, load_project, solution_map
 from scmap.datasets import demo_project_path
+from scmap.maps._grid import area_grid
 from scmap.maps._safe import html_text, script_json
+from scmap.maps.layers import MapOptions
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
@@ -63,6 +73,10 @@ def render_args(html: str) -> tuple[dict, dict]:
     decoder = json.JSONDecoder()
     payload, end = decoder.raw_decode(html, at)
     geometries, _ = decoder.raw_decode(html, end + 2)
+    for sector in payload["sectors"]:  # a sector of points: int32 pairs in base64, as the page decodes them
+        if sector.get("xy"):
+            xy = np.frombuffer(base64.b64decode(sector["xy"]["b64"]), dtype="<i4").reshape(-1, 2)
+            geometries[f"sector:{sector['key']}"] = (xy / sector["xy"]["scale"]).tolist()
     return payload, geometries
 
 
@@ -80,3 +94,92 @@ def test_demo_map_payload_counts():
     lon, lat = geometries["districts"][0]["coordinates"][0][0]
     assert 23 < lon < 24 and 42 < lat < 43
     assert len(str(lon).split(".")[-1]) <= 6
+    # the points arrive in one int32 string per sector: within 1e-6 degree of where they are
+    sols = inputs.solutions.to_crs(4326)
+    for sector in (s for s in payload["sectors"] if s.get("xy")):
+        part = sols.loc[sols["sector"] == sector["key"]]
+        got = np.array(geometries[f"sector:{sector['key']}"])
+        assert np.abs(got - np.column_stack([part.geometry.x, part.geometry.y])).max() <= 0.5e-6 + 1e-12
+
+
+def test_default_names_are_built_by_the_page_and_given_names_are_kept():
+    inputs = load_inputs(load_project(demo_project_path()))
+    sols = inputs.solutions.copy()
+    labels = {"ev_charging": "EV charging"}
+    mobility = sols.index[sols["solution"] == "ev_charging"]
+    sols.loc[mobility, "name"] = labels["ev_charging"] + " " + sols.loc[mobility, "solution_id"].astype(str)
+    sols.loc[mobility[0], "name"] = "Plaza charger"
+    payload, _ = render_args(solution_map(inputs.districts.gdf, sols).get_root().render())
+    sector = next(s for s in payload["sectors"] if s["key"] == "mobility")
+    ev = next(t for t in sector["types"] if t["key"] == "ev_charging")
+    assert ev["name_prefix"] == "EV charging"
+    part = sols.loc[sols["sector"] == "mobility"]
+    rows = zip(part["name"], part["solution"], strict=True)
+    expected = [n if (s != "ev_charging" or n == "Plaza charger") else None for n, s in rows]
+    assert sector["names"] == expected
+    # the page's rule rebuilds every name exactly
+    types = [t["key"] for t in sector["types"]]
+    prefixes = [t["name_prefix"] for t in sector["types"]]
+    shown = zip(sector["names"], sector["t"], sector["ids"], strict=True)
+    rebuilt = [n if n is not None else f"{prefixes[k]} {i}" for n, k, i in shown]
+    assert rebuilt == part["name"].tolist() and types
+
+
+def _decoded_cells(grid: dict) -> np.ndarray:
+    """The grid's cells as the page decodes them (zlib, then little-endian integers)."""
+    raw = zlib.decompress(base64.b64decode(grid["cells"]))
+    return np.frombuffer(raw, dtype=f"<u{grid['bytes']}").reshape(grid["h"], grid["w"])
+
+
+def test_area_grid_cells_hold_the_sectors_that_serve_them():
+    # a: a 1 km square with a 500 m hole; b: a 1.5 km x 1 km box over a's east half (UTM 31N)
+    x, y = 400_000, 4_600_000
+    a = shapely.box(x, y, x + 1000, y + 1000).difference(shapely.box(x + 250, y + 250, x + 750, y + 750))
+    b = shapely.box(x + 500, y, x + 2000, y + 1000)
+    cover = gpd.GeoDataFrame({"sector": ["a", "b"]}, geometry=[a, b], crs=32631)
+    grid = area_grid(cover, ["a", "b"], max_side=400)
+    # hand-computed areas: a only 375 000 m², a and b 375 000 m², b only 1 125 000 m²
+    for mask, expected in {1: 375_000, 3: 375_000, 2: 1_125_000}.items():
+        assert (grid.mask == mask).sum() * grid.cell_m**2 == pytest.approx(expected, rel=0.03)
+    to_merc = Transformer.from_crs(32631, 3857, always_xy=True)
+    for (dx, dy), mask in {(100, 100): 1, (600, 100): 3, (400, 500): 0, (600, 500): 2, (1500, 500): 2}.items():
+        mx, my = to_merc.transform(x + dx, y + dy)
+        row, col = int((grid.y1 - my) // grid.cell), int((mx - grid.x0) // grid.cell)
+        assert grid.mask[row, col] == mask, (dx, dy)
+    payload = grid.payload()
+    assert payload["bytes"] == 1 and np.array_equal(_decoded_cells(payload), grid.mask)
+    south_west, north_east = payload["bounds"]
+    lon, lat = Transformer.from_crs(32631, 4326, always_xy=True).transform(x, y)
+    assert south_west[0] <= lat <= north_east[0] and south_west[1] <= lon <= north_east[1]
+
+
+def test_heavy_service_areas_and_hotspots_are_drawn_from_a_grid():
+    results = scmap.run(demo_project_path())
+    light = render_args(results.map().get_root().render())[0]
+    assert not any("grid" in o for o in light["overlays"])  # the demo's outlines are light: drawn as they are
+    fmap = solution_map(results.districts, results.solutions, overlap=results.overlap,
+                        options=MapOptions(max_area_vertices=0))  # fmt: skip
+    payload, geometries = render_args(fmap.get_root().render())
+    overlays = {o["key"]: o for o in payload["overlays"]}
+    served, hot = overlays["service_areas"], overlays["hotspots"]
+    assert geometries["service_areas"] == geometries["hotspots"] == []
+    assert hot["grid_of"] == "service_areas" and "Drawn on a grid of" in hot["note"]
+    cells = _decoded_cells(served["grid"])
+    sectors = [f["label"] for f in served["feats"]]
+    assert sectors == ["Energy", "Mobility", "ICT"] and cells.max() < 2 ** len(sectors)
+    # every hotspot combination is a set of sectors the grid holds, with its area from the table
+    table = results.overlap.hotspots
+    label = results.project.catalogue.sector_label
+    table_sets = table["sectors"].map(lambda keys: frozenset(label(k) for k in keys.split(",")))
+    for f in hot["feats"]:
+        names = [sectors[j] for j in range(len(sectors)) if f["mask"] >> j & 1]
+        assert f["sub"] == " + ".join(names) and (cells == f["mask"]).any()
+        rows = table.loc[table_sets == frozenset(names)]
+        assert f["rows"][1][1] == f"{rows['area_m2'].sum() / 1e6:,.2f} km²"
+    # and the cells cover what the sectors serve: grid area close to the exact area per sector
+    (south, _), (north, _) = served["grid"]["bounds"]
+    cell_m = served["grid"]["cell"] * np.cos(np.radians((south + north) / 2))  # Web Mercator to ground metres
+    cover = results.overlap.coverage
+    for j, key in enumerate(["energy", "mobility", "ict"]):
+        exact = cover.loc[cover["sector"] == key].area.sum()
+        assert ((cells >> j) & 1).sum() * cell_m**2 == pytest.approx(exact, rel=0.05)

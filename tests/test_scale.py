@@ -116,9 +116,9 @@ def test_the_map_draws_the_closest_links_and_says_so():
 
     payload, geometries = render_args(html)
     links = next(o for o in payload["overlays"] if o["key"] == "relations")
-    assert len(links["feats"]) == len(geometries["relations"]) == 5
+    assert len(links["links"]["rule"]) == len(links["links"]["distance"]) == len(geometries["relations"]) == 5
     assert f"the 5 closest of {total}" in links["legend"]["caption"]
-    shown = sorted(float(f["rows"][1][1].split()[0].replace(",", "")) for f in links["feats"])
+    shown = sorted(float(d.split()[0].replace(",", "")) for d in links["links"]["distance"])
     assert shown == sorted(results.overlap.relations["distance_m"].round().nsmallest(5).tolist())
 
 

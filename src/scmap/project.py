@@ -411,6 +411,9 @@ class MapSpec(_Strict):
     icons_from_zoom: int = Field(default=15, ge=0, le=22, description="below, points are dots while a colouring shows")
     cluster_until_zoom: int = Field(default=17, ge=0, le=22, description="clusters break up from this zoom on")
     max_relations: int = Field(default=2000, ge=0, le=10_000_000, description="links drawn at most (closest first)")
+    max_area_vertices: int = Field(
+        default=40_000, ge=0, le=100_000_000, description="heavier service areas and hotspots are drawn as a grid"
+    )
     language: str = Field(default="en", description="en | es | ca | bg | nl | de | fr | it, or any IETF tag")
     translations: list[str] = Field(default_factory=list, description="a city's own translation files (YAML)")
 

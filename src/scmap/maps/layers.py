@@ -19,6 +19,7 @@ from branca.colormap import LinearColormap
 from scmap._format import format_value
 from scmap.catalogue import Catalogue
 from scmap.i18n import Messages, english
+from scmap.maps._grid import AreaGrid, area_grid
 from scmap.maps._icons import symbol_paths
 
 if TYPE_CHECKING:
@@ -69,6 +70,10 @@ class MapOptions:
     max_relations
         Synergy and conflict links drawn at most (the closest first); the legend says how many of
         how many, and every link is in the tables.
+    max_area_vertices
+        Service areas and hotspots whose simplified outlines would have more vertices than this
+        are drawn from one grid of sector sets instead (:mod:`scmap.maps._grid`); the legend
+        says so and gives the cell size.
     messages
         The language of every word the map writes (:func:`scmap.i18n.load_messages`).
     live_weights
@@ -87,6 +92,7 @@ class MapOptions:
     icons_from_zoom: int = 15
     cluster_until_zoom: int = 17
     max_relations: int = 2000
+    max_area_vertices: int = 40_000
     district_columns: dict[str, str] | None = None
     solution_columns: dict[str, str] | None = None
     messages: Messages = field(default_factory=english)
@@ -292,16 +298,39 @@ def _rollup_rows(
             out[i].append([title, shown])
 
 
-def point_coords(gdf: gpd.GeoDataFrame, options: MapOptions) -> list[str]:
-    """Points as compact "[lon,lat]" texts in EPSG:4326 (a third of the size of GeoJSON objects)."""
+def point_xy(gdf: gpd.GeoDataFrame, options: MapOptions) -> dict[str, Any]:
+    """Points in EPSG:4326 as base64 of little-endian int32 [lon, lat, lon, lat...] in units of
+    ``1 / scale`` degree: 10.7 characters a point at any precision up to 7 decimals."""
     pts = gdf.geometry.to_crs(4326) if gdf.crs is not None else gdf.geometry
-    xy = np.round(shapely.get_coordinates(np.asarray(pts.array, dtype=object)), options.precision)
-    return [f"[{x!r},{y!r}]" for x, y in xy.tolist()]  # shortest text of each rounded float
+    scale = 10 ** min(options.precision, 7)
+    xy = np.round(shapely.get_coordinates(np.asarray(pts.array, dtype=object)) * scale)
+    return {"scale": scale, "b64": base64.b64encode(np.ascontiguousarray(xy, dtype="<i4").tobytes()).decode("ascii")}
 
 
 def _column(values: pd.Series, msg: Messages) -> list[str | None] | None:
     shown = [text(v, msg) for v in values]
     return shown if any(v is not None for v in shown) else None
+
+
+def _names(part: pd.DataFrame, present: list[str]) -> tuple[dict[str, str | None], list[str | None] | None]:
+    """Names the page can build as "<prefix> <id>" (the readers' default for rows with no name) are
+    sent as None: per type its prefix, then the other names (None when every name is built)."""
+    names, ids, types = part["name"].astype(str).tolist(), part["solution_id"].astype(str).tolist(), part["solution"]
+    pairs = zip(names, ids, strict=True)
+    candidates = pd.Series(
+        [n[: -len(i) - 1] if len(n) > len(i) + 1 and n.endswith(" " + i) else None for n, i in pairs],
+        index=part.index,
+        dtype=object,
+    )
+    prefix: dict[str, str | None] = {}
+    for t in present:  # the type's most common prefix
+        counts = candidates[(types == t).to_numpy()].value_counts()
+        prefix[t] = str(counts.index[0]) if len(counts) else None
+    shown: list[str | None] = [
+        None if p is not None and n == f"{p} {i}" else n
+        for n, i, p in zip(names, ids, map(prefix.get, types), strict=True)
+    ]
+    return prefix, None if all(v is None for v in shown) else shown
 
 
 def sector_layers(
@@ -310,7 +339,8 @@ def sector_layers(
     """One layer per sector, stored by column: what is the same for a solution type (label, icon,
     description, reference cases) once per type; per feature only its id, name, type, status and
     the file's own attribute columns. The browser builds tooltips and popups from these."""
-    out, geoms = [], {}
+    out: list[dict[str, Any]] = []
+    geoms: dict[str, list[str]] = {}
     msg = options.messages
     skip = STANDARD | {solutions.geometry.name}
     for key, sector in cat.sectors.items():
@@ -319,6 +349,7 @@ def sector_layers(
             continue
         present = [t for t in cat.solutions if t in set(part["solution"])]
         counts = part["solution"].value_counts()
+        prefixes, names = _names(part, present)
         types = []
         for t in present:
             sol = cat.solutions[t]
@@ -337,6 +368,7 @@ def sector_layers(
                     "radius": sol.radius_m,
                     "about": sol.description,
                     "refs": refs,
+                    "name_prefix": prefixes[t],
                 }
             )
         statuses = sorted(set(part["status"].astype(str)))
@@ -361,17 +393,18 @@ def sector_layers(
                 "t": [present.index(t) for t in part["solution"]],
                 "statuses": statuses,
                 "status_labels": [msg.get(f"map.status_{v}") or v for v in statuses],
-                "s": [statuses.index(v) for v in part["status"].astype(str)],
+                "s": [statuses.index(v) for v in part["status"].astype(str)] if len(statuses) > 1 else None,
                 "ids": part["solution_id"].astype(str).tolist(),
-                "names": part["name"].astype(str).tolist(),
+                "names": names,
                 "radius": None if radius.isna().all() else [text(v, msg) for v in radius],
                 "cols": cols,
                 "points": "icon" if n_points <= options.icon_limit else "circle",
                 "cluster": n_points > options.cluster_limit,
             }
         )
-        if bool(is_point.all()):
-            geoms[f"sector:{key}"] = point_coords(part, options)
+        if bool(is_point.all()):  # compact: one string for the whole sector
+            out[-1]["xy"] = point_xy(part, options)
+            geoms[f"sector:{key}"] = []
         else:
             geoms[f"sector:{key}"] = display_geoms(part, options)
     return out, geoms
@@ -613,9 +646,10 @@ def overlay_layers(
     """Service areas (dissolved per sector), hotspots, Gi* hot spots and synergy/conflict links."""
     if overlap is None:
         return [], {}
+    grid = _area_grid(overlap, catalogue, options)
     built = [
-        _service_area_layer(overlap, catalogue, options),
-        _hotspot_layer(overlap, catalogue, options),
+        _service_area_layer(overlap, catalogue, options, grid),
+        _hotspot_layer(overlap, catalogue, options, grid),
         _gi_layer(overlap, options),
         _relation_layer(overlap, catalogue, options),
     ]
@@ -630,7 +664,40 @@ def _overlay(
     return {"key": key, "label": label, "feats": feats, "visible": visible, "legend": legend}
 
 
-def _service_area_layer(overlap: OverlapResult, catalogue: Catalogue, options: MapOptions) -> Layer | None:
+def _outline_vertices(parts: list[gpd.GeoSeries], tolerance: float) -> int:
+    """Vertices the overlays' outlines would have on the map (simplified as display_geoms does)."""
+    arrays = [np.asarray(p.array, dtype=object) for p in parts]
+    if tolerance > 0:
+        arrays = [shapely.simplify(a, tolerance, preserve_topology=True) for a in arrays]
+    return sum(int(shapely.get_num_coordinates(a).sum()) for a in arrays)
+
+
+def _area_grid(overlap: OverlapResult, catalogue: Catalogue, options: MapOptions) -> tuple[AreaGrid, list[str]] | None:
+    """Service areas and hotspots as one grid of sector sets when their outlines would be heavier
+    than ``options.max_area_vertices``; the sectors in bit order."""
+    cover = overlap.coverage
+    if cover is None or not len(cover):
+        return None
+    parts = [cover.geometry, overlap.hotspots.geometry]
+    budget = options.max_area_vertices
+    if _outline_vertices(parts, 0) <= budget:  # simplifying only removes vertices
+        return None
+    projected = cover.crs is not None and cover.crs.is_projected
+    if _outline_vertices(parts, options.overview_simplify_m if projected else 0) <= budget:
+        return None
+    present = set(cover["sector"])
+    sectors = [s for s in catalogue.sectors if s in present]
+    cover = cover.loc[cover["sector"].isin(sectors) & ~cover.geometry.is_empty]
+    return area_grid(cover, sectors), sectors
+
+
+def _grid_note(grid: AreaGrid, msg: Messages) -> str:
+    return msg("map.grid_note", size=msg.num(grid.cell_m, 0 if grid.cell_m >= 10 else 1))
+
+
+def _service_area_layer(
+    overlap: OverlapResult, catalogue: Catalogue, options: MapOptions, grid: tuple[AreaGrid, list[str]] | None
+) -> Layer | None:
     areas, msg = overlap.service_areas, options.messages
     if not len(areas):
         return None
@@ -639,47 +706,72 @@ def _service_area_layer(overlap: OverlapResult, catalogue: Catalogue, options: M
     else:
         dissolved = areas.dissolve(by="sector", sort=True).reset_index()
     dissolved = dissolved.loc[[s in catalogue.sectors for s in dissolved["sector"]]]
+    if grid is not None:  # one feature per sector, in the grid's bit order
+        totals = dissolved.area.groupby(dissolved["sector"].to_numpy()).sum()
+        dissolved = pd.DataFrame({"sector": grid[1], "area": [float(totals.get(s, 0.0)) for s in grid[1]]})
+    else:
+        dissolved = dissolved.assign(area=dissolved.area)
     feats = [
         {
             "tip": msg("map.served_by", sector=catalogue.sectors[s].label),
             "title": msg("map.sector_service_areas", sector=catalogue.sectors[s].label),
             "sub": msg("map.union_radii"),
             "rows": [[msg("map.area"), f"{msg.num(a / 1e6, 2)} km²"]],
+            "label": catalogue.sectors[s].label,
             "colour": catalogue.sectors[s].colour,
             "fill": 0.18,
             "weight": 1,
         }
-        for s, a in zip(dissolved["sector"], dissolved.area, strict=True)
+        for s, a in zip(dissolved["sector"], dissolved["area"], strict=True)
     ]
     titles = {f["title"]: f["colour"] for f in feats}  # a sector may come in several parts (large regions)
     items = [{"label": t, "colour": c} for t, c in titles.items()]
     label = msg("map.service_areas")
     payload = _overlay("service_areas", label, feats, False, label, items)
+    if grid is not None:
+        payload |= {"grid": grid[0].payload(), "note": _grid_note(grid[0], msg)}
+        return payload, []
     return payload, display_geoms(dissolved, options, overview=True)
 
 
-def _hotspot_layer(overlap: OverlapResult, catalogue: Catalogue, options: MapOptions) -> Layer | None:
+def _hotspot_feature(n: int, labels: str, area: float, msg: Messages) -> dict[str, Any]:
+    return {
+        "tip": msg("map.meet_here", sectors=labels),
+        "title": msg("map.n_sectors_meet", n=n),
+        "sub": labels,
+        "rows": [[msg("map.sectors"), labels], [msg("map.area"), f"{msg.num(area / 1e6, 2)} km²"]],
+        "colour": HOTSPOT_COLOURS.get(int(n), "#40004b"),
+        "fill": 0.35,
+        "weight": 1,
+    }
+
+
+def _hotspot_layer(
+    overlap: OverlapResult, catalogue: Catalogue, options: MapOptions, grid: tuple[AreaGrid, list[str]] | None
+) -> Layer | None:
     hot, msg = overlap.hotspots, options.messages
     if not len(hot):
         return None
-    feats = []
-    for n, sectors, area in zip(hot["n_sectors"], hot["sectors"], hot["area_m2"], strict=True):
-        labels = " + ".join(catalogue.sector_label(s) for s in sectors.split(","))
-        feats.append(
-            {
-                "tip": msg("map.meet_here", sectors=labels),
-                "title": msg("map.n_sectors_meet", n=n),
-                "sub": labels,
-                "rows": [[msg("map.sectors"), labels], [msg("map.area"), f"{msg.num(area / 1e6, 2)} km²"]],
-                "colour": HOTSPOT_COLOURS.get(int(n), "#40004b"),
-                "fill": 0.35,
-                "weight": 1,
-            }
-        )
+    labels = [" + ".join(catalogue.sector_label(s) for s in sectors.split(",")) for sectors in hot["sectors"]]
     present = set(hot["n_sectors"])
     items = [{"label": msg("map.n_sectors", n=n), "colour": c} for n, c in HOTSPOT_COLOURS.items() if n in present]
+    if grid is None:
+        rows = zip(hot["n_sectors"], labels, hot["area_m2"], strict=True)
+        feats = [_hotspot_feature(n, lab, a, msg) for n, lab, a in rows]
+        payload = _overlay("hotspots", msg("map.hotspots"), feats, True, msg("map.hotspots_short"), items)
+        return payload, display_geoms(hot, options, overview=True)
+    bit = {s: 1 << j for j, s in enumerate(grid[1])}
+    masks = [sum(bit.get(s, 0) for s in sectors.split(",")) for sectors in hot["sectors"]]
+    table = pd.DataFrame({"mask": masks, "n": hot["n_sectors"], "label": labels, "area": hot["area_m2"]})
+    per_set = table.groupby(["mask", "n", "label"], as_index=False, sort=True)["area"].sum()  # one row per set
+    feats = [
+        _hotspot_feature(n, lab, a, msg) | {"mask": int(m)}
+        for m, n, lab, a in zip(per_set["mask"], per_set["n"], per_set["label"], per_set["area"], strict=True)
+    ]
     payload = _overlay("hotspots", msg("map.hotspots"), feats, True, msg("map.hotspots_short"), items)
-    return payload, display_geoms(hot, options, overview=True)
+    by_n = {str(n): c for n, c in HOTSPOT_COLOURS.items()}
+    payload |= {"grid_of": "service_areas", "note": _grid_note(grid[0], msg), "by_n": by_n, "other": "#40004b"}
+    return payload, []
 
 
 def _gi_layer(overlap: OverlapResult, options: MapOptions) -> Layer | None:
@@ -710,36 +802,42 @@ def _gi_layer(overlap: OverlapResult, options: MapOptions) -> Layer | None:
 
 
 def _relation_layer(overlap: OverlapResult, catalogue: Catalogue, options: MapOptions) -> Layer | None:
+    """Links stored by column: what one rule says (labels, why, colour) once per rule and pair of
+    types; per link only its rule, its two ids and its distance. The page builds the popups."""
     rel, msg = overlap.relations, options.messages
     if not len(rel):
         return None
     total = len(rel)
     if total > options.max_relations:  # the closest links: the map stays light, the tables keep them all
         rel = rel.iloc[np.argsort(rel["distance_m"].to_numpy(), kind="stable")[: options.max_relations]]
-    feats = []
-    for r in rel.drop(columns=rel.geometry.name).to_dict("records"):
+    keys = ["relation", "a_solution", "b_solution", "rule", "note"]
+    kinds = rel[keys].astype(str).drop_duplicates().reset_index(drop=True)
+    index = pd.MultiIndex.from_frame(kinds).get_indexer(pd.MultiIndex.from_frame(rel[keys].astype(str)))
+    rules = []
+    for r in kinds.to_dict("records"):
         a, b = catalogue.type_label(r["a_solution"]), catalogue.type_label(r["b_solution"])
         kind = msg(f"map.{r['relation']}")
-        feats.append(
+        rules.append(
             {
                 "tip": f"{kind}: {a} - {b}",
                 "title": msg("map.relation_title", relation=kind[:1].upper() + kind[1:], a=a, b=b),
                 "sub": r["rule"],
-                "rows": [
-                    [msg("map.between"), msg("map.between_text", a=r["a_id"], b=r["b_id"])],
-                    [msg("map.distance"), f"{msg.num(r['distance_m'])} m"],
-                    [msg("map.why"), r["note"] or r["rule"]],
-                ],
+                "why": r["note"] or r["rule"],
                 "colour": RELATION_COLOURS[r["relation"]],
                 "weight": 4,
                 "dash": "6 4" if r["relation"] == "conflict" else "",
             }
         )
+    links = {
+        "rule": index.tolist(),
+        "between": [rel["a_id"].astype(str).tolist(), rel["b_id"].astype(str).tolist()],
+        "distance": [f"{msg.num(d)} m" for d in rel["distance_m"]],
+    }
     items = [{"label": msg(f"map.{k}"), "colour": RELATION_COLOURS[k]} for k in sorted(set(rel["relation"]))]
     caption = (
         msg("map.links") if total == len(rel) else msg("map.links_shown", n=msg.num(len(rel)), total=msg.num(total))
     )
-    payload = _overlay("relations", msg("map.relations"), feats, True, caption, items)
+    payload = _overlay("relations", msg("map.relations"), [], True, caption, items) | {"rules": rules, "links": links}
     return payload, display_geoms(rel, options)
 
 

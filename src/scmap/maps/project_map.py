@@ -56,6 +56,7 @@ def project_map(
             icons_from_zoom=spec.map.icons_from_zoom,
             cluster_until_zoom=spec.map.cluster_until_zoom,
             max_relations=spec.map.max_relations,
+            max_area_vertices=spec.map.max_area_vertices,
             max_html_mb=spec.map.max_html_mb,
             messages=inputs.project.messages,
         ),

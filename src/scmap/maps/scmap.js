@@ -42,6 +42,19 @@
     return String(s).replace(/[&<>"'`$]/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; });
   }
 
+  function bytesOf(b64) {
+    var bin = atob(b64), bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) { bytes[i] = bin.charCodeAt(i); }
+    return bytes;
+  }
+
+  // a sector's points: [lon, lat] pairs from little-endian int32 in units of 1/scale degree
+  function pointsOf(xy) {
+    var v = new Int32Array(bytesOf(xy.b64).buffer), out = new Array(v.length / 2);
+    for (var i = 0; i < out.length; i++) { out[i] = [v[2 * i] / xy.scale, v[2 * i + 1] / xy.scale]; }
+    return out;
+  }
+
   function popupBox(heading, subtitle, rows) {
     var box = el("div", "scmap-popup");
     box.appendChild(el("div", "scmap-popup-title", heading));
@@ -161,8 +174,10 @@
     for (var i = 0; i < sec.ids.length; i++) {
       (function (i) {
         var type = sec.types[sec.t[i]];
-        var status = sec.statuses[sec.s[i]], statusLabel = (sec.status_labels || sec.statuses)[sec.s[i]];
-        var f = { tip: sec.names[i] + " · " + type.label + " · " + statusLabel, title: sec.names[i],
+        var s = sec.s ? sec.s[i] : 0;  // one status for the whole sector: not repeated
+        var status = sec.statuses[s], statusLabel = (sec.status_labels || sec.statuses)[s];
+        var name = sec.names && sec.names[i] !== null ? sec.names[i] : type.name_prefix + " " + sec.ids[i];
+        var f = { tip: name + " · " + type.label + " · " + statusLabel, title: name,
                   sub: type.label + " · " + sec.label, icon: type.icon, paths: type.paths, label: type.label, type: type.key,
                   colour: type.colour, status: status };
         Object.defineProperty(f, "rows", { get: function () {
@@ -178,6 +193,19 @@
       })(i);
     }
     return feats;
+  }
+
+  // synergy and conflict links stored by column: each link's rule, ids and distance
+  function relationFeatures(ov) {
+    var links = ov.links;
+    return links.rule.map(function (k, i) {
+      var rule = ov.rules[k], f = Object.create(rule);
+      Object.defineProperty(f, "rows", { get: function () {
+        return [[t("map.between"), t("map.between_text", { a: links.between[0][i], b: links.between[1][i] })],
+                [t("map.distance"), links.distance[i]], [t("map.why"), rule.why]];
+      } });
+      return f;
+    });
   }
 
   function featureStyle(f) {
@@ -273,6 +301,7 @@
             row.appendChild(el("span", null, it.label));
             block.appendChild(row);
           });
+          if (ov.note) { block.appendChild(el("div", "scmap-legend-note", ov.note)); }
           reg.legendBlocks[ov.key] = block;
           body.appendChild(block);
         });
@@ -653,11 +682,7 @@
   // The same standardised values and formulas as scmap.suitability (aggregate, _rank): for any
   // weights the page's scores equal Python's.
 
-  function decodeF64(b64) {
-    var bin = atob(b64), bytes = new Uint8Array(bin.length);
-    for (var i = 0; i < bin.length; i++) { bytes[i] = bin.charCodeAt(i); }
-    return new Float64Array(bytes.buffer);
-  }
+  function decodeF64(b64) { return new Float64Array(bytesOf(b64).buffer); }
 
   function LiveModel(ch) {
     var lv = ch.live;
@@ -1135,6 +1160,139 @@
 
   // ---------------------------------------------------------------- assembly
 
+  // ---------------------------------------------- service areas and hotspots drawn from a grid
+  // Cell (row, col) of grid.cells holds the set of sectors serving it (bit j = sector j), laid
+  // out in Web Mercator like the map itself: the page colours the cells and answers clicks.
+
+  function gridCells(grid) {
+    if (!grid.decoded) {
+      var stream = new Blob([bytesOf(grid.cells)]).stream().pipeThrough(new DecompressionStream("deflate"));
+      grid.decoded = new Response(stream).arrayBuffer().then(function (buf) {
+        var T = grid.bytes === 1 ? Uint8Array : grid.bytes === 2 ? Uint16Array : Uint32Array;
+        grid.values = new T(buf);  // little-endian, as every browser platform is
+        return grid.values;
+      });
+    }
+    return grid.decoded;
+  }
+
+  function cellAt(grid, latlng) {
+    if (!grid.values) { return 0; }
+    var p = L.CRS.EPSG3857.project(latlng);
+    var col = Math.floor((p.x - grid.x0) / grid.cell), row = Math.floor((grid.y1 - p.y) / grid.cell);
+    return col < 0 || row < 0 || col >= grid.w || row >= grid.h ? 0 : grid.values[row * grid.w + col];
+  }
+
+  function bitsOf(mask) {
+    var out = [];
+    for (var j = 0; j < 32; j++) { if ((mask >>> j) & 1) { out.push(j); } }
+    return out;
+  }
+
+  function rgb(hex) {
+    var v = parseInt(hex.slice(1), 16);
+    return [(v >> 16) & 255, (v >> 8) & 255, v & 255];
+  }
+
+  function blend(colours, alpha) {  // each colour laid over the last with the same opacity
+    var out = [0, 0, 0], a = 0;
+    colours.forEach(function (c) {
+      var next = alpha + a * (1 - alpha);
+      for (var k = 0; k < 3; k++) { out[k] = (c[k] * alpha + out[k] * a * (1 - alpha)) / next; }
+      a = next;
+    });
+    return [out[0], out[1], out[2], Math.round(a * 255)];
+  }
+
+  // an image of the cells: colourOf(mask, edge) gives [r, g, b, a] or null (nothing drawn)
+  function gridImage(grid, cells, colourOf) {
+    var canvas = document.createElement("canvas");
+    canvas.width = grid.w;
+    canvas.height = grid.h;
+    var ctx = canvas.getContext("2d"), img = ctx.createImageData(grid.w, grid.h), px = img.data, cache = {};
+    for (var i = 0; i < cells.length; i++) {
+      var m = cells[i];
+      if (!m) { continue; }
+      var x = i % grid.w;
+      var edge = x === 0 || x === grid.w - 1 || i < grid.w || i >= cells.length - grid.w ||
+        cells[i - 1] !== m || cells[i + 1] !== m || cells[i - grid.w] !== m || cells[i + grid.w] !== m;
+      var key = m + (edge ? "e" : "");
+      if (!(key in cache)) { cache[key] = colourOf(m, edge); }
+      var c = cache[key];
+      if (c) { px[4 * i] = c[0]; px[4 * i + 1] = c[1]; px[4 * i + 2] = c[2]; px[4 * i + 3] = c[3]; }
+    }
+    ctx.putImageData(img, 0, 0);
+    return canvas.toDataURL("image/png");
+  }
+
+  function gridColouring(ov) {
+    if (ov.grid) {  // service areas: every serving sector's colour, stronger along the outlines
+      var colours = ov.feats.map(function (f) { return rgb(f.colour); });
+      return function (m, edge) {
+        return blend(bitsOf(m).map(function (j) { return colours[j]; }), edge ? 0.6 : ov.feats[0].fill);
+      };
+    }
+    var byMask = {};
+    ov.feats.forEach(function (f) { byMask[f.mask] = f; });
+    return function (m, edge) {  // hotspots: where two sectors or more meet, coloured by how many
+      var n = bitsOf(m).length;
+      if (n < 2) { return null; }
+      var c = rgb(byMask[m] ? byMask[m].colour : ov.by_n[String(n)] || ov.other);
+      return [c[0], c[1], c[2], Math.round((edge ? 0.9 : 0.35) * 255)];
+    };
+  }
+
+  function gridOverlay(map, data, ov, reg) {
+    var group = L.layerGroup();
+    var grid = ov.grid || data.overlays.filter(function (o) { return o.key === ov.grid_of; })[0].grid;
+    reg.grids = reg.grids || [];
+    reg.grids.push({ ov: ov, grid: grid, group: group });
+    reg.gridsReady = (reg.gridsReady || Promise.resolve()).then(function () {
+      return gridCells(grid).then(function (cells) {
+        var image = L.imageOverlay(gridImage(grid, cells, gridColouring(ov)), grid.bounds,
+                                   { className: "scmap-grid", interactive: false });
+        group.addLayer(image);
+      });
+    });
+    return group;
+  }
+
+  // what the visible grids hold at a spot: told in the popup of the district (or unit) clicked
+  // there, or in a popup of its own where the click opened none
+  function gridBox(map, reg, latlng) {
+    var rows = [];
+    (reg.grids || []).forEach(function (g) {
+      var m = map.hasLayer(g.group) ? cellAt(g.grid, latlng) : 0;
+      if (!m) { return; }
+      if (g.ov.grid) {
+        rows.push([g.ov.label, bitsOf(m).map(function (j) { return g.ov.feats[j].label; }).join(", ")]);
+        return;
+      }
+      var f = g.ov.feats.filter(function (x) { return x.mask === m; })[0];
+      if (f) { rows.push([f.title, f.sub]); }
+    });
+    return rows.length ? popupBox(t("map.at_this_spot"), reg.grids[0].ov.note, rows) : null;
+  }
+
+  function gridAnswers(map, reg) {
+    map.on("popupopen", function (e) {
+      var popup = e.popup, own = popup.getContent();
+      if (popup.scmapGrid || typeof own !== "function" || !(popup._source instanceof L.Path)) { return; }
+      if (!gridBox(map, reg, popup.getLatLng())) { return; }
+      popup.scmapGrid = true;
+      popup.setContent(function (source) {
+        var node = own(source), box = gridBox(map, reg, popup.getLatLng());
+        if (box) { box.className += " scmap-popup-more"; node.appendChild(box); }
+        return node;
+      });
+      popup.once("remove", function () { popup.scmapGrid = false; popup.setContent(own); });
+    });
+    map.on("click", function (e) {  // only clicks that opened no popup reach the map
+      var box = gridBox(map, reg, e.latlng);
+      if (box) { L.popup(POPUP).setLatLng(e.latlng).setContent(box).openOn(map); }
+    });
+  }
+
   window.scmapRender = function (map, data, geometries) {
     if (!isFinite(map.getMaxZoom())) { map.setMaxZoom(19); }  // clustering needs a maximum zoom
     if (data.i18n) { I18N = data.i18n; NUMBER_FORMATS = {}; }
@@ -1166,8 +1324,10 @@
     overlays[escapeHtml(data.districts.label)] = districts;
 
     data.overlays.forEach(function (ov) {
-      var group = L.featureGroup();
-      reg.counts[ov.key] = addFeatures(group, ov.feats, geometries[ov.key], featureStyle, "circle");
+      var gridded = ov.grid || ov.grid_of;
+      var group = gridded ? gridOverlay(map, data, ov, reg) : L.featureGroup();
+      reg.counts[ov.key] = gridded ? ov.feats.length
+        : addFeatures(group, ov.links ? relationFeatures(ov) : ov.feats, geometries[ov.key], featureStyle, "circle");
       reg.overlays[ov.key] = group;
       reg.byKey[ov.key] = group;
       overlays[escapeHtml(ov.label)] = group;
@@ -1179,8 +1339,8 @@
                                  disableClusteringAtZoom: data.display.cluster_until_zoom,
                                  iconCreateFunction: function (c) { return clusterIcon(c, sec); } })
         : L.featureGroup();
-      reg.counts[sec.key] = addFeatures(group, sectorFeatures(sec), geometries["sector:" + sec.key], featureStyle,
-                                        sec.points);
+      var where = sec.xy ? pointsOf(sec.xy) : geometries["sector:" + sec.key];
+      reg.counts[sec.key] = addFeatures(group, sectorFeatures(sec), where, featureStyle, sec.points);
       reg.sectors[sec.key] = group;
       reg.byKey["sector:" + sec.key] = group;
       overlays[escapeHtml(sec.label + " (" + fmt(sec.count, 0) + ")")] = group;
@@ -1205,6 +1365,7 @@
     map.on("zoomend baselayerchange overlayadd", compact);
     reg.syncCompact = compact;
 
+    gridAnswers(map, reg);
     tools(map, data, reg);
     overlays[escapeHtml(t("map.sketched_sites"))] = reg.sketches;
     L.control.scale({ imperial: false }).addTo(map);  // metres and kilometres only

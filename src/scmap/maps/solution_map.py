@@ -68,9 +68,8 @@ class ScmapLayers(MacroElement):
     def __init__(self, payload: dict[str, Any], geometries: dict[str, list[str]], *, cluster: bool = False) -> None:
         super().__init__()
         self._name = "ScmapLayers"
-        shown = display_value(
-            payload, long_keys=frozenset({"about", "refs"}), data_keys=frozenset({"values", "ids", "paths"})
-        )
+        data = frozenset({"values", "ids", "paths", "cells", "b64"})  # encoded numbers, ids the page looks up
+        shown = display_value(payload, long_keys=frozenset({"about", "refs"}), data_keys=data)
         self.payload_json = script_json(shown)
         # shapely's GeoJSON text holds only numbers, brackets and type names: spliced as is
         self.geometries_json = (
