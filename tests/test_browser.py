@@ -515,3 +515,37 @@ def test_grid_overlays_draw_and_say_what_meets_where_clicked(browser, tmp_path: 
     assert "At this spot" in popup and "3 sectors meet\tEnergy + Mobility + ICT" in popup
     assert "Service areas\tEnergy, Mobility, ICT" in popup
     assert opened.errors == []
+
+
+def test_hexagon_counts_draw_and_answer_clicks(browser, tmp_path: Path):
+    from scmap.datasets import copy_demo
+
+    project = copy_demo(tmp_path / "p")
+    spec = yaml.safe_load(project.read_text(encoding="utf-8"))
+    spec["map"]["max_points"] = 50  # the demo's 147 solutions: counted per hexagon
+    project.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    out = tmp_path / "map.html"
+    scmap.save_html(scmap.run(project).map(), out, inline=True)
+    opened = open_html(browser, out, offline=True)
+    page = opened.page
+    hexes = page.evaluate("Object.fromEntries(window.scmap.data.sectors.map(s => [s.key, s.hex.q.length]))")
+    assert {k: page.evaluate(f"window.scmap.counts['{k}']") for k in hexes} == hexes
+    assert page.locator(".scmap-marker").count() == 0
+    assert page.locator(".scmap-legend").inner_text().count("Counted per hexagon of") == 3
+    # the fullest energy hexagon, clicked with the other layers hidden: its count per type
+    at = page.evaluate(
+        """() => { const r = window.scmap, sec = r.data.sectors.find(s => s.key === 'energy');
+           ['mobility', 'ict'].forEach(k => r.map.removeLayer(r.sectors[k]));
+           Object.values(r.overlays).forEach(o => r.map.removeLayer(o));
+           const totals = sec.hex.n.map(c => c.reduce((a, b) => a + b, 0));
+           const i = totals.indexOf(Math.max(...totals));
+           let cell = null;
+           r.sectors.energy.eachLayer(l => { if (l.scmapFeature.title.endsWith(': ' + totals[i])) cell = l; });
+           r.map.setView(cell.getCenter(), 15, { animate: false });
+           const p = r.map.latLngToContainerPoint(cell.getCenter());
+           return { x: p.x, y: p.y, n: totals[i] }; }"""
+    )
+    page.mouse.click(at["x"], at["y"])
+    popup = page.locator(".leaflet-popup-content").inner_text()
+    assert f"Solutions in this hexagon: {at['n']}" in popup and "Energy · Counted per hexagon" in popup
+    assert opened.errors == []

@@ -21,6 +21,7 @@ from payloads import MARKER, PAYLOADS, payload_catalogue, payload_layers
 from scmap import load_inputs, load_project, solution_map
 from scmap.datasets import demo_project_path
 from scmap.maps._grid import area_grid
+from scmap.maps._hexes import hex_layout
 from scmap.maps._safe import html_text, script_json
 from scmap.maps.layers import MapOptions
 
@@ -183,3 +184,40 @@ def test_heavy_service_areas_and_hotspots_are_drawn_from_a_grid():
     for j, key in enumerate(["energy", "mobility", "ict"]):
         exact = cover.loc[cover["sector"] == key].area.sum()
         assert ((cells >> j) & 1).sum() * cell_m**2 == pytest.approx(exact, rel=0.05)
+
+
+def test_hexagons_hold_the_points_nearest_their_centres():
+    rng = np.random.default_rng(3)
+    xy = rng.uniform(-5000, 5000, size=(20_000, 2)) + np.array([250_000, 5_000_000])
+    layout = hex_layout(xy, 41.0, target=500)
+    cells = layout.cells(xy)
+    s = layout.size
+
+    def centre(q, r):
+        return np.column_stack([s * np.sqrt(3) * (q + r / 2), s * 1.5 * r])
+
+    own = np.hypot(*(xy - centre(cells[:, 0], cells[:, 1])).T)
+    assert own.max() <= s + 1e-6  # within the hexagon's circumscribed circle
+    for dq, dr in [(1, 0), (-1, 0), (0, 1), (0, -1), (1, -1), (-1, 1)]:  # and no neighbour's centre is nearer
+        other = np.hypot(*(xy - centre(cells[:, 0] + dq, cells[:, 1] + dr)).T)
+        assert (own <= other + 1e-6).all()
+    assert len(np.unique(cells, axis=0)) == pytest.approx(500, rel=0.2)
+    assert layout.area_km2 == pytest.approx(1.5 * np.sqrt(3) * (s * np.cos(np.radians(41))) ** 2 / 1e6)
+
+
+def test_above_max_points_sectors_are_counted_per_hexagon():
+    inputs = load_inputs(load_project(demo_project_path()))
+    sols = inputs.solutions
+    payload, geometries = render_args(
+        solution_map(inputs.districts.gdf, sols, options=MapOptions(max_points=100)).get_root().render()
+    )
+    for sector in payload["sectors"]:
+        part = sols.loc[sols["sector"] == sector["key"]]
+        n = np.array(sector["hex"]["n"])
+        assert n.shape == (len(sector["hex"]["q"]), len(sector["types"])) and (n.sum(axis=1) > 0).all()
+        per_type = dict(zip([t["key"] for t in sector["types"]], n.sum(axis=0).tolist(), strict=True))
+        assert per_type == part["solution"].value_counts().to_dict()  # every solution counted once
+        assert "ids" not in sector and geometries[f"sector:{sector['key']}"] == []
+        assert sector["note"].startswith("Counted per hexagon of ")
+    few = render_args(solution_map(inputs.districts.gdf, sols).get_root().render())[0]
+    assert not any("hex" in s for s in few["sectors"])  # 147 solutions: each drawn

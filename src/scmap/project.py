@@ -411,6 +411,9 @@ class MapSpec(_Strict):
     icons_from_zoom: int = Field(default=15, ge=0, le=22, description="below, points are dots while a colouring shows")
     cluster_until_zoom: int = Field(default=17, ge=0, le=22, description="clusters break up from this zoom on")
     max_relations: int = Field(default=2000, ge=0, le=10_000_000, description="links drawn at most (closest first)")
+    max_points: int = Field(
+        default=200_000, ge=0, le=1_000_000_000, description="more solutions are counted per hexagon on the map"
+    )
     max_area_vertices: int = Field(
         default=40_000, ge=0, le=100_000_000, description="heavier service areas and hotspots are drawn as a grid"
     )

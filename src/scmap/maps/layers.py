@@ -20,6 +20,7 @@ from scmap._format import format_value
 from scmap.catalogue import Catalogue
 from scmap.i18n import Messages, english
 from scmap.maps._grid import AreaGrid, area_grid
+from scmap.maps._hexes import HexLayout, hex_layout
 from scmap.maps._icons import symbol_paths
 
 if TYPE_CHECKING:
@@ -70,6 +71,9 @@ class MapOptions:
     max_relations
         Synergy and conflict links drawn at most (the closest first); the legend says how many of
         how many, and every link is in the tables.
+    max_points
+        Above this many solutions, each sector is drawn as counts per hexagon (a few thousand
+        hexagons over the whole area; :mod:`scmap.maps._hexes`), and the legend says so.
     max_area_vertices
         Service areas and hotspots whose simplified outlines would have more vertices than this
         are drawn from one grid of sector sets instead (:mod:`scmap.maps._grid`); the legend
@@ -93,6 +97,7 @@ class MapOptions:
     cluster_until_zoom: int = 17
     max_relations: int = 2000
     max_area_vertices: int = 40_000
+    max_points: int = 200_000
     district_columns: dict[str, str] | None = None
     solution_columns: dict[str, str] | None = None
     messages: Messages = field(default_factory=english)
@@ -333,78 +338,109 @@ def _names(part: pd.DataFrame, present: list[str]) -> tuple[dict[str, str | None
     return prefix, None if all(v is None for v in shown) else shown
 
 
+def _type_entries(part: pd.DataFrame, present: list[str], cat: Catalogue, prefixes: dict[str, str | None]) -> list:
+    """What is the same for every solution of a type: label, symbol, colour, count, description."""
+    counts = part["solution"].value_counts()
+    types = []
+    for t in present:
+        sol = cat.solutions[t]
+        refs = [
+            f"{c.name}{f' ({c.city})' if c.city else ''}{f': {c.note}' if c.note else ''}"
+            for c in sol.reference_cases
+        ]
+        types.append(
+            {
+                "key": t,
+                "label": sol.label,
+                "icon": sol.icon,
+                "paths": list(symbol_paths(sol.symbol)),
+                "colour": cat.colour(t),
+                "count": int(counts[t]),
+                "radius": sol.radius_m,
+                "about": sol.description,
+                "refs": refs,
+                "name_prefix": prefixes.get(t),
+            }
+        )
+    return types
+
+
+def _feature_columns(part: gpd.GeoDataFrame, present: list[str], options: MapOptions) -> dict[str, Any]:
+    """Per solution, by column: type, status, id, name, radius and the file's own columns."""
+    msg = options.messages
+    statuses = sorted(set(part["status"].astype(str)))
+    radius = pd.to_numeric(part.get("radius_m", pd.Series(np.nan, index=part.index)), errors="coerce")
+    cols = []
+    chosen = options.solution_columns
+    for c in part.columns:
+        if c in STANDARD | {part.geometry.name} or (chosen is not None and c not in chosen):
+            continue
+        values = _column(part[c], msg)
+        if values is not None:
+            cols.append({"name": chosen[c] if chosen is not None else str(c), "values": values})
+    n_points = int((part.geometry.geom_type == "Point").sum())
+    return {
+        "t": [present.index(t) for t in part["solution"]],
+        "statuses": statuses,
+        "status_labels": [msg.get(f"map.status_{v}") or v for v in statuses],
+        "s": [statuses.index(v) for v in part["status"].astype(str)] if len(statuses) > 1 else None,
+        "ids": part["solution_id"].astype(str).tolist(),
+        "radius": None if radius.isna().all() else [text(v, msg) for v in radius],
+        "cols": cols,
+        "points": "icon" if n_points <= options.icon_limit else "circle",
+        "cluster": n_points > options.cluster_limit,
+    }
+
+
+def _hex_plan(solutions: gpd.GeoDataFrame, options: MapOptions) -> tuple[HexLayout, np.ndarray] | None:
+    """Above ``options.max_points`` solutions, one hexagon layout for every sector and each
+    solution's EPSG:3857 position (a point on the surface of lines and polygons)."""
+    if len(solutions) <= options.max_points:
+        return None
+    where = shapely.point_on_surface(np.asarray(solutions.geometry.array, dtype=object))
+    pts = gpd.GeoSeries(where, crs=solutions.crs)
+    xy = shapely.get_coordinates(np.asarray(pts.to_crs(3857).array, dtype=object))
+    lat = float(np.nanmean(shapely.get_coordinates(np.asarray(pts.to_crs(4326).array, dtype=object))[:, 1]))
+    return hex_layout(xy, lat), xy
+
+
+def _hex_counts(types: pd.Series, present: list[str], xy: np.ndarray, layout: HexLayout, msg: Messages) -> dict:
+    """A sector counted per hexagon: each cell's (q, r) and its count per type."""
+    cells, inverse = np.unique(layout.cells(xy), axis=0, return_inverse=True)
+    t = pd.Categorical(types, categories=present).codes.astype(np.int64)
+    n = np.bincount(inverse.ravel() * len(present) + t, minlength=len(cells) * len(present))
+    note = msg("map.hex_note", area=msg.num(layout.area_km2, 2 if layout.area_km2 < 10 else 0))
+    hexes = {"size": layout.size, "q": cells[:, 0].tolist(), "r": cells[:, 1].tolist()}
+    return {"hex": hexes | {"n": n.reshape(len(cells), len(present)).tolist()}, "note": note}
+
+
 def sector_layers(
     solutions: gpd.GeoDataFrame, cat: Catalogue, options: MapOptions
 ) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
     """One layer per sector, stored by column: what is the same for a solution type (label, icon,
     description, reference cases) once per type; per feature only its id, name, type, status and
-    the file's own attribute columns. The browser builds tooltips and popups from these."""
+    the file's own attribute columns. The browser builds tooltips and popups from these. Above
+    ``options.max_points`` solutions, each sector is counted per hexagon instead."""
     out: list[dict[str, Any]] = []
     geoms: dict[str, list[str]] = {}
-    msg = options.messages
-    skip = STANDARD | {solutions.geometry.name}
+    plan = _hex_plan(solutions, options)
     for key, sector in cat.sectors.items():
-        part = solutions.loc[solutions["sector"] == key]
+        mine = (solutions["sector"] == key).to_numpy()
+        part = solutions.loc[mine]
         if part.empty:
             continue
         present = [t for t in cat.solutions if t in set(part["solution"])]
-        counts = part["solution"].value_counts()
+        entry = {"key": key, "label": sector.label, "colour": sector.colour, "count": len(part)}
+        geoms[f"sector:{key}"] = []
+        if plan is not None:
+            out.append(entry | {"types": _type_entries(part, present, cat, {})})
+            out[-1] |= _hex_counts(part["solution"], present, plan[1][mine], plan[0], options.messages)
+            continue
         prefixes, names = _names(part, present)
-        types = []
-        for t in present:
-            sol = cat.solutions[t]
-            refs = [
-                f"{c.name}{f' ({c.city})' if c.city else ''}{f': {c.note}' if c.note else ''}"
-                for c in sol.reference_cases
-            ]
-            types.append(
-                {
-                    "key": t,
-                    "label": sol.label,
-                    "icon": sol.icon,
-                    "paths": list(symbol_paths(sol.symbol)),
-                    "colour": cat.colour(t),
-                    "count": int(counts[t]),
-                    "radius": sol.radius_m,
-                    "about": sol.description,
-                    "refs": refs,
-                    "name_prefix": prefixes[t],
-                }
-            )
-        statuses = sorted(set(part["status"].astype(str)))
-        radius = pd.to_numeric(part.get("radius_m", pd.Series(np.nan, index=part.index)), errors="coerce")
-        cols = []
-        chosen = options.solution_columns
-        for c in part.columns:
-            if c in skip or (chosen is not None and c not in chosen):
-                continue
-            values = _column(part[c], msg)
-            if values is not None:
-                cols.append({"name": chosen[c] if chosen is not None else str(c), "values": values})
-        is_point = part.geometry.geom_type == "Point"
-        n_points = int(is_point.sum())
-        out.append(
-            {
-                "key": key,
-                "label": sector.label,
-                "colour": sector.colour,
-                "count": len(part),
-                "types": types,
-                "t": [present.index(t) for t in part["solution"]],
-                "statuses": statuses,
-                "status_labels": [msg.get(f"map.status_{v}") or v for v in statuses],
-                "s": [statuses.index(v) for v in part["status"].astype(str)] if len(statuses) > 1 else None,
-                "ids": part["solution_id"].astype(str).tolist(),
-                "names": names,
-                "radius": None if radius.isna().all() else [text(v, msg) for v in radius],
-                "cols": cols,
-                "points": "icon" if n_points <= options.icon_limit else "circle",
-                "cluster": n_points > options.cluster_limit,
-            }
-        )
-        if bool(is_point.all()):  # compact: one string for the whole sector
+        out.append(entry | {"types": _type_entries(part, present, cat, prefixes), "names": names})
+        out[-1] |= _feature_columns(part, present, options)
+        if bool((part.geometry.geom_type == "Point").all()):  # compact: one string for the whole sector
             out[-1]["xy"] = point_xy(part, options)
-            geoms[f"sector:{key}"] = []
         else:
             geoms[f"sector:{key}"] = display_geoms(part, options)
     return out, geoms

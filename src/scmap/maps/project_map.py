@@ -57,6 +57,7 @@ def project_map(
             cluster_until_zoom=spec.map.cluster_until_zoom,
             max_relations=spec.map.max_relations,
             max_area_vertices=spec.map.max_area_vertices,
+            max_points=spec.map.max_points,
             max_html_mb=spec.map.max_html_mb,
             messages=inputs.project.messages,
         ),

@@ -208,6 +208,31 @@
     });
   }
 
+  // a sector counted per hexagon (maps of very many solutions): darker where more
+  function hexLayer(map, sec) {
+    var group = L.featureGroup(), hex = sec.hex, size = hex.size, most = 1;
+    if (!map.getPane("scmapHexes")) { map.createPane("scmapHexes").style.zIndex = 450; }  // above districts, as markers are
+    function sum(counts) { return counts.reduce(function (a, b) { return a + b; }, 0); }
+    hex.n.forEach(function (counts) { most = Math.max(most, sum(counts)); });
+    var corners = [0, 1, 2, 3, 4, 5].map(function (k) {
+      var a = Math.PI / 180 * (60 * k + 30);
+      return [size * Math.cos(a), size * Math.sin(a)];
+    });
+    hex.q.forEach(function (q, i) {
+      var r = hex.r[i], x = size * Math.sqrt(3) * (q + r / 2), y = size * 1.5 * r;
+      var ring = corners.map(function (c) { return L.CRS.EPSG3857.unproject(L.point(x + c[0], y + c[1])); });
+      var counts = hex.n[i], total = sum(counts);
+      var cell = L.polygon(ring, { pane: "scmapHexes", color: sec.colour, weight: 0.6, fillColor: sec.colour,
+                                   fillOpacity: 0.12 + 0.68 * Math.log(1 + total) / Math.log(1 + most) });
+      var rows = [];
+      sec.types.forEach(function (ty, k) { if (counts[k]) { rows.push([ty.label, fmt(counts[k], 0)]); } });
+      bindText(cell, { tip: t("map.hex_tip", { sector: sec.label, n: fmt(total, 0) }),
+                       title: t("map.hex_title", { n: fmt(total, 0) }), sub: sec.label + " · " + sec.note, rows: rows }, true);
+      group.addLayer(cell);
+    });
+    return group;
+  }
+
   function featureStyle(f) {
     return { color: f.colour || "#444444", weight: f.weight || 3, fillColor: f.colour || "#444444",
              fillOpacity: f.fill === undefined ? 0.35 : f.fill, dashArray: f.dash || null };
@@ -286,6 +311,7 @@
             row.appendChild(el("span", null, ty.label + " (" + fmt(ty.count, 0) + ")"));
             block.appendChild(row);
           });
+          if (sec.note) { block.appendChild(el("div", "scmap-legend-note", sec.note)); }
           reg.legendBlocks["sector:" + sec.key] = block;
           body.appendChild(block);
         });
@@ -1339,8 +1365,13 @@
                                  disableClusteringAtZoom: data.display.cluster_until_zoom,
                                  iconCreateFunction: function (c) { return clusterIcon(c, sec); } })
         : L.featureGroup();
-      var where = sec.xy ? pointsOf(sec.xy) : geometries["sector:" + sec.key];
-      reg.counts[sec.key] = addFeatures(group, sectorFeatures(sec), where, featureStyle, sec.points);
+      if (sec.hex) {
+        group = hexLayer(map, sec);
+        reg.counts[sec.key] = sec.hex.q.length;
+      } else {
+        var where = sec.xy ? pointsOf(sec.xy) : geometries["sector:" + sec.key];
+        reg.counts[sec.key] = addFeatures(group, sectorFeatures(sec), where, featureStyle, sec.points);
+      }
       reg.sectors[sec.key] = group;
       reg.byKey["sector:" + sec.key] = group;
       overlays[escapeHtml(sec.label + " (" + fmt(sec.count, 0) + ")")] = group;

@@ -238,5 +238,5 @@ def solution_map(
         "tiles": next(({"url": b["url"]} for b in bases if b["kind"] == "xyz"), {"url": ""}),
         "display": {k: getattr(options, k) for k in ("icons_from_zoom", "cluster_until_zoom")},
     }
-    ScmapLayers(payload, geometries, cluster=any(s["cluster"] for s in payload["sectors"])).add_to(m)
+    ScmapLayers(payload, geometries, cluster=any(s.get("cluster") for s in payload["sectors"])).add_to(m)
     return m
