@@ -129,7 +129,9 @@ def main() -> None:
             project = region(Path(tmp), n, args.districts, side_m=args.side_km * 1000)
             command = [sys.executable, __file__, "--one", str(project), str(Path(tmp) / "pack")]
             command += ["--workers", str(args.workers)] if args.workers else []
-            out = subprocess.run(command, capture_output=True, text=True, check=True)
+            out = subprocess.run(command, capture_output=True, text=True, check=False)
+            if out.returncode != 0:
+                sys.exit(f"{n} solutions failed:\n{out.stderr}")
             rows.append((n, json.loads(out.stdout.strip().splitlines()[-1])))
     base_n, base = rows[0]
     print(f"{'solutions':>10} {'run s':>8} {'save s':>8} {'total s':>8} {'peak GB':>8} {'map MB':>7} {'pairs':>10}"
