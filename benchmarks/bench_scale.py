@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import resource
 import subprocess
 import sys
@@ -75,7 +76,39 @@ def _peak_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
 
 
-def measure(project: str, outdir: str, workers: int | None) -> dict[str, object]:
+def floors(results: object) -> dict[str, float]:
+    """The same stages done the plain shapely way on the same circles and districts: buffers,
+    an STRtree self-join, and each sector's union clipped to each district (a global union)."""
+    areas, districts = results.overlap.service_areas, results.districts  # type: ignore[attr-defined]
+    points = shapely.centroid(np.asarray(areas.geometry.array, dtype=object))
+    radius = np.sqrt(shapely.area(np.asarray(areas.geometry.array, dtype=object)) / math.pi)
+    out: dict[str, float] = {}
+    start = time.perf_counter()
+    circles = shapely.buffer(points, radius, quad_segs=16)
+    out["service areas"] = time.perf_counter() - start
+    start = time.perf_counter()
+    shapely.STRtree(circles).query(circles, predicate="intersects")
+    out["pairs"] = time.perf_counter() - start
+    start = time.perf_counter()
+    d_geoms = np.asarray(districts.geometry.array, dtype=object)
+    for sector in sorted(set(areas["sector"])):
+        union = shapely.union_all(circles[(areas["sector"] == sector).to_numpy()])
+        shapely.area(shapely.intersection(d_geoms, union))
+    out["coverage"] = time.perf_counter() - start
+    return out
+
+
+def explore_mb(project: str) -> float:
+    """Size of geopandas ``explore()``'s HTML of the same districts and solutions."""
+    folder = Path(project).parent
+    fmap = gpd.read_file(folder / "districts.gpkg").explore()
+    gpd.read_file(folder / "solutions.gpkg").explore(m=fmap)
+    with tempfile.TemporaryDirectory() as tmp:
+        fmap.save(Path(tmp) / "explore.html")
+        return (Path(tmp) / "explore.html").stat().st_size / 1e6
+
+
+def measure(project: str, outdir: str, workers: int | None, compare: bool = False) -> dict[str, object]:
     """One run in this process: seconds per stage, peak memory, sizes."""
     import warnings
 
@@ -109,6 +142,8 @@ def measure(project: str, outdir: str, workers: int | None) -> dict[str, object]
         "peak_by_stage": peaks,
         "map_mb": (Path(outdir) / "map.html").stat().st_size / 1e6,
         "pairs": len(results.overlap.pairs),
+        "floors": floors(results) if compare else {},
+        "explore_mb": explore_mb(project) if compare else None,
     }
 
 
@@ -118,10 +153,15 @@ def main() -> None:
     parser.add_argument("--districts", type=int, default=400)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--side-km", type=float, default=SIDE_M / 1000, help="side of the square region")
+    parser.add_argument(
+        "--compare-up-to", type=int, default=100_000, help="largest size also timed the plain shapely way and "
+        "drawn by geopandas explore() (both grow much faster than linearly)"
+    )  # fmt: skip
     parser.add_argument("--one", nargs=2, help=argparse.SUPPRESS)  # PROJECT OUTDIR: measure in this process
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(measure(args.one[0], args.one[1], args.workers)))
+        compare = os.environ.get("SCMAP_BENCH_COMPARE") == "1"
+        print(json.dumps(measure(args.one[0], args.one[1], args.workers, compare)))
         return
     rows = []
     for n in args.sizes:
@@ -129,7 +169,8 @@ def main() -> None:
             project = region(Path(tmp), n, args.districts, side_m=args.side_km * 1000)
             command = [sys.executable, __file__, "--one", str(project), str(Path(tmp) / "pack")]
             command += ["--workers", str(args.workers)] if args.workers else []
-            out = subprocess.run(command, capture_output=True, text=True, check=False)
+            env = os.environ | {"SCMAP_BENCH_COMPARE": "1" if n <= args.compare_up_to else "0"}
+            out = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
             if out.returncode != 0:
                 sys.exit(f"{n} solutions failed:\n{out.stderr}")
             rows.append((n, json.loads(out.stdout.strip().splitlines()[-1])))
@@ -145,6 +186,15 @@ def main() -> None:
     for n, r in rows:
         stages = {**r["overlap_stages"], **r["save_stages"]}  # type: ignore[dict-item]
         print(f"{n:>10} " + ", ".join(f"{k} {v:.1f}" for k, v in stages.items() if v >= 0.05))
+    print("\nagainst the plain shapely floor of the same stage (s):")
+    for n, r in rows:
+        mine, floor = r["overlap_stages"], r["floors"]
+        shown = [f"{k} {mine[k]:.1f} vs {v:.1f} (x{mine[k] / v:.2f})" for k, v in floor.items()]  # type: ignore
+        print(f"{n:>10} " + ", ".join(shown))
+    print("\nmap.html against geopandas explore() of the same districts and solutions (MB):")
+    for n, r in rows:
+        if r["explore_mb"]:
+            print(f"{n:>10} {r['map_mb']:.2f} vs {r['explore_mb']:.2f} (x{r['map_mb'] / r['explore_mb']:.2f})")  # type: ignore[operator]
     print("\npeak memory by the end of each stage (GB):")
     for n, r in rows:
         print(f"{n:>10} " + ", ".join(f"{k} {v:.2f}" for k, v in r["peak_by_stage"].items()))  # type: ignore[attr-defined]

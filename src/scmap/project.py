@@ -415,7 +415,7 @@ class MapSpec(_Strict):
         default=200_000, ge=0, le=1_000_000_000, description="more solutions are counted per hexagon on the map"
     )
     max_area_vertices: int = Field(
-        default=40_000, ge=0, le=100_000_000, description="heavier service areas and hotspots are drawn as a grid"
+        default=150_000, ge=0, le=1_000_000_000, description="heavier service areas and hotspots are drawn as a grid"
     )
     language: str = Field(default="en", description="en | es | ca | bg | nl | de | fr | it, or any IETF tag")
     translations: list[str] = Field(default_factory=list, description="a city's own translation files (YAML)")

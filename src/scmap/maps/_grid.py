@@ -113,7 +113,9 @@ def _burn(geoms: np.ndarray, x0: float, y1: float, cell: float, w: int, h: int) 
     ax.set_axis_off()
     ax.set_xlim(x0, x0 + w * cell)
     ax.set_ylim(y1 - h * cell, y1)
-    ax.add_patch(PathPatch(_path(geoms), facecolor="black", edgecolor="none", linewidth=0, antialiased=False))
+    patch = PathPatch(_path(geoms), facecolor="black", edgecolor="none", linewidth=0, antialiased=False)
+    patch.set_transform(ax.transData)
+    ax.add_artist(patch)  # not add_patch: its data-limit update walks every segment, and the limits are set
     canvas.draw()
     rgba = np.asarray(canvas.buffer_rgba())
     assert rgba.shape[:2] == (h, w), "the canvas has one pixel per cell"

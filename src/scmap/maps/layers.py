@@ -75,9 +75,9 @@ class MapOptions:
         Above this many solutions, each sector is drawn as counts per hexagon (a few thousand
         hexagons over the whole area; :mod:`scmap.maps._hexes`), and the legend says so.
     max_area_vertices
-        Service areas and hotspots whose simplified outlines would have more vertices than this
-        are drawn from one grid of sector sets instead (:mod:`scmap.maps._grid`); the legend
-        says so and gives the cell size.
+        Service areas and hotspots whose exact outlines have more vertices than this (about four
+        times what the map would draw after simplifying) are drawn from one grid of sector sets
+        instead (:mod:`scmap.maps._grid`); the legend says so and gives the cell size.
     messages
         The language of every word the map writes (:func:`scmap.i18n.load_messages`).
     live_weights
@@ -96,7 +96,7 @@ class MapOptions:
     icons_from_zoom: int = 15
     cluster_until_zoom: int = 17
     max_relations: int = 2000
-    max_area_vertices: int = 40_000
+    max_area_vertices: int = 150_000
     max_points: int = 200_000
     district_columns: dict[str, str] | None = None
     solution_columns: dict[str, str] | None = None
@@ -345,8 +345,7 @@ def _type_entries(part: pd.DataFrame, present: list[str], cat: Catalogue, prefix
     for t in present:
         sol = cat.solutions[t]
         refs = [
-            f"{c.name}{f' ({c.city})' if c.city else ''}{f': {c.note}' if c.note else ''}"
-            for c in sol.reference_cases
+            f"{c.name}{f' ({c.city})' if c.city else ''}{f': {c.note}' if c.note else ''}" for c in sol.reference_cases
         ]
         types.append(
             {
@@ -700,26 +699,14 @@ def _overlay(
     return {"key": key, "label": label, "feats": feats, "visible": visible, "legend": legend}
 
 
-def _outline_vertices(parts: list[gpd.GeoSeries], tolerance: float) -> int:
-    """Vertices the overlays' outlines would have on the map (simplified as display_geoms does)."""
-    arrays = [np.asarray(p.array, dtype=object) for p in parts]
-    if tolerance > 0:
-        arrays = [shapely.simplify(a, tolerance, preserve_topology=True) for a in arrays]
-    return sum(int(shapely.get_num_coordinates(a).sum()) for a in arrays)
-
-
 def _area_grid(overlap: OverlapResult, catalogue: Catalogue, options: MapOptions) -> tuple[AreaGrid, list[str]] | None:
-    """Service areas and hotspots as one grid of sector sets when their outlines would be heavier
-    than ``options.max_area_vertices``; the sectors in bit order."""
+    """Service areas and hotspots as one grid of sector sets when their exact outlines have more
+    than ``options.max_area_vertices`` vertices; the sectors in bit order."""
     cover = overlap.coverage
     if cover is None or not len(cover):
         return None
-    parts = [cover.geometry, overlap.hotspots.geometry]
-    budget = options.max_area_vertices
-    if _outline_vertices(parts, 0) <= budget:  # simplifying only removes vertices
-        return None
-    projected = cover.crs is not None and cover.crs.is_projected
-    if _outline_vertices(parts, options.overview_simplify_m if projected else 0) <= budget:
+    parts = [np.asarray(g.array, dtype=object) for g in (cover.geometry, overlap.hotspots.geometry)]
+    if sum(int(shapely.get_num_coordinates(p).sum()) for p in parts) <= options.max_area_vertices:
         return None
     present = set(cover["sector"])
     sectors = [s for s in catalogue.sectors if s in present]
