@@ -141,3 +141,18 @@ def test_large_regions_keep_hotspots_per_chunk_with_the_same_areas(monkeypatch):
         b = getattr(dissolved, name).set_index(key)["area_m2"]
         np.testing.assert_allclose(a.sort_index(), b.sort_index(), rtol=1e-9)
     pd.testing.assert_frame_equal(parts.districts, dissolved.districts)
+
+
+def test_large_layers_are_written_in_batches_and_read_back_whole(monkeypatch, tmp_path):
+    import scmap._gpkg as gpkg
+
+    results = scmap.run(demo_project_path())
+    monkeypatch.setattr(gpkg, "BATCH_ROWS", 7)  # every layer of the demo in several batches
+    path = results.overlap.save(tmp_path / "overlap.gpkg")
+    for name, table in results.overlap.layers().items():
+        back = gpd.read_file(path, layer=name)
+        assert len(back) == len(table), name
+        if len(table) and "solution_id" in table.columns:
+            assert back["solution_id"].tolist() == table["solution_id"].astype(str).tolist()
+    areas = gpd.read_file(path, layer="service_areas")
+    assert areas.geometry.area.sum() == pytest.approx(results.overlap.service_areas.area.sum())

@@ -1273,7 +1273,7 @@
     var grid = ov.grid || data.overlays.filter(function (o) { return o.key === ov.grid_of; })[0].grid;
     reg.grids = reg.grids || [];
     reg.grids.push({ ov: ov, grid: grid, group: group });
-    reg.gridsReady = (reg.gridsReady || Promise.resolve()).then(function () {
+    reg.gridsReady = reg.gridsReady.then(function () {
       return gridCells(grid).then(function (cells) {
         var image = L.imageOverlay(gridImage(grid, cells, gridColouring(ov)), grid.bounds,
                                    { className: "scmap-grid", interactive: false });
@@ -1323,7 +1323,7 @@
     if (!isFinite(map.getMaxZoom())) { map.setMaxZoom(19); }  // clustering needs a maximum zoom
     if (data.i18n) { I18N = data.i18n; NUMBER_FORMATS = {}; }
     var reg = { map: map, districts: null, sectors: {}, choropleths: {}, overlays: {}, counts: {},
-                legendBlocks: {}, byKey: {}, data: data };
+                legendBlocks: {}, byKey: {}, data: data, gridsReady: Promise.resolve() };  // resolves once grids are drawn
     var overlays = {};
     var bases = {};
 
