@@ -208,9 +208,12 @@ def test_hexagons_hold_the_points_nearest_their_centres():
 def test_above_max_points_sectors_are_counted_per_hexagon():
     inputs = load_inputs(load_project(demo_project_path()))
     sols = inputs.solutions
+    before = sols.geometry.copy()
+    assert (before.geom_type != "Point").any()  # lines and areas are counted at a point on them
     payload, geometries = render_args(
         solution_map(inputs.districts.gdf, sols, options=MapOptions(max_points=100)).get_root().render()
     )
+    assert sols.geometry.geom_equals_exact(before, tolerance=0).all()  # the caller's table is untouched
     for sector in payload["sectors"]:
         part = sols.loc[sols["sector"] == sector["key"]]
         n = np.array(sector["hex"]["n"])

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from branca.colormap import LinearColormap
+from pyproj import Transformer
 
 from scmap._format import format_value
 from scmap.catalogue import Catalogue
@@ -396,10 +397,13 @@ def _hex_plan(solutions: gpd.GeoDataFrame, options: MapOptions) -> tuple[HexLayo
     solution's EPSG:3857 position (a point on the surface of lines and polygons)."""
     if len(solutions) <= options.max_points:
         return None
-    where = shapely.point_on_surface(np.asarray(solutions.geometry.array, dtype=object))
-    pts = gpd.GeoSeries(where, crs=solutions.crs)
-    xy = shapely.get_coordinates(np.asarray(pts.to_crs(3857).array, dtype=object))
-    lat = float(np.nanmean(shapely.get_coordinates(np.asarray(pts.to_crs(4326).array, dtype=object))[:, 1]))
+    geoms = np.array(solutions.geometry.array, dtype=object)  # a copy: the table's geometries stay as they are
+    lines = shapely.get_type_id(geoms) != shapely.GeometryType.POINT
+    geoms[lines] = shapely.point_on_surface(geoms[lines])
+    x, y = shapely.get_x(geoms), shapely.get_y(geoms)  # numbers only: no second million geometries
+    to_merc = Transformer.from_crs(solutions.crs or 4326, 3857, always_xy=True)
+    xy = np.column_stack(to_merc.transform(x, y))
+    lat = float(Transformer.from_crs(3857, 4326, always_xy=True).transform(*np.nanmean(xy, axis=0))[1])
     return hex_layout(xy, lat), xy
 
 

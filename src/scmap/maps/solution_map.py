@@ -102,12 +102,17 @@ class WorkshopMap(folium.Map):
 
 
 def _checked(
-    districts: gpd.GeoDataFrame, solutions: gpd.GeoDataFrame, cat: Catalogue
+    districts: gpd.GeoDataFrame, solutions: gpd.GeoDataFrame, cat: Catalogue, options: MapOptions
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Display copies of the tables (text made display text, with warnings); unknown types refused."""
+    """Display copies of the tables (text made display text, with warnings); unknown types refused.
+    Solutions counted per hexagon (above ``options.max_points``) show no text of their own: only
+    their sector, type and place are kept, with no copy of the rest."""
     unknown = sorted(set(solutions["solution"]) - set(cat.solutions))
     if unknown:
         raise CatalogueError(f"solutions: unknown solution types {unknown}; allowed: {', '.join(cat.solutions)}")
+    if len(solutions) > options.max_points:
+        shown = display_frame(districts, what="districts", id_column="district_id")
+        return shown, solutions[["sector", "solution", solutions.geometry.name]]
     return (
         display_frame(districts, what="districts", id_column="district_id"),
         display_frame(solutions, what="solutions", id_column="solution_id"),
@@ -222,7 +227,7 @@ def solution_map(
     cat = msg.catalogue(catalogue or load_catalogue())
     if solutions is None:
         solutions = gpd.GeoDataFrame({c: [] for c in sorted(STANDARD)}, geometry=[], crs=districts.crs)
-    districts, solutions = _checked(districts, solutions, cat)
+    districts, solutions = _checked(districts, solutions, cat, options)
     if m is None:
         m = _new_map(districts, title=title)
     m.scmap_language = msg.language  # type: ignore[attr-defined]  # the page's <html lang>
