@@ -108,6 +108,23 @@ def explore_mb(project: str) -> float:
         return (Path(tmp) / "explore.html").stat().st_size / 1e6
 
 
+def _watch_overlap_stages() -> dict[str, float]:
+    """Peak memory by the end of each overlap stage, recorded as the stages finish."""
+    import importlib
+
+    stages = importlib.import_module("scmap.overlap")._Stages  # the module (scmap.overlap is also a function)
+    peaks: dict[str, float] = {}
+    run = stages.run
+
+    def watched(self: object, name: str, fn: object) -> object:
+        out = run(self, name, fn)  # type: ignore[arg-type]
+        peaks[name] = _peak_gb()
+        return out
+
+    stages.run = watched  # type: ignore[method-assign]
+    return peaks
+
+
 def measure(project: str, outdir: str, workers: int | None, compare: bool = False) -> dict[str, object]:
     """One run in this process: seconds per stage, peak memory, sizes."""
     import warnings
@@ -115,10 +132,11 @@ def measure(project: str, outdir: str, workers: int | None, compare: bool = Fals
     import scmap
 
     warnings.simplefilter("ignore")
+    peaks = _watch_overlap_stages()
     start = time.perf_counter()
     results = scmap.run(project, workers=workers) if workers else scmap.run(project)
     ran = time.perf_counter() - start
-    peaks = {"run": _peak_gb()}
+    peaks["run"] = _peak_gb()
     stages: dict[str, float] = {}
     current = ["", time.perf_counter()]
 
