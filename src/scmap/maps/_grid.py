@@ -5,7 +5,7 @@ Unions of thousands of service circles have outlines far heavier than the points
 a vertex budget the map draws them from this grid instead. The grid is laid out in Web Mercator
 (EPSG:3857), the plane Leaflet draws in, so that the page can place it as an image overlay and
 find the cell under a click exactly. Cell ``(row, col)`` holds ``sum(2**j)`` over the sectors
-``j`` whose served area covers its centre. The page colours the cells and answers clicks from it.
+``j`` whose served area covers at least half of it. The page colours the cells and answers clicks from it.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import math
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,7 @@ MAX_SIDE = 1536
 whole area, finer than the eye needs there (the legend gives the cell size for closer views)."""
 MIN_CELL_M = 5.0
 MAX_SECTORS = 32
+BATCH_COORDS = 500_000
 
 
 @dataclass(frozen=True)
@@ -70,24 +72,38 @@ class AreaGrid:
 
 def area_grid(coverage: gpd.GeoDataFrame, sectors: list[str], *, max_side: int = MAX_SIDE) -> AreaGrid:
     """The grid of *coverage* (rows of ``sector`` and served area, any CRS); bit ``j`` of a cell
-    is ``sectors[j]``. The cell is as small as *max_side* cells along the longer side allow."""
+    is ``sectors[j]``, set where the sector serves at least half the cell. The cell is as small as
+    *max_side* cells along the longer side allow. Geometries are projected and drawn a batch at a
+    time, so that a region's millions of vertices are never copied whole."""
     if len(sectors) > MAX_SECTORS:
         raise ValueError(f"a grid holds at most {MAX_SECTORS} sectors, not {len(sectors)}")
-    merc = coverage.to_crs(3857)
-    west, south, east, north = merc.total_bounds
+    to_merc = Transformer.from_crs(coverage.crs or 4326, 3857, always_xy=True)
+    left, bottom, right, top = (float(v) for v in coverage.total_bounds)
+    west, south, east, north = to_merc.transform_bounds(left, bottom, right, top, densify_pts=21)
     cell = max((max(east - west, north - south) or 1.0) / max_side, MIN_CELL_M)
     w, h = max(1, math.ceil((east - west) / cell)), max(1, math.ceil((north - south) / cell))
     mask = np.zeros((h, w), dtype=np.uint32)
-    geoms = np.asarray(merc.geometry.array, dtype=object)
+    geoms = np.asarray(coverage.geometry.array, dtype=object)
     for j, s in enumerate(sectors):
-        mine = geoms[(merc["sector"] == s).to_numpy()]
-        if len(mine):
-            mask |= _burn(mine, west, north, cell, w, h).astype(np.uint32) << j
+        covered = np.zeros((h, w), dtype=np.uint16)  # coverage in 1/255 of a cell, summed over the batches
+        for part in _batches(geoms[(coverage["sector"] == s).to_numpy()]):
+            merc = shapely.transform(part, lambda xy: np.column_stack(to_merc.transform(xy[:, 0], xy[:, 1])))
+            covered += _burn(merc, west, north, cell, w, h)
+        mask |= (covered >= 128).astype(np.uint32) << j
     to_deg = Transformer.from_crs(3857, 4326, always_xy=True)
     lon, lat = to_deg.transform([west, west + w * cell], [north - h * cell, north])
     centre_lat = (lat[0] + lat[1]) / 2
     bounds = ((float(lat[0]), float(lon[0])), (float(lat[1]), float(lon[1])))
     return AreaGrid(mask, float(west), float(north), float(cell), cell * math.cos(math.radians(centre_lat)), bounds)
+
+
+def _batches(geoms: np.ndarray) -> Iterator[np.ndarray]:
+    """*geoms* in consecutive runs of about :data:`BATCH_COORDS` coordinates."""
+    ends = np.cumsum(shapely.get_num_coordinates(geoms))
+    cuts = np.unique(np.searchsorted(ends, np.arange(BATCH_COORDS, ends[-1] if len(ends) else 0, BATCH_COORDS)))
+    for part in np.split(geoms, cuts + 1):
+        if len(part):
+            yield part
 
 
 def _path(geoms: np.ndarray) -> MplPath:
@@ -106,17 +122,20 @@ def _path(geoms: np.ndarray) -> MplPath:
 
 
 def _burn(geoms: np.ndarray, x0: float, y1: float, cell: float, w: int, h: int) -> np.ndarray:
-    """Cells (h, w) whose centres the polygons cover, drawn by Agg without anti-aliasing."""
+    """How much of each cell (h, w) the polygons cover, 0-255: Agg's anti-aliased coverage (drawn
+    without anti-aliasing, every cell an edge touches would be filled: half a cell too wide). The
+    caller keeps cells at least half covered, summing batches first so that a cell split between
+    two districts' pieces counts whole."""
     fig = Figure(figsize=(w / 100, h / 100), dpi=100, facecolor="white")
     canvas = FigureCanvasAgg(fig)
     ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
     ax.set_axis_off()
     ax.set_xlim(x0, x0 + w * cell)
     ax.set_ylim(y1 - h * cell, y1)
-    patch = PathPatch(_path(geoms), facecolor="black", edgecolor="none", linewidth=0, antialiased=False)
+    patch = PathPatch(_path(geoms), facecolor="black", edgecolor="none", linewidth=0, antialiased=True)
     patch.set_transform(ax.transData)
     ax.add_artist(patch)  # not add_patch: its data-limit update walks every segment, and the limits are set
     canvas.draw()
     rgba = np.asarray(canvas.buffer_rgba())
     assert rgba.shape[:2] == (h, w), "the canvas has one pixel per cell"
-    return rgba[:, :, 0] < 128
+    return 255 - rgba[:, :, 0].astype(np.uint16)
