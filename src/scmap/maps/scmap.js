@@ -1278,6 +1278,14 @@
         var image = L.imageOverlay(gridImage(grid, cells, gridColouring(ov)), grid.bounds,
                                    { className: "scmap-grid", interactive: false });
         group.addLayer(image);
+        function sharp() {  // crisp cells once a cell is larger than a screen pixel; smooth below
+          var metresPerPixel = 2 * Math.PI * 6378137 / (256 * Math.pow(2, map.getZoom()));
+          var el = image.getElement();
+          if (el) { el.classList.toggle("scmap-grid-cells", grid.cell > metresPerPixel); }
+        }
+        image.on("load", sharp);
+        map.on("zoomend", sharp);
+        sharp();
       });
     });
     return group;
