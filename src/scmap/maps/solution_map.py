@@ -32,10 +32,10 @@ from scmap.maps.layers import (
     MapOptions,
     choropleth_layers,
     districts_layer,
-    overlay_layers,
     sector_layers,
     sketch_types,
 )
+from scmap.maps.overlays import overlay_layers
 
 if TYPE_CHECKING:
     from scmap.overlap import OverlapResult
