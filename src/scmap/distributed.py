@@ -21,10 +21,30 @@ __all__ = ["cluster", "mapper"]
 
 
 def mapper(client: Any) -> Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]]:
-    """Run a function over items as the client's tasks, results in the items' order."""
+    """Run a function over items as the client's tasks, results in the items' order. A few tasks
+    per worker are in flight at a time: the items (chunks with their service areas) are sent as
+    workers free up, not all serialised at once in this process."""
+    from dask.distributed import as_completed
 
     def run(fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
-        return list(client.gather(client.map(fn, list(items), pure=False)))
+        window = max(2 * len(client.scheduler_info().get("workers", {})), 4)
+        out: list[Any] = [None] * len(items)
+        where: dict[str, int] = {}
+
+        def submit(i: int) -> Any:
+            future = client.submit(fn, items[i], pure=False)
+            where[future.key] = i
+            return future
+
+        pending = as_completed([submit(i) for i in range(min(window, len(items)))])
+        following = iter(range(min(window, len(items)), len(items)))
+        for done in pending:
+            out[where.pop(done.key)] = done.result()
+            done.release()
+            nxt = next(following, None)
+            if nxt is not None:
+                pending.add(submit(nxt))
+        return out
 
     return run
 
