@@ -97,40 +97,23 @@ def _symbol(parent: ET.Element, name: str, style: Style, colour: str) -> None:
 
 def _renderer(root: ET.Element, style: Style) -> None:
     symbols = ET.Element("symbols")
-    if style.ranges is not None:
-        renderer = ET.SubElement(
-            root,
-            "renderer-v2",
-            type="graduatedSymbol",
-            attr=style.attribute or "",
-            graduatedMethod="GraduatedColor",
-            symbollevels="0",
-            enableorderby="0",
-            forceraster="0",
-        )
-        ranges = ET.SubElement(renderer, "ranges")
-        for i, (lower, upper, colour, label) in enumerate(style.ranges):
-            ET.SubElement(
-                ranges, "range", lower=repr(lower), upper=repr(upper), symbol=str(i), label=label, render="true"
-            )
-            _symbol(symbols, str(i), style, colour)
-    elif style.categories is not None:
-        renderer = ET.SubElement(
-            root,
-            "renderer-v2",
-            type="categorizedSymbol",
-            attr=style.attribute or "",
-            symbollevels="0",
-            enableorderby="0",
-            forceraster="0",
-        )
-        categories = ET.SubElement(renderer, "categories")
-        for i, (value, colour, label) in enumerate(style.categories):
-            ET.SubElement(categories, "category", value=value, symbol=str(i), label=label, render="true")
-            _symbol(symbols, str(i), style, colour)
-    else:
+    if style.ranges is None and style.categories is None:
         renderer = ET.SubElement(root, "renderer-v2", type="singleSymbol", symbollevels="0", forceraster="0")
         _symbol(symbols, "0", style, style.colour)
+        renderer.append(symbols)
+        return
+    if style.ranges is not None:  # graduated: one range per class
+        kind, extra, group = "graduatedSymbol", {"graduatedMethod": "GraduatedColor"}, "ranges"
+        rows = [("range", {"lower": repr(lo), "upper": repr(up), "label": text}, c) for lo, up, c, text in style.ranges]
+    else:  # categorized: one category per value
+        kind, extra, group = "categorizedSymbol", {}, "categories"
+        rows = [("category", {"value": value, "label": text}, c) for value, c, text in style.categories or []]
+    common = {"symbollevels": "0", "enableorderby": "0", "forceraster": "0"}
+    renderer = ET.SubElement(root, "renderer-v2", {"type": kind, "attr": style.attribute or "", **extra, **common})
+    items = ET.SubElement(renderer, group)
+    for i, (tag, attrs, colour) in enumerate(rows):
+        ET.SubElement(items, tag, {**attrs, "symbol": str(i), "render": "true"})
+        _symbol(symbols, str(i), style, colour)
     renderer.append(symbols)
 
 
