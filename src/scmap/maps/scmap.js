@@ -1312,11 +1312,13 @@
     map.on("popupopen", function (e) {
       var popup = e.popup, own = popup.getContent();
       if (popup.scmapGrid || typeof own !== "function" || !(popup._source instanceof L.Path)) { return; }
-      if (!gridBox(map, reg, popup.getLatLng())) { return; }
+      var box = gridBox(map, reg, popup.getLatLng());  // built once: each new content node takes it over
+      if (!box) { return; }
+      box.className += " scmap-popup-more";
       popup.scmapGrid = true;
       popup.setContent(function (source) {
-        var node = own(source), box = gridBox(map, reg, popup.getLatLng());
-        if (box) { box.className += " scmap-popup-more"; node.appendChild(box); }
+        var node = own(source);
+        node.appendChild(box);
         return node;
       });
       popup.once("remove", function () { popup.scmapGrid = false; popup.setContent(own); });
