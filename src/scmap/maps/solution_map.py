@@ -110,13 +110,10 @@ def _checked(
     unknown = sorted(set(solutions["solution"]) - set(cat.solutions))
     if unknown:
         raise CatalogueError(f"solutions: unknown solution types {unknown}; allowed: {', '.join(cat.solutions)}")
+    shown = display_frame(districts, what="districts", id_column="district_id")
     if len(solutions) > options.max_points:
-        shown = display_frame(districts, what="districts", id_column="district_id")
         return shown, solutions[["sector", "solution", solutions.geometry.name]]
-    return (
-        display_frame(districts, what="districts", id_column="district_id"),
-        display_frame(solutions, what="solutions", id_column="solution_id"),
-    )
+    return shown, display_frame(solutions, what="solutions", id_column="solution_id")
 
 
 def _basemaps(basemap: Basemap | Sequence[Basemap]) -> list[dict[str, Any]]:
