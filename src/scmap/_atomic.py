@@ -28,6 +28,9 @@ import hashlib
 import json
 import os
 import shutil
+import stat
+import tempfile
+import threading
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -77,8 +80,8 @@ def _try_lock(fh: IO[bytes]) -> bool:
 @contextmanager
 def _locked(target: Path) -> Iterator[None]:
     """Hold ``.NAME.scmap-lock`` beside *target*, or fail at once naming the output."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = target.parent / f".{target.name}.scmap-lock"
+    _make_parent(target)
+    lock_path = target.parent / f".{_short(target.name)}.scmap-lock"
     try:
         fh = lock_path.open("a+b")
     except OSError as exc:
@@ -92,9 +95,23 @@ def _locked(target: Path) -> Iterator[None]:
         yield
 
 
+def _short(name: str) -> str:
+    """*name*, or for a very long one a shortened unique form, so that the lock and temporary
+    names made from it stay within the 255 bytes a file name may have."""
+    if len(name.encode("utf-8")) <= 160:
+        return name
+    return name[:40] + "-" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:16]
+
+
 def _leftovers(target: Path, marker: str) -> list[Path]:
-    """Temporary outputs of earlier runs into *target* (also those nested in their names)."""
-    return sorted(target.parent.glob(f".*{target.name}{marker}*"))
+    """Temporary outputs of earlier runs into *target* (also those nested in their names); the
+    name is matched literally (``[``, ``*`` and ``?`` are legal in folder names)."""
+    key = f"{_short(target.name)}{marker}"
+    try:
+        found = [p for p in target.parent.iterdir() if p.name.startswith(".") and key in p.name]
+    except OSError:
+        return []
+    return sorted(found)
 
 
 def _recover(target: Path) -> None:
@@ -125,7 +142,7 @@ def _check_replaceable(outdir: Path, *, overwrite: bool, known: Iterable[str]) -
     if not present:
         return
     ours = set(known) | _pack_files(outdir)
-    foreign = [n for n in present if n not in ours]
+    foreign = [n for n in present if n not in ours or not (outdir / n).is_file() or (outdir / n).is_symlink()]
     if foreign:
         raise OutputError(
             f"{outdir}: holds files that are not part of a scmap pack ({', '.join(foreign[:5])}"
@@ -153,9 +170,35 @@ def _write_manifest(folder: Path, extra: dict[str, Any]) -> None:
     tmp.replace(folder / MANIFEST)
 
 
+_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C, SIGTERM and SIGHUP for the two renames of a swap (delivered right after), so
+    that a signal never falls between moving the old pack aside and moving the new one in."""
+    import signal
+
+    held = {getattr(signal, name) for name in _SIGNALS if hasattr(signal, name)}
+    block = getattr(signal, "pthread_sigmask", None)
+    if block is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = block(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        block(signal.SIG_SETMASK, previous)
+
+
 def _swap_in(tmp: Path, outdir: Path) -> None:
+    with _signals_held():
+        _swap(tmp, outdir)
+
+
+def _swap(tmp: Path, outdir: Path) -> None:
     if outdir.exists():
-        old = outdir.parent / f".{outdir.name}{_OLD}{uuid.uuid4().hex[:8]}"
+        old = outdir.parent / f".{_short(outdir.name)}{_OLD}{uuid.uuid4().hex[:8]}"
         outdir.rename(old)
         tmp.rename(outdir)
         shutil.rmtree(old, ignore_errors=True)
@@ -179,24 +222,108 @@ def open_pack(outdir: str | Path, *, overwrite: bool, known: Iterable[str] = (),
     with _locked(outdir):
         _recover(outdir)
         _check_replaceable(outdir, overwrite=overwrite, known=known)
-        tmp = outdir.parent / f".{outdir.name}{_TMP}{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        tmp.mkdir()
-        try:
+        tmp = outdir.parent / f".{_short(outdir.name)}{_TMP}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        with _undone_on_failure(tmp, outdir):
+            tmp.mkdir()
             yield tmp
+            _sync(tmp)
             _write_manifest(tmp, manifest)
             _swap_in(tmp, outdir)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _write_error(path: Path, exc: BaseException) -> OutputError:
+    """One line for a failed write: the output, what the system said and what to do."""
+    reason = getattr(exc, "strerror", None) or str(exc)
+    if "sqlite3_exec" in reason and "failed: " in reason:  # GDAL's SQL statement is no help to a user
+        reason = "GeoPackage: " + reason.rsplit("failed: ", 1)[1]
+    reason = (reason.splitlines() or [""])[0][:300]
+    errno = getattr(exc, "errno", None)
+    hint = ""
+    full = errno in (28, 27, 122) or any(w in reason.lower() for w in ("space", "disk is full", "too large"))
+    if full or (errno is None and _no_room(path.parent)):
+        hint = "; free some disk space (or write elsewhere) and run again"
+    elif errno in (13, 30, 1):
+        hint = "; choose a folder you can write to"
+    elif errno == 36:
+        hint = "; choose a shorter name"
+    return OutputError(f"{path}: cannot be written ({reason}){hint}; nothing was replaced")
+
+
+def _no_room(folder: Path, size: int = 1 << 20) -> bool:
+    """Whether *folder* refuses another MiB: GDAL's own message after a full disk is often about something else."""
+    probe = folder / f".scmap-space-{os.getpid()}"
+    try:
+        with open(probe, "wb") as out:
+            out.write(b"\0" * size)
+            out.flush()
+            os.fsync(out.fileno())
+    except OSError as exc:
+        return exc.errno in (28, 27, 122)
+    finally:
+        _remove(probe)
+    return False
+
+
+def _write_failures() -> tuple[type[BaseException], ...]:
+    """The exceptions that mean a write failed: the system's and GDAL's (through pyogrio)."""
+    try:
+        from pyogrio.errors import DataLayerError, DataSourceError
+    except ImportError:  # pragma: no cover - pyogrio is a dependency
+        return (OSError,)
+    return (OSError, DataLayerError, DataSourceError)
+
+
+def _sync(path: Path) -> None:
+    """Flush a written file to the disk, so that an error the disk reports late is seen now."""
+    parts = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+    for part in parts:
+        fd = os.open(part, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _is_stream(path: Path) -> bool:
+    """A device, pipe or socket (``/dev/stdout``, ``/dev/full``): written in place, never replaced."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+@contextmanager
+def _into_stream(path: Path) -> Iterator[Path]:
+    """Write into a temporary file, then copy it into the device or pipe at *path*, checking
+    every write (``/dev/full`` fails here, not silently)."""
+    with tempfile.TemporaryDirectory(prefix="scmap-") as folder:
+        tmp = Path(folder) / f"output{path.suffix}"
+        try:
+            yield tmp
+            if not tmp.exists():
+                raise OutputError(f"{path}: nothing was written")
+            with tmp.open("rb") as source, path.open("wb") as sink:
+                shutil.copyfileobj(source, sink)
+                sink.flush()
+        except OutputError:
             raise
+        except _write_failures() as exc:
+            raise _write_error(path, exc) from None
 
 
 @contextmanager
 def atomic_file(path: str | Path, *, overwrite: bool, lock: bool = True) -> Iterator[Path]:
-    """Yield a temporary path (same folder, same suffix) to write; on a clean exit it replaces
-    *path* in one step. Refuses an existing *path* unless *overwrite*. With *lock*, a second
-    writer of *path* fails at once (without, e.g. inside a pack's own temporary folder, only the
-    replacement is atomic)."""
+    """Yield a temporary path (same folder, same suffix) to write; on a clean exit it is flushed
+    to the disk and replaces *path* in one step. Refuses an existing *path* unless *overwrite*.
+    With *lock*, a second writer of *path* fails at once (without, e.g. inside a pack's own
+    temporary folder, only the replacement is atomic). A device or pipe (``/dev/stdout``) is
+    written in place. A failed write is one :class:`OutputError` and *path* is left as it was."""
     path = Path(path).absolute()
+    if _is_stream(path):
+        with _into_stream(path) as tmp:
+            yield tmp
+        return
     with _locked(path) if lock else contextlib.nullcontext():
         if lock:
             _recover(path)
@@ -204,16 +331,47 @@ def atomic_file(path: str | Path, *, overwrite: bool, lock: bool = True) -> Iter
             raise OutputError(f"{path}: is a folder; give a file name")
         if path.exists() and not overwrite:
             raise OutputError(f"{path}: exists; add --overwrite to replace it")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.parent / f".{path.name}{_TMP}{os.getpid()}-{uuid.uuid4().hex[:8]}{path.suffix}"
-        try:
+        _make_parent(path)
+        tmp = path.parent / f".{_short(path.name)}{_TMP}{os.getpid()}-{uuid.uuid4().hex[:8]}{path.suffix}"
+        with _undone_on_failure(tmp, path):
             yield tmp
             if not tmp.exists():
                 raise OutputError(f"{path}: nothing was written")
+            _sync(tmp)
             tmp.replace(path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+
+
+@contextlib.contextmanager
+def _undone_on_failure(tmp: Path, target: Path) -> Iterator[None]:
+    """Remove *tmp* when the block fails; a write failure becomes one :class:`OutputError` on *target*."""
+    try:
+        yield
+    except OutputError as exc:
+        _remove(tmp)
+        raise OutputError(str(exc).replace(str(tmp), str(target))) from None
+    except _write_failures() as exc:
+        _remove(tmp)
+        raise _write_error(target, exc) from None
+    except Exception:  # a library's own error (zlib, sqlite) after the disk filled up
+        _remove(tmp)
+        if _no_room(target.parent):
+            raise _write_error(target, OSError(28, "no space left on the disk")) from None
+        raise
+    except BaseException:
+        _remove(tmp)
+        raise
+
+
+def _make_parent(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _write_error(path, exc) from None
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
 
 
 def check_pack(outdir: str | Path) -> dict[str, Any]:
