@@ -42,19 +42,23 @@ def _temp_folders(outdir: Path) -> list[Path]:
     return list(outdir.parent.glob(f".{outdir.name}.scmap-tmp-*"))
 
 
-def _kill_when(proc: subprocess.Popen[str], outdir: Path, file_name: str | None, timeout: float = 60) -> bool:
-    """SIGKILL *proc* as soon as a file named like *file_name* (also its own temporary file) appears
-    in the run's temporary pack folder (or the folder itself when None); False when the run ended
-    first (possible for the last files on a loaded machine)."""
+def _kill_when(
+    proc: subprocess.Popen[str], outdir: Path, file_name: str | None, timeout: float = 60, sig: int = signal.SIGKILL
+) -> bool:
+    """Send *sig* to *proc* as soon as a file named like *file_name* (also its own temporary file)
+    appears in the run's temporary pack folder (or the folder itself when None); False when the
+    run ended first (possible for the last files on a loaded machine)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None:
         for folder in _temp_folders(outdir):
-            if file_name is None or any(file_name in p.name for p in folder.iterdir()):
-                proc.send_signal(signal.SIGKILL)
-                proc.communicate()
+            try:
+                names = [p.name for p in folder.iterdir()]
+            except FileNotFoundError:  # moved into place in between
+                continue
+            if file_name is None or any(file_name in name for name in names):
+                proc.send_signal(sig)
                 return True
         time.sleep(0.002)
-    proc.communicate()
     return False
 
 
@@ -85,7 +89,9 @@ def test_killed_overwrite_leaves_the_previous_complete_pack(projects, tmp_path: 
     outdir = tmp_path / "pack"
     _ok(_start(a, outdir))
     assert _pack_project(outdir) == "Project A"
-    killed = _kill_when(_start(b, outdir, "--overwrite"), outdir, kill_at)
+    proc = _start(b, outdir, "--overwrite")
+    killed = _kill_when(proc, outdir, kill_at)
+    proc.communicate()
     # the old pack, whole, never a mix of A and B (or B, whole, if B finished before the kill)
     assert _pack_project(outdir) == ("Project A" if killed else "Project B")
     assert killed or kill_at == "report.html"
@@ -94,10 +100,32 @@ def test_killed_overwrite_leaves_the_previous_complete_pack(projects, tmp_path: 
     assert _temp_folders(outdir) == []  # the killed run's folder was cleaned up
 
 
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGHUP, signal.SIGTERM], ids=["INT", "HUP", "TERM"])
+@pytest.mark.parametrize("stage", [None, "suitability.gpkg", "map.html", "report.html"])
+def test_a_signal_stops_the_run_and_keeps_the_previous_pack(projects, tmp_path: Path, sig: int, stage: str | None):
+    """Ctrl-C (SIGINT), a closed terminal (SIGHUP) and kill (SIGTERM) at each stage of
+    ``run --overwrite``: exit 128 + the signal, the previous pack whole, no temporary folder."""
+    a, b = projects
+    outdir = tmp_path / "pack"
+    _ok(_start(a, outdir))
+    proc = _start(b, outdir, "--overwrite")
+    signalled = _kill_when(proc, outdir, stage, sig=sig)
+    _, err = proc.communicate()
+    assert signalled, err
+    assert proc.returncode == 128 + sig, err
+    assert f"stopped by {signal.Signals(sig).name}" in err and "Traceback" not in err
+    # the previous pack, whole (the last file may be written, the pack moved in, as the signal comes)
+    assert _pack_project(outdir) in (("Project A", "Project B") if stage == "report.html" else ("Project A",))
+    assert _temp_folders(outdir) == []
+
+
 @pytest.mark.parametrize("kill_at", [None, "overlap.gpkg", "report.html"])
 def test_killed_first_run_leaves_no_pack(projects, tmp_path: Path, kill_at: str | None):
     outdir = tmp_path / "pack"
-    if _kill_when(_start(projects[0], outdir), outdir, kill_at):
+    proc = _start(projects[0], outdir)
+    killed = _kill_when(proc, outdir, kill_at)
+    proc.communicate()
+    if killed:
         assert not outdir.exists()
     else:
         assert kill_at == "report.html" and _pack_project(outdir) == "Project A"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import signal
 import sys
 import warnings
 from typing import Any
@@ -20,15 +22,56 @@ from scmap.errors import ScmapError
 
 class _Group(click.Group):
     """Turns every error into a message and exit code 1: scmap's own errors as they are, anything
-    else as one line naming the command and the failure (``--debug`` shows the traceback)."""
+    else as one line naming the command and the failure (``--debug`` shows the traceback); a
+    signal into exit 128 + its number. Commands are imported when used, after the signal
+    handlers are in place."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = _COMMANDS.get(cmd_name)
+        if module is None:
+            return None
+        import importlib
+
+        command: click.Command = importlib.import_module(f"scmap.cli.{module}").command
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
+        previous = _stop_on_signals()
         try:
-            return super().invoke(ctx)
+            return self._invoke(ctx)
+        finally:
+            for number, handler in previous.items():
+                with contextlib.suppress(ValueError, OSError, TypeError):
+                    signal.signal(number, handler)
+
+    def _invoke(self, ctx: click.Context) -> Any:
+        try:
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a full disk or closed pipe behind stdout is seen here, not at exit
+            return result
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
+        except Interrupted as exc:
+            click.echo(f"Error: stopped by {exc.name}; each output is as it was before, or complete", err=True)
+            ctx.exit(128 + exc.signum)
+        except KeyboardInterrupt:
+            click.echo("Error: stopped by Ctrl-C; each output is as it was before, or complete", err=True)
+            ctx.exit(130)
         except ScmapError as exc:
             click.echo(f"Error: {exc}", err=True)
+            ctx.exit(1)
+        except BrokenPipeError:  # `scmap schema | head`: the reader has what it wanted
+            with contextlib.suppress(OSError):
+                sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - replaces the closed stdout until exit
+            ctx.exit(1)
+        except OSError as exc:
+            if ctx.meta.get("scmap_debug"):
+                raise
+            where = f"{exc.filename}: " if exc.filename else "the output: "
+            click.echo(f"Error: {where}cannot be read or written ({exc.strerror or exc})", err=True)
             ctx.exit(1)
         except MemoryError:
             click.echo(_unexpected(ctx, "ran out of memory: use larger units, fewer runs or a smaller area"), err=True)
@@ -38,6 +81,34 @@ class _Group(click.Group):
                 raise
             click.echo(_unexpected(ctx, f"{type(exc).__name__}: {exc}".splitlines()[0][:500]), err=True)
             ctx.exit(1)
+
+
+class Interrupted(BaseException):
+    """Raised in the main thread by SIGINT, SIGHUP or SIGTERM: unwinds like Ctrl-C, so that every
+    output being written is removed and the previous one kept, then exits 128 + the signal."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.name = signal.Signals(signum).name
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:
+    raise Interrupted(signum)
+
+
+def _stop_on_signals() -> dict[int, Any]:
+    """Ctrl-C, a closed terminal and ``kill`` stop a command at once and cleanly (exit 130, 129,
+    143). A SIGHUP ignored at start (``nohup``) stays ignored; SIGINT is caught even when a shell
+    started the command in the background with it ignored. Returns the handlers replaced."""
+    previous: dict[int, Any] = {}
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is None or (name == "SIGHUP" and signal.getsignal(number) is signal.SIG_IGN):
+            continue
+        with contextlib.suppress(ValueError, OSError):  # not the main thread (embedded use)
+            previous[number] = signal.signal(number, _raise_interrupted)
+    return previous
 
 
 def _unexpected(ctx: click.Context, what: str) -> str:
@@ -84,36 +155,17 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
         warnings.showwarning = _show_warning
 
 
-def _register() -> None:
-    from scmap.cli import (
-        batch_cmd,
-        demo,
-        info,
-        init,
-        map_cmd,
-        overlap_cmd,
-        print_cmd,
-        run_cmd,
-        schema_cmd,
-        suitability_cmd,
-        validate,
-    )
-
-    modules = (
-        info,
-        validate,
-        suitability_cmd,
-        overlap_cmd,
-        map_cmd,
-        print_cmd,
-        run_cmd,
-        batch_cmd,
-        demo,
-        init,
-        schema_cmd,
-    )
-    for module in modules:
-        cli.add_command(module.command)
-
-
-_register()
+_COMMANDS = {
+    "info": "info",
+    "validate": "validate",
+    "suitability": "suitability_cmd",
+    "overlap": "overlap_cmd",
+    "map": "map_cmd",
+    "print": "print_cmd",
+    "run": "run_cmd",
+    "batch": "batch_cmd",
+    "demo": "demo",
+    "init": "init",
+    "schema": "schema_cmd",
+}
+"""Each command's module in :mod:`scmap.cli`, imported when the command runs (or help lists it)."""
