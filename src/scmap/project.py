@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import difflib
 import json
@@ -24,7 +25,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from scmap._ahp import AHP_MAX_CR, ahp_weights
 from scmap._basemaps import resolve_basemap
@@ -32,7 +42,7 @@ from scmap._derive import DeriveError, columns_of
 from scmap._keys import key_docs
 from scmap._limits import MAX_DISTANCE_M, MAX_PAIRS, MAX_SENSITIVITY_CELLS, MAX_UNITS, MAX_VERTICES
 from scmap._remote import is_postgres, is_service, redact
-from scmap._yaml import read_yaml
+from scmap._yaml import YamlFloat, YamlInt, read_yaml
 from scmap.catalogue import Catalogue, Rule, load_catalogue
 from scmap.errors import CatalogueError, ProjectError
 from scmap.i18n import Messages, load_messages
@@ -64,9 +74,47 @@ __all__ = [
 Status = Literal["existing", "planned", "candidate"]
 
 
+def _leaves(annotation: Any) -> set[Any]:
+    """The scalar types a field's annotation admits (through Optional, unions and Annotated)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _leaves(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return set().union(*(_leaves(a) for a in typing.get_args(annotation)))
+    return {annotation}
+
+
+def as_written(annotation: Any, value: Any) -> Any:
+    """*value* for a field of *annotation*: numbers read from YAML become their text in text-only
+    fields (and in text-valued mappings and lists); booleans are refused in number fields."""
+    leaves = _leaves(annotation) - {type(None)}
+    containers = [a for a in leaves if typing.get_origin(a) in (dict, list)]
+    if len(containers) == 1 and isinstance(value, dict | list):
+        inner, *_ = reversed(typing.get_args(containers[0]))
+        if typing.get_origin(containers[0]) is dict and isinstance(value, dict):
+            return {k: as_written(inner, v) for k, v in value.items()}
+        if typing.get_origin(containers[0]) is list and isinstance(value, list):
+            return [as_written(inner, v) for v in value]
+    if isinstance(value, YamlInt | YamlFloat) and leaves == {str}:
+        return value.source
+    if isinstance(value, YamlInt) and value.refused:
+        raise ValueError(value.refused)
+    if isinstance(value, bool) and leaves and leaves <= {int, float}:
+        raise ValueError(f"is a number, not {str(value).lower()}")
+    return value
+
+
 class _Strict(BaseModel):
     # every number finite: NaN and infinities are refused with the key path
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _as_written(cls, value: Any, info: ValidationInfo) -> Any:
+        """A text field keeps a number as it was written (``title: 12:30``, ``name: 2030``); a
+        number field refuses ``true``/``false`` (which pydantic would read as 1 and 0)."""
+        field = cls.model_fields.get(info.field_name or "")
+        return value if field is None else as_written(field.annotation, value)
 
 
 Distance = Annotated[float, Field(gt=0, le=MAX_DISTANCE_M, description="metres, at most 100 km")]
@@ -94,6 +142,17 @@ class FileSpec(_Strict):
         le=1,
         description="share of rows that may be rejected before validate fails (districts 0.2, others 1)",
     )
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                codecs.lookup(value)
+            except LookupError:
+                raise ValueError(f"{value!r} is not a text encoding; e.g. utf-8, cp1252, cp1251, latin-1") from None
+        return value
+
     derive: dict[str, str] = Field(
         default_factory=dict,
         description='new columns computed from others: {population: "Homes + Dones"} (numbers, columns, + - * / ( ))',
@@ -175,13 +234,13 @@ class CriterionSpec(_Strict):
     """One criterion: how its raw value is measured (one kind) and standardised to [0, 1]."""
 
     attribute: str | None = None
-    per_km2: bool = False
+    per_km2: StrictBool = False
     distance_to: str | None = None
     count_of: str | None = None
     coverage_of: str | None = None
     inside: str | None = None
     radius_m: Distance | None = None
-    exclude: bool = False
+    exclude: StrictBool = False
     better: Literal["higher", "lower"] | None = None
     fuzzy: tuple[float, float] | None = None
     sigmoid: SigmoidSpec | None = None
@@ -244,7 +303,7 @@ class CriterionSpec(_Strict):
 class AHPSpec(_Strict):
     order: list[str] = Field(min_length=2)
     matrix: list[list[float | str]]
-    allow_inconsistent: bool = False
+    allow_inconsistent: StrictBool = False
 
     @model_validator(mode="after")
     def _checked(self) -> AHPSpec:
@@ -472,7 +531,7 @@ class Project:
     catalogue: Catalogue
     workshop_weights: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Models whose weights came from a workshop's weights file: {model: {file, note, created}}."""
-    refresh: bool = False
+    refresh: StrictBool = False
     """Fetch web-service sources again instead of reading them from the project's cache."""
 
     @property
