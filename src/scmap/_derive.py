@@ -27,7 +27,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["DeriveError", "columns_of", "derive_column"]
+__all__ = ["MAX_DEPTH", "MAX_LENGTH", "DeriveError", "columns_of", "derive_column"]
+
+MAX_LENGTH = 2_000
+"""Longest expression accepted (characters); a formula over a few columns is far shorter."""
+MAX_DEPTH = 50
+"""Deepest nesting of parentheses and unary minus signs accepted."""
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<num>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+)|(?P<name>[^\W\d]\w*)|\"(?P<q1>[^\"]+)\"|`(?P<q2>[^`]+)`"
@@ -67,8 +72,19 @@ class _Parser:
     """expr := term (('+'|'-') term)*; term := unary (('*'|'/') unary)*; unary := '-' unary | atom."""
 
     def __init__(self, expr: str, table: pd.DataFrame | None) -> None:
+        if len(expr) > MAX_LENGTH:
+            raise DeriveError(f"{len(expr):,} characters is too long for a derived column (at most {MAX_LENGTH:,})")
         self.toks, self.i, self.table = _tokens(expr), 0, table
         self.names: list[str] = []
+        self.depth = 0
+
+    def _deeper(self, tok: _Tok) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise DeriveError(
+                f"at character {tok.at}: nested deeper than {MAX_DEPTH} levels of ( ) or unary minus; "
+                "write the formula more simply"
+            )
 
     def _peek(self) -> _Tok:
         return self.toks[self.i]
@@ -105,8 +121,10 @@ class _Parser:
 
     def _unary(self) -> object:
         if self._peek().kind == "op" and self._peek().text == "-":
-            self._take()
-            return -self._unary()  # type: ignore[operator]
+            self._deeper(self._take())
+            value = -self._unary()  # type: ignore[operator]
+            self.depth -= 1
+            return value
         return self._atom()
 
     def _atom(self) -> object:
@@ -121,9 +139,11 @@ class _Parser:
                 raise DeriveError(f"no column {tok.text!r}")
             return pd.to_numeric(self.table[tok.text], errors="coerce").astype(float)
         if tok.kind == "op" and tok.text == "(":
+            self._deeper(tok)
             value = self._expr()
             if self._take().text != ")":
                 raise DeriveError(f"at character {tok.at}: a '(' is not closed")
+            self.depth -= 1
             return value
         raise DeriveError(f'at character {tok.at}: expected a number, a column or "(", found "{tok.text or "the end"}"')
 
