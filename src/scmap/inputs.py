@@ -229,7 +229,7 @@ def _check_vertices(loaded: LoadedLayer, limit: int) -> None:
         loaded.report.warnings.append(
             f"{where}: {len(large)} geometries have more than {LARGE_GEOMETRY_VERTICES:,} vertices "
             f"(e.g. {', '.join(ids)}: {int(counts[large[0]]):,}); the analysis uses them exactly, the map draws "
-            "them simplified to a few metres"
+            "them thinned to at most 20,000 vertices each"
         )
 
 

@@ -18,6 +18,7 @@ from branca.colormap import LinearColormap
 from pyproj import Transformer
 
 from scmap._format import format_value
+from scmap._limits import LARGE_GEOMETRY_VERTICES
 from scmap.catalogue import Catalogue
 from scmap.i18n import Messages, english
 from scmap.maps._hexes import HexLayout, hex_layout
@@ -110,12 +111,52 @@ def display_geoms(gdf: gpd.GeoDataFrame, options: MapOptions, *, overview: bool 
     geoms = gdf.geometry
     tolerance = options.overview_simplify_m if overview else options.simplify_m
     if gdf.crs is not None and gdf.crs.is_projected and tolerance > 0:
-        geoms = geoms.simplify(tolerance, preserve_topology=True)
+        shown = _simplified(np.asarray(geoms.array, dtype=object), tolerance)
+        geoms = gpd.GeoSeries(shown, index=geoms.index, crs=geoms.crs)
     geoms = geoms.to_crs(4326) if gdf.crs is not None else geoms
     arr = np.asarray(geoms.array, dtype=object)
     digits = min(options.precision, 5) if overview else options.precision
     arr = shapely.transform(arr, lambda c: np.round(c, digits))
     return [str(t) for t in shapely.to_geojson(arr)]
+
+
+DISPLAY_VERTICES = 20_000
+"""Most vertices the map draws of one geometry that has more than LARGE_GEOMETRY_VERTICES."""
+
+
+def _simplified(geoms: np.ndarray, tolerance: float) -> np.ndarray:
+    """*geoms* simplified to *tolerance* metres, keeping their topology. A geometry of more than
+    :data:`LARGE_GEOMETRY_VERTICES` vertices (whose simplification by GEOS grows much faster than
+    its size: hours for a million jagged vertices) is thinned instead to every k-th vertex of
+    each ring or line, at most :data:`DISPLAY_VERTICES` in all: linear cost, for display only."""
+    counts = shapely.get_num_coordinates(geoms)
+    large = counts > LARGE_GEOMETRY_VERTICES
+    out = geoms.copy()
+    if (~large).any():
+        out[~large] = shapely.simplify(geoms[~large], tolerance, preserve_topology=True)
+    for i in np.flatnonzero(large):
+        out[i] = _thinned(geoms[i], max(2, int(np.ceil(counts[i] / DISPLAY_VERTICES))))
+    return out
+
+
+def _thinned(geom: Any, step: int) -> Any:
+    """Every *step*-th vertex of each part of *geom* (rings kept closed, parts of 4 or fewer kept)."""
+    if isinstance(geom, shapely.Polygon):
+        rings = [geom.exterior, *geom.interiors]
+        kept = [_every(np.asarray(r.coords), step, closed=True) for r in rings]
+        return shapely.Polygon(kept[0], [r for r in kept[1:] if len(r) >= 4])
+    if isinstance(geom, shapely.LineString):
+        return shapely.LineString(_every(np.asarray(geom.coords), step, closed=False))
+    if isinstance(geom, shapely.MultiPolygon | shapely.MultiLineString | shapely.GeometryCollection):
+        return type(geom)([_thinned(g, step) for g in geom.geoms])
+    return geom
+
+
+def _every(coords: np.ndarray, step: int, *, closed: bool) -> np.ndarray:
+    if len(coords) <= 4 * step:
+        return coords
+    kept = coords[::step]
+    return np.vstack([kept, coords[-1:]]) if not np.array_equal(kept[-1], coords[-1]) else kept
 
 
 def text(value: object, msg: Messages | None = None) -> str | None:
