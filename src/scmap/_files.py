@@ -106,7 +106,8 @@ def _declares_encoding(path: Path) -> bool:
     return ".cpg" in _siblings(path)
 
 
-def _guess(raw: bytes) -> str | None:
+def guess_encoding(raw: bytes) -> str | None:
+    """The text encoding *raw* most likely uses (UTF-8 first, then the usual code pages)."""
     try:
         raw.decode("utf-8")
         return "utf-8"
@@ -129,7 +130,7 @@ def code_page_note(path: Path, table: pd.DataFrame) -> str | None:
     if not suspicious:
         return None
     raw = "\n".join(text).encode("latin-1", errors="replace")
-    guess = _guess(raw)
+    guess = guess_encoding(raw)
     example = suspicious[0][:40]
     shown = (
         f" ({example!r} would read {example.encode('latin-1', 'replace').decode(guess, 'replace')!r})" if guess else ""

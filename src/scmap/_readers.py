@@ -22,7 +22,7 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
-from scmap._files import archive_problem, code_page_note, large_file_note, shapefile_problem
+from scmap._files import archive_problem, code_page_note, guess_encoding, large_file_note, shapefile_problem
 from scmap._remote import Remote
 from scmap.errors import InputError, ScmapWarning, UnreadableFileError
 
@@ -181,7 +181,18 @@ def read_raw(
 def _decode(path: Path, encoding: str | None) -> str:
     data = path.read_bytes()
     if encoding:
-        return data.decode(encoding)
+        try:
+            return data.decode(encoding)
+        except LookupError:
+            raise InputError(f"{path}: encoding: {encoding!r} is not a text encoding (e.g. utf-8, cp1252)") from None
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            guess = guess_encoding(data)
+            raise InputError(
+                f"{path}: line {line}: not {encoding} text (byte 0x{data[exc.start]:02x})"
+                + (f"; it reads as {guess}: set encoding: {guess} on this source" if guess else "")
+                + " (or remove encoding: to let scmap guess)"
+            ) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
