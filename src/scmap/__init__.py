@@ -11,6 +11,8 @@ Examples
 'Sofia pre-workshop solution map (demo, schematic data)'
 """
 
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 from scmap._version import __version__
@@ -57,6 +59,19 @@ if TYPE_CHECKING:
     from scmap.results import Results, run
     from scmap.schema import project_schema
     from scmap.suitability import SuitabilityResult, ahp_weights, suitability, suitability_project
+
+
+class _Package(types.ModuleType):
+    """``scmap.overlap`` and ``scmap.suitability`` are the functions, also once their modules of
+    the same name are imported (the import system would bind the module over the name)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in ("overlap", "suitability") and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str) -> Any:
