@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import csv
 import io as _io
+import json
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -52,6 +53,42 @@ class RawLayer:
     """False for a table without a geometry column (e.g. an attribute table in a GeoPackage)."""
     warnings: list[str] = field(default_factory=list)
     """Notes about the whole file (e.g. a likely wrong code page), shown as the source's warnings."""
+
+    nested: list[str] = field(default_factory=list)
+    """Columns whose list or dict values were turned into JSON text."""
+
+    def __post_init__(self) -> None:
+        self.nested = nested_as_json(self.gdf)
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    return str(value)
+
+
+def _as_json(value: object) -> object:
+    if isinstance(value, (list, tuple, dict, np.ndarray)):
+        return json.dumps(value, ensure_ascii=False, default=_json_default)
+    return value
+
+
+def nested_as_json(gdf: pd.DataFrame) -> list[str]:
+    """List- and dict-valued cells (GeoJSON arrays and objects, PostgreSQL arrays) become their
+    JSON text, in place, so that every later step (ids, duplicates, popups, CSV and GeoPackage
+    output) sees plain values."""
+    geometry, changed = getattr(gdf, "_geometry_column_name", None), []
+    for column in gdf.columns:
+        if column == geometry or gdf[column].dtype != object:
+            continue
+        values = gdf[column]
+        nested = values.map(lambda v: isinstance(v, (list, tuple, dict, np.ndarray)))
+        if nested.any():
+            gdf[column] = values.map(_as_json)
+            changed.append(str(column))
+    return changed
 
 
 def describe(path: object, layer: str | None = None) -> str:
@@ -133,19 +170,18 @@ def read_raw(
     *,
     layer: str | None = None,
     engine: Engine = "pyogrio",
-    lon: str | None = None,
-    lat: str | None = None,
-    wkt: str | None = None,
+    csv_geometry: CsvGeometry | None = None,
     encoding: str | None = None,
 ) -> RawLayer:
-    """Read any supported file into a :class:`RawLayer` (no checks, no reprojection)."""
+    """Read any supported file into a :class:`RawLayer` (no checks, no reprojection); *csv_geometry* says
+    where a CSV's geometry is (found from the column names when not given)."""
     path = Path(path)
     reason = _sniff_unreadable(path)
     if reason:
         raise UnreadableFileError(f"{path}: cannot be read: {reason}")
     suffix = path.suffix.lower()
     if suffix in _CSV_SUFFIXES:
-        return _read_csv(path, lon=lon, lat=lat, wkt=wkt, encoding=encoding)
+        return _read_csv(path, csv_geometry or CsvGeometry(), encoding)
     if suffix in _PARQUET_SUFFIXES:
         try:
             gdf = gpd.read_parquet(path)
@@ -223,66 +259,124 @@ def _to_number(values: pd.Series) -> pd.Series:
     return pd.to_numeric(text, errors="coerce")
 
 
-def _read_csv(path: Path, *, lon: str | None, lat: str | None, wkt: str | None, encoding: str | None) -> RawLayer:
+_N_DOT = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+_N_ANY = r"[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?"
+_PAIRS = (
+    re.compile(rf"^\s*[\[(]?\s*({_N_DOT})\s*,\s*({_N_DOT})\s*[\])]?\s*$"),
+    re.compile(rf"^\s*[\[(]?\s*({_N_ANY})\s*(?:;|\s)\s*({_N_ANY})\s*[\])]?\s*$"),
+)
+"""One cell holding two coordinates: '43.45,28.55', '[2.79, 48.84]', '43,45;28,55', '43.4 28.5'."""
+
+Order = Literal["lon,lat", "lat,lon"]
+
+
+def split_pair(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The first and second number of each cell as text (missing where the cell is not a pair)."""
+    text = values.astype("string").fillna("")
+    first = pd.Series(pd.NA, index=values.index, dtype="string")
+    second = first.copy()
+    for pattern in _PAIRS:
+        todo = first.isna()
+        if not todo.any():
+            break
+        parts = text[todo].str.extract(pattern)
+        first[todo], second[todo] = parts[0], parts[1]
+    return first, second
+
+
+@dataclass(frozen=True)
+class CsvGeometry:
+    """How a CSV holds its geometry: lon/lat columns, one column with both, or WKT."""
+
+    lon: str | None = None
+    lat: str | None = None
+    wkt: str | None = None
+    coordinates: str | None = None
+    order: Order = "lon,lat"
+
+
+_NO_COLUMNS = (
+    "name them in the project (lon: COLUMN and lat: COLUMN; coordinates: COLUMN for one column "
+    "holding both, with coordinate_order: lat,lon when latitude comes first; or wkt: COLUMN), "
+    "and look at the file with scmap info FILE --lon/--lat, --coordinates or --wkt"
+)
+
+
+def _guess_geometry(columns: list[str]) -> CsvGeometry:
+    lon, lat = _pick(columns, LON_NAMES), _pick(columns, LAT_NAMES)
+    if lon is not None and lat is not None:
+        return CsvGeometry(lon=lon, lat=lat)
+    wkt = _pick(columns, WKT_NAMES)
+    return CsvGeometry(wkt=wkt) if wkt else CsvGeometry(coordinates=_pick(columns, PAIR_NAMES))
+
+
+def _same_column(path: Path, df: pd.DataFrame, column: str) -> InputError:
+    sample = next((str(v) for v in df[column] if str(v).strip()), "") if column in df.columns else ""
+    shown = f", holding values like {sample!r}" if sample else ""
+    return InputError(
+        f"{path}: lat: and lon: both name the column {column!r}{shown}; for one column holding both "
+        f"coordinates write coordinates: {column} (add coordinate_order: lat,lon when latitude comes first)"
+    )
+
+
+def _read_csv(path: Path, geometry: CsvGeometry, encoding: str | None) -> RawLayer:
+    df = _csv_table(path, encoding)
+    columns = [str(c) for c in df.columns]
+    g = geometry
+    if not (g.lon or g.lat or g.wkt or g.coordinates):
+        g = replace(_guess_geometry(columns), order=g.order)
+    if g.lon is not None and g.lon == g.lat:
+        raise _same_column(path, df, g.lon)
+    for name in (g.lon, g.lat, g.wkt, g.coordinates):
+        if name is not None and name not in columns:
+            raise InputError(f"{path}: no column {name!r}; columns: {', '.join(columns)}")
+    if g.wkt is not None:
+        return _wkt_layer(path, df, g.wkt)
+    if g.coordinates is not None:
+        first, second = split_pair(df[g.coordinates])
+        x, y = (first, second) if g.order == "lon,lat" else (second, first)
+        return _point_layer(path, df, x, y, (g.coordinates, g.coordinates))
+    if g.lon is None or g.lat is None:
+        raise InputError(f"{path}: no coordinate columns found among {', '.join(columns)}; {_NO_COLUMNS}")
+    return _point_layer(path, df, df[g.lon], df[g.lat], (g.lon, g.lat))
+
+
+def _csv_table(path: Path, encoding: str | None) -> pd.DataFrame:
     text = _decode(path, encoding)
-    sample = text[:65536]
     try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+        delimiter = csv.Sniffer().sniff(text[:65536], delimiters=",;\t|").delimiter
     except csv.Error:
         delimiter = ","
     try:
         df = pd.read_csv(_io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False)
     except Exception as exc:
         raise UnreadableFileError(f"{path}: cannot be read as CSV: {_gdal_reason(exc)}") from None
-    df = df.apply(_infer_column)
-    columns = [str(c) for c in df.columns]
+    return df.apply(_infer_column)
+
+
+def _wkt_layer(path: Path, df: pd.DataFrame, wkt: str) -> RawLayer:
+    raw = df[wkt].astype("string").fillna("")
+    geoms = shapely.from_wkt(raw.to_numpy(dtype=object), on_invalid="ignore")
     notes: dict[int, tuple[str, str]] = {}
-    pair: str | None = None
-    if wkt is None and lon is None and lat is None:
-        lon, lat = _pick(columns, LON_NAMES), _pick(columns, LAT_NAMES)
-        if lon is None or lat is None:
-            lon = lat = None
-            wkt = _pick(columns, WKT_NAMES)
-            pair = None if wkt else _pick(columns, PAIR_NAMES)
-    if pair is not None:
-        parts = df[pair].astype("string").str.strip().str.extract(r"^\[\s*([^,\]]+?)\s*,\s*([^,\]]+?)\s*\]$")
-        df["_lon"], df["_lat"] = parts[0], parts[1]
-        lon, lat = "_lon", "_lat"
-        columns += [lon, lat]
-    if wkt is not None:
-        if wkt not in columns:
-            raise InputError(f"{path}: no WKT column {wkt!r}; columns: {', '.join(columns)}")
-        raw = df[wkt].astype("string").fillna("")
-        geoms = shapely.from_wkt(raw.to_numpy(dtype=object), on_invalid="ignore")
-        for pos in np.flatnonzero(pd.isna(geoms)):
-            why = "empty WKT" if not raw.iloc[pos].strip() else "WKT that cannot be parsed"
-            notes[int(pos)] = (wkt, why)
-        gdf = gpd.GeoDataFrame(df.drop(columns=[wkt]), geometry=geoms, crs=None)
-        return RawLayer(gdf, path, path.stem, None, notes)
-    if lon is None or lat is None:
-        raise InputError(
-            f"{path}: no coordinate columns found among {', '.join(columns)}; name them "
-            "(lon: COLUMN and lat: COLUMN, or wkt: COLUMN in the project; --lon/--lat/--wkt "
-            "on the command line)"
-        )
-    for name in (lon, lat):
-        if name not in columns:
-            raise InputError(f"{path}: no column {name!r}; columns: {', '.join(columns)}")
-    x, y = _to_number(df[lon]), _to_number(df[lat])
+    for pos in np.flatnonzero(pd.isna(geoms)):
+        notes[int(pos)] = (wkt, "empty WKT" if not raw.iloc[pos].strip() else "WKT that cannot be parsed")
+    gdf = gpd.GeoDataFrame(df.drop(columns=[wkt]), geometry=geoms, crs=None)
+    return RawLayer(gdf, path, path.stem, None, notes)
+
+
+def _point_layer(path: Path, df: pd.DataFrame, lon: pd.Series, lat: pd.Series, fields: tuple[str, str]) -> RawLayer:
+    """Points from longitude and latitude values (text or numbers), in WGS84 degrees by definition."""
+    x, y = _to_number(lon), _to_number(lat)
+    notes: dict[int, tuple[str, str]] = {}
     for pos in np.flatnonzero(x.isna().to_numpy() | y.isna().to_numpy()):
-        bad = lon if pd.isna(x.iloc[pos]) else lat
-        if pair is not None:
-            value, field = df[pair].iloc[pos], pair
-        else:
-            value, field = df[bad].iloc[pos], bad
+        field_name = fields[0] if pd.isna(x.iloc[pos]) else fields[1]
+        value = df[field_name].iloc[pos]
         missing = value is None or value is pd.NA or (isinstance(value, str) and not value.strip())
-        notes[int(pos)] = (field, "missing coordinate" if missing else f"coordinate {value!r} is not a number")
-    if pair is not None:
-        df = df.drop(columns=["_lon", "_lat"])
+        what = "a pair of numbers" if fields[0] == fields[1] else "a number"
+        notes[int(pos)] = (field_name, "missing coordinate" if missing else f"coordinate {value!r} is not {what}")
     ok = ~(x.isna() | y.isna()).to_numpy()
     geoms = np.full(len(df), None, dtype=object)
     geoms[ok] = shapely.points(x.to_numpy()[ok], y.to_numpy()[ok])
-    # lon/lat columns are by definition WGS84 degrees
     gdf = gpd.GeoDataFrame(df, geometry=geoms, crs="EPSG:4326")
     return RawLayer(gdf, path, path.stem, CRS.from_epsg(4326), notes)
 

@@ -30,7 +30,7 @@ from scmap.catalogue import load_catalogue
 from scmap.errors import InputError, ProjectError, ScmapError
 from scmap.i18n import load_messages
 from scmap.network import write_network
-from scmap.project import Project, load_project, with_map
+from scmap.project import Project, load_project, resolve_path, with_map
 from scmap.results import Results, run
 
 __all__ = ["BatchResult", "CityRun", "read_cities", "run_batch"]
@@ -68,10 +68,21 @@ class BatchResult:
         return [c for c in self.cities if not c.ok]
 
 
+def _plain(char: str) -> str:
+    """A Latin letter without its accent (é -> e); any other letter as it is (й stays й)."""
+    parts = unicodedata.normalize("NFKD", char)
+    return parts.encode("ascii", "ignore").decode("ascii") if parts[:1].isascii() else char
+
+
 def slug(name: str) -> str:
-    """A folder name for a city: ASCII letters, digits and dashes."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^A-Za-z0-9]+", "-", ascii_name).strip("-").lower() or "city"
+    """A folder name for a city: its letters in their own script (Latin ones without accents),
+    digits and dashes, lower case, at most 80 characters.
+
+    >>> slug("Sant Cugat del Vallès"), slug("Велико Търново"), slug("Θεσσαλονίκη"), slug("الرباط")
+    ('sant-cugat-del-valles', 'велико-търново', 'θεσσαλονίκη', 'الرباط')
+    """
+    text = "".join(_plain(c) for c in unicodedata.normalize("NFC", name))
+    return re.sub(r"[\W_]+", "-", text).strip("-").lower()[:80].strip("-") or "city"
 
 
 def _set(tree: dict[str, Any], dotted: str, value: Any, where: str) -> None:
@@ -112,8 +123,15 @@ def read_cities(path: str | Path) -> list[tuple[str, dict[str, Any]]]:
     else:
         raise InputError(f"{path}: a cities file is .csv (a 'city' column and project keys) or .yaml")
     names = [name for name, _ in rows]
-    if not rows or any(not n for n in names) or len({slug(n) for n in names}) != len(names):
+    if not rows or any(not n for n in names) or len(set(names)) != len(names):
         raise InputError(f"{path}: every city needs a name of its own (found: {', '.join(names) or 'none'})")
+    folders: dict[str, str] = {}
+    for name in names:
+        other = folders.setdefault(slug(name), name)
+        if other != name:
+            raise InputError(
+                f"{path}: the cities {other!r} and {name!r} would share the folder {slug(name)}/; rename one"
+            )
     return [(name, {_SHORTHAND.get(k, k): v for k, v in values.items()}) for name, values in rows]
 
 
@@ -132,9 +150,9 @@ def _flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def _absolute(value: Any, folder: Path) -> Any:
-    if not isinstance(value, str) or is_postgres(value) or is_service(value) or Path(value).is_absolute():
+    if not isinstance(value, str) or is_postgres(value) or is_service(value):
         return value
-    return str((folder / value).resolve())
+    return str(resolve_path(value, folder).resolve())
 
 
 def _absolute_paths(tree: Any, folder: Path) -> Any:

@@ -25,11 +25,11 @@ from scmap._derive import DeriveError, derive_column
 from scmap._geom import assign_points
 from scmap._limits import LARGE_GEOMETRY_VERTICES, too_many
 from scmap._postgis import read_postgis_source
-from scmap._readers import Engine, RawLayer, describe, read_raw
+from scmap._readers import CsvGeometry, Engine, RawLayer, describe, read_raw
 from scmap._remote import Remote, is_postgres, is_service
 from scmap._services import read_service
 from scmap._validate import LoadedLayer, Role, SourceReport, check_layer, conclude, empty_rejected, reason_summary
-from scmap.crs import analysis_crs
+from scmap.crs import analysis_crs, parse_crs
 from scmap.errors import InputError, ScmapError, ScmapWarning
 from scmap.io import SOLUTION_COLUMNS, _districts, _reject_more, _solutions, column_defaults
 from scmap.project import FileSpec, Project, popup_labels
@@ -95,14 +95,17 @@ def _read(
             path = Remote(spec.path, spec.layer or spec.path)
             raw = read_service(spec.path, layer=spec.layer, root=project.root, refresh=project.refresh)
         else:
-            raw = read_raw(
-                file, layer=spec.layer, engine=engine, lon=spec.lon, lat=spec.lat, wkt=spec.wkt, encoding=spec.encoding
-            )
+            raw = read_raw(file, layer=spec.layer, engine=engine, csv_geometry=_csv(spec), encoding=spec.encoding)
         _derive(raw, spec, where=f"{project.path}: {_key(project, spec, role, name)}.derive")
     except ScmapError as exc:
         sources.append(_failed(path, role, name, exc))
         return None
     return raw
+
+
+def _csv(spec: FileSpec) -> CsvGeometry:
+    """Where a CSV source's geometry is, as the reader takes it."""
+    return CsvGeometry(spec.lon, spec.lat, spec.wkt, spec.coordinates, spec.coordinate_order)
 
 
 def _key(project: Project, spec: FileSpec, role: Role, name: str | None) -> str:
@@ -190,6 +193,9 @@ def load_inputs(project: Project, *, engine: Engine = "pyogrio") -> Inputs:
                 columns = ", ".join(str(c) for c in raw.gdf.columns if c != raw.gdf.geometry.name)
                 key = _key(project, src, "solutions", None)
                 loaded.report.errors.append(f"{project.path}: {key}.popup: no column {column!r}; columns: {columns}")
+        if loaded.ok:
+            native = parse_crs(src.crs, where=src.crs) if src.crs else raw.declared_crs
+            _check_swapped(inputs.districts, loaded, native, src, _key(project, src, "solutions", None))
         if src.id_prefix and loaded.ok:
             loaded.gdf = loaded.gdf.assign(solution_id=src.id_prefix + ":" + loaded.gdf["solution_id"].astype(str))
         sources.append(loaded.report)
@@ -249,6 +255,53 @@ def _warn_outside(inputs: Inputs, parts: list[LoadedLayer]) -> None:
                 f"{loaded.report.path}: {share} solutions lie outside every district (kept; the overlap "
                 "layer 'outside' lists them): is this the right file for these districts?"
             )
+
+
+_SWAP_SAMPLE = 20_000
+
+
+def _check_swapped(
+    districts: LoadedLayer | None, loaded: LoadedLayer, source_crs: CRS | None, src: FileSpec, key: str
+) -> None:
+    """Most points outside every district but inside with the two axes swapped is an error that
+    says how to fix it (a clean run would otherwise show an empty map)."""
+    if districts is None or not districts.ok or not len(districts.gdf) or not loaded.ok or not len(loaded.gdf):
+        return
+    gdf = loaded.gdf.loc[loaded.gdf.geom_type == "Point"]
+    if len(gdf) > _SWAP_SAMPLE:
+        gdf = gdf.iloc[np.linspace(0, len(gdf) - 1, _SWAP_SAMPLE).astype(int)]
+    if not len(gdf) or source_crs is None:
+        return
+    areas = np.asarray(districts.gdf.geometry.array, dtype=object)
+    inside = int((assign_points(np.asarray(gdf.geometry.array, dtype=object), areas) >= 0).sum())
+    if inside >= 0.5 * len(gdf):
+        return
+    native = np.asarray(gdf.geometry.to_crs(source_crs).array, dtype=object)
+    swapped = gpd.GeoSeries(shapely.transform(native, lambda xy: xy[:, ::-1]), crs=source_crs)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        moved = np.asarray(swapped.to_crs(districts.gdf.crs).array, dtype=object)
+    finite = np.isfinite(shapely.get_coordinates(moved)).all(axis=1)
+    inside_swapped = int((assign_points(moved[finite], areas) >= 0).sum())
+    if inside_swapped < 0.5 * len(gdf) or inside_swapped < 2 * inside:
+        return
+    loaded.report.errors.append(
+        f"{describe(loaded.report.path, loaded.report.layer)}: {len(gdf) - inside} of {len(gdf)} points lie "
+        f"outside every district, but {inside_swapped} would fall inside with the two coordinates swapped: "
+        f"{_swap_fix(src, key)}"
+    )
+
+
+def _swap_fix(src: FileSpec, key: str) -> str:
+    if src.coordinates is not None:
+        other = "lon,lat" if src.coordinate_order == "lat,lon" else "lat,lon"
+        return f"set {key}.coordinate_order: {other}"
+    if src.lon is not None or src.lat is not None:
+        return f"exchange the columns of {key}.lon: and {key}.lat:"
+    return (
+        f"the file has longitude and latitude (or x and y) the wrong way round; export it again, or for a CSV "
+        f"name the columns with {key}.lon: and {key}.lat:"
+    )
 
 
 def _combine_solutions(parts: list[LoadedLayer], target: CRS | None) -> gpd.GeoDataFrame:
@@ -332,7 +385,10 @@ def _check_rejected_share(loaded: LoadedLayer, raw: RawLayer, spec: FileSpec, ke
         unique = [
             str(c)
             for c in raw.gdf.columns
-            if c != raw.gdf.geometry.name and raw.gdf[c].notna().all() and raw.gdf[c].nunique() == len(raw.gdf)
+            if c != raw.gdf.geometry.name
+            and c not in raw.nested
+            and raw.gdf[c].notna().all()
+            and raw.gdf[c].nunique() == len(raw.gdf)
         ]
         text += f"; columns with a unique value in every row, for {key}.id: {', '.join(unique[:6]) or 'none'}"
     if share > limit:

@@ -29,7 +29,7 @@ import pandas as pd
 from pyproj import CRS
 
 from scmap._limits import MAX_DISTANCE_M
-from scmap._readers import Engine, RawLayer, describe, read_raw
+from scmap._readers import CsvGeometry, Engine, Order, RawLayer, describe, read_raw
 from scmap._validate import REJECTED_COLUMNS, LoadedLayer, SourceReport, check_layer, conclude
 from scmap.catalogue import Catalogue, load_catalogue
 from scmap.crs import analysis_crs, outside_area_of_use, parse_crs
@@ -100,6 +100,8 @@ def read_layer(
     lon: str | None = None,
     lat: str | None = None,
     wkt: str | None = None,
+    coordinates: str | None = None,
+    coordinate_order: Order = "lon,lat",
     encoding: str | None = None,
 ) -> LoadedLayer:
     """Read and check a context layer (any geometry).
@@ -118,6 +120,8 @@ def read_layer(
         ``"pyogrio"`` (default) or ``"fiona"``.
     lon, lat, wkt
         CSV coordinate columns when their names are not recognised.
+    coordinates, coordinate_order
+        A CSV column holding both coordinates ("43.45,28.55", "[2.79, 48.84]") and their order.
 
     Raises
     ------
@@ -133,7 +137,8 @@ def read_layer(
     >>> len(parks.gdf), parks.gdf.crs.to_epsg()
     (5, 4326)
     """
-    raw = read_raw(path, layer=layer, engine=engine, lon=lon, lat=lat, wkt=wkt, encoding=encoding)
+    csv_geometry = CsvGeometry(lon, lat, wkt, coordinates, coordinate_order)
+    raw = read_raw(path, layer=layer, engine=engine, csv_geometry=csv_geometry, encoding=encoding)
     loaded = conclude(check_layer(raw, role="layer", target_crs=None, crs_override=crs))
     return _emit(_reproject(loaded, to_crs) if loaded.ok else loaded)
 
@@ -413,6 +418,8 @@ def read_solutions(
     lon: str | None = None,
     lat: str | None = None,
     wkt: str | None = None,
+    coordinates: str | None = None,
+    coordinate_order: Order = "lon,lat",
     encoding: str | None = None,
 ) -> LoadedLayer:
     """Read and check a list of solutions against the catalogue.
@@ -430,7 +437,8 @@ def read_solutions(
     """
     cat = catalogue or load_catalogue()
     _check_constants(cat, sector=sector, solution=solution)
-    raw = read_raw(path, layer=layer, engine=engine, lon=lon, lat=lat, wkt=wkt, encoding=encoding)
+    csv_geometry = CsvGeometry(lon, lat, wkt, coordinates, coordinate_order)
+    raw = read_raw(path, layer=layer, engine=engine, csv_geometry=csv_geometry, encoding=encoding)
     solution_field, name, status = column_defaults(
         raw, solution=solution, solution_field=solution_field, name=name, status=status
     )
@@ -476,7 +484,12 @@ def _far_from_the_rest(geoms: np.ndarray) -> int:
 
 
 def file_info(
-    path: str | Path, *, layer: str | None = None, engine: Engine = "pyogrio", crs: str | None = None
+    path: str | Path,
+    *,
+    layer: str | None = None,
+    engine: Engine = "pyogrio",
+    crs: str | None = None,
+    csv_geometry: CsvGeometry | None = None,
 ) -> dict[str, object]:
     """What is in a GIS file: per layer its CRS, row count, geometry types and fields.
 
@@ -496,7 +509,7 @@ def file_info(
     names = [layer] if layer is not None else list_layers(path, engine=engine)
     layers = []
     for name in names:
-        raw = read_raw(path, layer=name if len(names) > 1 or layer else None, engine=engine)
+        raw = read_raw(path, layer=name if len(names) > 1 or layer else None, engine=engine, csv_geometry=csv_geometry)
         gdf = raw.gdf
         geoms = gdf.geometry
         types = geoms.geom_type.dropna().value_counts().sort_index()

@@ -136,6 +136,12 @@ class FileSpec(_Strict):
     lon: str | None = Field(default=None, description="CSV longitude column")
     lat: str | None = Field(default=None, description="CSV latitude column")
     wkt: str | None = Field(default=None, description="CSV WKT geometry column")
+    coordinates: str | None = Field(
+        default=None, description="CSV column holding both coordinates: '2.79,48.84', '[2.79, 48.84]', '43,45;28,55'"
+    )
+    coordinate_order: Literal["lon,lat", "lat,lon"] = Field(
+        default="lon,lat", description="order of the two numbers in coordinates: (lat,lon when latitude comes first)"
+    )
     max_rejected_share: float | None = Field(
         default=None,
         ge=0,
@@ -160,6 +166,8 @@ class FileSpec(_Strict):
 
     @model_validator(mode="after")
     def _database(self) -> FileSpec:
+        if self.coordinates is not None and (self.lon or self.lat or self.wkt):
+            raise ValueError("give coordinates: (one column holding both) or lon:/lat: or wkt:, not both")
         if is_postgres(self.path) and (self.table is None) == (self.sql is None):
             raise ValueError("a postgresql:// source needs table: or sql: (one of them)")
         if not is_postgres(self.path) and (self.table is not None or self.sql is not None):
@@ -541,7 +549,7 @@ class Project:
     @property
     def messages(self) -> Messages:
         """The words of the map, report and atlas in ``map.language`` (with ``map.translations``)."""
-        extra = [p if Path(p).is_absolute() else str(self.root / p) for p in self.spec.map.translations]
+        extra = [str(resolve_path(p, self.root)) for p in self.spec.map.translations]
         return load_messages(self.spec.map.language, extra)
 
     @property
@@ -550,8 +558,18 @@ class Project:
 
     def resolve(self, relative: str) -> Path:
         """A path from the project file, relative to the project's folder."""
-        p = Path(relative).expanduser()
-        return p if p.is_absolute() else self.root / p
+        return resolve_path(relative, self.root)
+
+
+def resolve_path(written: str, root: Path) -> Path:
+    """The one reading of every path key of a project file: ``~`` is the home folder, a relative
+    path starts at the project's folder (*root*).
+
+    >>> resolve_path("data/d.gpkg", Path("/p")).as_posix(), resolve_path("/x.csv", Path("/p")).as_posix()
+    ('/p/data/d.gpkg', '/x.csv')
+    """
+    p = Path(written).expanduser()
+    return p if p.is_absolute() else root / p
 
 
 def _arms(annotation: Any) -> list[Any]:
@@ -640,8 +658,7 @@ def _semantic_problems(spec: ProjectSpec, catalogue: Catalogue, source: str, roo
                     "remove it and give it in PGPASSWORD or ~/.pgpass"
                 )
             return
-        p = Path(rel).expanduser()
-        p = p if p.is_absolute() else root / p
+        p = resolve_path(rel, root)
         if not p.exists():
             problems.append(f"{source}: {key}: file not found: {p}")
 
@@ -652,7 +669,7 @@ def _semantic_problems(spec: ProjectSpec, catalogue: Catalogue, source: str, roo
     for i, src in enumerate(spec.solutions):
         key = f"solutions.{i}"
         exists(f"{key}.path", src.path)
-        where = (str((root / Path(src.path).expanduser()).resolve()), src.layer)
+        where = (str(resolve_path(src.path, root).resolve()), src.layer)
         if where in seen_sources:
             problems.append(
                 f"{source}: {key}.path: the same file{' and layer' if src.layer else ''} as "
@@ -714,10 +731,7 @@ def load_project(path: str | Path) -> Project:
         spec = ProjectSpec.model_validate(data)
     except ValidationError as exc:
         raise ProjectError(f"{path}: invalid project file", _pydantic_problems(exc, source)) from None
-    catalogue_path = None
-    if spec.catalogue is not None:
-        catalogue_path = Path(spec.catalogue)
-        catalogue_path = catalogue_path if catalogue_path.is_absolute() else path.parent / catalogue_path
+    catalogue_path = None if spec.catalogue is None else resolve_path(spec.catalogue, path.parent)
     try:
         catalogue = load_catalogue(catalogue_path)
     except CatalogueError as exc:

@@ -1,0 +1,245 @@
+"""What a new user hits on data nobody here wrote: combined coordinates, swapped axes, list-valued
+columns, non-Latin city names, paths with ~, filters and joins (each a case that once failed)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from scmap import load_inputs, load_project, validate_project
+from scmap._readers import split_pair
+from scmap.batch import read_cities, slug
+from scmap.cli.main import cli
+from scmap.errors import InputError
+from scmap.io import read_solutions
+
+
+def _squares(path: Path, n: int = 4, *, x0: float = 23.30, y0: float = 42.60) -> Path:
+    """n 0.01-degree squares in a row near Sofia, with a repeated 'code', a list and a dict column."""
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"code": "AB"[i * 2 // n], "nm": f"d{i}", "neighbors": [i - 1, i + 1], "meta": {"k": i}},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [
+                    [
+                        [x0 + i * 0.01, y0],
+                        [x0 + (i + 1) * 0.01, y0],
+                        [x0 + (i + 1) * 0.01, y0 + 0.01],
+                        [x0 + i * 0.01, y0 + 0.01],
+                        [x0 + i * 0.01, y0],
+                    ]
+                ],
+            },
+        }
+        for i in range(n)
+    ]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    return path
+
+
+def _project(folder: Path, body: dict) -> Path:
+    path = folder / "project.yaml"
+    path.write_text(yaml.safe_dump({"name": "new user", **body}, allow_unicode=True))
+    return path
+
+
+def _errors(project: Path) -> str:
+    report = validate_project(load_project(project))
+    return "\n".join(e for s in report.sources for e in s.errors)
+
+
+# ------------------------------------------------------------ 1. one column with both coordinates
+
+
+@pytest.mark.parametrize(
+    ("cell", "first", "second"),
+    [
+        ("43.45330,28.55529", "43.45330", "28.55529"),
+        ("[2.798854,48.841032]", "2.798854", "48.841032"),
+        ("(2.79, 48.84)", "2.79", "48.84"),
+        ("43,4533;28,5552", "43,4533", "28,5552"),
+        ("43.4533 28.5552", "43.4533", "28.5552"),
+        ("-8.6e1, 1E-3", "-8.6e1", "1E-3"),
+        ("43,45,28,55", None, None),
+        ("43.45", None, None),
+        ("", None, None),
+    ],
+)
+def test_split_pair_reads_the_usual_ways_of_writing_two_numbers(cell, first, second):
+    a, b = split_pair(pd.Series([cell]))
+    assert (None if pd.isna(a[0]) else a[0], None if pd.isna(b[0]) else b[0]) == (first, second)
+
+
+def test_combined_column_latitude_first(tmp_path: Path):
+    _squares(tmp_path / "d.geojson")
+    (tmp_path / "s.csv").write_text('id,geo\n1,"42.605,23.305"\n2,"42.605, 23.315"\n3,"bad"\n4,""\n')
+    project = _project(
+        tmp_path,
+        {
+            "districts": {"path": "d.geojson", "id": "nm"},
+            "solutions": [
+                {"path": "s.csv", "coordinates": "geo", "coordinate_order": "lat,lon", "solution": "rooftop_pv"}
+            ],
+        },
+    )
+    inputs = load_inputs(load_project(project))
+    pts = inputs.solutions.to_crs(4326)
+    assert pts.geometry.x.round(3).tolist() == [23.305, 23.315] and pts.geometry.y.round(3).tolist() == [42.605] * 2
+    rejected = inputs.rejected.set_index("row")
+    assert (
+        rejected.loc[3, "reason"] == "coordinate 'bad' is not a pair of numbers" and rejected.loc[3, "field"] == "geo"
+    )
+    assert rejected.loc[4, "reason"] == "missing coordinate"
+
+
+def test_lat_and_lon_naming_one_column_say_how_to_write_it(tmp_path: Path):
+    (tmp_path / "s.csv").write_text('id,geo\n1,"42.605,23.305"\n')
+    with pytest.raises(InputError, match=r"write coordinates: geo \(add coordinate_order: lat,lon"):
+        read_solutions(tmp_path / "s.csv", solution="rooftop_pv", lat="geo", lon="geo")
+
+
+def test_cli_info_takes_the_coordinate_options_the_errors_name(tmp_path: Path):
+    (tmp_path / "s.csv").write_text('id,geo\n1,"42.605,23.305"\n')
+    runner = CliRunner()
+    bare = runner.invoke(cli, ["info", str(tmp_path / "s.csv")])
+    assert bare.exit_code == 1 and "--coordinates" in bare.stderr and "coordinates: COLUMN" in bare.stderr
+    result = runner.invoke(
+        cli, ["info", str(tmp_path / "s.csv"), "--coordinates", "geo", "--coordinate-order", "lat,lon", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["layers"][0]["bounds_wgs84"] == [23.305, 42.605, 23.305, 42.605]
+
+
+def test_real_bicing_stations_as_one_latlon_column(realdata: Path, tmp_path: Path):
+    stations = gpd.read_file(realdata / "barcelona/08019_stations.geojson")
+    table = pd.DataFrame(
+        {"id": stations["id"], "geo": stations["latitude"].astype(str) + "," + stations["longitude"].astype(str)}
+    )
+    table.to_csv(tmp_path / "bicing.csv", index=False)
+    body = {
+        "districts": {"path": str(realdata / "barcelona/barris_geo.json"), "id": "C_Barri", "name": "N_Barri"},
+        "solutions": [
+            {"path": "bicing.csv", "coordinates": "geo", "coordinate_order": "lat,lon", "solution": "bike_sharing"}
+        ],
+    }
+    inputs = load_inputs(load_project(_project(tmp_path, body)))
+    assert inputs.ok and len(inputs.solutions) + len(inputs.rejected) == len(stations) == 465
+    # 2. the same file read longitude-first puts every station in the Indian Ocean: an error with the fix
+    body["solutions"][0]["coordinate_order"] = "lon,lat"
+    errors = _errors(_project(tmp_path, body))
+    assert "would fall inside with the two coordinates swapped" in errors
+    assert "set solutions.0.coordinate_order: lat,lon" in errors
+
+
+# --------------------------------------------------------------------- 2. swapped latitude/longitude
+
+
+def test_swapped_lat_lon_columns_is_an_error_with_the_fix(tmp_path: Path):
+    _squares(tmp_path / "d.geojson")
+    (tmp_path / "s.csv").write_text("id,lat,lon\n1,23.305,42.605\n2,23.315,42.605\n3,42.605,23.325\n")
+    body = {"districts": {"path": "d.geojson", "id": "nm"}, "solutions": [{"path": "s.csv", "solution": "rooftop_pv"}]}
+    errors = _errors(_project(tmp_path, body))
+    assert "2 of 3 points lie outside every district, but 2 would fall inside" in errors
+    (tmp_path / "s.csv").write_text("id,x,y\n1,42.605,23.305\n2,42.605,23.315\n3,42.605,23.325\n")
+    body["solutions"][0] |= {"lon": "x", "lat": "y"}
+    errors = _errors(_project(tmp_path, body))
+    assert (
+        "3 of 3 points lie outside" in errors
+        and "exchange the columns of solutions.0.lon: and solutions.0.lat:" in errors
+    )
+
+
+def test_points_simply_elsewhere_stay_a_warning(tmp_path: Path):
+    _squares(tmp_path / "d.geojson")
+    (tmp_path / "s.csv").write_text("id,lat,lon\n1,48.1,11.5\n2,48.2,11.6\n")  # Munich: not Sofia either way
+    body = {"districts": {"path": "d.geojson", "id": "nm"}, "solutions": [{"path": "s.csv", "solution": "rooftop_pv"}]}
+    report = validate_project(load_project(_project(tmp_path, body)))
+    assert report.ok and any(
+        "all solutions lie outside every district" in w for s in report.sources for w in s.warnings
+    )
+
+
+# ------------------------------------------------------------------- 3. list- and dict-valued columns
+
+
+def test_wrong_id_with_a_list_column_names_a_better_column(tmp_path: Path):
+    _squares(tmp_path / "d.geojson")
+    (tmp_path / "s.csv").write_text("id,lat,lon\n1,42.605,23.305\n")
+    body = {
+        "districts": {"path": "d.geojson", "id": "code"},
+        "solutions": [{"path": "s.csv", "solution": "rooftop_pv"}],
+    }
+    project = _project(tmp_path, body)
+    errors = _errors(project)
+    assert "districts.id = 'code' repeats values" in errors and "for districts.id: nm." in errors
+    result = CliRunner().invoke(cli, ["run", str(project), "-o", str(tmp_path / "pack")])
+    assert result.exit_code == 1 and "unexpectedly" not in result.output
+
+
+def test_list_and_dict_columns_reach_popups_and_tables(tmp_path: Path):
+    _squares(tmp_path / "d.geojson")
+    (tmp_path / "s.csv").write_text("id,lat,lon\n1,42.605,23.305\n")
+    body = {
+        "districts": {"path": "d.geojson", "id": "neighbors", "name": "nm", "popup": ["meta"]},
+        "solutions": [{"path": "s.csv", "solution": "rooftop_pv"}],
+    }
+    project = _project(tmp_path, body)
+    result = CliRunner().invoke(cli, ["run", str(project), "-o", str(tmp_path / "pack")])
+    assert result.exit_code == 0, result.output
+    with (tmp_path / "pack" / "suitability.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["district_id"] for r in rows] == ["[-1, 1]", "[0, 2]", "[1, 3]", "[2, 4]"]
+    page = (tmp_path / "pack" / "map.html").read_text(encoding="utf-8")
+    assert '["meta","{\\"k\\": 2}"]' in page
+
+
+# --------------------------------------------------------------------------- 4. non-Latin city names
+
+
+def test_city_folders_keep_their_script():
+    assert slug("Велико Търново") == "велико-търново" and slug("Йоаново") == "йоаново"
+    assert slug("Θεσσαλονίκη") == "θεσσαλονίκη" and slug("الرباط") == "الرباط"
+    assert slug("Sant Cugat del Vallès") == "sant-cugat-del-valles" and slug("Straße") == "straße"
+    assert len({slug(n) for n in ["Добрич", "Варна", "Бургас", "Русе", "Шумен", "Силистра"]}) == 6
+
+
+def test_cities_sharing_a_folder_are_named(tmp_path: Path):
+    (tmp_path / "cities.csv").write_text("city\nSofia\nSofía\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"'Sofia' and 'Sofía' would share the folder sofia/"):
+        read_cities(tmp_path / "cities.csv")
+    (tmp_path / "cities.csv").write_text("city\nВарна\nВарна\n", encoding="utf-8")
+    with pytest.raises(InputError, match="every city needs a name of its own"):
+        read_cities(tmp_path / "cities.csv")
+
+
+# ------------------------------------------------------------------------------- 9. paths with ~
+
+
+def test_tilde_works_for_every_path_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    home = tmp_path / "home"
+    (home / "data").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    _squares(home / "data" / "d.geojson")
+    (home / "data" / "s.csv").write_text("id,lat,lon\n1,42.605,23.305\n")
+    (home / "data" / "cat.yaml").write_text("solutions:\n  sauna_heat: {sector: energy, label: Sauna heat, radius_m: 300}\n")
+    (home / "data" / "words.yaml").write_text('map.legend: "Моята легенда"\n', encoding="utf-8")
+    folder = tmp_path / "project"
+    folder.mkdir()
+    body = {
+        "catalogue": "~/data/cat.yaml",
+        "districts": {"path": "~/data/d.geojson", "id": "nm"},
+        "solutions": [{"path": "~/data/s.csv", "solution": "rooftop_pv"}],
+        "map": {"language": "bg", "translations": ["~/data/words.yaml"]},
+    }
+    project = load_project(_project(folder, body))
+    assert project.messages("map.legend") == "Моята легенда" and "sauna_heat" in project.catalogue.solutions
+    assert load_inputs(project).ok
