@@ -230,7 +230,7 @@ def test_tilde_works_for_every_path_key(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("HOME", str(home))
     _squares(home / "data" / "d.geojson")
     (home / "data" / "s.csv").write_text("id,lat,lon\n1,42.605,23.305\n")
-    (home / "data" / "cat.yaml").write_text("solutions:\n  sauna_heat: {sector: energy, label: Sauna heat, radius_m: 300}\n")
+    (home / "data" / "cat.yaml").write_text("solutions:\n  sauna_heat: {sector: energy, label: Sauna, radius_m: 300}\n")
     (home / "data" / "words.yaml").write_text('map.legend: "Моята легенда"\n', encoding="utf-8")
     folder = tmp_path / "project"
     folder.mkdir()
