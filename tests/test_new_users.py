@@ -243,3 +243,24 @@ def test_tilde_works_for_every_path_key(tmp_path: Path, monkeypatch: pytest.Monk
     project = load_project(_project(folder, body))
     assert project.messages("map.legend") == "Моята легенда" and "sauna_heat" in project.catalogue.solutions
     assert load_inputs(project).ok
+
+
+# ------------------------------------------------------------------------- 6. Windows-1251 CSV
+
+
+def test_cyrillic_csv_in_windows_1251_is_read_in_its_code_page(tmp_path: Path):
+    lines = ["id,name,kind,geo"] + [f'{i},Община Добрич {i},слънчева,"42.605,23.3{i % 4}5"' for i in range(60)]
+    (tmp_path / "plants.csv").write_bytes("\n".join(lines).encode("cp1251"))
+    with pytest.warns(UserWarning, match=r"not UTF-8, read as cp1251, the code page its letters fit"):
+        loaded = read_solutions(
+            tmp_path / "plants.csv", solution="rooftop_pv", coordinates="geo", coordinate_order="lat,lon", name="name"
+        )
+    assert len(loaded.gdf) == 60 and loaded.gdf["name"].iloc[3] == "Община Добрич 3"
+    assert loaded.gdf["kind"].eq("слънчева").all()
+
+
+def test_latin_csv_not_in_utf8_stays_windows_1252(tmp_path: Path):
+    (tmp_path / "s.csv").write_bytes("id,name,lat,lon\n1,Logroño,42.46,-2.44\n2,Cádiz,36.5,-6.3\n".encode("cp1252"))
+    with pytest.warns(UserWarning, match=r"read as Windows-1252 \(cp1252\)"):
+        loaded = read_solutions(tmp_path / "s.csv", solution="rooftop_pv", name="name")
+    assert loaded.gdf["name"].tolist() == ["Logroño", "Cádiz"]

@@ -232,12 +232,31 @@ def _decode(path: Path, encoding: str | None) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        warnings.warn(
-            f"{path}: not UTF-8, read as Windows-1252 (cp1252); set encoding: in the project if accents look wrong",
-            ScmapWarning,
-            stacklevel=3,
-        )
-        return data.decode("cp1252")
+        pass
+    chosen = _other_script(data) or "cp1252"
+    shown = {"cp1252": "Windows-1252 (cp1252)"}.get(chosen, f"{chosen}, the code page its letters fit")
+    warnings.warn(
+        f"{path}: not UTF-8, read as {shown}; set encoding: on this source if letters look wrong",
+        ScmapWarning,
+        stacklevel=3,
+    )
+    return data.decode(chosen, errors="replace")
+
+
+_NON_LATIN = {"cp1251": "Cyrillic", "cp866": "Cyrillic", "koi8_r": "Cyrillic", "cp1253": "Greek"}
+_MIXED_WORD = re.compile(r"(?=\w*[A-Za-z])(?=\w*[^\W\d_A-Za-z\u00c0-\u024f])\w+")
+
+
+def _other_script(data: bytes) -> str | None:
+    """A Cyrillic or Greek code page when the bytes read as one and its words do not mix Latin
+    letters with that script's (as Latin text read in the wrong code page would); else None."""
+    guess = guess_encoding(data[:1_000_000])
+    if guess not in _NON_LATIN:
+        return None
+    text = data[:1_000_000].decode(guess, errors="replace")
+    words = re.findall(r"[^\W\d_]{2,}", text)
+    mixed = len(_MIXED_WORD.findall(text))
+    return guess if words and mixed <= 0.02 * len(words) else None
 
 
 def _pick(columns: list[str], wanted: tuple[str, ...]) -> str | None:
