@@ -65,7 +65,7 @@ def region(folder: Path, n: int, districts: int, seed: int = 7, side_m: float = 
         "districts": {"path": "districts.gpkg", "id": "district_id"},
         "solutions": [{"path": "solutions.gpkg", "solution_field": "solution", "id": "ref"}],
         "map": {"basemap": "none", "max_html_mb": 1000},
-        "limits": {"max_pairs": 1_000_000_000, "max_vertices": 1_000_000_000},
+        "limits": {"max_vertices": 1_000_000_000},
     }
     (folder / "project.yaml").write_text(yaml.safe_dump(project), encoding="utf-8")
     return folder / "project.yaml"

@@ -264,3 +264,42 @@ def test_latin_csv_not_in_utf8_stays_windows_1252(tmp_path: Path):
     with pytest.warns(UserWarning, match=r"read as Windows-1252 \(cp1252\)"):
         loaded = read_solutions(tmp_path / "s.csv", solution="rooftop_pv", name="name")
     assert loaded.gdf["name"].tolist() == ["Logroño", "Cádiz"]
+
+
+# ------------------------------------------------------------------ 10. limits from the machine
+
+
+def test_pair_limit_follows_the_machine():
+    from scmap._limits import PAIR_BYTES, available_memory, pairs_problem
+
+    assert available_memory() > 0
+    assert pairs_problem(7_700_000, None, available=8 * 10**9) is None  # the 100k benchmark: 1.2 GB of 8
+    refused = pairs_problem(40_000_000, None, available=8 * 10**9)
+    assert refused is not None and f"{40_000_000 * PAIR_BYTES / 1e9:,.1f} GB" in refused and "8.0 GB" in refused
+    assert "minutes" in refused and "limits.max_pairs" in refused
+    assert pairs_problem(10, 5) is not None and pairs_problem(5, 5) is None  # an explicit cap is a count
+
+
+def test_the_100k_benchmark_region_passes_the_default_pair_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The benchmark's 100 000 solutions give ~11 million candidates: refused by the old fixed cap
+    of 5 million, accepted on a machine with 4 GB available (counted here without running them)."""
+    import importlib
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    bench_scale = importlib.import_module("bench_scale")
+    project = bench_scale.region(tmp_path, 100_000, 400)
+    overlap_module = importlib.import_module("scmap.overlap")
+    seen: list[int] = []
+
+    def count_then_stop(candidates: int, max_pairs: int | None) -> None:
+        seen.append(candidates)
+        assert max_pairs is None and pairs_problem(candidates, None, available=4 * 10**9) is None
+        raise KeyboardInterrupt
+
+    from scmap._limits import pairs_problem
+
+    monkeypatch.setattr(overlap_module, "_check_pairs", count_then_stop)
+    with pytest.raises(KeyboardInterrupt):
+        overlap_module.overlap_project(load_inputs(load_project(project)))
+    assert seen and seen[0] > 5_000_000

@@ -35,7 +35,7 @@ from shapely import STRtree
 
 from scmap._coverage import Mapper, chunk_coverage, chunks, in_process
 from scmap._geom import assign_points
-from scmap._limits import MAX_PAIRS, MAX_UNITS, too_many
+from scmap._limits import MAX_PAIRS, MAX_UNITS, pairs_problem
 from scmap._validate import polygonal
 from scmap.catalogue import Catalogue, Rule, load_catalogue
 from scmap.errors import CatalogueError, InputError, ScmapWarning
@@ -193,7 +193,10 @@ def _ordered_unique(i: np.ndarray, j: np.ndarray, n: int) -> tuple[np.ndarray, n
 
 
 def _pairs(
-    areas: gpd.GeoDataFrame, centres: np.ndarray, max_pairs: int = MAX_PAIRS, geometry_limit: int = PAIR_GEOMETRY_LIMIT
+    areas: gpd.GeoDataFrame,
+    centres: np.ndarray,
+    max_pairs: int | None = MAX_PAIRS,
+    geometry_limit: int = PAIR_GEOMETRY_LIMIT,
 ) -> gpd.GeoDataFrame:
     """Pairs of overlapping service areas (with each overlap's polygon up to *geometry_limit* pairs).
 
@@ -254,19 +257,10 @@ def _pairs(
     )
 
 
-def _check_pairs(candidates: int, max_pairs: int) -> None:
-    if candidates > max_pairs:
-        raise InputError(
-            too_many(
-                "overlap: the service areas",
-                candidates,
-                max_pairs,
-                "max_pairs",
-                "use smaller radii (overlap.radius_m) or fewer solutions per run",
-                unit=" candidate pairs that may overlap",
-                verb="give",
-            )
-        )
+def _check_pairs(candidates: int, max_pairs: int | None) -> None:
+    problem = pairs_problem(candidates, max_pairs)
+    if problem:
+        raise InputError(problem)
 
 
 def _matches(target: str, solutions: gpd.GeoDataFrame) -> np.ndarray:
@@ -415,7 +409,7 @@ def overlap(
     rules: Sequence[Rule] = (),
     population: str | None = None,
     getis_ord: Mapping[str, float] | None = None,
-    max_pairs: int = MAX_PAIRS,
+    max_pairs: int | None = MAX_PAIRS,
     max_units: int = MAX_UNITS,
     pair_geometry_limit: int = PAIR_GEOMETRY_LIMIT,
     mapper: Mapper | None = None,

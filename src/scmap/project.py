@@ -496,7 +496,12 @@ class LimitsSpec(_Strict):
     max_sensitivity_cells: int = Field(
         default=MAX_SENSITIVITY_CELLS, ge=1, le=10_000_000_000, description="Monte Carlo runs x units"
     )
-    max_pairs: int = Field(default=MAX_PAIRS, ge=1, le=1_000_000_000, description="overlapping service-area pairs")
+    max_pairs: int | None = Field(
+        default=MAX_PAIRS,
+        ge=1,
+        le=1_000_000_000,
+        description="overlapping service-area pairs (default: as many as fit in half of the available memory)",
+    )
     max_vertices: int = Field(default=MAX_VERTICES, ge=1, le=1_000_000_000, description="vertices of one input layer")
 
 
