@@ -303,3 +303,153 @@ def test_the_100k_benchmark_region_passes_the_default_pair_check(tmp_path: Path,
     with pytest.raises(KeyboardInterrupt):
         overlap_module.overlap_project(load_inputs(load_project(project)))
     assert seen and seen[0] > 5_000_000
+
+
+# ----------------------------------------------------------------------- 7. filters and joins
+
+
+def test_filter_language_hand_checked():
+    from scmap._derive import DeriveError, where_mask
+
+    t = pd.DataFrame({"kind": ["Solar ", "wind", None, "solar"], "mw": [12, 3.5, 40, "n/a"], "code": [1.0, 2, 3, 4]})
+    assert where_mask(t, "kind = 'SOLAR'").tolist() == [True, False, False, True]
+    assert where_mask(t, "kind != 'solar'").tolist() == [False, True, False, False]  # missing is neither
+    assert where_mask(t, "mw >= 12 or code in (2, '4')").tolist() == [True, True, True, True]
+    assert where_mask(t, "not (mw > 10) and (mw * 2 < 100)").tolist() == [False, True, False, False]
+    assert where_mask(t, "kind = 'O''Neil'").tolist() == [False] * 4
+    for bad, why in [
+        ("kind", "a filter is a condition"),
+        ("kind > 'a'", "text is compared with = or !="),
+        ("__import__('os')", "no column '__import__'"),
+        ("kind = 'solar'; drop", 'unexpected ";"'),
+        ("(" * 60 + "mw > 1" + ")" * 60, "nested deeper than 50"),
+    ]:
+        with pytest.raises(DeriveError, match=why):
+            where_mask(t, bad)
+
+
+def _national(tmp_path: Path) -> Path:
+    """A province-like project as a new user would get it: municipalities with codes only, a names
+    table keyed by code (with leading zeros), plants of three kinds in one latitude-first column."""
+    features = []
+    for i in range(4):
+        x = 27.0 + i * 0.1
+        ring = [[x, 43.0], [x + 0.1, 43.0], [x + 0.1, 43.1], [x, 43.1], [x, 43.0]]
+        features.append({"type": "Feature", "properties": {"obshtina": f"0{i + 1}"},
+                         "geometry": {"type": "Polygon", "coordinates": [ring]}})  # fmt: skip
+    (tmp_path / "municipalities.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    pd.DataFrame({"code": [1, 2, 3, 4], "име": ["Добрич", "Балчик", "Каварна", "Шабла"]}).to_csv(
+        tmp_path / "names.csv", index=False
+    )
+    rows = [("solar", 0.05), ("solar", 0.06), ("wind", 0.15), ("solar", 0.25), ("hydro", 0.35), ("solar", 0.36)]
+    plants = pd.DataFrame(
+        {"id": range(1, 7), "вид": [k for k, _ in rows], "geo": [f"43.05,{27.0 + dx:.2f}" for _, dx in rows]}
+    )
+    plants.to_csv(tmp_path / "plants.csv", index=False)
+    body = {
+        "districts": {
+            "path": "municipalities.geojson",
+            "id": "obshtina",
+            "name": "име",
+            "join": {"path": "names.csv", "on": "obshtina", "key": "code"},
+        },
+        "solutions": [
+            {
+                "path": "plants.csv",
+                "coordinates": "geo",
+                "coordinate_order": "lat,lon",
+                "where": "вид = 'solar'",
+                "solution": "rooftop_pv",
+                "id": "id",
+            },
+            {
+                "path": "plants.csv",
+                "coordinates": "geo",
+                "coordinate_order": "lat,lon",
+                "where": "вид != 'solar'",
+                "solution": "district_heating",
+                "id": "id",
+                "id_prefix": "other",
+            },
+        ],
+        "suitability": {
+            "models": {
+                "rooftop_pv": {
+                    "criteria": {"pv": {"count_of": "solutions", "solution": "rooftop_pv", "better": "higher"}},
+                    "weights": {"pv": 1},
+                }
+            }
+        },
+    }
+    return _project(tmp_path, body)
+
+
+def test_national_project_filter_join_and_count_of_one_type(tmp_path: Path):
+    project = _national(tmp_path)
+    inputs = load_inputs(load_project(project))
+    assert inputs.ok, [e for s in inputs.sources for e in s.errors]
+    assert inputs.districts.gdf["district_name"].tolist() == ["Добрич", "Балчик", "Каварна", "Шабла"]
+    solutions = inputs.solutions
+    assert sorted(solutions["solution_id"]) == ["1", "2", "4", "6", "other:3", "other:5"]
+    rejected = inputs.rejected
+    assert len(rejected) == 6 and set(rejected["field"]) == {"where"}  # each row used once, left out once
+    assert rejected.loc[rejected["row"] == 3, "reason"].tolist() == ["left out by where: вид = 'solar'"]
+    from scmap.suitability import suitability_project
+
+    units = suitability_project(inputs).units.set_index("district_id")
+    scores = units["rooftop_pv_score"]
+    assert (
+        scores["01"] == pytest.approx(1.0) and scores["02"] == pytest.approx(0.0) and scores["03"] == pytest.approx(0.5)
+    )
+
+
+def test_national_project_from_the_command_line(tmp_path: Path):
+    project = _national(tmp_path)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["validate", str(project)])
+    assert result.exit_code == 0, result.output
+    assert "6 rows, 4 loaded, 0 rejected, 2 left out by where:" in result.stdout
+    assert "rows rejected" not in result.stdout  # rows a filter leaves out are not problems
+    result = runner.invoke(cli, ["run", str(project), "-o", str(tmp_path / "pack")])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "pack" / "rejected.csv")
+    assert len(table) == 6 and table["reason"].str.startswith("left out by where:").all()
+
+
+def test_join_problems_are_named(tmp_path: Path):
+    project = _national(tmp_path)
+    spec = yaml.safe_load(project.read_text())
+    spec["districts"]["join"]["key"] = "kod"
+    project.write_text(yaml.safe_dump(spec, allow_unicode=True))
+    assert "districts.join.0.key: no column 'kod' in the table; columns: code, име" in _errors(project)
+    pd.DataFrame({"code": [1, 1, 3], "име": ["a", "b", "c"]}).to_csv(tmp_path / "names.csv", index=False)
+    spec["districts"]["join"]["key"] = "code"
+    project.write_text(yaml.safe_dump(spec, allow_unicode=True))
+    assert "'code' repeats values (1): one row per key" in _errors(project)
+    pd.DataFrame({"code": [1, 2], "име": ["a", "b"]}).to_csv(tmp_path / "names.csv", index=False)
+    report = validate_project(load_project(project))
+    assert any("2 of 4 rows have no match in the table (obshtina 3, 4)" in w for w in report.sources[0].warnings)
+
+
+def test_a_filter_that_keeps_nothing_says_so(tmp_path: Path):
+    project = _national(tmp_path)
+    spec = yaml.safe_load(project.read_text())
+    spec["solutions"][0]["where"] = "вид = 'solr'"
+    project.write_text(yaml.safe_dump(spec, allow_unicode=True))
+    assert "where: вид = 'solr' leaves none of its 6 rows" in _errors(project)
+    spec["solutions"][0]["where"] = "kind = 'solar'"
+    project.write_text(yaml.safe_dump(spec, allow_unicode=True))
+    assert "solutions.0.where: \"kind = 'solar'\": no column 'kind'; columns: id, вид, geo" in _errors(project)
+
+
+def test_join_from_a_spreadsheet(tmp_path: Path):
+    import pyogrio
+
+    project = _national(tmp_path)
+    names = gpd.GeoDataFrame({"code": ["1", "2", "3", "4"], "име": ["Д", "Б", "К", "Ш"]}, geometry=[None] * 4)
+    pyogrio.write_dataframe(names, tmp_path / "names.xlsx", driver="XLSX")
+    spec = yaml.safe_load(project.read_text())
+    spec["districts"]["join"]["path"] = "names.xlsx"
+    project.write_text(yaml.safe_dump(spec, allow_unicode=True))
+    inputs = load_inputs(load_project(project))
+    assert inputs.districts.gdf["district_name"].tolist() == ["Д", "Б", "К", "Ш"]

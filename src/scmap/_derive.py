@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["MAX_DEPTH", "MAX_LENGTH", "DeriveError", "columns_of", "derive_column"]
+__all__ = ["MAX_DEPTH", "MAX_LENGTH", "DeriveError", "columns_of", "derive_column", "filter_columns", "where_mask"]
 
 MAX_LENGTH = 2_000
 """Longest expression accepted (characters); a formula over a few columns is far shorter."""
@@ -160,3 +161,232 @@ def derive_column(table: pd.DataFrame, expr: str) -> pd.Series:
     value = _Parser(expr, table).parse()
     series = value if isinstance(value, pd.Series) else pd.Series(float(value), index=table.index)  # type: ignore[arg-type]
     return series.replace([np.inf, -np.inf], np.nan)
+
+
+# ------------------------------------------------------------------------ filters (where:)
+
+_COND_TOKEN = re.compile(
+    r"\s*(?:(?P<num>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+)|(?P<name>[^\W\d]\w*)|\"(?P<q1>[^\"]+)\"|`(?P<q2>[^`]+)`"
+    r"|'(?P<str>(?:[^']|'')*)'|(?P<op><=|>=|!=|<>|==|[-+*/()=<>,]))"
+)
+_WORDS = {"and", "or", "not", "in"}
+_COMPARE = {"=", "==", "!=", "<>", "<", "<=", ">", ">="}
+
+
+@dataclass(frozen=True)
+class _Text:
+    """A text literal of a filter: compared without regard to case or surrounding blanks."""
+
+    value: str
+
+
+def _cond_tokens(expr: str) -> list[_Tok]:
+    out, pos = [], 0
+    while expr[pos:].strip():
+        m = _COND_TOKEN.match(expr, pos)
+        if m is None or m.end() == pos:
+            at = len(expr) - len(expr[pos:].lstrip()) + 1
+            raise DeriveError(
+                f'at character {at}: unexpected "{expr[pos:].lstrip()[:1]}"; use columns, numbers, '
+                "'text', = != < <= > >=, in (...), and, or, not, + - * / and ( )"
+            )
+        group = next(k for k in ("num", "name", "q1", "q2", "str", "op") if m.group(k) is not None)
+        kind, text = group, m.group(group)
+        if kind == "name" and text.lower() in _WORDS:
+            kind, text = "word", text.lower()
+        elif kind == "str":
+            text = text.replace("''", "'")
+        out.append(_Tok("name" if kind in ("q1", "q2") else kind, text, m.start(group) + 1))
+        pos = m.end()
+    out.append(_Tok("end", "", len(expr) + 1))
+    return out
+
+
+class _Filter(_Parser):
+    """cond := conj ('or' conj)*; conj := neg ('and' neg)*; neg := 'not' neg | cmp;
+    cmp := sum ((= != < <= > >=) sum | 'in' '(' value, ... ')')?; sum and below as in derive:."""
+
+    def __init__(self, expr: str, table: pd.DataFrame | None) -> None:
+        if len(expr) > MAX_LENGTH:
+            raise DeriveError(f"{len(expr):,} characters is too long for a filter (at most {MAX_LENGTH:,})")
+        self.toks, self.i, self.table = _cond_tokens(expr), 0, table
+        self.names, self.depth = [], 0
+
+    def parse(self) -> object:
+        value = self._or()
+        if self._peek().kind != "end":
+            tok = self._peek()
+            raise DeriveError(f'at character {tok.at}: unexpected "{tok.text}"')
+        return value
+
+    def _word(self, word: str) -> bool:
+        if self._peek().kind == "word" and self._peek().text == word:
+            self.i += 1
+            return True
+        return False
+
+    def _or(self) -> object:
+        value = self._and()
+        while self._word("or"):
+            value = _truth(value) | _truth(self._and())
+        return value
+
+    def _and(self) -> object:
+        value = self._not()
+        while self._word("and"):
+            value = _truth(value) & _truth(self._not())
+        return value
+
+    def _not(self) -> object:
+        tok = self._peek()
+        if self._word("not"):
+            self._deeper(tok)
+            value = ~_truth(self._not())
+            self.depth -= 1
+            return value
+        return self._compare()
+
+    def _compare(self) -> object:
+        left = self._side()
+        tok = self._peek()
+        if tok.kind == "op" and tok.text in _COMPARE:
+            self.i += 1
+            return _compared(left, tok.text, self._side(), tok.at)
+        if self._word("in"):
+            return _one_of(left, self._list(tok))
+        return left
+
+    def _list(self, tok: _Tok) -> list[object]:
+        if self._take().text != "(":
+            raise DeriveError(f"at character {tok.at}: in needs a list in ( ), e.g. in ('solar', 'wind')")
+        values = [self._side()]
+        while self._peek().text == ",":
+            self.i += 1
+            values.append(self._side())
+        if self._take().text != ")":
+            raise DeriveError(f"at character {tok.at}: the list after in is not closed with )")
+        return values
+
+    def _side(self) -> object:
+        if self._peek().kind == "str":
+            return _Text(self._take().text)
+        return self._expr()
+
+    def _atom(self) -> object:
+        tok = self._peek()
+        if tok.kind == "name":
+            self.i += 1
+            self.names.append(tok.text)
+            if self.table is None:
+                return 0.0
+            if tok.text not in self.table.columns:
+                raise DeriveError(f"no column {tok.text!r}")
+            return self.table[tok.text]
+        if tok.kind == "op" and tok.text == "(":
+            self.i += 1
+            self._deeper(tok)
+            value = self._or()
+            if self._take().text != ")":
+                raise DeriveError(f"at character {tok.at}: a '(' is not closed")
+            self.depth -= 1
+            return value
+        return super()._atom()
+
+    def _expr(self) -> object:
+        value = self._term()
+        while self._peek().text in ("+", "-") and self._peek().kind == "op":
+            op, right = self._take().text, self._term()
+            value = _number(value) + _number(right) if op == "+" else _number(value) - _number(right)
+        return value
+
+    def _term(self) -> object:
+        value = self._unary()
+        while self._peek().text in ("*", "/") and self._peek().kind == "op":
+            op, right = self._take().text, _number(self._unary())
+            with np.errstate(divide="ignore", invalid="ignore"):
+                value = _number(value) * right if op == "*" else _number(value) / right
+        return value
+
+    def _unary(self) -> object:
+        if self._peek().kind == "op" and self._peek().text == "-":
+            self._deeper(self._take())
+            value = -_number(self._unary())
+            self.depth -= 1
+            return value
+        return self._atom()
+
+
+def _number(value: object) -> Any:
+    if isinstance(value, _Text):
+        raise DeriveError(f"'{value.value}' is text: + - * / work on numbers")
+    if isinstance(value, pd.Series):
+        return pd.to_numeric(value, errors="coerce").astype(float)
+    return value
+
+
+def _truth(value: object) -> pd.Series | bool:
+    if isinstance(value, pd.Series) and value.dtype == bool:
+        return value
+    raise DeriveError("and, or and not join conditions such as kind = 'solar' or power > 10")
+
+
+def _folded(value: object) -> object:
+    """Text without case or surrounding blanks; numbers written as numbers (12.0 -> '12')."""
+    if isinstance(value, _Text):
+        return value.value.strip().casefold()
+    if isinstance(value, pd.Series):
+        return value.map(_cell_text).astype("string").str.strip().str.casefold()
+    return _cell_text(value)
+
+
+def _cell_text(value: object) -> object:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return pd.NA if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+
+
+def _compared(left: object, op: str, right: object, at: int) -> pd.Series:
+    if isinstance(left, _Text) or isinstance(right, _Text):
+        if op not in ("=", "==", "!=", "<>"):
+            raise DeriveError(f"at character {at}: text is compared with = or !=, not {op}")
+        a, b = _folded(left), _folded(right)
+        same = a == b
+        same = same.fillna(False).astype(bool) if isinstance(same, pd.Series) else same
+        return same if op in ("=", "==") else ~same & (a.notna() if isinstance(a, pd.Series) else True)
+    a, b = _number(left), _number(right)
+    result = {"=": a == b, "==": a == b, "!=": a != b, "<>": a != b, "<": a < b, "<=": a <= b, ">": a > b}.get(op)
+    result = a >= b if op == ">=" else result
+    if not isinstance(result, pd.Series):
+        raise DeriveError(f"at character {at}: a condition compares a column, e.g. power > 10")
+    known = a.notna() if isinstance(a, pd.Series) else True
+    return (result & known).astype(bool)
+
+
+def _one_of(left: object, values: list[object]) -> pd.Series:
+    if not isinstance(left, pd.Series):
+        raise DeriveError("in tests a column: kind in ('solar', 'wind')")
+    texts = left.map(_cell_text).astype("string").str.strip().str.casefold()
+    wanted = {str(_folded(v if isinstance(v, _Text) else _Text(_cell_text(v)))) for v in values}  # type: ignore[arg-type]
+    return texts.isin(wanted).fillna(False).astype(bool)
+
+
+def filter_columns(expr: str) -> list[str]:
+    """The column names a filter uses (checks the grammar too)."""
+    parser = _Filter(expr, None)
+    parser.parse()
+    return list(dict.fromkeys(parser.names))
+
+
+def where_mask(table: pd.DataFrame, expr: str) -> np.ndarray:
+    """True for the rows of *table* the filter *expr* keeps (missing values compare as false).
+
+    >>> t = pd.DataFrame({"kind": ["Solar ", "wind", None], "mw": [12, 3.5, 40]})
+    >>> where_mask(t, "kind = 'solar' or mw >= 40").tolist()
+    [True, False, True]
+    >>> where_mask(t, "kind in ('wind', 'hydro') and not mw > 10").tolist()
+    [False, True, False]
+    """
+    value = _Filter(expr, table).parse()
+    if not isinstance(value, pd.Series) or value.dtype != bool:
+        raise DeriveError("a filter is a condition, e.g. kind = 'solar' or power_mw >= 1")
+    return value.to_numpy(dtype=bool)

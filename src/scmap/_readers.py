@@ -339,7 +339,7 @@ def _same_column(path: Path, df: pd.DataFrame, column: str) -> InputError:
 
 
 def _read_csv(path: Path, geometry: CsvGeometry, encoding: str | None) -> RawLayer:
-    df = _csv_table(path, encoding)
+    df = csv_table(path, encoding)
     columns = [str(c) for c in df.columns]
     g = geometry
     if not (g.lon or g.lat or g.wkt or g.coordinates):
@@ -360,7 +360,7 @@ def _read_csv(path: Path, geometry: CsvGeometry, encoding: str | None) -> RawLay
     return _point_layer(path, df, df[g.lon], df[g.lat], (g.lon, g.lat))
 
 
-def _csv_table(path: Path, encoding: str | None) -> pd.DataFrame:
+def csv_table(path: Path, encoding: str | None) -> pd.DataFrame:
     text = _decode(path, encoding)
     try:
         delimiter = csv.Sniffer().sniff(text[:65536], delimiters=",;\t|").delimiter

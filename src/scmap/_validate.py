@@ -53,6 +53,8 @@ class SourceReport:
     rows: int = 0
     loaded: int = 0
     rejected: int = 0
+    filtered: int = 0
+    """Rows left out by the source's ``where:`` (counted in ``rejected`` too, and listed there)."""
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     remote: dict[str, object] | None = None
@@ -67,6 +69,7 @@ class SourceReport:
             "rows": self.rows,
             "loaded": self.loaded,
             "rejected": self.rejected,
+            "filtered": self.filtered,
             "warnings": list(self.warnings),
             "errors": list(self.errors),
             "remote": self.remote,
@@ -450,16 +453,35 @@ def conclude(loaded: LoadedLayer) -> LoadedLayer:
     where = describe(report.path, report.layer)
     report.loaded = len(loaded.gdf) + loaded.merged_rows if not report.errors else 0
     report.rejected = len(table)
+    left_out = left_out_rows(table)
+    report.filtered = int(left_out.sum())
     if report.errors:
         return loaded
-    if report.rows and not len(loaded.gdf):
+    if report.rows and report.filtered == report.rows:
+        condition = table["reason"].iloc[0].removeprefix(LEFT_OUT).strip()
+        report.errors.append(f"{where}: where: {condition} leaves none of its {report.rows} rows")
+    elif report.rows and not len(loaded.gdf):
         report.errors.append(
             f"{where}: none of its {report.rows} rows can be used; "
             f"first reasons: {'; '.join(table['reason'].drop_duplicates().head(3))}"
         )
-    elif len(table):
-        report.warnings.append(f"{where}: {len(table)} of {report.rows} rows rejected: {reason_summary(table)}")
+    elif (~left_out).any():
+        rejected = table.loc[~left_out]
+        report.warnings.append(
+            f"{where}: {len(rejected)} of {report.rows - report.filtered} rows rejected: {reason_summary(rejected)}"
+        )
     return loaded
+
+
+LEFT_OUT = "left out by where:"
+"""The reason of a row a source's ``where:`` leaves out."""
+
+
+def left_out_rows(table: pd.DataFrame) -> np.ndarray:
+    """Which rejected rows were left out by ``where:`` (not rejected for a problem)."""
+    if not len(table):
+        return np.zeros(0, dtype=bool)
+    return (table["field"].astype(str).eq("where") & table["reason"].astype(str).str.startswith(LEFT_OUT)).to_numpy()
 
 
 def reason_kinds(table: pd.DataFrame) -> pd.Series:

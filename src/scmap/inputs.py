@@ -28,7 +28,17 @@ from scmap._postgis import read_postgis_source
 from scmap._readers import CsvGeometry, Engine, RawLayer, describe, read_raw
 from scmap._remote import Remote, is_postgres, is_service
 from scmap._services import read_service
-from scmap._validate import LoadedLayer, Role, SourceReport, check_layer, conclude, empty_rejected, reason_summary
+from scmap._tables import apply_join, apply_where, read_table
+from scmap._validate import (
+    LoadedLayer,
+    Role,
+    SourceReport,
+    check_layer,
+    conclude,
+    empty_rejected,
+    left_out_rows,
+    reason_summary,
+)
 from scmap.crs import analysis_crs, parse_crs
 from scmap.errors import InputError, ScmapError, ScmapWarning
 from scmap.io import SOLUTION_COLUMNS, _districts, _reject_more, _solutions, column_defaults
@@ -96,7 +106,15 @@ def _read(
             raw = read_service(spec.path, layer=spec.layer, root=project.root, refresh=project.refresh)
         else:
             raw = read_raw(file, layer=spec.layer, engine=engine, csv_geometry=_csv(spec), encoding=spec.encoding)
-        _derive(raw, spec, where=f"{project.path}: {_key(project, spec, role, name)}.derive")
+        key = f"{project.path}: {_key(project, spec, role, name)}"
+        for j, join in enumerate(spec.join):
+            table = read_table(project.resolve(join.path), layer=join.layer, encoding=join.encoding)
+            raw.warnings += apply_join(
+                raw, table, on=join.on, key=join.key, columns=join.columns, where=f"{key}.join.{j}"
+            )
+        _derive(raw, spec, where=f"{key}.derive")
+        if spec.where is not None:
+            apply_where(raw, spec.where, where=f"{key}.where")
     except ScmapError as exc:
         sources.append(_failed(path, role, name, exc))
         return None
@@ -370,17 +388,18 @@ def _check_rejected_share(loaded: LoadedLayer, raw: RawLayer, spec: FileSpec, ke
     """A source that loses too many rows is an error (districts: 20 % by default), and one that loses
     more than half a warning; both say why and which columns hold a unique value in every row."""
     report = loaded.report
-    if report.errors or not report.rows or not len(loaded.rejected):
+    problems = loaded.rejected.loc[~left_out_rows(loaded.rejected)]
+    if report.errors or report.rows <= report.filtered or not len(problems):
         return
-    share = len(loaded.rejected) / report.rows
+    share = len(problems) / (report.rows - report.filtered)
     limit = spec.max_rejected_share if spec.max_rejected_share is not None else MAX_REJECTED_SHARE[report.role]
     if share <= min(limit, 0.5):
         return
     where = describe(report.path, report.layer)
-    text = f"{where}: {share:.0%} of the rows are rejected: {reason_summary(loaded.rejected)}"
-    duplicates = loaded.rejected["reason"].str.startswith("duplicate id")
+    text = f"{where}: {share:.0%} of the rows are rejected: {reason_summary(problems)}"
+    duplicates = problems["reason"].str.startswith("duplicate id")
     if duplicates.any():
-        column = loaded.rejected.loc[duplicates, "field"].iloc[0]
+        column = problems.loc[duplicates, "field"].iloc[0]
         text += f"; {key}.id = {column!r} repeats values"
         unique = [
             str(c)

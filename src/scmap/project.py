@@ -38,7 +38,7 @@ from pydantic import (
 
 from scmap._ahp import AHP_MAX_CR, ahp_weights
 from scmap._basemaps import resolve_basemap
-from scmap._derive import DeriveError, columns_of
+from scmap._derive import DeriveError, columns_of, filter_columns
 from scmap._keys import key_docs
 from scmap._limits import MAX_DISTANCE_M, MAX_PAIRS, MAX_SENSITIVITY_CELLS, MAX_UNITS, MAX_VERTICES
 from scmap._remote import is_postgres, is_service, redact
@@ -121,6 +121,17 @@ Distance = Annotated[float, Field(gt=0, le=MAX_DISTANCE_M, description="metres, 
 Weight = Annotated[float, Field(ge=0, le=1e6, description="relative weight (normalised to sum 1)")]
 
 
+class JoinSpec(_Strict):
+    """A table (CSV, XLSX, ODS, GeoPackage, DBF...) whose columns a source takes by a key."""
+
+    path: str = Field(min_length=1, description="the table, relative to the project file")
+    layer: str | None = Field(default=None, description="sheet or layer of the table")
+    on: str = Field(min_length=1, description="the source's key column")
+    key: str | None = Field(default=None, description="the table's key column (default: the same name as on:)")
+    columns: list[str] | None = Field(default=None, description="the table's columns to add (default: all)")
+    encoding: str | None = None
+
+
 class FileSpec(_Strict):
     """Where a layer comes from: path, layer, and how to read it."""
 
@@ -163,6 +174,28 @@ class FileSpec(_Strict):
         default_factory=dict,
         description='new columns computed from others: {population: "Homes + Dones"} (numbers, columns, + - * / ( ))',
     )
+
+    where: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="keep only the rows this condition holds for: kind = 'solar' and power_mw >= 1",
+    )
+    join: list[JoinSpec] = Field(default_factory=list, description="tables whose columns are added by a key")
+
+    @field_validator("where")
+    @classmethod
+    def _filter_grammar(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                filter_columns(value)
+            except DeriveError as exc:
+                raise ValueError(f"{value!r}: {exc}") from None
+        return value
+
+    @field_validator("join", mode="before")
+    @classmethod
+    def _one_join(cls, value: Any) -> Any:
+        return [value] if isinstance(value, dict) else value
 
     @model_validator(mode="after")
     def _database(self) -> FileSpec:
@@ -247,6 +280,12 @@ class CriterionSpec(_Strict):
     count_of: str | None = None
     coverage_of: str | None = None
     inside: str | None = None
+    solution: str | None = Field(
+        default=None, description="with distance_to/count_of/coverage_of: solutions, only this solution type"
+    )
+    sector: str | None = Field(
+        default=None, description="with distance_to/count_of/coverage_of: solutions, only this sector"
+    )
     radius_m: Distance | None = None
     exclude: StrictBool = False
     better: Literal["higher", "lower"] | None = None
@@ -303,6 +342,8 @@ class CriterionSpec(_Strict):
             raise ValueError("min:/max: define a constraint: add exclude: true")
         if self.missing == "fill" and self.fill is None:
             raise ValueError("missing: fill needs fill: VALUE")
+        if (self.solution or self.sector) and kinds[0] == "attribute":
+            raise ValueError("solution:/sector: pick features of a layer: give distance_to/count_of/coverage_of")
         if self.categories is not None and kinds[0] != "attribute":
             raise ValueError("categories: maps attribute values to scores")
         return self
@@ -667,18 +708,21 @@ def _semantic_problems(spec: ProjectSpec, catalogue: Catalogue, source: str, roo
         if not p.exists():
             problems.append(f"{source}: {key}: file not found: {p}")
 
-    exists("districts.path", spec.districts.path)
-    for name, layer in spec.layers.items():
-        exists(f"layers.{name}.path", layer.path)
-    seen_sources: dict[tuple[str, str | None], int] = {}
+    keyed: list[tuple[str, FileSpec]] = [("districts", spec.districts)]
+    keyed += [(f"layers.{name}", layer) for name, layer in spec.layers.items()]
+    keyed += [(f"solutions.{i}", src) for i, src in enumerate(spec.solutions)]
+    for key, file_spec in keyed:
+        exists(f"{key}.path", file_spec.path)
+        for j, join in enumerate(file_spec.join):
+            exists(f"{key}.join.{j}.path", join.path)
+    seen_sources: dict[tuple[str, str | None, str | None], int] = {}
     for i, src in enumerate(spec.solutions):
         key = f"solutions.{i}"
-        exists(f"{key}.path", src.path)
-        where = (str(resolve_path(src.path, root).resolve()), src.layer)
+        where = (str(resolve_path(src.path, root).resolve()), src.layer, src.where)
         if where in seen_sources:
             problems.append(
                 f"{source}: {key}.path: the same file{' and layer' if src.layer else ''} as "
-                f"solutions.{seen_sources[where]}: each source once"
+                f"solutions.{seen_sources[where]}: each source once (or tell them apart with where:)"
             )
         seen_sources.setdefault(where, i)
         solution = catalogue.match_solution(src.solution) if src.solution is not None else None
@@ -697,13 +741,9 @@ def _semantic_problems(spec: ProjectSpec, catalogue: Catalogue, source: str, roo
             if sol not in catalogue.solutions:
                 problems.append(f"{source}: suitability.models.{sol}: unknown solution type; allowed: {types}")
             for cname, crit in model.criteria.items():
-                ref = crit.layer_ref
-                if ref is not None and ref not in spec.layers:
-                    allowed = ", ".join(spec.layers) or "(no layers: defined under layers:)"
-                    problems.append(
-                        f"{source}: suitability.models.{sol}.criteria.{cname}.{crit.kind}: unknown layer "
-                        f"{ref!r}; allowed: {allowed}"
-                    )
+                problems += _criterion_problems(
+                    spec, catalogue, crit, f"{source}: suitability.models.{sol}.criteria.{cname}"
+                )
     if spec.overlap is not None:
         for sol in spec.overlap.radius_m:
             if sol not in catalogue.solutions:
@@ -716,6 +756,28 @@ def _semantic_problems(spec: ProjectSpec, catalogue: Catalogue, source: str, roo
                         f"{source}: overlap.rules.{i}.{side}: unknown solution type {value!r}; allowed: "
                         f"{types}, or sector:NAME with NAME in {sectors}"
                     )
+    return problems
+
+
+SOLUTIONS_LAYER = "solutions"
+"""What a criterion calls the project's own solutions (unless a layer has that name)."""
+
+
+def _criterion_problems(spec: ProjectSpec, catalogue: Catalogue, crit: CriterionSpec, where: str) -> list[str]:
+    ref, problems = crit.layer_ref, []
+    if ref is not None and ref not in spec.layers and ref != SOLUTIONS_LAYER:
+        allowed = ", ".join([*spec.layers, SOLUTIONS_LAYER])
+        problems.append(f"{where}.{crit.kind}: unknown layer {ref!r}; allowed: {allowed}")
+    if (crit.solution or crit.sector) and (ref != SOLUTIONS_LAYER or ref in spec.layers):
+        problems.append(f"{where}: solution:/sector: pick from the project's solutions: {crit.kind}: solutions")
+    for key, value, keys in (
+        ("solution", crit.solution, catalogue.solutions),
+        ("sector", crit.sector, catalogue.sectors),
+    ):
+        if value is not None and value not in keys:
+            match = catalogue.match_solution(value) if key == "solution" else catalogue.match_sector(value)
+            hint = f"write {match} (the catalogue key)" if match else f"allowed: {', '.join(keys)}"
+            problems.append(f"{where}.{key}: {value!r} is not a {key} key of the catalogue; {hint}")
     return problems
 
 

@@ -44,7 +44,8 @@ def command(project: Path, as_json: bool, engine: str, rejected_path: Path | Non
             click.echo(
                 f"[{mark}] {label}: {s.path}"
                 + (f" (layer {s.layer})" if s.layer else "")
-                + f": {s.rows} rows, {s.loaded} loaded, {s.rejected} rejected"
+                + f": {s.rows} rows, {s.loaded} loaded, {s.rejected - s.filtered} rejected"
+                + (f", {s.filtered} left out by where:" if s.filtered else "")
             )
             for w in s.warnings:
                 click.echo(f"    warning: {w}")

@@ -69,6 +69,8 @@ def suitability_project(inputs: Inputs) -> SuitabilityResult:
     if spec.sensitivity is not None:
         check_sensitivity_size(spec.sensitivity.runs, len(units), limits.max_sensitivity_cells)
     layers = {name: loaded.gdf for name, loaded in inputs.layers.items()}
+    if inputs.solutions is not None:
+        layers.setdefault("solutions", inputs.solutions)  # count_of: solutions (solution:/sector: pick)
     return suitability(
         units,
         spec.models,

@@ -98,6 +98,11 @@ def raw_values(
     if ref not in layers:
         raise InputError(f"{crit.kind}: unknown layer {ref!r}; layers: {', '.join(layers) or '(none)'}")
     layer = layers[ref]
+    for column in ("solution", "sector"):
+        wanted = getattr(crit, column)
+        if wanted is not None and column in layer.columns:
+            layer = layer.loc[(layer[column] == wanted).to_numpy()]
+            ref = f"{ref} ({column} {wanted})"
     if layer.crs is None or units.crs is None or not layer.crs.equals(units.crs):
         raise InputError(f"layer {ref!r} is in {layer.crs}, the units in {units.crs}: reproject to one metric CRS")
     if len(layer) == 0:
