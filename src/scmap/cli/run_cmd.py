@@ -11,6 +11,7 @@ import click
 
 from scmap._atomic import open_pack
 from scmap._remote import redact
+from scmap._validate import left_out_rows
 from scmap.cli.options import (
     cdn_opt,
     echo_warnings,
@@ -77,9 +78,12 @@ def run_into(
             say(f"writing the tables into {redact(database)}, schema {target} (one transaction)")
             results.to_postgis(database, schema=target, overwrite=overwrite)
         say("moving the complete pack into place")
+    left_out = int(left_out_rows(results.rejected).sum())
+    rows = f"{len(results.rejected) - left_out} rejected rows"
+    rows += f", {left_out} left out by where:" if left_out else ""
     click.echo(
         f"done in {done():.1f} s: {len(results.solutions)} solutions, {len(results.districts)} districts, "
-        f"{len(results.rejected)} rejected rows; open {outdir / 'map.html'} or {outdir / 'report.html'}",
+        f"{rows}; open {outdir / 'map.html'} or {outdir / 'report.html'}",
         err=True,
     )
     click.echo(str((outdir / "map.html").resolve()))
