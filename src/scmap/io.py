@@ -483,6 +483,18 @@ def _far_from_the_rest(geoms: np.ndarray) -> int:
     return int(outside.sum())
 
 
+def _bounds_wgs84(gdf: gpd.GeoDataFrame) -> list[float] | None:
+    """The layer's extent in longitude/latitude, or None when it has none or cannot be transformed."""
+    geoms = gdf.geometry
+    if not len(gdf) or not geoms.notna().any():
+        return None
+    try:
+        b = gdf.loc[geoms.notna() & ~geoms.is_empty].to_crs(4326).total_bounds
+    except Exception:  # bounds are informative only
+        return None
+    return [round(float(v), 6) for v in b] if np.isfinite(b).all() else None
+
+
 def file_info(
     path: str | Path,
     *,
@@ -547,13 +559,7 @@ def file_info(
                 same = int((geoms[pts].x == geoms[pts].y).sum()) if pts.any() else 0
                 if same:
                     warnings_.append(f"{same} points whose longitude equals their latitude (a copy error?)")
-        bounds = None
-        if layer_crs is not None and len(gdf) and geoms.notna().any():
-            try:
-                b = gdf.loc[geoms.notna() & ~geoms.is_empty].to_crs(4326).total_bounds
-                bounds = [round(float(v), 6) for v in b] if np.isfinite(b).all() else None
-            except Exception:  # bounds are informative only
-                bounds = None
+        bounds = _bounds_wgs84(gdf) if layer_crs is not None else None
         layers.append(
             {
                 "name": raw.layer or name,
