@@ -21,6 +21,7 @@ scmap._derive.DeriveError: at character 12: unexpected "'"; use numbers, column 
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -52,32 +53,61 @@ class _Tok:
     at: int
 
 
-def _tokens(expr: str) -> list[_Tok]:
+_HINT = "use numbers, column names, + - * / and ( )"
+
+
+def _tokens(
+    expr: str, pattern: re.Pattern[str] = _TOKEN, words: frozenset[str] = frozenset(), hint: str = _HINT
+) -> list[_Tok]:
+    """The tokens of *expr*: quoted names become names, *words* (any case) become words."""
+    groups = sorted(pattern.groupindex, key=pattern.groupindex.__getitem__)
     out, pos = [], 0
-    while pos < len(expr):
-        if expr[pos:].strip() == "":
-            break
-        m = _TOKEN.match(expr, pos)
+    while expr[pos:].strip():
+        m = pattern.match(expr, pos)
         if m is None or m.end() == pos:
             bad = expr[pos:].lstrip()[:1]
             at = len(expr) - len(expr[pos:].lstrip()) + 1
-            raise DeriveError(f'at character {at}: unexpected "{bad}"; use numbers, column names, + - * / and ( )')
-        kind = next(k for k in ("num", "name", "q1", "q2", "op") if m.group(k) is not None)
-        out.append(_Tok("name" if kind in ("q1", "q2") else kind, m.group(kind), m.start(kind) + 1))
+            raise DeriveError(f'at character {at}: unexpected "{bad}"; {hint}')
+        group = next(k for k in groups if m.group(k) is not None)
+        kind, text = ("name" if group in ("q1", "q2") else group), m.group(group)
+        if kind == "name" and group == "name" and text.lower() in words:
+            kind, text = "word", text.lower()
+        elif kind == "str":
+            text = text.replace("''", "'")
+        out.append(_Tok(kind, text, m.start(group) + 1))
         pos = m.end()
     out.append(_Tok("end", "", len(expr) + 1))
     return out
 
 
 class _Parser:
-    """expr := term (('+'|'-') term)*; term := unary (('*'|'/') unary)*; unary := '-' unary | atom."""
+    """expr := term (('+'|'-') term)*; term := unary (('*'|'/') unary)*; unary := '-' unary | atom.
+
+    A subclass changes the language through the class attributes and the hooks ``_top`` (the
+    rule parentheses and the whole text hold), ``_column`` (what a name gives) and ``_num`` (an
+    operand of + - * /)."""
+
+    _pattern: re.Pattern[str] = _TOKEN
+    _words: frozenset[str] = frozenset()
+    _hint = _HINT
+    _what = "a derived column"
 
     def __init__(self, expr: str, table: pd.DataFrame | None) -> None:
         if len(expr) > MAX_LENGTH:
-            raise DeriveError(f"{len(expr):,} characters is too long for a derived column (at most {MAX_LENGTH:,})")
-        self.toks, self.i, self.table = _tokens(expr), 0, table
+            raise DeriveError(f"{len(expr):,} characters is too long for {self._what} (at most {MAX_LENGTH:,})")
+        self.toks, self.i, self.table = _tokens(expr, self._pattern, self._words, self._hint), 0, table
         self.names: list[str] = []
         self.depth = 0
+
+    def _top(self) -> object:
+        return self._expr()
+
+    def _column(self, name: str) -> object:
+        assert self.table is not None
+        return pd.to_numeric(self.table[name], errors="coerce").astype(float)
+
+    def _num(self, value: object) -> Any:
+        return value
 
     def _deeper(self, tok: _Tok) -> None:
         self.depth += 1
@@ -96,7 +126,7 @@ class _Parser:
         return tok
 
     def parse(self) -> object:
-        value = self._expr()
+        value = self._top()
         if self._peek().kind != "end":
             tok = self._peek()
             raise DeriveError(f'at character {tok.at}: unexpected "{tok.text}"')
@@ -105,25 +135,22 @@ class _Parser:
     def _expr(self) -> object:
         value = self._term()
         while self._peek().text in ("+", "-") and self._peek().kind == "op":
-            op, right = self._take().text, self._term()
-            value = value + right if op == "+" else value - right  # type: ignore[operator]
+            op, right = self._take().text, self._num(self._term())
+            value = self._num(value) + right if op == "+" else self._num(value) - right
         return value
 
     def _term(self) -> object:
         value = self._unary()
         while self._peek().text in ("*", "/") and self._peek().kind == "op":
-            op, right = self._take().text, self._unary()
-            if op == "*":
-                value = value * right  # type: ignore[operator]
-            else:
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    value = value / right  # type: ignore[operator]
+            op, right = self._take().text, self._num(self._unary())
+            with np.errstate(divide="ignore", invalid="ignore"):
+                value = self._num(value) * right if op == "*" else self._num(value) / right
         return value
 
     def _unary(self) -> object:
         if self._peek().kind == "op" and self._peek().text == "-":
             self._deeper(self._take())
-            value = -self._unary()  # type: ignore[operator]
+            value = -self._num(self._unary())
             self.depth -= 1
             return value
         return self._atom()
@@ -138,10 +165,10 @@ class _Parser:
                 return 0.0
             if tok.text not in self.table.columns:
                 raise DeriveError(f"no column {tok.text!r}")
-            return pd.to_numeric(self.table[tok.text], errors="coerce").astype(float)
+            return self._column(tok.text)
         if tok.kind == "op" and tok.text == "(":
             self._deeper(tok)
-            value = self._expr()
+            value = self._top()
             if self._take().text != ")":
                 raise DeriveError(f"at character {tok.at}: a '(' is not closed")
             self.depth -= 1
@@ -169,8 +196,10 @@ _COND_TOKEN = re.compile(
     r"\s*(?:(?P<num>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+)|(?P<name>[^\W\d]\w*)|\"(?P<q1>[^\"]+)\"|`(?P<q2>[^`]+)`"
     r"|'(?P<str>(?:[^']|'')*)'|(?P<op><=|>=|!=|<>|==|[-+*/()=<>,]))"
 )
-_WORDS = {"and", "or", "not", "in"}
-_COMPARE = {"=", "==", "!=", "<>", "<", "<=", ">", ">="}
+_COMPARE = {
+    "=": operator.eq, "==": operator.eq, "!=": operator.ne, "<>": operator.ne,
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -180,44 +209,24 @@ class _Text:
     value: str
 
 
-def _cond_tokens(expr: str) -> list[_Tok]:
-    out, pos = [], 0
-    while expr[pos:].strip():
-        m = _COND_TOKEN.match(expr, pos)
-        if m is None or m.end() == pos:
-            at = len(expr) - len(expr[pos:].lstrip()) + 1
-            raise DeriveError(
-                f'at character {at}: unexpected "{expr[pos:].lstrip()[:1]}"; use columns, numbers, '
-                "'text', = != < <= > >=, in (...), and, or, not, + - * / and ( )"
-            )
-        group = next(k for k in ("num", "name", "q1", "q2", "str", "op") if m.group(k) is not None)
-        kind, text = group, m.group(group)
-        if kind == "name" and text.lower() in _WORDS:
-            kind, text = "word", text.lower()
-        elif kind == "str":
-            text = text.replace("''", "'")
-        out.append(_Tok("name" if kind in ("q1", "q2") else kind, text, m.start(group) + 1))
-        pos = m.end()
-    out.append(_Tok("end", "", len(expr) + 1))
-    return out
-
-
 class _Filter(_Parser):
     """cond := conj ('or' conj)*; conj := neg ('and' neg)*; neg := 'not' neg | cmp;
     cmp := sum ((= != < <= > >=) sum | 'in' '(' value, ... ')')?; sum and below as in derive:."""
 
-    def __init__(self, expr: str, table: pd.DataFrame | None) -> None:
-        if len(expr) > MAX_LENGTH:
-            raise DeriveError(f"{len(expr):,} characters is too long for a filter (at most {MAX_LENGTH:,})")
-        self.toks, self.i, self.table = _cond_tokens(expr), 0, table
-        self.names, self.depth = [], 0
+    _pattern = _COND_TOKEN
+    _words = frozenset({"and", "or", "not", "in"})
+    _hint = "use columns, numbers, 'text', = != < <= > >=, in (...), and, or, not, + - * / and ( )"
+    _what = "a filter"
 
-    def parse(self) -> object:
-        value = self._or()
-        if self._peek().kind != "end":
-            tok = self._peek()
-            raise DeriveError(f'at character {tok.at}: unexpected "{tok.text}"')
-        return value
+    def _top(self) -> object:
+        return self._or()
+
+    def _column(self, name: str) -> object:
+        assert self.table is not None
+        return self.table[name]  # as it is: text compares as text, numbers as numbers
+
+    def _num(self, value: object) -> Any:
+        return _number(value)
 
     def _word(self, word: str) -> bool:
         if self._peek().kind == "word" and self._peek().text == word:
@@ -272,49 +281,6 @@ class _Filter(_Parser):
             return _Text(self._take().text)
         return self._expr()
 
-    def _atom(self) -> object:
-        tok = self._peek()
-        if tok.kind == "name":
-            self.i += 1
-            self.names.append(tok.text)
-            if self.table is None:
-                return 0.0
-            if tok.text not in self.table.columns:
-                raise DeriveError(f"no column {tok.text!r}")
-            return self.table[tok.text]
-        if tok.kind == "op" and tok.text == "(":
-            self.i += 1
-            self._deeper(tok)
-            value = self._or()
-            if self._take().text != ")":
-                raise DeriveError(f"at character {tok.at}: a '(' is not closed")
-            self.depth -= 1
-            return value
-        return super()._atom()
-
-    def _expr(self) -> object:
-        value = self._term()
-        while self._peek().text in ("+", "-") and self._peek().kind == "op":
-            op, right = self._take().text, self._term()
-            value = _number(value) + _number(right) if op == "+" else _number(value) - _number(right)
-        return value
-
-    def _term(self) -> object:
-        value = self._unary()
-        while self._peek().text in ("*", "/") and self._peek().kind == "op":
-            op, right = self._take().text, _number(self._unary())
-            with np.errstate(divide="ignore", invalid="ignore"):
-                value = _number(value) * right if op == "*" else _number(value) / right
-        return value
-
-    def _unary(self) -> object:
-        if self._peek().kind == "op" and self._peek().text == "-":
-            self._deeper(self._take())
-            value = -_number(self._unary())
-            self.depth -= 1
-            return value
-        return self._atom()
-
 
 def _number(value: object) -> Any:
     if isinstance(value, _Text):
@@ -354,8 +320,7 @@ def _compared(left: object, op: str, right: object, at: int) -> pd.Series:
         same = same.fillna(False).astype(bool) if isinstance(same, pd.Series) else same
         return same if op in ("=", "==") else ~same & (a.notna() if isinstance(a, pd.Series) else True)
     a, b = _number(left), _number(right)
-    result = {"=": a == b, "==": a == b, "!=": a != b, "<>": a != b, "<": a < b, "<=": a <= b, ">": a > b}.get(op)
-    result = a >= b if op == ">=" else result
+    result = _COMPARE[op](a, b)
     if not isinstance(result, pd.Series):
         raise DeriveError(f"at character {at}: a condition compares a column, e.g. power > 10")
     known = a.notna() if isinstance(a, pd.Series) else True
@@ -365,9 +330,8 @@ def _compared(left: object, op: str, right: object, at: int) -> pd.Series:
 def _one_of(left: object, values: list[object]) -> pd.Series:
     if not isinstance(left, pd.Series):
         raise DeriveError("in tests a column: kind in ('solar', 'wind')")
-    texts = left.map(_cell_text).astype("string").str.strip().str.casefold()
-    wanted = {str(_folded(v if isinstance(v, _Text) else _Text(_cell_text(v)))) for v in values}  # type: ignore[arg-type]
-    return texts.isin(wanted).fillna(False).astype(bool)
+    wanted = {str(_folded(v)) for v in values}
+    return _folded(left).isin(wanted).fillna(False).astype(bool)  # type: ignore[attr-defined]
 
 
 def filter_columns(expr: str) -> list[str]:

@@ -29,7 +29,18 @@ from scmap.io import file_info
 )
 @json_opt
 @engine_opt
-def command(path: Path, layer: str | None, crs: str | None, as_json: bool, engine: str, **columns: str | None) -> None:
+def command(
+    path: Path,
+    layer: str | None,
+    crs: str | None,
+    as_json: bool,
+    engine: str,
+    lon: str | None,
+    lat: str | None,
+    wkt: str | None,
+    coordinates: str | None,
+    coordinate_order: str,
+) -> None:
     """Show what a GIS file holds: layers, CRS, counts, geometry types, fields.
 
     \b
@@ -37,7 +48,7 @@ def command(path: Path, layer: str | None, crs: str | None, as_json: bool, engin
       scmap info districts.gpkg --json
       scmap info plants.csv --coordinates geo --coordinate-order lat,lon
     """
-    geometry = CsvGeometry(**{k.replace("coordinate_order", "order"): v for k, v in columns.items()})  # type: ignore[arg-type]
+    geometry = CsvGeometry(lon, lat, wkt, coordinates, coordinate_order)  # type: ignore[arg-type]
     info = file_info(path, layer=layer, engine=engine, crs=crs, csv_geometry=geometry)  # type: ignore[arg-type]
     if as_json:
         click.echo(json.dumps(info, ensure_ascii=False, indent=2))
