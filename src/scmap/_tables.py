@@ -77,16 +77,14 @@ def apply_join(
     return notes
 
 
-def apply_where(raw: RawLayer, expr: str, *, where: str) -> int:
-    """Mark the rows *expr* does not keep as left out (listed with the condition); their number."""
+def apply_where(raw: RawLayer, expr: str, *, where: str) -> None:
+    """Mark the rows *expr* does not keep as left out (listed with the condition)."""
     try:
         keep = where_mask(raw.gdf, expr)
     except DeriveError as exc:
         raise InputError(f"{where}: {expr!r}: {exc}; columns: {_names(raw.gdf)}") from None
-    gone = np.flatnonzero(~keep)
-    for pos in gone.tolist():
+    for pos in np.flatnonzero(~keep).tolist():
         raw.notes[pos] = ("where", f"{LEFT_OUT} {expr}")
-    return len(gone)
 
 
 def _key_text(values: pd.Series) -> pd.Series:
