@@ -83,7 +83,7 @@ def test_report_has_method_tables_and_provenance(pack):
         assert digest in page, source.path
     assert results.provenance["catalogue_version"] in page
     assert "AHP consistency ratio" in page
-    assert "<td>ev_charging</td>\n      <td>rooftop_pv</td>\n      <td>synergy</td>" in page  # the rules table
+    assert "<td>EV charging</td>\n      <td>Rooftop PV</td>\n      <td>synergy</td>" in page  # the rules table
     assert page.count('<img alt="') == 3  # solutions + two suitability models
     assert "pop_density" in page and "fuzzy: (300.0, 1500.0)" in page
     assert "Sofia pre-workshop solution map" in page  # the project file itself

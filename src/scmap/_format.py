@@ -33,6 +33,9 @@ def column_label(column: str, catalogue: Catalogue, msg: Messages | None = None)
     fixed = msg.get(f"col.{column}")
     if fixed is not None:
         return fixed
+    kept = re.fullmatch(r"top(\d+)_kept", column)
+    if kept:
+        return msg("col.top_kept", k=kept.group(1))
     for prefix, what in (("n_", "col.sector_n"), ("covered_", "col.sector_covered")):
         if column.startswith(prefix) and column[len(prefix) :] in catalogue.sectors:
             return msg(what, sector=catalogue.sectors[column[len(prefix) :]].label)
@@ -113,5 +116,18 @@ def format_table(
             kind = kinds.get(name, column_kind(name))
             out[column_label(name, catalogue, msg)] = [format_value(v, kind, msg) for v in values]
         else:
-            out[column_label(name, catalogue, msg)] = values.astype("object").where(values.notna(), "")
+            shown = values.astype("object").where(values.notna(), "")
+            out[column_label(name, catalogue, msg)] = [_value_label(name, v, catalogue) for v in shown]
     return out
+
+
+TYPE_COLUMNS = frozenset({"solution", "a_solution", "b_solution", "a", "b", "sector"})
+"""Columns whose values are solution-type or sector keys (``sector:KEY`` in a rule): shown by label."""
+
+
+def _value_label(column: str, value: object, catalogue: Catalogue) -> object:
+    if column not in TYPE_COLUMNS or not isinstance(value, str):
+        return value
+    if column == "sector" or value.startswith("sector:"):
+        return catalogue.sector_label(value.removeprefix("sector:"))
+    return catalogue.type_label(value)

@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 import unicodedata
@@ -37,7 +38,16 @@ from scmap._limits import MAX_DISTANCE_M
 from scmap._yaml import read_yaml
 from scmap.errors import CatalogueError
 
-__all__ = ["Catalogue", "ReferenceCase", "Rule", "Sector", "SolutionType", "builtin_labels", "load_catalogue"]
+__all__ = [
+    "Catalogue",
+    "ReferenceCase",
+    "Rule",
+    "Sector",
+    "SolutionType",
+    "builtin_labels",
+    "builtin_texts",
+    "load_catalogue",
+]
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -113,6 +123,14 @@ class Catalogue(_Strict):
             if sol.sector not in self.sectors:
                 problems.append(
                     f"solutions.{key}.sector: unknown sector {sol.sector!r}; allowed: {', '.join(self.sectors)}"
+                )
+        icons = maki_icons()
+        for key, sol in self.solutions.items():
+            if icons and sol.symbol not in icons:
+                near = difflib.get_close_matches(sol.symbol, sorted(icons), n=4, cutoff=0.5) or ["marker"]
+                problems.append(
+                    f"solutions.{key}.symbol: {sol.symbol!r} is not a Maki icon scmap ships; nearest: "
+                    f"{', '.join(near)} (every name: https://labs.mapbox.com/maki-icons)"
                 )
         for i, rule in enumerate(self.rules):
             for side in ("a", "b"):
@@ -202,14 +220,32 @@ def _builtin_raw() -> dict[str, Any]:
 
 
 @functools.cache
-def builtin_labels() -> dict[str, str]:
-    """The built-in catalogue's English labels by message id (``sector.KEY``, ``type.KEY``): a
-    label still equal to these is translated on the map and in the report."""
+def maki_icons() -> frozenset[str]:
+    """The names of the Maki icons scmap ships (``maps/vendor/maki``), which ``symbol:`` may name."""
+    folder = resources.files("scmap").joinpath("maps", "vendor", "maki")
+    return frozenset(f.name.removesuffix(".svg") for f in folder.iterdir() if f.name.endswith(".svg"))
+
+
+@functools.cache
+def builtin_texts() -> dict[str, str]:
+    """The built-in catalogue's English words by message id: labels (``sector.KEY``, ``type.KEY``),
+    descriptions (``about.sector.KEY``, ``about.type.KEY``), reference-case notes
+    (``case.TYPE.N``, N counting from 0) and rule notes (``rule.A.B``). A text still equal to
+    these is shown in the map's and report's language."""
     raw = _builtin_raw()
-    return {
-        **{f"sector.{k}": v["label"] for k, v in raw["sectors"].items()},
-        **{f"type.{k}": v["label"] for k, v in raw["solutions"].items()},
-    }
+    texts = {f"sector.{k}": v["label"] for k, v in raw["sectors"].items()}
+    texts |= {f"type.{k}": v["label"] for k, v in raw["solutions"].items()}
+    texts |= {f"about.sector.{k}": v["description"] for k, v in raw["sectors"].items()}
+    texts |= {f"about.type.{k}": v["description"] for k, v in raw["solutions"].items()}
+    for key, sol in raw["solutions"].items():
+        texts |= {f"case.{key}.{i}": c["note"] for i, c in enumerate(sol.get("reference_cases") or []) if c.get("note")}
+    texts |= {f"rule.{r['a']}.{r['b']}": r["note"] for r in raw["rules"] if r.get("note")}
+    return texts
+
+
+def builtin_labels() -> dict[str, str]:
+    """The built-in labels by message id (``sector.KEY``, ``type.KEY``)."""
+    return {k: v for k, v in builtin_texts().items() if k.startswith(("sector.", "type."))}
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

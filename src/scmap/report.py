@@ -27,7 +27,7 @@ from scmap.catalogue import Catalogue
 from scmap.i18n import Messages
 from scmap.maps.export import embed_html, static_map
 from scmap.overlap import OverlapResult
-from scmap.project import GridUnits, H3Units, Project
+from scmap.project import SOLUTIONS_LAYER, CriterionSpec, GridUnits, H3Units, Project
 from scmap.suitability import SuitabilityResult
 
 __all__ = ["ReportInput", "render_report", "write_report"]
@@ -88,6 +88,42 @@ def _label(cat: Catalogue, key: str) -> str:
     return str(display_value(cat.type_label(key)))
 
 
+def _number(msg: Messages, value: float) -> str:
+    """A number from the project as written (no trailing zeros), with the language's marks."""
+    text = f"{value:.6g}"
+    return msg.num(value, len(text.split(".")[1]) if "." in text and "e" not in text else 0)
+
+
+def _standardisation(crit: CriterionSpec, msg: Messages) -> str:
+    """How a criterion's raw value becomes 0-1, in words."""
+    if crit.is_constraint:
+        return msg("report.constraint")
+    if crit.fuzzy is not None:
+        return msg("report.fuzzy", full=_number(msg, crit.fuzzy[0]), zero=_number(msg, crit.fuzzy[1]))
+    if crit.sigmoid is not None:
+        return msg("report.sigmoid", mid=_number(msg, crit.sigmoid.mid), scale=_number(msg, crit.sigmoid.scale))
+    if crit.categories is not None:
+        pairs = ", ".join(f"{k} {_number(msg, v)}" for k, v in crit.categories.items())
+        return msg("report.categories", pairs=pairs)
+    if crit.breaks is not None:
+        scores = " / ".join(_number(msg, v) for v in crit.scores or [])
+        return msg("report.breaks", breaks=" / ".join(_number(msg, v) for v in crit.breaks), scores=scores)
+    better = msg(f"report.better_{crit.better}") if crit.better else ""
+    return f"{msg('report.min_max')}, {better}" if better else msg("report.min_max")
+
+
+def _measured(crit: CriterionSpec, inp: ReportInput) -> tuple[str, str]:
+    """A criterion's kind and what it measures, in words (the project's own names kept)."""
+    msg, cat = inp.messages, inp.catalogue
+    kind = "attribute_per_km2" if crit.kind == "attribute" and crit.per_km2 else crit.kind
+    of = crit.layer_ref or crit.attribute or ""
+    if of == SOLUTIONS_LAYER:
+        only = cat.type_label(crit.solution) if crit.solution else None
+        only = only or (cat.sector_label(crit.sector) if crit.sector else None)
+        of = msg("report.of_solutions_only", what=only) if only else msg("report.of_solutions")
+    return msg(f"report.kind_{kind}"), of
+
+
 def _criteria_table(inp: ReportInput, key: str) -> pd.DataFrame:
     msg = inp.messages
     spec = inp.project.spec.suitability
@@ -96,15 +132,13 @@ def _criteria_table(inp: ReportInput, key: str) -> pd.DataFrame:
     weights = dict(zip(m.criteria, m.weights, strict=True))
     rows = []
     for name, crit in mspec.criteria.items() if mspec else []:
-        ways = ("better", "fuzzy", "sigmoid", "categories", "breaks")
-        plain = msg("report.min_max")
-        standard = next((f"{k}: {getattr(crit, k)}" for k in ways if getattr(crit, k) is not None), plain)
+        kind, of = _measured(crit, inp)
         rows.append(
             {
                 "criterion": crit.label or name,
-                "kind": crit.kind.replace("_", " "),
-                "of": crit.layer_ref or crit.attribute,
-                "standardisation": msg("report.constraint") if crit.is_constraint else standard,
+                "kind": kind,
+                "of": of,
+                "standardisation": _standardisation(crit, msg),
                 "weight": msg.pct(weights[name]) if name in weights else "",
             }
         )
@@ -125,6 +159,7 @@ def _weight_notes(inp: ReportInput, key: str) -> tuple[list[str], pd.DataFrame]:
             note += ", " + msg("report.cr", cr=msg.num(cr, 3))
         notes.append(note)
     wide = weights.pivot_table(index="criterion", columns="weight_set", values="weight", sort=False)
+    wide = wide.rename(columns={"main": msg("report.main_set")})  # the project's own weights
     return notes, wide.map(msg.pct).reset_index()
 
 
@@ -275,13 +310,13 @@ def _overview(inp: ReportInput) -> dict[str, Any]:
     sectors = ", ".join(f"{cat.sectors[s].label} {msg.num(int(counts[s]))}" for s in cat.sectors if s in counts.index)
     overview = msg(
         "report.overview",
-        n=msg.num(len(inp.solutions)),
+        solutions=msg("report.n_solutions", n=len(inp.solutions)),
         sectors=display_value(sectors),
-        d=msg.num(len(inp.districts)),
-        pairs=msg.num(len(over.pairs)),
-        relations=msg.num(len(over.relations)),
-        hotspots=msg.num(len(over.hotspots)),
-        rejected=msg.num(len(inp.rejected)),
+        districts=msg("report.n_districts", n=len(inp.districts)),
+        pairs=msg("report.n_pairs", n=len(over.pairs)),
+        relations=msg("report.n_relations", n=len(over.relations)),
+        hotspots=msg("report.n_hotspots", n=len(over.hotspots)),
+        rejected=msg("report.n_unused", n=len(inp.rejected)),
     )
     units = _units_text(spec.suitability.units if spec.suitability else "districts", msg)
     return {
@@ -325,6 +360,7 @@ def render_report(inp: ReportInput, *, fmap: folium.Map) -> str:
     ]
     relations = over.relations.drop(columns=[over.relations.geometry.name, "rule"], errors="ignore")
     relations["relation"] = [msg.get(f"map.{r}") or r for r in relations["relation"]]
+    relations["note"] = [msg.builtin_note(str(n)) for n in relations["note"]]
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = env.from_string(resources.files("scmap").joinpath("templates/report.html.jinja").read_text("utf-8"))
     return template.render(

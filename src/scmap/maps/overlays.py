@@ -3,6 +3,7 @@ and conflict links (the same ``(payload, geometries)`` shape as :mod:`scmap.maps
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -172,6 +173,14 @@ def _gi_layer(overlap: OverlapResult, options: MapOptions) -> Layer | None:
     return payload, display_geoms(significant, options)
 
 
+def _rule_words(rule: str, relation: str, msg: Messages) -> str:
+    """``a ~ b synergy within 250 m`` (the tables' rule) as "synergy within 250 m" in *msg*'s language."""
+    within = re.search(r" within ([0-9.e+]+) m$", rule)
+    if not within:
+        return rule
+    return msg("map.rule_within", relation=relation, distance=f"{msg.num(float(within.group(1)))} m")
+
+
 def _relation_layer(overlap: OverlapResult, catalogue: Catalogue, options: MapOptions) -> Layer | None:
     """Links stored by column: what one rule says (labels, why, colour) once per rule and pair of
     types; per link only its rule, its two ids and its distance. The page builds the popups."""
@@ -192,8 +201,8 @@ def _relation_layer(overlap: OverlapResult, catalogue: Catalogue, options: MapOp
             {
                 "tip": f"{kind}: {a} - {b}",
                 "title": msg("map.relation_title", relation=kind[:1].upper() + kind[1:], a=a, b=b),
-                "sub": r["rule"],
-                "why": r["note"] or r["rule"],
+                "sub": _rule_words(r["rule"], kind, msg),
+                "why": msg.builtin_note(r["note"]) or _rule_words(r["rule"], kind, msg),
                 "colour": RELATION_COLOURS[r["relation"]],
                 "weight": 4,
                 "dash": "6 4" if r["relation"] == "conflict" else "",
