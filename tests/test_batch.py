@@ -93,12 +93,20 @@ def test_comparison_and_demand_add_up_the_city_packs(in_process: Path):
         units = pd.read_csv(in_process / folder / "suitability.csv", dtype={"unit_id": str})
         summary = pd.read_csv(in_process / folder / "summary.csv")
         assert comparison.loc[city, "districts"] == len(summary)
-        assert comparison.loc[city, "bike_sharing_mean_score"] == pytest.approx(units["bike_sharing_score"].mean())
+        # the per-city view: each city's own scores, as in its pack
+        assert comparison.loc[city, "bike_sharing_mean_score_city"] == pytest.approx(units["bike_sharing_score"].mean())
         suitable += int((units["bike_sharing_score"] >= 0.6).sum())
         top = by_city.loc[by_city["city"] == city].sort_values("rank")
         best = units.loc[units["bike_sharing_rank"].notna()].sort_values("bike_sharing_rank").head(5)
+        # one criterion: the network's scale keeps each city's order
         assert top["unit_id"].astype(str).tolist() == best["unit_id"].astype(str).tolist()
-    assert demand.loc["bike_sharing", "suitable_units"] == suitable
+    assert demand.loc["bike_sharing", "suitable_units_city"] == suitable
+    assert (
+        demand.loc["bike_sharing", "standardised"] == "network"
+        and demand.loc["bike_sharing", "suitable_threshold"] == 0.6
+    )
+    # on the network's scale only the city with the densest stops keeps a best unit of 1
+    assert sorted(by_city.groupby("city")["score"].max() == 1.0) == [False, False, True]
     assert demand.loc["bike_sharing", "cities_modelled"] == 3
     sites = demand.loc["bike_sharing", ["existing_sites", "planned_sites", "candidate_sites"]].sum()
     assert sites == comparison["n_mobility"].sum()  # every bike-sharing site of every city, by status
@@ -144,3 +152,25 @@ def test_bad_cities_files(tmp_path: Path):
     template.write_text(json.dumps({"name": "x"}), encoding="utf-8")
     result = CliRunner().invoke(cli, ["batch", str(template), str(tmp_path / "d.csv"), "-o", str(tmp_path / "o")])
     assert result.exit_code == 1 and "invalid project template" in result.output
+
+
+@pytest.mark.browser
+def test_the_cities_map_shows_every_city_clear_of_the_controls_with_a_legend(browser, in_process: Path):
+    from _browser import open_html
+
+    opened = open_html(browser, in_process / "network" / "cities.html", offline=True)
+    page = opened.page
+    clash = page.evaluate(
+        """() => { const m = window.scmap.map, box = m.getContainer().getBoundingClientRect();
+        const controls = Array.from(document.querySelectorAll('.leaflet-control, .scmap-minimap, .scmap-title'))
+          .map(e => e.getBoundingClientRect());
+        return window.scmap.districts.getLayers().map(l => {
+          const p = m.latLngToContainerPoint(l.getLatLng()), x = p.x + box.left, y = p.y + box.top;
+          const under = controls.some(r => x >= r.left - 4 && x <= r.right + 4 && y >= r.top - 4 && y <= r.bottom + 4);
+          const inside = p.x > 0 && p.y > 0 && p.x < box.width && p.y < box.height;
+          return [l.scmapFeature.title, inside && !under]; }); }"""
+    )
+    assert sorted(clash) == [["Barcelona", True], ["Sofia (demo)", True], ["València", True]]
+    legend = page.evaluate("document.querySelector('.scmap-legend-body').innerText")
+    assert "Cities" in legend and "popup" in legend  # what the dots are
+    assert opened.errors == []

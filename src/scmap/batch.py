@@ -23,13 +23,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from scmap._remote import is_postgres, is_service
 from scmap._version import __version__
 from scmap._yaml import dumps, loads, read_yaml
 from scmap.catalogue import load_catalogue
 from scmap.errors import InputError, ProjectError, ScmapError
 from scmap.i18n import load_messages
-from scmap.network import write_network
+from scmap.network import TOP_K, Standardise, write_network
 from scmap.project import Project, load_project, resolve_path, with_map
 from scmap.results import Results, run
 
@@ -37,8 +39,6 @@ __all__ = ["BatchResult", "CityRun", "read_cities", "run_batch"]
 
 NETWORK = "network"
 """The cross-city pack's folder inside the batch's output folder."""
-TOP_K = 5
-"""Top-ranked units per city and model in the demand tables."""
 _SHORTHAND = {"districts": "districts.path", "solutions": "solutions.0.path"}
 
 
@@ -56,6 +56,9 @@ class CityRun:
     top: list[dict[str, Any]] = field(default_factory=list)
     outline: Any = None
     """The city's districts dissolved, in EPSG:4326 (for the map of the cities)."""
+    scoring: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per suitability model, what re-scoring on the network's scale needs (see
+    :func:`scmap.network.network_scores`)."""
 
 
 @dataclass
@@ -232,7 +235,32 @@ def _summarise(results: Results, city: str, name: str, seconds: float) -> CityRu
         counts = results.solutions.loc[results.solutions["status"] == status, "solution"].value_counts()
         stats |= {f"{status}:{k}": int(v) for k, v in counts.items()}
     outline = shapely.union_all(results.districts.to_crs(4326).geometry.make_valid().to_numpy())
-    return CityRun(city, name, True, seconds, stats=stats, top=top, outline=outline)
+    return CityRun(city, name, True, seconds, stats=stats, top=top, outline=outline, scoring=_scoring(results))
+
+
+def _scoring(results: Results) -> dict[str, dict[str, Any]]:
+    """Each model's inputs as the map's live scoring has them (raw values of min-max criteria,
+    standardised values of the others), its units still in play, weights and aggregation."""
+    suit = results.suitability
+    units = suit.units
+    names = units["district_name"] if "district_name" in units.columns else units["district_id"]
+    out = {}
+    for key, m in suit.models.items():
+        if m.live is None:
+            continue
+        out[key] = {
+            "criteria": list(m.criteria),
+            "values": np.asarray(m.live.values, dtype=float),
+            "minmax": list(m.live.minmax),
+            "usable": ~np.asarray(m.excluded, dtype=bool),
+            "weights": np.asarray(m.weights, dtype=float),
+            "aggregation": m.live.aggregation,
+            "owa": m.live.owa,
+            "unit_id": units["unit_id"].astype(str).to_numpy(),
+            "district": names.astype(str).to_numpy(),
+            "score_city": np.asarray(m.score, dtype=float),
+        }
+    return out
 
 
 Progress = Callable[[str], None]
@@ -248,9 +276,11 @@ def run_batch(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: Progress | None = None,
+    standardise: Standardise | None = None,
 ) -> BatchResult:
     """Run *template* for every city of *cities* into ``OUTDIR/<city>/`` and write the cross-city
-    pack into ``OUTDIR/network/``; see the module's description."""
+    pack into ``OUTDIR/network/``; see the module's description. *standardise* (default the
+    template's ``batch.standardise``, network) puts the cross-city scores on one scale."""
     template, outdir = Path(template), Path(outdir)
     _check_template(template)  # a broken template fails at once, for every city
     rows = read_cities(cities)
@@ -263,12 +293,15 @@ def run_batch(
     order = {city: i for i, (city, _) in enumerate(rows)}
     done.sort(key=lambda c: order[c.city])
     name = str(read_yaml(template, what="project template").get("name", template.stem))
+    messages = project.messages if project else load_messages(language or "en")
     write_network(
         [vars(c) for c in done],
         outdir / NETWORK,
         catalogue=project.catalogue if project else load_catalogue(),
-        messages=project.messages if project else load_messages(language or "en"),
-        title=f"{name}: {len(done)} cities",
+        messages=messages,
+        title=messages("batch.title", name=name, cities=messages("batch.n_cities", n=len(done))),
+        standardise=standardise or (project.spec.batch.standardise if project else "network"),
+        threshold=project.spec.suitability.rollup_threshold if project and project.spec.suitability else 0.6,
         manifest={"scmap_version": __version__, "project": name, "template": str(template.resolve()),
                   "cities": [c.city for c in done]},
     )  # fmt: skip

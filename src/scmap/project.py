@@ -562,6 +562,15 @@ class OutputSpec(_Strict):
         return value
 
 
+class BatchSpec(_Strict):
+    """How ``scmap batch`` compares the cities of a network."""
+
+    standardise: Literal["network", "city"] = Field(
+        default="network",
+        description="network: the cross-city tables score every city on one scale; city: each city's own min-max",
+    )
+
+
 class ProjectSpec(_Strict):
     name: str = Field(min_length=1)
     crs: str = "auto"
@@ -574,6 +583,7 @@ class ProjectSpec(_Strict):
     map: MapSpec = Field(default_factory=MapSpec)
     limits: LimitsSpec = Field(default_factory=LimitsSpec)
     output: OutputSpec = Field(default_factory=OutputSpec)
+    batch: BatchSpec = Field(default_factory=BatchSpec)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,13 @@ from scmap.cli.options import language_opt, outdir_opt, overwrite_opt, scheduler
 @language_opt
 @workers_opt
 @scheduler_opt
+@click.option(
+    "--standardise",
+    type=click.Choice(["network", "city"]),
+    default=None,
+    help="Cross-city scores on one scale for the network (default) or each city's own min-max "
+    "(batch.standardise in the template).",
+)
 def command(
     template: Path,
     cities: Path,
@@ -26,6 +33,7 @@ def command(
     language: str | None,
     workers: int | None,
     scheduler: str | None,
+    standardise: str | None,
 ) -> None:
     """Run a project TEMPLATE for every city of CITIES (.csv with a 'city' column and project keys
     such as districts.path, districts.id, solutions.0.path; or .yaml), then compare the cities and
@@ -36,6 +44,7 @@ def command(
     Example:
       scmap batch mobility-islands.yaml cities.csv -o network-2026
       scmap batch mobility-islands.yaml cities.csv -o network-2026 --workers 4
+      scmap batch mobility-islands.yaml cities.csv -o network-2026 --standardise city
     """
     result = run_batch(
         template,
@@ -46,6 +55,7 @@ def command(
         workers=workers,
         scheduler=scheduler,
         progress=lambda line: click.echo(line, err=True),
+        standardise=standardise,  # type: ignore[arg-type]
     )
     failed = result.failed
     click.echo(

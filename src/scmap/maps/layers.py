@@ -64,6 +64,9 @@ class MapOptions:
     district_columns, solution_columns
         The districts' and solutions' own columns their popups show, as {column: label}; None
         shows every column (the analysis rows are always shown).
+    districts_label, districts_note
+        What the district layer is called in the layer list (default "Districts") and, when
+        given, a legend entry saying what its shapes are (e.g. the cities of a network).
     icons_from_zoom
         While a colouring is shown, point solutions are small dots below this zoom level and
         icons from it on, so that the analysis stays readable.
@@ -101,6 +104,8 @@ class MapOptions:
     max_points: int = 200_000
     district_columns: dict[str, str] | None = None
     solution_columns: dict[str, str] | None = None
+    districts_label: str | None = None
+    districts_note: str | None = None
     messages: Messages = field(default_factory=english)
 
 
@@ -226,13 +231,14 @@ def districts_layer(
         {
             "tip": n,
             "title": n,
-            "sub": msg("map.district_n", id=i),
+            "sub": "" if options.districts_label else msg("map.district_n", id=i),
             "rows": extra.get(i, []) + rows_of(r, skip, options.district_columns, msg),
         }
         for n, i, r in zip(names, ids, records, strict=True)
     ]
     payload = {
-        "label": msg("map.districts"),
+        "label": options.districts_label or msg("map.districts"),
+        "note": options.districts_note,
         "feats": feats,
         "names": sorted(set(names)),
         **_label_points(districts),
