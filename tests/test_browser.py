@@ -324,7 +324,7 @@ def test_sketch_lines_and_areas_export_and_read_back(browser, tmp_path: Path):
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
     def draw(kind: str, corners: list[tuple[int, int]], solution: str, name: str) -> None:
-        page.locator(".scmap-sketch-shape").select_option(kind)
+        page.locator(f".scmap-shape-{kind}").click()
         for dx, dy in corners[:-1]:
             page.mouse.click(cx + dx, cy + dy)
         page.mouse.dblclick(cx + corners[-1][0], cy + corners[-1][1])

@@ -17,7 +17,7 @@ from scmap import load_inputs, load_project, validate_project
 from scmap._readers import split_pair
 from scmap.batch import read_cities, slug
 from scmap.cli.main import cli
-from scmap.errors import InputError
+from scmap.errors import InputError, ScmapWarning
 from scmap.io import read_solutions
 
 
@@ -454,3 +454,244 @@ def test_join_from_a_spreadsheet(tmp_path: Path):
     project.write_text(yaml.safe_dump(spec, allow_unicode=True))
     inputs = load_inputs(load_project(project))
     assert inputs.districts.gdf["district_name"].tolist() == ["Д", "Б", "К", "Ш"]
+
+
+# ------------------------------------------------------------ 8. a network's scores on one scale
+
+
+def _city(folder: Path, name: str, people: list[int]) -> tuple[Path, Path]:
+    """A city of squares with a population each, and one charger in the first square."""
+    districts = _squares(folder / f"{name}.geojson", n=len(people))
+    data = json.loads(districts.read_text())
+    for feature, n in zip(data["features"], people, strict=True):
+        feature["properties"] = {"nm": feature["properties"]["nm"], "people": n}
+    districts.write_text(json.dumps(data))
+    chargers = folder / f"{name}.csv"
+    chargers.write_text("ref,lon,lat\nc1,23.305,42.605\n")
+    return districts, chargers
+
+
+def _network(tmp_path: Path, *extra: str) -> Path:
+    template = {
+        "name": "Charging network",
+        "districts": {"path": "x", "id": "nm"},
+        "solutions": [{"path": "x", "id": "ref", "solution": "ev_charging"}],
+        "suitability": {"models": {"ev_charging": {"criteria": {"people": {"attribute": "people", "better": "higher"}},
+                                                   "weights": {"people": 1}}}},
+        "map": {"basemap": "none"},
+    }  # fmt: skip
+    (tmp_path / "template.yaml").write_text(yaml.safe_dump(template))
+    rows = ["city,districts,solutions"]
+    for name, people in (("Small", [0, 10]), ("Large", [0, 100])):
+        districts, chargers = _city(tmp_path, name, people)
+        rows.append(f"{name},{districts},{chargers}")
+    (tmp_path / "cities.csv").write_text("\n".join(rows) + "\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["batch", str(tmp_path / "template.yaml"), str(tmp_path / "cities.csv"),
+                                      "-o", str(out), *extra])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return out / "network"
+
+
+def test_batch_scores_every_city_on_the_networks_scale(tmp_path: Path):
+    network = _network(tmp_path)
+    comparison = pd.read_csv(network / "comparison.csv").set_index("city")
+    # city view: each city's best district scores 1; network: 10 people of 100 score 0.1
+    assert comparison["ev_charging_mean_score_city"].tolist() == [0.5, 0.5]
+    assert comparison["ev_charging_mean_score"].to_dict() == pytest.approx({"Small": 0.05, "Large": 0.5})
+    assert comparison["ev_charging_suitable_units"].to_dict() == {"Small": 0, "Large": 1}
+    demand = pd.read_csv(network / "demand.csv").set_index("solution")
+    row = demand.loc["ev_charging"]
+    assert (row["suitable_units"], row["suitable_units_city"], row["suitable_threshold"]) == (1, 2, 0.6)
+    assert row["standardised"] == "network"
+    by_city = pd.read_csv(network / "demand_by_city.csv").set_index(["city", "unit_id"])
+    assert by_city.loc[("Small", "d1"), ["score", "score_city"]].tolist() == pytest.approx([0.1, 1.0])
+
+
+def test_batch_can_keep_each_citys_own_scale(tmp_path: Path):
+    network = _network(tmp_path, "--standardise", "city")
+    comparison = pd.read_csv(network / "comparison.csv").set_index("city")
+    assert comparison["ev_charging_mean_score"].tolist() == [0.5, 0.5]
+    assert comparison["ev_charging_standardised"].tolist() == ["city", "city"]
+
+
+def test_the_networks_scale_of_one_city_is_its_own_scale():
+    """Re-scoring a city alone over the network gives its own scores, for every model of the demo
+    (fuzzy and min-max criteria, AHP and direct weights, constraints)."""
+    from scmap import demo_project_path
+    from scmap.batch import _scoring
+    from scmap.network import network_scores
+    from scmap.results import run
+
+    results = run(load_project(demo_project_path()))
+    scoring = _scoring(results)
+    assert set(scoring) == set(results.suitability.models)
+    for model, m in results.suitability.models.items():
+        scores = network_scores([{"city": "Sofia", "scoring": scoring}], model)
+        assert scores is not None
+        assert scores["Sofia"] == pytest.approx(m.score, nan_ok=True, abs=1e-12)
+
+
+# ------------------------------------------------------------ 11. smaller things seen
+
+
+def test_an_unknown_icon_name_is_an_error_with_the_nearest_maki_names(tmp_path: Path):
+    from scmap.errors import ProjectError
+
+    _squares(tmp_path / "d.geojson")
+    (tmp_path / "s.csv").write_text("id,lon,lat\nw1,23.305,42.605\n")
+    wind = {"sector": "energy", "label": "Wind turbine", "radius_m": 500, "symbol": "wind-turbine"}
+    (tmp_path / "cat.yaml").write_text(yaml.safe_dump({"solutions": {"wind": wind}}))
+    body = {"districts": {"path": "d.geojson", "id": "nm"}, "catalogue": "cat.yaml"}
+    project = _project(tmp_path, {**body, "solutions": [{"path": "s.csv", "solution": "wind"}]})
+    with pytest.raises(ProjectError, match=r"solutions.wind.symbol: 'wind-turbine' is not a Maki icon.*windmill"):
+        load_project(project)
+
+
+def test_atlas_names_keep_clear_of_the_scale_bar():
+    """A city of squares that fills the page: no district name is printed over the scale bar."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import shapely
+
+    from scmap.atlas import _labels, _scale_bar
+    from scmap.i18n import load_messages
+
+    squares = [shapely.box(x * 500, y * 500, (x + 1) * 500, (y + 1) * 500) for x in range(12) for y in range(8)]
+    names = [f"District number {i}" for i in range(len(squares))]
+    districts = gpd.GeoDataFrame({"district_name": names}, geometry=squares, crs=25830)
+    fig = plt.figure(figsize=(11.7, 8.3))
+    ax = fig.add_axes((0.02, 0.07, 0.96, 0.83))
+    ax.set_axis_off()
+    districts.plot(ax=ax, color="#f2f2f2", edgecolor="#555555")
+    bar = _scale_bar(ax, districts.total_bounds, load_messages("en"))
+    _labels(ax, districts, [bar])
+    renderer = fig.canvas.get_renderer()
+    clear = bar.get_window_extent(renderer)
+    placed = [t.get_window_extent(renderer) for t in ax.texts]
+    plt.close(fig)
+    assert len(placed) > 10  # names were placed, just not on the bar
+    assert not any(box.overlaps(clear) for box in placed)
+
+
+@pytest.fixture(scope="module")
+def catalan_map(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from scmap import demo_project_path
+    from scmap.project import with_map
+    from scmap.results import run
+
+    out = tmp_path_factory.mktemp("ca") / "pack"
+    run(with_map(load_project(demo_project_path()), language="ca")).save(out)
+    return out / "map.html"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("name", ["Lyulin", "Novi Iskar", "Pancharevo"])
+def test_a_district_found_by_search_opens_its_whole_popup_clear_of_the_controls(browser, catalan_map: Path, name):
+    from _browser import open_html
+
+    page = open_html(browser, catalan_map, offline=True).page
+    page.evaluate(
+        """name => { const i = document.querySelector('.scmap-search input'); i.value = name;
+        i.dispatchEvent(new Event('change')); }""",
+        name,
+    )
+    page.wait_for_selector(".leaflet-popup")
+    where, last = "document.querySelector('.leaflet-popup-content-wrapper').getBoundingClientRect().top", None
+    for _ in range(20):  # until the popup's pan has ended (its position read twice the same)
+        page.wait_for_timeout(250)
+        now = page.evaluate(where)
+        if now == last:
+            break
+        last = now
+    box = page.evaluate(
+        """() => { const r = e => document.querySelector(e).getBoundingClientRect();
+        const p = r('.leaflet-popup-content-wrapper'), m = r('.leaflet-container');
+        return { popup: [p.left, p.top, p.right, p.bottom], map: [m.left, m.top, m.right, m.bottom],
+                 title: r('.scmap-title').bottom, column: r('.leaflet-top.leaflet-left').right,
+                 name: document.querySelector('.leaflet-popup .scmap-popup-title').textContent }; }"""
+    )
+    left, top, right, bottom = box["popup"]
+    assert box["name"] == name
+    assert top >= box["map"][1] and bottom <= box["map"][3] and right <= box["map"][2]  # the whole popup
+    assert top >= box["title"] and left >= box["column"]  # not under the title or the left controls
+
+
+@pytest.mark.browser
+def test_sketch_shapes_are_whole_symbols_with_their_words(browser, catalan_map: Path):
+    from _browser import open_html
+
+    page = open_html(browser, catalan_map, offline=True).page
+    shapes = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.scmap-sketch-shapes a')).map(a =>
+        [a.textContent, a.title, a.scrollWidth <= a.clientWidth, a.getAttribute('aria-checked')])"""
+    )
+    assert [s[0] for s in shapes] == ["\u2022", "\u2571", "\u25b1"]
+    assert [s[1].split(": ")[-1] for s in shapes] == ["punt", "línia", "àrea"]  # the word, in the room's language
+    assert all(s[2] for s in shapes) and [s[3] for s in shapes] == ["true", "false", "false"]
+    page.locator(".scmap-shape-area").click()
+    assert page.evaluate("window.scmap.sketchState().shape") == "area"
+
+
+@pytest.mark.browser
+def test_weights_labels_break_between_words(browser, tmp_path: Path):
+    """German criterion names (long compound words) in the weights panel: no word split over two lines."""
+    from _browser import open_html
+    from scmap import demo_project_path
+    from scmap.results import run
+
+    data = demo_project_path().parent
+    text = demo_project_path().read_text(encoding="utf-8").replace("path: ", f"path: {data}/")
+    text = text.replace("{attribute: population, per_km2: true,", "{label: Bevölkerungsdichte der Stadtteile, "
+                        "attribute: population, per_km2: true,")  # fmt: skip
+    text = text.replace("{distance_to: metro,", "{label: U-Bahn-Erreichbarkeit, distance_to: metro,")
+    (tmp_path / "project.yaml").write_text(text.replace("language: en", "language: de"), encoding="utf-8")
+    run(load_project(tmp_path / "project.yaml")).save(tmp_path / "pack")
+    page = open_html(browser, tmp_path / "pack" / "map.html", offline=True).page
+    page.evaluate("document.querySelector('.scmap-weights-toggle').click()")
+    broken = page.evaluate(
+        """() => { const out = [], names = [];
+        document.querySelectorAll('.scmap-weights-name').forEach(e => {
+          const node = e.firstChild; if (!node || node.nodeType !== 3) { return; }
+          const text = node.textContent; let at = 0; names.push(text);
+          text.split(/(\\s+|(?<=-))/).forEach(word => {  // a line may break after a hyphen
+            if (word.trim()) { const r = document.createRange(); r.setStart(node, at); r.setEnd(node, at + word.length);
+              if (r.getClientRects().length > 1) { out.push(word); } }
+            at += word.length; }); });
+        return [out, names]; }"""
+    )
+    assert "Bevölkerungsdichte der Stadtteile" in broken[1] and "U-Bahn-Erreichbarkeit" in broken[1]
+    assert broken[0] == []
+
+
+@pytest.mark.browser
+def test_cluster_rings_go_compact_under_a_colouring(browser, realdata: Path, tmp_path: Path):
+    from _browser import open_html
+    from scmap.results import run
+
+    b = realdata / "barcelona"
+    project = _project(tmp_path, {
+        "districts": {"path": str(b / "barris_geo.json"), "id": "C_Barri", "name": "N_Barri"},
+        "solutions": [{"path": str(b / "08019_stations.geojson"), "solution": "bike_sharing", "id": "id"}],
+        "suitability": {"models": {"bike_sharing": {"criteria": {"stations": {"count_of": "solutions",
+                                                                              "better": "higher"}},
+                                                    "weights": {"stations": 1}}}},
+        "map": {"basemap": "none"},
+    })  # fmt: skip
+    with pytest.warns(ScmapWarning, match="outside every district"):  # one station is across the city line
+        run(load_project(project)).save(tmp_path / "pack")
+    page = open_html(browser, tmp_path / "pack" / "map.html", offline=True).page
+    size = (
+        "() => Array.from(document.querySelectorAll('.scmap-cluster-ring')).map(e => e.getBoundingClientRect().width)"
+    )
+    plain = page.evaluate(size)
+    assert len(plain) > 10 and min(plain) > 25  # many rings, with their counts, while no colouring is shown
+    page.evaluate(
+        """() => { const m = window.scmap.map, g = Object.values(window.scmap.choropleths)[0]; g.addTo(m);
+        m.fire('baselayerchange', {layer: g}); }"""
+    )
+    compact = page.evaluate(size)
+    assert compact and max(compact) <= 16  # small dots that leave the colouring and its labels readable
+    assert page.evaluate("getComputedStyle(document.querySelector('.scmap-cluster-count')).visibility") == "hidden"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -84,15 +85,20 @@ def _nice_length(span_m: float) -> float:
     return next(base * m for m in (5, 2, 1) if base * m <= target)
 
 
-def _scale_bar(ax: Any, bounds: np.ndarray, msg: Messages) -> None:
-    minx, miny, maxx, maxy = bounds
-    length = _nice_length(maxx - minx)
-    x0, y0 = minx + 0.04 * (maxx - minx), miny + 0.04 * (maxy - miny)
-    ax.plot([x0, x0 + length], [y0, y0], color="#222222", linewidth=3, solid_capstyle="butt")
-    for x in (x0, x0 + length):
-        ax.plot([x, x], [y0, y0 + 0.012 * (maxy - miny)], color="#222222", linewidth=1)
+def _scale_bar(ax: Any, bounds: np.ndarray, msg: Messages) -> Any:
+    """A scale bar in the lower left corner on a white box (district names keep clear of it)."""
+    from matplotlib.font_manager import FontProperties
+    from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
+
+    length = _nice_length(bounds[2] - bounds[0])
     text = f"{msg.num(length / 1000, 0 if length % 1000 == 0 else 1)} km" if length >= 1000 else f"{msg.num(length)} m"
-    ax.text(x0 + length / 2, y0 + 0.018 * (maxy - miny), text, ha="center", va="bottom", fontsize=9)
+    bar = AnchoredSizeBar(
+        ax.transData, length, text, "lower left", pad=0.4, borderpad=0.3, sep=3, frameon=True,
+        size_vertical=0.006 * (bounds[3] - bounds[1]), color="#222222", fontproperties=FontProperties(size=9),
+    )  # fmt: skip
+    bar.patch.set(facecolor="white", alpha=0.85, edgecolor="none")
+    ax.add_artist(bar)
+    return bar
 
 
 def _north_arrow(ax: Any, north: str) -> None:
@@ -115,15 +121,16 @@ def _north_arrow(ax: Any, north: str) -> None:
     )
 
 
-def _labels(ax: Any, districts: gpd.GeoDataFrame) -> None:
+def _labels(ax: Any, districts: gpd.GeoDataFrame, keep_clear: Sequence[Any] = ()) -> None:
+    """District names, largest district first, each only where it overlaps no name already placed
+    and none of the *keep_clear* artists (the scale bar)."""
     if "district_name" not in districts.columns or not len(districts):
         return
-    """District names, largest district first, each only where it overlaps no name already placed."""
     largest = districts.assign(_a=districts.geometry.area).nlargest(MAX_LABELS, "_a")
     size = 7 if len(largest) > 40 else 8
     ax.apply_aspect()
     renderer = ax.figure.canvas.get_renderer()
-    placed: list[Any] = []
+    placed: list[Any] = [artist.get_window_extent(renderer) for artist in keep_clear]
     for name, point in zip(largest["district_name"], largest.geometry.representative_point(), strict=True):
         label = ax.text(
             point.x,
@@ -178,13 +185,13 @@ def _draw(fig: Any, page: AtlasPage, inp: ReportInput) -> None:
             inp.solutions,
             inp.districts.crs,
             inp.catalogue,
-            markersize=12,
+            markersize=30 if len(inp.solutions) <= 2000 else 12,
             title=title,
             fontsize=9,
             msg=inp.messages,
         )
-    _labels(ax, inp.districts)
-    _scale_bar(ax, inp.districts.total_bounds, inp.messages)
+    bar = _scale_bar(ax, inp.districts.total_bounds, inp.messages)
+    _labels(ax, inp.districts, [bar])
     _north_arrow(ax, inp.messages("atlas.north"))
     spec = inp.project.spec
     fig.text(0.02, 0.955, mpl_literal(page.title), fontsize=18, fontweight="bold", va="center")

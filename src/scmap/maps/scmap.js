@@ -8,8 +8,19 @@
   var I18N = { lang: "en", texts: {}, percent: "%" };
   var NUMBER_FORMATS = {};
 
+  // a counted text has one form per CLDR plural category: vars.n (a number) chooses it
+  function pluralForm(forms, n) {
+    var category = "other";
+    try { category = new Intl.PluralRules(I18N.lang).select(n); } catch (err) { category = n === 1 ? "one" : "other"; }
+    return Object.prototype.hasOwnProperty.call(forms, category) ? forms[category] : forms.other;
+  }
+
   function t(id, vars) {
     var text = Object.prototype.hasOwnProperty.call(I18N.texts, id) ? I18N.texts[id] : id;
+    if (text && typeof text === "object") {
+      text = pluralForm(text, vars ? Number(vars.n) : NaN);
+      if (vars && typeof vars.n === "number") { vars = Object.assign({}, vars, { n: fmt(vars.n, 0) }); }
+    }
     return !vars ? text : text.replace(/\{(\w+)\}/g, function (all, name) {
       return Object.prototype.hasOwnProperty.call(vars, name) ? String(vars[name]) : all;
     });
@@ -74,7 +85,8 @@
 
   var SVG_NS = "http://www.w3.org/2000/svg";
   // popups keep clear of the title (top) and of the layer list and legend (right)
-  var POPUP = { maxWidth: 380, minWidth: 260, autoPanPaddingTopLeft: [50, 70], autoPanPaddingBottomRight: [60, 30] };
+  // popups pan clear of the left control column (zoom, tools, search) and the title
+  var POPUP = { maxWidth: 380, minWidth: 260, autoPanPaddingTopLeft: [190, 60], autoPanPaddingBottomRight: [60, 30] };
 
   // a Maki icon (path data from scmap's own vendored files) as inline SVG: no font needed
   function symbolSvg(paths, label, size) {
@@ -293,6 +305,18 @@
         reg.legendTitle = el("div", "scmap-legend-title", data.legend_title);
         body.appendChild(reg.legendTitle);
         if (map.getSize().y < 700) { body.style.display = "none"; fold.textContent = t("map.legend") + " \u25b8"; }
+        if (data.districts.note) {  // what the district shapes are, when they are not districts
+          var own = el("div", "scmap-legend-overlay");
+          var head = el("div", "scmap-legend-head");
+          var dot = el("span", "scmap-swatch");
+          dot.style.backgroundColor = "#555555";
+          dot.style.borderRadius = "50%";
+          head.appendChild(dot);
+          head.appendChild(el("span", null, data.districts.label));
+          own.appendChild(head);
+          own.appendChild(el("div", "scmap-legend-note", data.districts.note));
+          body.appendChild(own);
+        }
         data.sectors.forEach(function (sec) {
           var block = el("div", "scmap-legend-sector");
           block.setAttribute("data-sector", sec.key);
@@ -556,14 +580,25 @@
         });
         reg.measureButton = toolButton(bar, "↔", t("map.measure"), function (b) { setMode("measure", b); });
         reg.sketchButton = toolButton(bar, "✎", t("map.sketch"), function (b) { setMode("sketch", b); });
-        var kinds = el("select", "scmap-sketch-shape");
-        kinds.title = t("map.sketch_shape");
+        // what to sketch: one button per shape, a symbol that fits the bar, its word as title
+        var kinds = el("div", "scmap-sketch-shapes");
+        kinds.setAttribute("role", "radiogroup");
+        kinds.setAttribute("aria-label", t("map.sketch_shape"));
+        var glyphs = { point: "\u2022", line: "\u2571", area: "\u25b1" };
         ["point", "line", "area"].forEach(function (k) {
-          var o = el("option", null, t("map.shape_" + k));
-          o.value = k;
-          kinds.appendChild(o);
+          var word = t("map.shape_" + k);
+          var b = toolButton(kinds, glyphs[k], t("map.sketch_shape") + ": " + word, function () {
+            shape = k;
+            clearDraft();
+            Array.prototype.forEach.call(kinds.children, function (c) {
+              c.classList.toggle("scmap-tool-on", c === b);
+              c.setAttribute("aria-checked", String(c === b));
+            });
+          });
+          b.className += " scmap-shape-" + k + (k === shape ? " scmap-tool-on" : "");
+          b.setAttribute("role", "radio");
+          b.setAttribute("aria-checked", String(k === shape));
         });
-        kinds.addEventListener("change", function () { shape = kinds.value; clearDraft(); });
         bar.appendChild(kinds);
         reg.exportButton = toolButton(bar, "↓", t("map.export_sketches"), function () {
           download("sketched_sites.geojson", sketchesGeoJSON(), "application/geo+json");
@@ -670,8 +705,15 @@
       if (hits.length) {
         var bounds = L.latLngBounds([]);
         hits.forEach(function (l) { bounds.extend(l.getBounds()); });
-        map.fitBounds(bounds, { maxZoom: 15 });
-        if (hits.length === 1) { hits[0].openPopup(); }
+        // at once (no animation), so that the popup pans clear of the controls from the final view;
+        // the district in the lower part of the map, leaving the popup room above it
+        var room = hits.length === 1 ? Math.round(map.getSize().y * 0.4) : 10;
+        map.fitBounds(bounds, { maxZoom: 15, animate: false, paddingTopLeft: [10, room], paddingBottomRight: [10, 10] });
+        if (hits.length === 1) {
+          hits[0].openPopup();
+          var popup = hits[0].getPopup();  // once laid out, pan it clear of the controls again
+          setTimeout(function () { if (popup.isOpen()) { popup.update(); } }, 60);
+        }
       }
       return hits.map(function (l) { return l.scmapFeature.title; });
     };
@@ -969,7 +1011,7 @@
       box.setAttribute("data-constraint", e.name);
       box.addEventListener("change", function () { reg.setConstraint(model.key, e.name, box.checked); });
       row.appendChild(box);
-      row.appendChild(el("span", null, " " + t("map.constraint", { name: e.name, n: fmt(e.units.length, 0) })));
+      row.appendChild(el("span", null, " " + t("map.constraint", { name: e.name, n: e.units.length })));
       body.appendChild(row);
     });
     var presets = el("div", "scmap-weights-presets");
@@ -1329,6 +1371,43 @@
     });
   }
 
+  // fit *bounds* clear of the controls: the left and right control columns and the title are
+  // padding (together at most 60 % of the map's width or height, so a small map still fits)
+  function fitClear(map, bounds) {
+    var box = map.getContainer(), size = map.getSize();
+    function extent(selector, what) {
+      var node = box.querySelector(selector);
+      return node ? node.getBoundingClientRect()[what] : 0;
+    }
+    var left = Math.max(extent(".leaflet-top.leaflet-left", "width"), extent(".leaflet-bottom.leaflet-left", "width"));
+    var right = Math.max(extent(".leaflet-top.leaflet-right", "width"), extent(".leaflet-bottom.leaflet-right", "width"));
+    var top = extent(".scmap-title", "height") + 10, bottom = 20;
+    var sx = Math.min(1, 0.6 * size.x / Math.max(left + right, 1)), sy = Math.min(1, 0.6 * size.y / (top + bottom));
+    map.fitBounds(bounds, { paddingTopLeft: [10 + left * sx, 10 + top * sy],
+                            paddingBottomRight: [10 + right * sx, 10 + bottom * sy] });
+  }
+
+  // Leaflet's own words (zoom buttons, the layer list's toggle, a popup's close button, its
+  // attribution link) in the page's language
+  function leafletWords(map) {
+    var box = map.getContainer();
+    [["leaflet-control-zoom-in", t("map.zoom_in")], ["leaflet-control-zoom-out", t("map.zoom_out")],
+     ["leaflet-control-layers-toggle", t("map.layers")]].forEach(function (pair) {
+      Array.prototype.forEach.call(box.getElementsByClassName(pair[0]), function (node) {
+        node.title = pair[1];
+        node.setAttribute("aria-label", pair[1]);
+      });
+    });
+    map.on("popupopen", function (e) {
+      var close = e.popup.getElement() && e.popup.getElement().querySelector(".leaflet-popup-close-button");
+      if (close) { close.setAttribute("aria-label", t("map.close_popup")); close.title = t("map.close_popup"); }
+    });
+    var prefix = map.attributionControl && map.attributionControl.options.prefix;
+    if (typeof prefix === "string") {
+      map.attributionControl.setPrefix(prefix.replace(/title="[^"]*"/, 'title="' + escapeHtml(t("map.leaflet")) + '"'));
+    }
+  }
+
   window.scmapRender = function (map, data, geometries) {
     if (!isFinite(map.getMaxZoom())) { map.setMaxZoom(19); }  // clustering needs a maximum zoom
     if (data.i18n) { I18N = data.i18n; NUMBER_FORMATS = {}; }
@@ -1412,6 +1491,7 @@
     L.control.scale({ imperial: false }).addTo(map);  // metres and kilometres only
     var small = map.getSize().y < 700;  // e.g. a map embedded in a report: fold the layer list
     L.control.layers(bases, overlays, { collapsed: small }).addTo(map);
+    leafletWords(map);
     reg.legend = legendControl(map, data, reg);
 
     if (data.title) {
@@ -1419,8 +1499,10 @@
       document.title = data.title;
     }
     if (data.attribution) { map.attributionControl.addAttribution(escapeHtml(data.attribution)); }
+    compact();
+    minimap(map, data, reg);
     var bounds = districts.getBounds();
-    if (bounds.isValid()) { map.fitBounds(bounds, { padding: [10, 10] }); }
+    if (bounds.isValid()) { fitClear(map, bounds); }
     // a map drawn before its container had a size (an iframe not yet laid out) fits again once it has one
     if (window.ResizeObserver && bounds.isValid()) {
       var fitted = map.getSize().x > 0 && map.getSize().y > 0;
@@ -1429,12 +1511,10 @@
         if (!fitted && size.width > 0 && size.height > 0) {
           fitted = true;
           map.invalidateSize();
-          map.fitBounds(bounds, { padding: [10, 10] });
+          fitClear(map, bounds);
         }
       }).observe(map.getContainer());
     }
-    compact();
-    minimap(map, data, reg);
     liveApi(map, reg);
     weightsPanel(map, reg);
     window.scmap = reg;
