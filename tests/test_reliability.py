@@ -11,6 +11,7 @@ import resource
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -223,3 +224,129 @@ def test_a_million_vertex_polygon_is_thinned_for_display_in_bounded_time():
     assert shapely.get_num_coordinates(shown[0]) <= DISPLAY_VERTICES + 2
     assert abs(shown[0].area - jagged.area) / jagged.area < 0.01  # the same shape at map scale
     assert shown[1].equals(small)
+
+
+# ------------------------------------------------------------ weak answers: rows, columns, names
+
+
+def _polygon_source(folder: Path, rings: dict[str, list[list[float]]], name: str = "d.geojson") -> Path:
+    features = [
+        {"type": "Feature", "properties": {"id": key, "name": f"district {key}"},
+         "geometry": {"type": "Polygon", "coordinates": [ring]}}
+        for key, ring in rings.items()
+    ]  # fmt: skip
+    path = folder / name
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    return path
+
+
+_SQUARE = [[23.30, 42.60], [23.31, 42.60], [23.31, 42.61], [23.30, 42.61], [23.30, 42.60]]
+
+
+def _one_point_project(folder: Path, districts: str, **extra: object) -> Path:
+    (folder / "s.csv").write_text("ref,lon,lat\ns1,23.305,42.605\n", encoding="utf-8")
+    solutions = [{"path": "s.csv", "solution": "ev_charging", "id": "ref"}]
+    spec = {"name": "t", "districts": {"path": districts, "id": "id", **extra}, "solutions": solutions}
+    spec["map"] = {"basemap": "none"}
+    (folder / "project.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    return folder / "project.yaml"
+
+
+def test_unclosed_and_too_short_rings_are_rejected_rows_and_the_rest_loads(tmp_path: Path):
+    from scmap import load_inputs
+
+    shifted = [[x + 0.01, y] for x, y in _SQUARE]
+    rings = {
+        "a": _SQUARE,
+        "b": shifted[:-1],
+        "c": [[23.32, 42.60], [23.33, 42.60]],
+        "d": [[x + 0.03, y] for x, y in _SQUARE],
+    }
+    _polygon_source(tmp_path, rings)
+    project = _one_point_project(tmp_path, "d.geojson", max_rejected_share=0.6)
+    inputs = load_inputs(load_project(project))
+    assert inputs.districts.gdf["district_id"].tolist() == ["a", "d"]
+    rejected = inputs.rejected.set_index("id")["reason"].to_dict()
+    assert rejected == {"b": "a ring is not closed: its first and last points differ",
+                        "c": "a ring has too few points to enclose an area (2 distinct points)"}  # fmt: skip
+    proc = _scmap("validate", project)
+    assert "ids b" in proc.stdout and "not closed" in proc.stdout and "too few points" in proc.stdout
+    assert "LinearRing" not in proc.stdout + proc.stderr  # no GEOS text
+
+
+def test_heights_are_noted(tmp_path: Path):
+    from scmap import load_inputs
+
+    ring = [[x, y, 512.0] for x, y in _SQUARE]
+    _polygon_source(tmp_path, {"a": ring})
+    inputs = load_inputs(load_project(_one_point_project(tmp_path, "d.geojson")))
+    notes = " ".join(inputs.districts.report.warnings)
+    assert "1 of 1 geometries carry heights (Z)" in notes and "no Z or M" in notes
+
+
+def test_a_coordinate_column_named_twice_is_an_error_and_another_a_warning(tmp_path: Path):
+    from scmap import load_inputs
+
+    _polygon_source(tmp_path, {"a": _SQUARE})
+    project = _one_point_project(tmp_path, "d.geojson")
+    (tmp_path / "s.csv").write_text("ref,lon,lat,lat\ns1,23.305,42.605,1\n", encoding="utf-8")
+    proc = _scmap("validate", project)
+    assert proc.returncode == 1 and "names the column 'lat' twice" in proc.stdout
+    (tmp_path / "s.csv").write_text("ref,lon,lat,note,note\ns1,23.305,42.605,a,b\n", encoding="utf-8")
+    inputs = load_inputs(load_project(project))
+    assert "'note' twice (the second is read as 'note.1')" in " ".join(inputs.sources[1].warnings)
+
+
+def test_a_name_written_in_the_other_unicode_form_is_found(tmp_path: Path):
+    import unicodedata
+
+    from scmap import load_inputs
+
+    nfd = unicodedata.normalize("NFD", "València")
+    (tmp_path / nfd).mkdir()
+    _polygon_source(tmp_path / nfd, {"a": _SQUARE}, unicodedata.normalize("NFD", "barris è.geojson"))
+    project = _one_point_project(tmp_path, unicodedata.normalize("NFC", "València/barris è.geojson"))
+    assert len(load_inputs(load_project(project)).districts.gdf) == 1
+
+
+def test_a_nul_inside_a_geojson_text_keeps_the_whole_text(tmp_path: Path):
+    from scmap import load_inputs
+
+    path = _polygon_source(tmp_path, {"a": _SQUARE})
+    path.write_text(path.read_text().replace('"district a"', '"Sant\\u0000 Andreu"'), encoding="utf-8")
+    inputs = load_inputs(load_project(_one_point_project(tmp_path, "d.geojson", name="name")))
+    assert inputs.districts.gdf["district_name"].tolist() == ["Sant Andreu"]  # GDAL alone reads "Sant"
+    assert "held a NUL character" in " ".join(inputs.districts.report.warnings)
+
+
+def test_a_long_column_name_a_shapefile_cut_is_explained(tmp_path: Path):
+    import geopandas as gpd
+
+    gdf = gpd.GeoDataFrame(
+        {"district_code": ["a"], "district_name": ["A"]}, geometry=[shapely.box(23.3, 42.6, 23.31, 42.61)], crs=4326
+    )
+    with warnings.catch_warnings():  # geopandas and GDAL say the names are cut: that is the case
+        warnings.simplefilter("ignore")
+        gdf.to_file(tmp_path / "d.shp")
+    proc = _scmap("validate", _one_point_project(tmp_path, "d.shp"))
+    assert proc.returncode == 1
+    (tmp_path / "project.yaml").write_text(
+        (tmp_path / "project.yaml").read_text().replace("id: id", "id: district_code")
+    )
+    proc = _scmap("validate", tmp_path / "project.yaml")
+    assert (
+        "keeps only 10 characters of a column name" in proc.stdout
+        and "'district_code' is likely 'district_c'" in proc.stdout
+    )
+
+
+def test_a_huge_title_stays_in_the_file_but_not_in_the_report(tmp_path: Path):
+    _polygon_source(tmp_path, {"a": _SQUARE})
+    project = _one_point_project(tmp_path, "d.geojson")
+    spec = yaml.safe_load(project.read_text())
+    spec["map"]["title"] = "x" * 4_000_000
+    project.write_text(yaml.safe_dump(spec, width=10**9), encoding="utf-8")
+    proc = _scmap("run", project, "-o", tmp_path / "pack")
+    assert proc.returncode == 0, proc.stderr
+    report = (tmp_path / "pack" / "report.html").read_text(encoding="utf-8")
+    assert len(report) < 600_000 and "more characters in this line of the file" in report

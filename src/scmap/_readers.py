@@ -8,13 +8,14 @@ rows whose geometry could not be built (e.g. a CSV row with a non-numeric longit
 from __future__ import annotations
 
 import csv
+import difflib
 import io as _io
 import json
 import re
 import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -201,14 +202,103 @@ def read_raw(
                 kwargs = {"encoding": encoding} if encoding else {}
                 gdf = gpd.read_file(path, layer=chosen, engine="pyogrio", use_arrow=False, **kwargs)
     except Exception as exc:
+        if engine == "pyogrio" and _BAD_RING.search(str(exc)):
+            return _with_bad_rings(path, chosen, encoding)
         raise UnreadableFileError(
             f"{describe(path, chosen)}: cannot be read as GIS data: {_gdal_reason(exc)}"
         ) from None
+    return _finished(path, chosen, gdf, encoding)
+
+
+_BAD_RING = re.compile(r"LinearRing|closed linestring")
+
+
+def _ring_reason(fixed: Any) -> str:
+    """Why GEOS could not build a polygon, from the geometry with its rings closed."""
+    parts = shapely.get_parts(fixed)
+    rings = [r for p in parts if isinstance(p, shapely.Polygon) for r in (p.exterior, *p.interiors)]
+    short = [len(r.coords) - 1 for r in rings if len(r.coords) < 4]
+    if short:
+        return f"a ring has too few points to enclose an area ({short[0]} distinct points)"
+    return "a ring is not closed: its first and last points differ"
+
+
+def _with_bad_rings(path: Path, chosen: str | None, encoding: str | None) -> RawLayer:
+    """A layer where some polygons have rings GEOS cannot build (not closed, under 4 points):
+    those rows get no geometry and the reason; the others are read as usual."""
+    import pyogrio
+
+    kwargs = {"encoding": encoding} if encoding else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's own "non closed ring" note
+        meta, _, wkb, _ = pyogrio.raw.read(path, layer=chosen, columns=[], **kwargs)
+        table = pyogrio.read_dataframe(path, layer=chosen, read_geometry=False, **kwargs)
+        geoms = shapely.from_wkb(wkb, on_invalid="ignore")
+        bad = np.flatnonzero(pd.isna(geoms) & pd.notna(wkb))
+        fixed = shapely.from_wkb(wkb[bad], on_invalid="fix")
+    notes = {int(pos): ("geometry", _ring_reason(f)) for pos, f in zip(bad, fixed, strict=True)}
+    gdf = gpd.GeoDataFrame(table.reset_index(drop=True), geometry=geoms, crs=meta["crs"])
+    raw = _finished(path, chosen, gdf, encoding)
+    raw.notes.update(notes)
+    return raw
+
+
+def _finished(path: Path, chosen: str | None, gdf: Any, encoding: str | None) -> RawLayer:
     if not isinstance(gdf, gpd.GeoDataFrame):  # an attribute table: no geometry column at all
         table = gpd.GeoDataFrame(gdf.reset_index(drop=True), geometry=[None] * len(gdf))
         return RawLayer(table, path, chosen, None, has_geometry=False)
-    notes = [n for n in (None if encoding else code_page_note(path, gdf), large_file_note(path)) if n]
-    return RawLayer(gdf.reset_index(drop=True), path, chosen, gdf.crs, warnings=notes)
+    gdf = gdf.reset_index(drop=True)
+    notes = [None if encoding else code_page_note(path, gdf), large_file_note(path), heights_note(gdf)]
+    notes.append(_nul_repaired(path, gdf))
+    return RawLayer(gdf, path, chosen, gdf.crs, warnings=[n for n in notes if n])
+
+
+def shapefile_hint(path: object, name: str, columns: list[str]) -> str:
+    """For a shapefile, why a long column name is missing: the .dbf keeps 10 characters of each
+    name (two that start alike become NAME_1, NAME_2...), with the likely column."""
+    if str(path).lower().rsplit(".", 1)[-1] not in ("shp", "dbf", "zip") or len(name) <= 10:
+        return ""
+    likely = [c for c in columns if c == name[:10]] or difflib.get_close_matches(name[:10], columns, n=1, cutoff=0.7)
+    hint = f"; {name!r} is likely {likely[0]!r}" if likely else ""
+    return (
+        f" (a shapefile keeps only 10 characters of a column name, and names that start alike become "
+        f"NAME_1, NAME_2...{hint}: name the column as the file spells it)"
+    )
+
+
+def heights_note(gdf: gpd.GeoDataFrame) -> str | None:
+    """A note when geometries carry heights (Z) or measures (M): scmap works on the map plane."""
+    geoms = np.asarray(gdf.geometry.array, dtype=object)
+    z, m = int(shapely.has_z(geoms).sum()), int(shapely.has_m(geoms).sum())
+    if not z and not m:
+        return None
+    what = " and ".join(w for w, n in (("heights (Z)", z), ("measures (M)", m)) if n)
+    return (
+        f"{max(z, m)} of {len(geoms)} geometries carry {what}: scmap measures areas, distances and "
+        "overlaps on the map plane, and what it computes (service areas, cells, hotspots) has no Z or M"
+    )
+
+
+def _nul_repaired(path: Path, gdf: gpd.GeoDataFrame) -> str | None:
+    """GDAL reads a GeoJSON text value only up to a NUL character (\\u0000): such values are read
+    again whole from the file, with the NUL left out, and a note names them."""
+    if path.suffix.lower() not in (".geojson", ".json") or b"\\u0000" not in path.read_bytes():
+        return None
+    features = json.loads(path.read_text(encoding="utf-8")).get("features") or []
+    if len(features) != len(gdf):
+        return None
+    fixed = []
+    for pos, feature in enumerate(features):
+        for key, value in (feature.get("properties") or {}).items():
+            if isinstance(value, str) and "\x00" in value and key in gdf.columns:
+                gdf.at[pos, key] = value.replace("\x00", "")
+                fixed.append(f"row {pos + 1} {key}")
+    shown = ", ".join(fixed[:5]) + (f" and {len(fixed) - 5} more" if len(fixed) > 5 else "")
+    return (
+        f"{len(fixed)} text values held a NUL character, left out so the text is read whole ({shown})"
+        if fixed
+        else None
+    )
 
 
 # ---------------------------------------------------------------------------------------- CSV
@@ -344,6 +434,23 @@ def _read_csv(path: Path, geometry: CsvGeometry, encoding: str | None) -> RawLay
     g = geometry
     if not (g.lon or g.lat or g.wkt or g.coordinates):
         g = replace(_guess_geometry(columns), order=g.order)
+    twice = df.attrs.get("repeated_columns", [])
+    raw = _csv_layer(path, df, columns, g)
+    if twice:
+        raw.warnings.append(
+            "the header names " + ", ".join(f"{n!r} twice (the second is read as '{n}.1')" for n in twice)
+        )
+    return raw
+
+
+def _csv_layer(path: Path, df: pd.DataFrame, columns: list[str], g: CsvGeometry) -> RawLayer:
+    twice = df.attrs.get("repeated_columns", [])
+    used = next((n for n in (g.lon, g.lat, g.wkt, g.coordinates) if n is not None and n in twice), None)
+    if used is not None:
+        raise InputError(
+            f"{path}: the header names the column {used!r} twice, so scmap cannot tell which one holds the "
+            "coordinates: rename or remove one of them"
+        )
     if g.lon is not None and g.lon == g.lat:
         raise _same_column(path, df, g.lon)
     for name in (g.lon, g.lat, g.wkt, g.coordinates):
@@ -370,7 +477,11 @@ def csv_table(path: Path, encoding: str | None) -> pd.DataFrame:
         df = pd.read_csv(_io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False)
     except Exception as exc:
         raise UnreadableFileError(f"{path}: cannot be read as CSV: {_gdal_reason(exc)}") from None
-    return df.apply(_infer_column)
+    header = next(csv.reader(_io.StringIO(text.split("\n", 1)[0]), delimiter=delimiter), [])
+    twice = sorted({name.strip() for name in header if [h.strip() for h in header].count(name.strip()) > 1})
+    out = df.apply(_infer_column)
+    out.attrs["repeated_columns"] = twice  # pandas reads the second as NAME.1
+    return out
 
 
 def _wkt_layer(path: Path, df: pd.DataFrame, wkt: str) -> RawLayer:

@@ -8,6 +8,7 @@ one by one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -18,7 +19,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from scmap._readers import RawLayer, describe
+from scmap._readers import RawLayer, describe, shapefile_hint
 from scmap.crs import outside_area_of_use, parse_crs
 from scmap.errors import InputError
 
@@ -267,8 +268,9 @@ def _read_ids(c: _Check, id_field: str | None) -> str | None:
         return None
     gdf = c.raw.gdf
     if id_field not in gdf.columns:
-        columns = ", ".join(str(col) for col in gdf.columns if col != gdf.geometry.name)
-        return f"no column {id_field!r} for the ids; columns: {columns}"
+        names = [str(col) for col in gdf.columns if col != gdf.geometry.name]
+        hint = shapefile_hint(c.raw.path, id_field, names)
+        return f"no column {id_field!r} for the ids{hint}; columns: {', '.join(names)}"
     c.ids = id_strings(gdf[id_field])
     c.rejections.add(np.flatnonzero(c.ids.isna().to_numpy()), id_field, f"missing id in column {id_field!r}")
     return None
@@ -486,8 +488,8 @@ def left_out_rows(table: pd.DataFrame) -> np.ndarray:
 
 def reason_kinds(table: pd.DataFrame) -> pd.Series:
     """Each rejected row's reason without its particulars (the id, quoted values, numbers)."""
-    reasons = [
-        str(r).split(";")[0].replace(str(i), "") if str(i) else str(r).split(";")[0]
+    reasons = [  # the id as a whole token: id "c" must not take the c out of "closed"
+        re.sub(rf"(?<!\w){re.escape(str(i))}(?!\w)", "", str(r).split(";")[0]) if str(i) else str(r).split(";")[0]
         for r, i in zip(table["reason"], table["id"].fillna(""), strict=True)
     ]
     return (

@@ -25,7 +25,7 @@ from scmap._derive import DeriveError, derive_column
 from scmap._geom import assign_points
 from scmap._limits import LARGE_GEOMETRY_VERTICES, too_many
 from scmap._postgis import read_postgis_source
-from scmap._readers import CsvGeometry, Engine, RawLayer, describe, read_raw
+from scmap._readers import CsvGeometry, Engine, RawLayer, describe, read_raw, shapefile_hint
 from scmap._remote import Remote, is_postgres, is_service
 from scmap._services import read_service
 from scmap._tables import apply_join, apply_where, read_table
@@ -375,6 +375,7 @@ def _check_attributes(project: Project, districts: LoadedLayer) -> None:
         if column not in districts.gdf.columns:
             close = difflib.get_close_matches(column, cols, n=1, cutoff=0.6)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = shapefile_hint(project.spec.districts.path, column, cols) or hint
             districts.report.errors.append(
                 f"{project.path}: {key}: no column {column!r} in the districts{hint}; columns: {', '.join(cols)}"
             )

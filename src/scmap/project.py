@@ -18,9 +18,11 @@ import codecs
 import dataclasses
 import difflib
 import json
+import os
 import re
 import types
 import typing
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -625,7 +627,28 @@ def resolve_path(written: str, root: Path) -> Path:
     ('/p/data/d.gpkg', '/x.csv')
     """
     p = Path(written).expanduser()
-    return p if p.is_absolute() else root / p
+    return on_disk(p if p.is_absolute() else root / p)
+
+
+def on_disk(path: Path) -> Path:
+    """*path* as the disk spells it when it is written in the other Unicode form (NFC or NFD:
+    a name typed on one system, a folder copied from macOS); *path* itself otherwise."""
+    if path.exists() or "://" in str(path):
+        return path
+    found = Path(path.anchor) if path.is_absolute() else Path()
+    for part in path.parts[len(found.parts) :]:
+        here = found / part
+        if not here.exists():
+            wanted = unicodedata.normalize("NFC", part)
+            try:
+                names = [n for n in os.listdir(found) if unicodedata.normalize("NFC", n) == wanted]
+            except OSError:
+                return path
+            if not names:
+                return path
+            here = found / names[0]
+        found = here
+    return found
 
 
 def _arms(annotation: Any) -> list[Any]:

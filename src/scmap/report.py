@@ -348,6 +348,26 @@ def _inputs(inp: ReportInput) -> pd.DataFrame:
     return table
 
 
+LISTING_LINE = 2_000
+"""Characters of one line of the project file the report prints (a 4 MB title stays in the file)."""
+LISTING_LINES = 2_000
+
+
+def project_listing(text: str, msg: Messages) -> str:
+    """The project file for the report: every line up to :data:`LISTING_LINE` characters and the
+    first :data:`LISTING_LINES` lines, each cut saying how much (the SHA-256 names the whole file)."""
+    lines = text.splitlines()
+    shown = [
+        line
+        if len(line) <= LISTING_LINE
+        else f"{line[:LISTING_LINE]} … {msg('report.line_cut', n=len(line) - LISTING_LINE)}"
+        for line in lines[:LISTING_LINES]
+    ]
+    if len(lines) > LISTING_LINES:
+        shown.append(f"… {msg('report.lines_cut', n=len(lines) - LISTING_LINES)}")
+    return "\n".join(shown)
+
+
 def render_report(inp: ReportInput, *, fmap: folium.Map) -> str:
     """The page as text, with *fmap* embedded, in the project's language (``map.language``)."""
     over, msg = inp.overlap, inp.messages
@@ -379,6 +399,7 @@ def render_report(inp: ReportInput, *, fmap: folium.Map) -> str:
         n_relations_more=max(0, len(relations) - 50),
         quality=_quality(inp),
         inputs_table=_table(_inputs(inp), inp),
+        project_listing=project_listing(str(inp.provenance.get("project_text", "")), msg),
         hashes=[(_shown_path(i["path"]), i.get("sha256") or "") for i in inp.provenance["inputs"]],
     )
 
