@@ -163,6 +163,34 @@ def test_run_writes_the_tables_into_postgis_in_one_transaction(postgis: Postgres
                                     "demo", "--overwrite"]).exit_code == 0  # fmt: skip
 
 
+def test_a_database_that_refuses_the_write_is_one_line_and_keeps_the_tables(postgis: Postgres, tmp_path: Path):
+    """The write error of --to postgis: a role whose transactions are read-only (as a full or
+    read-only database answers); one line, exit 1, the previous tables as they were."""
+    project = copy_demo(tmp_path / "demo")
+    args = ["run", str(project), "--to", postgis.url(), "--schema", "refused"]
+    assert CliRunner().invoke(cli, [*args, "-o", str(tmp_path / "p1")]).exit_code == 0
+    before = _pg_tables(postgis, "refused")
+    engine = sqlalchemy.create_engine(postgis.url().replace("postgresql://", "postgresql+psycopg://"))
+    with engine.begin() as conn:
+        conn.execute(sqlalchemy.text(f"DROP ROLE IF EXISTS reader; CREATE ROLE reader LOGIN PASSWORD '{PASSWORD}'"))
+        conn.execute(
+            sqlalchemy.text(
+                "GRANT ALL ON SCHEMA refused TO reader; GRANT ALL ON ALL TABLES IN SCHEMA refused TO reader"
+            )
+        )
+        conn.execute(sqlalchemy.text("ALTER ROLE reader SET default_transaction_read_only = on"))
+    engine.dispose()
+    command = [SCMAP, "run", str(project), "-o", str(tmp_path / "p2"), "--to", postgis.url(user="reader"), "--schema",
+               "refused", "--overwrite"]  # fmt: skip
+    proc = subprocess.run(
+        command, capture_output=True, text=True, env={**os.environ, "PGPASSWORD": PASSWORD}, timeout=300
+    )
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("Error")]
+    assert proc.returncode == 1 and len(errors) == 1, proc.stderr
+    assert "read-only" in errors[0] and "Traceback" not in proc.stderr and "unexpectedly" not in proc.stderr
+    assert _pg_tables(postgis, "refused") == before
+
+
 def _kill_while_writing(server: Postgres, proc: subprocess.Popen[str], schema: str) -> bool:
     """SIGKILL *proc* once its transaction holds locks on several tables of *schema*."""
     engine = sqlalchemy.create_engine(server.url().replace("postgresql://", "postgresql+psycopg://"))

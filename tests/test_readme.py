@@ -26,3 +26,20 @@ def test_readme_python_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     assert (tmp_path / "pack" / "manifest.json").exists()
     assert (tmp_path / "map.html").stat().st_size > 10_000 and (tmp_path / "map.png").exists()
     assert str(namespace["frame"]).startswith("<iframe")
+
+
+def test_every_test_the_guarantees_table_names_exists():
+    """The README's table of guarantees names its tests: each one is a test function of that file."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### What is guaranteed", 1)[1].split("\n## ", 1)[0]
+    named = 0
+    for row in table.splitlines()[3:]:
+        cell = row.rsplit("|", 2)[-2] if row.startswith("|") else ""
+        file = None
+        for ref in re.findall(r"`([^`]+)`", cell):
+            path, _, name = ref.rpartition("::")
+            file = path or file
+            source = (Path(__file__).parent / file).read_text(encoding="utf-8")
+            assert re.search(rf"^def {name}\(", source, re.M), ref
+            named += 1
+    assert named >= 20

@@ -18,6 +18,8 @@ import numpy as np
 import pytest
 import shapely
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from scmap._atomic import atomic_file, check_pack
 from scmap._derive import DeriveError, columns_of
@@ -346,7 +348,170 @@ def test_a_huge_title_stays_in_the_file_but_not_in_the_report(tmp_path: Path):
     spec = yaml.safe_load(project.read_text())
     spec["map"]["title"] = "x" * 4_000_000
     project.write_text(yaml.safe_dump(spec, width=10**9), encoding="utf-8")
+    (tmp_path / "s.csv").write_text("ref,lon,lat,note\ns1,23.305,42.605," + "y" * 5_000_000 + "\n", encoding="utf-8")
     proc = _scmap("run", project, "-o", tmp_path / "pack")
     assert proc.returncode == 0, proc.stderr
     report = (tmp_path / "pack" / "report.html").read_text(encoding="utf-8")
     assert len(report) < 600_000 and "more characters in this line of the file" in report
+    assert (tmp_path / "pack" / "map.html").stat().st_size < 1_000_000  # the 5 MB note is cut for the popup
+
+
+# ------------------------------------------------------------ hostile project files
+
+
+_HOSTILE_TOKENS = [
+    "12:30", "010", "0o10", "0x1F", "NO", "yes", "~", ".inf", "-.nan", "1e309", "'", '"', "[", "{a: [", "*nowhere",
+    "!!python/object/apply:os.system ['true']", "!!binary aGVsbG8=", "<<: *x", "&a [*a]", "? complex key", "\t",
+    "\u202e\u0000", "%YAML 9.9", "--- !tag", "|\n  block", "- - - - - - - - -",
+]  # fmt: skip
+_KEYS = ["name", "map.title", "districts.id", "districts.path", "solutions.0.radius_m", "limits.max_units", "crs",
+         "map.language", "overlap.radius_m", "suitability", "nonsense.key"]  # fmt: skip
+
+
+def _alias_bomb(levels: int, width: int) -> str:
+    lines = ["a0: &a0 [x]"]
+    for i in range(1, levels + 1):
+        lines.append(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * width)}]")
+    return "\n".join(lines) + f"\ntitle_of: *a{levels}\n"
+
+
+def _values() -> st.SearchStrategy[object]:
+    scalars = st.one_of(
+        st.text(max_size=3000), st.integers(), st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
+        st.none(), st.sampled_from(_HOSTILE_TOKENS),
+    )  # fmt: skip
+    return st.recursive(
+        scalars,
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+        max_leaves=40,
+    )
+
+
+def _set(spec: dict, dotted: str, value: object) -> None:
+    node: object = spec
+    keys = dotted.split(".")
+    for key in keys[:-1]:
+        node = node[int(key)] if isinstance(node, list) else node.setdefault(key, {})  # type: ignore[index,union-attr]
+        if not isinstance(node, dict | list):
+            return
+    if isinstance(node, dict):
+        node[keys[-1]] = value
+
+
+@pytest.fixture(scope="module")
+def hostile_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("hostile")
+    _polygon_source(folder, {"a": _SQUARE})
+    return _one_point_project(folder, "d.geojson")
+
+
+def _validate_in_time(project: Path, text: str) -> None:
+    from click.testing import CliRunner
+
+    from scmap.cli.main import cli
+
+    project.write_text(text, encoding="utf-8", errors="surrogatepass")
+    start = time.perf_counter()
+    result = CliRunner().invoke(cli, ["validate", str(project)])
+    seconds = time.perf_counter() - start
+    assert result.exit_code in (0, 1), (result.exit_code, result.output[-500:])
+    assert "failed unexpectedly" not in result.output and "Traceback" not in result.output, result.output[-800:]
+    assert seconds < 5, seconds
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(key=st.sampled_from(_KEYS), value=_values())
+def test_hostile_values_end_in_a_clear_answer(hostile_base: Path, key: str, value: object):
+    spec = yaml.safe_load(hostile_base.read_text(encoding="utf-8"))
+    _set(spec, key, value)
+    try:
+        text = yaml.safe_dump(spec, allow_unicode=True)
+    except yaml.YAMLError:
+        return
+    _validate_in_time(hostile_base.with_name("hostile.yaml"), text)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    token=st.sampled_from(_HOSTILE_TOKENS) | st.text(max_size=200),
+    depth=st.integers(0, 400),
+    bomb=st.tuples(st.integers(0, 12), st.integers(1, 12)),
+    where=st.sampled_from(["name: t", "  id: id", "  solution: ev_charging"]),
+)
+def test_hostile_yaml_text_ends_in_a_clear_answer(
+    hostile_base: Path, token: str, depth: int, bomb: tuple[int, int], where: str
+):
+    text = hostile_base.read_text(encoding="utf-8")
+    head = where.partition(": ")[0]
+    text = text.replace(where, f"{head}: {token}", 1)
+    text += f"deep: {'[' * depth}1{']' * depth}\n" if depth else ""
+    text += _alias_bomb(*bomb) if bomb[0] else ""
+    _validate_in_time(hostile_base.with_name("hostile.yaml"), text)
+
+
+# ------------------------------------------------------------ every command that writes, on a folder it cannot write
+
+
+_READ_ONLY = Path("/sys/scmap-cannot-write")  # sysfs refuses new files even to root
+
+
+@pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="no sysfs to stand for a folder nobody may write")
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "-o", _READ_ONLY / "pack"],
+        ["map", "-o", _READ_ONLY / "map.html"],
+        ["overlap", "-o", _READ_ONLY / "overlap.gpkg"],
+        ["suitability", "-o", _READ_ONLY / "suitability.gpkg"],
+        ["print", "-o", _READ_ONLY / "atlas.pdf"],
+        ["validate", "--rejected", _READ_ONLY / "rejected.csv"],
+    ],
+)
+def test_a_folder_that_cannot_be_written_is_one_line(project: Path, args: list[object]):
+    line = _one_error_line(_scmap(args[0], project, *args[1:]))
+    assert str(_READ_ONLY) in line and ("cannot" in line or "not permitted" in line)
+
+
+def _two_city_batch(folder: Path, project: Path) -> tuple[Path, Path]:
+    template = folder / "template.yaml"
+    spec = yaml.safe_load(project.read_text(encoding="utf-8"))
+    root = project.parent
+    for source in [spec["districts"], *spec["solutions"], *spec.get("layers", {}).values()]:
+        source["path"] = str(root / source["path"])
+    template.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    (folder / "cities.csv").write_text("city,map.title\nSofia,Sofia\nSofia Sud,Sofia Sud\n", encoding="utf-8")
+    return template, folder / "cities.csv"
+
+
+def test_batch_on_a_full_disk_and_an_unwritable_folder_keeps_every_previous_pack(project: Path, tmp_path: Path):
+    template, cities = _two_city_batch(tmp_path, project)
+    out = tmp_path / "out"
+    assert _scmap("batch", template, cities, "-o", out).returncode == 0
+    packs = [out / "sofia", out / "sofia-sud", out / "network"]
+    before = {p: {f.name: f.read_bytes() for f in p.iterdir()} for p in packs}
+    full = _scmap("batch", template, cities, "-o", out, "--overwrite", limit_bytes=20_000)
+    assert full.returncode == 1 and "Traceback" not in full.stderr and "unexpectedly" not in full.stderr
+    assert "free some disk space" in full.stderr  # each city says why it failed, the others went on
+    for pack in packs:
+        assert {f.name: f.read_bytes() for f in pack.iterdir()} == before[pack]  # byte for byte
+        check_pack(pack)
+    if Path("/sys/kernel").is_dir():
+        line = _one_error_line(_scmap("batch", template, cities, "-o", _READ_ONLY / "batch"))
+        assert str(_READ_ONLY) in line
+
+
+def test_two_hundred_thousand_solutions_over_a_degree_finish(tmp_path: Path):
+    """The probe that took 154 s and 4.3 GB to end in an error: 200,000 solutions with 50 m service
+    areas over one square degree now make a whole pack (about 50 s and 2.5 GB on the CI machine)."""
+    rng = np.random.default_rng(1)
+    x, y = 23.0 + rng.random(200_000), 42.3 + rng.random(200_000)
+    rows = "\n".join(f"s{i},{a:.6f},{b:.6f},50" for i, (a, b) in enumerate(zip(x, y, strict=True)))
+    (tmp_path / "s.csv").write_text("ref,lon,lat,radius_m\n" + rows + "\n", encoding="utf-8")
+    square = [[23.0, 42.3], [24.0, 42.3], [24.0, 43.3], [23.0, 43.3], [23.0, 42.3]]
+    _polygon_source(tmp_path, {"a": square})
+    project = _one_point_project(tmp_path, "d.geojson")
+    (tmp_path / "s.csv").write_text("ref,lon,lat,radius_m\n" + rows + "\n", encoding="utf-8")
+    proc = _scmap("run", project, "-o", tmp_path / "pack", timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "200000 solutions" in proc.stderr
+    check_pack(tmp_path / "pack")

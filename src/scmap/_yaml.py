@@ -209,8 +209,9 @@ def _check_size(root: yaml.Node) -> None:
 
 def loads(text: str) -> Any:
     """Parse YAML text with the rules above; errors are :class:`ProjectError` naming the line."""
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)  # refuses control characters (a NUL...) at once
         node = loader.get_single_node()
         if node is None:
             return None
@@ -221,10 +222,16 @@ def loads(text: str) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or str(exc).splitlines()[0]
+        if isinstance(exc, yaml.reader.ReaderError):
+            where = f"line {text[: exc.position].count(chr(10)) + 1}: "
+            problem = (
+                f"character U+{exc.character:04X} is not allowed in YAML" if isinstance(exc.character, int) else problem
+            )
         raise ProjectError(f"{where}not valid YAML: {problem}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _text(path: Path, what: str) -> str:

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from scmap._atomic import MANIFEST
 from scmap._remote import is_postgres, is_service
 from scmap._version import __version__
 from scmap._yaml import dumps, loads, read_yaml
@@ -292,6 +293,9 @@ def run_batch(
     done = list(_execute(tasks, workers=workers, scheduler=scheduler, say=say, total=len(tasks)))
     order = {city: i for i, (city, _) in enumerate(rows)}
     done.sort(key=lambda c: order[c.city])
+    if not any(c.ok for c in done) and (outdir / NETWORK / MANIFEST).exists():
+        say(f"no city ran: the previous cross-city pack in {outdir / NETWORK} is kept as it was")
+        return BatchResult(done, outdir)
     name = str(read_yaml(template, what="project template").get("name", template.stem))
     messages = project.messages if project else load_messages(language or "en")
     write_network(
