@@ -37,6 +37,8 @@ _LAZY = {
     "OverlapResult": "scmap.overlap",
     "overlap": "scmap.overlap",
     "overlap_project": "scmap.overlap",
+    "MatchResult": "scmap.match",
+    "match": "scmap.match",
     "Project": "scmap.project",
     "load_project": "scmap.project",
     "Results": "scmap.results",
@@ -54,6 +56,7 @@ if TYPE_CHECKING:
     from scmap.inputs import load_inputs, validate_project
     from scmap.io import LoadedLayer, read_districts, read_layer, read_solutions
     from scmap.maps import embed_html, save_html, solution_map, static_map
+    from scmap.match import MatchResult, match
     from scmap.overlap import OverlapResult, overlap, overlap_project
     from scmap.project import Project, load_project
     from scmap.results import Results, run
@@ -95,6 +98,7 @@ __all__ = [
     "CatalogueError",
     "InputError",
     "LoadedLayer",
+    "MatchResult",
     "OutputError",
     "OverlapResult",
     "Project",
@@ -110,6 +114,7 @@ __all__ = [
     "load_catalogue",
     "load_inputs",
     "load_project",
+    "match",
     "overlap",
     "overlap_project",
     "project_schema",

@@ -164,6 +164,7 @@ _COMMANDS = {
     "print": "print_cmd",
     "run": "run_cmd",
     "batch": "batch_cmd",
+    "match": "match_cmd",
     "demo": "demo",
     "init": "init",
     "schema": "schema_cmd",

@@ -67,6 +67,9 @@ class MapOptions:
     districts_label, districts_note
         What the district layer is called in the layer list (default "Districts") and, when
         given, a legend entry saying what its shapes are (e.g. the cities of a network).
+    colourings
+        More district colourings (one visible at a time, like the suitability ones), each a
+        payload as :func:`district_colouring` makes it, in the districts' order.
     icons_from_zoom
         While a colouring is shown, point solutions are small dots below this zoom level and
         icons from it on, so that the analysis stays readable.
@@ -106,6 +109,7 @@ class MapOptions:
     solution_columns: dict[str, str] | None = None
     districts_label: str | None = None
     districts_note: str | None = None
+    colourings: tuple[dict[str, Any], ...] = ()
     messages: Messages = field(default_factory=english)
 
 
@@ -531,7 +535,38 @@ def choropleth_layers(
     if overlap is not None:
         layers.append(_gap_layer(overlap.districts, catalogue, options.messages))
         geoms["gaps"] = display_geoms(overlap.districts, options)
+    for colouring in options.colourings:
+        layers.append(colouring)
+        geoms[colouring["key"]] = display_geoms(districts, options)
     return layers, geoms
+
+
+def district_colouring(
+    key: str,
+    label: str,
+    values: np.ndarray,
+    *,
+    titles: list[str],
+    sub: str,
+    cols: list[dict[str, Any]],
+    caption: str,
+    ends: tuple[str, str],
+    colours: list[str] | None = None,
+) -> dict[str, Any]:
+    """A district colouring of *values* (0-1, NaN shown as excluded): its popup rows *cols*
+    ({name, values} per row, text in the districts' order) and a continuous legend."""
+    colours = colours or GAP_COLOURS
+    return {
+        "key": key,
+        "label": label,
+        "palette": _palette(colours),
+        "excluded": EXCLUDED,
+        "cidx": _palette_index(np.asarray(values, dtype=float)).tolist(),
+        "titles": titles,
+        "sub": sub,
+        "cols": cols,
+        "legend": {"kind": "continuous", "caption": caption, "colours": colours, "min": ends[0], "max": ends[1]},
+    }
 
 
 def _suitability_columns(
