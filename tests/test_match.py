@@ -97,7 +97,7 @@ def test_projects_match_with_population_density_and_the_pack_is_complete(pair: t
     assert densest in ("D2", "D3")  # the densest follower districts are most like the lighthouse's station districts
     out = result.save(tmp_path / "pack")
     manifest = check_pack(out)
-    assert set(manifest["files"]) == set(MATCH_FILES)
+    assert set(manifest["files"]) == set(MATCH_FILES) - {"candidates.csv"}  # none asked for
     csv = pd.read_csv(out / "matches.csv")
     assert {"solution", "district_id", "similarity", "rank", "like_name", "alike", "differs", "has_solution"} <= set(
         csv.columns
@@ -164,3 +164,20 @@ def test_valencia_lighthouse_for_barcelona_bike_sharing(realdata: Path, tmp_path
     assert table["like_name"].notna().all() and table["alike"].str.len().gt(0).all()
     result.save(tmp_path / "pack")
     check_pack(tmp_path / "pack")
+
+
+def test_candidate_sites_go_into_the_most_alike_districts_without_it(pair: tuple[Path, Path], tmp_path: Path):
+    from scmap import read_solutions
+
+    result = match(*pair, candidates=2)
+    table = result.matches.set_index("district_id")
+    expected = table.loc[~table["has_solution"]].sort_values("rank").index[:2].tolist()
+    sites = result.candidates
+    assert sites["district_id"].tolist() == expected and (sites["status"] == "candidate").all()
+    assert (sites["name"] == "proposed from Lumen").all()
+    for _, site in sites.iterrows():
+        assert table.loc[site["district_id"], "geometry"].contains(site.geometry)  # inside its district
+    out = result.save(tmp_path / "pack")
+    loaded = read_solutions(out / "candidates.csv", id="solution_id").gdf
+    assert len(loaded) == 2 and set(loaded["status"]) == {"candidate"} and set(loaded["solution"]) == {"bike_sharing"}
+    assert "proposed from Lumen" in (out / "map.html").read_text(encoding="utf-8")  # drawn on the workshop map

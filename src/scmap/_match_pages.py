@@ -4,10 +4,11 @@ district's popup, and a page with the method and the most alike districts."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import folium
 import jinja2
+import numpy as np
 import pandas as pd
 
 from scmap._text import display_frame, display_value
@@ -17,7 +18,21 @@ from scmap.maps import embed_html, solution_map
 from scmap.maps.layers import MapOptions, district_colouring
 
 if TYPE_CHECKING:
-    from scmap.match import MatchResult
+    import geopandas as gpd
+
+
+class MatchResult(Protocol):
+    """What the pages read of :class:`scmap.match.MatchResult` (this module sits below it)."""
+
+    matches: gpd.GeoDataFrame
+    lighthouse: str
+    follower: str
+    indicators: list[str]
+    districts: gpd.GeoDataFrame | None
+    solutions: gpd.GeoDataFrame | None
+    messages: Messages
+    catalogue: Catalogue | None
+    used: dict[str, list[str]]
 
 TOP = 10
 """Districts listed per solution type in the report."""
@@ -43,7 +58,7 @@ def _words(listed: str, cat: Catalogue, msg: Messages) -> str:
     return ", ".join(indicator_words(n.strip(), cat, msg) for n in str(listed).split(",") if n.strip())
 
 
-def _colouring(result: MatchResult, solution: str, cat: Catalogue) -> dict[str, Any]:
+def _colouring(result: MatchResult, solution: str, cat: Catalogue, *, shown: bool) -> dict[str, Any]:
     msg, districts = result.messages, result.districts
     assert districts is not None
     rows = result.matches.loc[result.matches["solution"] == solution].set_index("district_id")
@@ -59,16 +74,21 @@ def _colouring(result: MatchResult, solution: str, cat: Catalogue) -> dict[str, 
         {"name": msg("match.has"), "values": [msg("col.yes") if v else msg("col.no") for v in rows["has_solution"]]},
     ]  # fmt: skip
     names = districts.get("district_name", districts["district_id"]).astype(str)
+    similarity = rows["similarity"].to_numpy(dtype=float)
+    finite = similarity[np.isfinite(similarity)]
+    lo, hi = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
+    stretched = (similarity - lo) / (hi - lo) if hi > lo else np.where(np.isfinite(similarity), 1.0, np.nan)
     return district_colouring(
         f"match:{solution}",
         msg("match.layer", lighthouse=result.lighthouse, label=label),
-        rows["similarity"].to_numpy(dtype=float),
+        stretched,  # the colours span the city's own range, the legend says it
         titles=[str(display_value(n)) for n in names],
         sub=msg("match.sub", lighthouse=result.lighthouse, label=label),
         cols=cols,
         caption=msg("match.caption", lighthouse=result.lighthouse, label=label),
-        ends=(msg("match.min"), msg("match.max")),
+        ends=(msg("match.min", value=msg.num(lo, 2)), msg("match.max", value=msg.num(hi, 2))),
         colours=SIMILARITY,
+        shown=shown,
     )
 
 
@@ -79,7 +99,8 @@ def match_map(result: MatchResult) -> folium.Map:
     """The follower's districts coloured by similarity, one colouring per solution type."""
     msg = result.messages
     cat = msg.catalogue(result.catalogue or load_catalogue())
-    colourings = tuple(_colouring(result, s, cat) for s in dict.fromkeys(result.matches["solution"]))
+    types = list(dict.fromkeys(result.matches["solution"]))
+    colourings = tuple(_colouring(result, s, cat, shown=i == 0) for i, s in enumerate(types))
     options = MapOptions(messages=msg, colourings=colourings)
     title = msg("match.title", follower=result.follower, lighthouse=result.lighthouse)
     return solution_map(result.districts, result.solutions, title=title, basemap="osm", options=options, catalogue=cat)
@@ -90,9 +111,9 @@ _PAGE = """<!DOCTYPE html>
 <style>body{font:14px/1.45 system-ui,sans-serif;margin:24px;max-width:1100px}table{border-collapse:collapse}
 th,td{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top}th{background:#f3f3f3}</style>
 </head><body><h1>{{ title }}</h1>
-<p>{{ method }}</p><p>{{ indicators }}</p>
+<p>{{ method }}</p>
 {{ map | safe }}
-{% for s in sections %}<h2>{{ s.label }}</h2><p>{{ s.references }}</p>
+{% for s in sections %}<h2>{{ s.label }}</h2><p>{{ s.references }} {{ s.indicators }}</p>
 <h3>{{ s.best }}</h3>{{ s.table | safe }}{% endfor %}
 </body></html>"""
 
@@ -113,8 +134,10 @@ def _section(result: MatchResult, solution: str, cat: Catalogue) -> dict[str, st
     )
     shown = display_frame(table, what="match table", warn=False)
     n = int(rows["n_references"].iloc[0]) if len(rows) else 0
+    used = result.used.get(solution, result.indicators)
     return {
         "label": cat.type_label(solution),
+        "indicators": msg("match.indicators", names=", ".join(indicator_words(i, cat, msg) for i in used)),
         "references": msg("match.references", n=n),
         "best": msg("match.best", k=msg.num(min(TOP, len(rows)))),
         "table": shown.to_html(index=False, escape=True, border=0),
@@ -127,12 +150,10 @@ def match_report(result: MatchResult, fmap: folium.Map) -> str:
     msg = result.messages
     cat = msg.catalogue(result.catalogue or load_catalogue())
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    names = ", ".join(indicator_words(n, cat, msg) for n in result.indicators)
     return env.from_string(_PAGE).render(
         lang=msg.language,
         title=display_value(msg("match.title", follower=result.follower, lighthouse=result.lighthouse)),
         method=msg("match.method"),
-        indicators=msg("match.indicators", names=names),
         map=embed_html(fmap, height=560, inline=True),
         sections=[_section(result, s, cat) for s in dict.fromkeys(result.matches["solution"])],
     )

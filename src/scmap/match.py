@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -46,9 +46,17 @@ if TYPE_CHECKING:
     from scmap.project import Project
     from scmap.results import Results
 
-__all__ = ["MATCH_FILES", "MatchResult", "district_profiles", "match", "match_profiles", "standardised"]
+__all__ = [
+    "MATCH_FILES",
+    "MatchResult",
+    "candidate_sites",
+    "district_profiles",
+    "match",
+    "match_profiles",
+    "standardised",
+]
 
-MATCH_FILES = ("matches.csv", "matches.gpkg", "profiles.csv", "map.html", "report.html")
+MATCH_FILES = ("matches.csv", "matches.gpkg", "profiles.csv", "candidates.csv", "map.html", "report.html")
 ALIKE = 3
 """Indicators named as what makes a follower district like its lighthouse district."""
 
@@ -147,6 +155,10 @@ class MatchResult:
     indicators: list[str] = field(default_factory=list)
     districts: gpd.GeoDataFrame | None = None
     solutions: gpd.GeoDataFrame | None = None
+    candidates: gpd.GeoDataFrame | None = None
+    """Candidate sites in the most alike districts (``match(..., candidates=N)``), as a source."""
+    used: dict[str, list[str]] = field(default_factory=dict)
+    """The indicators each solution type was matched on (its own sector's left out)."""
     messages: Messages = field(default_factory=english)
     catalogue: Catalogue | None = None
 
@@ -162,6 +174,10 @@ class MatchResult:
             write_csv(pd.DataFrame(self.matches.drop(columns=self.matches.geometry.name)), tmp / "matches.csv")
             write_layers(tmp / "matches.gpkg", {"matches": self.matches})
             write_csv(self.profiles.reset_index(), tmp / "profiles.csv")
+            if self.candidates is not None and len(self.candidates):
+                sites = self.candidates
+                xy = pd.DataFrame({"lon": sites.geometry.x.round(7), "lat": sites.geometry.y.round(7)})
+                write_csv(pd.concat([pd.DataFrame(sites.drop(columns="geometry")), xy], axis=1), tmp / "candidates.csv")
             fmap = match_map(self)
             save_html(fmap, tmp / "map.html", inline=True)
             with atomic_file(tmp / "report.html", overwrite=True, lock=False) as page:
@@ -197,10 +213,13 @@ def match(
     indicators: Sequence[str] | None = None,
     weights: Mapping[str, float] | None = None,
     language: str | None = None,
+    candidates: int = 0,
 ) -> MatchResult:
     """Rank the *follower*'s districts by similarity to the *lighthouse*'s districts where each of
     its solution types is deployed (projects, project files or run results); see the module's
-    description. The map and report speak *language* (default: the follower's ``map.language``)."""
+    description. The map and report speak *language* (default: the follower's ``map.language``).
+    With *candidates*, a candidate site per type goes into each of the that many most alike
+    districts that do not have the type yet (:func:`candidate_sites`)."""
     lh, fw = _results(lighthouse), _results(follower)
     lp, fp = district_profiles(lh), district_profiles(fw)
     shared = [c for c in lp.columns if c in fp.columns and (indicators is None or c in indicators)]
@@ -212,12 +231,12 @@ def match(
     ls, fs = standardised(lp[shared]), standardised(fp[shared])
     names = fw.summary.set_index("district_id")["district_name"] if "district_name" in fw.summary else fs.index
     lnames = lh.summary.set_index("district_id")["district_name"] if "district_name" in lh.summary else ls.index
-    own, frames = _deployed(fw), []
+    own, frames, used_by = _deployed(fw), [], {}
     for solution, places in sorted(_deployed(lh).items()):
         # its own sector's counts and service would count the solution's own sites: left out
         sector = lh.project.catalogue.solutions[solution].sector if solution in lh.project.catalogue.solutions else None
         use = [c for c in shared if c not in (f"{sector}_per_km2", f"{sector}_served")] or shared
-        ref = ls.loc[ls.index.astype(str).isin(places), use]
+        ref, used_by[solution] = ls.loc[ls.index.astype(str).isin(places), use], use
         found = match_profiles(ref, fs[use], weights=weights)
         found.insert(0, "solution", solution)
         found.insert(1, "district_id", found.index)
@@ -233,15 +252,39 @@ def match(
     matches = gpd.GeoDataFrame(table, geometry=geometry.reindex(table["district_id"]).to_numpy(), crs=4326)
     profiles = pd.concat({lh.project.spec.name: lp, fw.project.spec.name: fp}, names=["city", "district_id"])
     msg = load_messages(language) if language else fw.project.messages
-    districts = fw.districts.to_crs(4326)
-    return MatchResult(
-        matches,
-        profiles,
-        lh.project.spec.name,
-        fw.project.spec.name,
-        shared,
-        districts,
-        fw.solutions,
-        msg,
-        fw.project.catalogue,
-    )
+    sites = candidate_sites(matches, fw, msg("match.proposed", lighthouse=lh.project.spec.name), candidates)
+    shown = pd.concat([fw.solutions.to_crs(4326), sites], ignore_index=True) if len(sites) else fw.solutions
+    result = MatchResult(matches, profiles, lh.project.spec.name, fw.project.spec.name, shared)
+    result.districts, result.solutions, result.candidates = fw.districts.to_crs(4326), shown, sites
+    result.messages, result.catalogue, result.used = msg, fw.project.catalogue, used_by
+    return result
+
+
+def _best_point(fw: Results, solution: str, district: str) -> Any:
+    """The district's most suitable unit of the follower's own model for *solution* (its
+    representative point), else the district's representative point."""
+    units = fw.suitability.units
+    column = f"{solution}_score"
+    if solution in fw.suitability.models and column in units.columns:
+        mine = units.loc[(units["district_id"].astype(str) == district) & units[column].notna()]
+        if len(mine):
+            return mine.geometry.iloc[int(np.argmax(mine[column].to_numpy()))].representative_point()
+    districts = fw.districts.loc[fw.districts["district_id"].astype(str) == district]
+    return districts.geometry.iloc[0].representative_point()
+
+
+def candidate_sites(matches: gpd.GeoDataFrame, fw: Results, name: str, top: int) -> gpd.GeoDataFrame:
+    """A candidate site per solution type in each of its *top* most alike follower districts that
+    do not have it yet, named *name* ("proposed from LIGHTHOUSE"), in EPSG:4326: a solution
+    source the workshop map shows with status ``candidate``."""
+    rows, points = [], []
+    fresh = matches.loc[~matches["has_solution"]].sort_values(["solution", "rank"])
+    cat = fw.project.catalogue
+    for _, r in fresh.groupby("solution", sort=True).head(max(top, 0)).iterrows():
+        points.append(_best_point(fw, r["solution"], str(r["district_id"])))
+        sector = cat.solutions[r["solution"]].sector if r["solution"] in cat.solutions else ""
+        rows.append({"solution_id": f"match-{r['solution']}-{r['district_id']}", "name": name, "sector": sector,
+                     "solution": r["solution"], "status": "candidate", "district_id": r["district_id"],
+                     "similarity": r["similarity"]})  # fmt: skip
+    sites = gpd.GeoDataFrame(rows, geometry=points, crs=fw.districts.crs) if rows else None
+    return sites.to_crs(4326) if sites is not None else gpd.GeoDataFrame(geometry=[], crs=4326)

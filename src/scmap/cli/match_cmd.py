@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from scmap.cli.options import outdir_opt, overwrite_opt
+from scmap.cli.options import language_opt, outdir_opt, overwrite_opt
 
 
 @click.command("match")
@@ -15,7 +15,23 @@ from scmap.cli.options import outdir_opt, overwrite_opt
 @outdir_opt("Folder for matches.csv, matches.gpkg and profiles.csv (created).")
 @overwrite_opt
 @click.option("--indicator", "indicators", multiple=True, help="Match on this indicator only (repeat for more).")
-def command(lighthouse: Path, follower: Path, outdir: Path, overwrite: bool, indicators: tuple[str, ...]) -> None:
+@click.option(
+    "--candidates",
+    type=click.IntRange(0, 1000),
+    default=0,
+    help="Place a candidate site per solution type in this many of the most alike districts without it "
+    "(candidates.csv: a solution source for the follower's project).",
+)
+@language_opt
+def command(
+    lighthouse: Path,
+    follower: Path,
+    outdir: Path,
+    overwrite: bool,
+    indicators: tuple[str, ...],
+    candidates: int,
+    language: str | None,
+) -> None:
     """Rank the FOLLOWER project's districts by how much they are like the LIGHTHOUSE project's
     districts where each of its solution types already is (its existing sites), and say why: the
     most similar lighthouse district, the indicators that make them alike and the one that differs
@@ -25,11 +41,11 @@ def command(lighthouse: Path, follower: Path, outdir: Path, overwrite: bool, ind
     \b
     Example:
       scmap match valencia.yaml barcelona.yaml -o from-valencia
-      scmap match valencia.yaml barcelona.yaml -o from-valencia --indicator centrality
+      scmap match valencia.yaml barcelona.yaml -o from-valencia --candidates 5
     """
     from scmap.match import match
 
-    result = match(lighthouse, follower, indicators=list(indicators) or None)
+    result = match(lighthouse, follower, indicators=list(indicators) or None, candidates=candidates, language=language)
     result.save(outdir, overwrite=overwrite)
     best = result.matches.sort_values(["solution", "rank"]).groupby("solution").head(3)
     for solution, group in best.groupby("solution", sort=False):

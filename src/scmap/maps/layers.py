@@ -552,9 +552,11 @@ def district_colouring(
     caption: str,
     ends: tuple[str, str],
     colours: list[str] | None = None,
+    shown: bool = False,
 ) -> dict[str, Any]:
     """A district colouring of *values* (0-1, NaN shown as excluded): its popup rows *cols*
-    ({name, values} per row, text in the districts' order) and a continuous legend."""
+    ({name, values} per row, text in the districts' order) and a continuous legend; *shown*
+    makes it the colouring the map opens with."""
     colours = colours or GAP_COLOURS
     return {
         "key": key,
@@ -566,6 +568,7 @@ def district_colouring(
         "sub": sub,
         "cols": cols,
         "legend": {"kind": "continuous", "caption": caption, "colours": colours, "min": ends[0], "max": ends[1]},
+        "shown": shown,
     }
 
 

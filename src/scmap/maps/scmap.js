@@ -1493,6 +1493,12 @@
     L.control.layers(bases, overlays, { collapsed: small }).addTo(map);
     leafletWords(map);
     reg.legend = legendControl(map, data, reg);
+    var first = data.choropleths.filter(function (ch) { return ch.shown; })[0];
+    if (first) {  // a colouring that is the point of the map is shown from the start
+      map.removeLayer(plain);
+      reg.choropleths[first.key].addTo(map);
+      map.fire("baselayerchange", { layer: reg.choropleths[first.key], name: first.label });
+    }
 
     if (data.title) {
       map.getContainer().appendChild(el("div", "scmap-title", data.title));
