@@ -181,3 +181,28 @@ def test_candidate_sites_go_into_the_most_alike_districts_without_it(pair: tuple
     loaded = read_solutions(out / "candidates.csv", id="solution_id").gdf
     assert len(loaded) == 2 and set(loaded["status"]) == {"candidate"} and set(loaded["solution"]) == {"bike_sharing"}
     assert "proposed from Lumen" in (out / "map.html").read_text(encoding="utf-8")  # drawn on the workshop map
+
+
+def test_project_keys_choose_indicators_weights_and_profile_columns(pair: tuple[Path, Path], tmp_path: Path):
+    lighthouse, follower = pair
+    for path in pair:  # a district column of both cities joins the profile
+        data = json.loads(path.with_suffix(".geojson").read_text())
+        for i, feature in enumerate(data["features"]):
+            feature["properties"]["built"] = [0.1, 0.9, 0.5, 0.7, 0.2, 0.3][i]
+        path.with_suffix(".geojson").write_text(json.dumps(data))
+    spec = yaml.safe_load(follower.read_text())
+    spec["match"] = {"profile": ["built"], "indicators": ["built", "centrality"], "weights": {"centrality": 0}}
+    own = tmp_path / "sequi.yaml"
+    own.write_text(yaml.safe_dump(spec))
+    for name in ("sequi.geojson", "sequi.csv"):
+        (tmp_path / name).write_bytes((follower.parent / name).read_bytes())
+    result = match(lighthouse, own)
+    assert result.indicators == ["centrality", "built"] and result.used["bike_sharing"] == ["centrality", "built"]
+    table = result.matches.set_index("district_id")
+    assert set(table["alike"]) == {"built"} and set(table["differs"]) == {""}  # centrality weighs 0: explains nothing
+    # a pack in place of the project file: the project its manifest names
+    from scmap import load_project, run
+
+    run(load_project(lighthouse)).save(tmp_path / "lumen-pack")
+    again = match(tmp_path / "lumen-pack", own)
+    pd.testing.assert_frame_equal(pd.DataFrame(again.matches), pd.DataFrame(result.matches))

@@ -85,7 +85,7 @@ def test_report_has_method_tables_and_provenance(pack):
     assert "AHP consistency ratio" in page
     assert "<td>EV charging</td>\n      <td>Rooftop PV</td>\n      <td>synergy</td>" in page  # the rules table
     assert page.count('<img alt="') == 3  # solutions + two suitability models
-    assert "pop_density" in page and "fuzzy: (300.0, 1500.0)" in page
+    assert "pop_density" in page and "fuzzy: 1 at 300, 0 at 1,500" in page
     assert "Sofia pre-workshop solution map" in page  # the project file itself
     assert "<iframe srcdoc=" in page and "cdn.jsdelivr.net" not in page.split("srcdoc=")[0]
 

@@ -34,6 +34,7 @@ class MatchResult(Protocol):
     catalogue: Catalogue | None
     used: dict[str, list[str]]
 
+
 TOP = 10
 """Districts listed per solution type in the report."""
 

@@ -70,8 +70,9 @@ def _centrality(districts: gpd.GeoDataFrame) -> np.ndarray:
     return distance / top if top > 0 else np.zeros(len(distance))
 
 
-def district_profiles(results: Results) -> pd.DataFrame:
-    """The indicators of every district of *results* (index: district id), as measured."""
+def district_profiles(results: Results, profile: Sequence[str] = ()) -> pd.DataFrame:
+    """The indicators of every district of *results* (index: district id), as measured, with the
+    district columns named in *profile* (and in the project's ``match.profile``)."""
     summary = results.summary.set_index("district_id")
     km2 = summary["area_m2"].to_numpy(dtype=float) / 1e6
     out = pd.DataFrame(index=summary.index)
@@ -86,6 +87,9 @@ def district_profiles(results: Results) -> pd.DataFrame:
             out[f"{sector}_served"] = summary[f"covered_{sector}"].to_numpy(dtype=float)
     out["centrality"] = 1.0 - _centrality(districts.to_crs(results.districts.crs))
     out["area_km2"] = km2
+    for column in dict.fromkeys([*results.project.spec.match.profile, *profile]):
+        if column in districts.columns:
+            out[column] = pd.to_numeric(districts[column], errors="coerce").to_numpy()
     units = results.suitability.units
     if len(units) == len(summary) and len(units):  # district units: the criteria describe the districts
         raw = units.set_index("district_id").reindex(summary.index)
@@ -186,12 +190,24 @@ class MatchResult:
 
 
 def _results(source: Results | Project | str | Path) -> Results:
+    """Run results of a project, a project file, or a pack (the project its manifest names)."""
+    import json
+
     from scmap.project import Project, load_project
     from scmap.results import Results, run
 
     if isinstance(source, Results):
         return source
-    return run(source if isinstance(source, Project) else load_project(source))
+    if isinstance(source, Project):
+        return run(source)
+    path = Path(source)
+    if path.is_dir():
+        manifest = path / "manifest.json"
+        project = json.loads(manifest.read_text(encoding="utf-8")).get("project_file") if manifest.exists() else None
+        if not project or not Path(project).is_file():
+            raise InputError(f"{path}: a pack whose manifest.json names its project file (scmap run writes one)")
+        path = Path(project)
+    return run(load_project(path))
 
 
 def _deployed(results: Results) -> dict[str, set[str]]:
@@ -221,7 +237,10 @@ def match(
     With *candidates*, a candidate site per type goes into each of the that many most alike
     districts that do not have the type yet (:func:`candidate_sites`)."""
     lh, fw = _results(lighthouse), _results(follower)
-    lp, fp = district_profiles(lh), district_profiles(fw)
+    own_columns = [*lh.project.spec.match.profile, *fw.project.spec.match.profile]
+    lp, fp = district_profiles(lh, own_columns), district_profiles(fw, own_columns)
+    indicators = indicators if indicators is not None else fw.project.spec.match.indicators
+    weights = weights if weights is not None else fw.project.spec.match.weights
     shared = [c for c in lp.columns if c in fp.columns and (indicators is None or c in indicators)]
     if indicators is not None and (missing := sorted(set(indicators) - set(shared))):
         raise InputError(f"indicators {', '.join(missing)} are not measured in both cities; both have: "

@@ -564,6 +564,20 @@ class OutputSpec(_Strict):
         return value
 
 
+class MatchSpec(_Strict):
+    """How ``scmap match`` profiles this project's districts (as lighthouse or follower)."""
+
+    profile: list[str] = Field(
+        default_factory=list, description="district columns added to each district's profile (e.g. built_up_share)"
+    )
+    indicators: list[str] | None = Field(
+        default=None, description="as the follower: match on these indicators only (default: all both cities have)"
+    )
+    weights: dict[str, Annotated[float, Field(ge=0, le=1e6)]] = Field(
+        default_factory=dict, description="as the follower: indicator weights (1 each by default; 0 leaves one out)"
+    )
+
+
 class BatchSpec(_Strict):
     """How ``scmap batch`` compares the cities of a network."""
 
@@ -586,6 +600,7 @@ class ProjectSpec(_Strict):
     limits: LimitsSpec = Field(default_factory=LimitsSpec)
     output: OutputSpec = Field(default_factory=OutputSpec)
     batch: BatchSpec = Field(default_factory=BatchSpec)
+    match: MatchSpec = Field(default_factory=MatchSpec)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from scmap.cli.options import language_opt, outdir_opt, overwrite_opt
 
 
 @click.command("match")
-@click.argument("lighthouse", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="LIGHTHOUSE")
-@click.argument("follower", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FOLLOWER")
+@click.argument("lighthouse", type=click.Path(exists=True, path_type=Path), metavar="LIGHTHOUSE")
+@click.argument("follower", type=click.Path(exists=True, path_type=Path), metavar="FOLLOWER")
 @outdir_opt("Folder for matches.csv, matches.gpkg and profiles.csv (created).")
 @overwrite_opt
 @click.option("--indicator", "indicators", multiple=True, help="Match on this indicator only (repeat for more).")
@@ -32,11 +32,12 @@ def command(
     candidates: int,
     language: str | None,
 ) -> None:
-    """Rank the FOLLOWER project's districts by how much they are like the LIGHTHOUSE project's
-    districts where each of its solution types already is (its existing sites), and say why: the
-    most similar lighthouse district, the indicators that make them alike and the one that differs
-    most. Indicators: population density, solutions per km² and area served per sector, distance
-    to the centre, the suitability criteria of district units; each as its rank within its city.
+    """Rank the FOLLOWER's districts by how much they are like the LIGHTHOUSE's districts where
+    each of its solution types already is (its existing sites), and say why: the most similar
+    lighthouse district, the indicators that make them alike and the one that differs most. Each
+    is a project file or a pack that scmap run wrote. Indicators: population density, solutions
+    per km² and area served per sector, closeness to the centre, district size, the suitability
+    criteria of district units and the columns of match.profile; each as its rank within its city.
 
     \b
     Example:
