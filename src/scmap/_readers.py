@@ -279,10 +279,20 @@ def heights_note(gdf: gpd.GeoDataFrame) -> str | None:
     )
 
 
+def _holds(path: Path, needle: bytes) -> bool:
+    """Whether the file holds *needle*, searched without reading it into memory."""
+    import mmap
+
+    if path.stat().st_size == 0:
+        return False
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as view:
+        return view.find(needle) >= 0
+
+
 def _nul_repaired(path: Path, gdf: gpd.GeoDataFrame) -> str | None:
     """GDAL reads a GeoJSON text value only up to a NUL character (\\u0000): such values are read
     again whole from the file, with the NUL left out, and a note names them."""
-    if path.suffix.lower() not in (".geojson", ".json") or b"\\u0000" not in path.read_bytes():
+    if path.suffix.lower() not in (".geojson", ".json") or not _holds(path, b"\\u0000"):
         return None
     features = json.loads(path.read_text(encoding="utf-8")).get("features") or []
     if len(features) != len(gdf):
