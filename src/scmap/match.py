@@ -85,7 +85,7 @@ def district_profiles(results: Results, profile: Sequence[str] = ()) -> pd.DataF
             out[f"{sector}_per_km2"] = summary[f"n_{sector}"].to_numpy(dtype=float) / km2
         if f"covered_{sector}" in summary.columns:
             out[f"{sector}_served"] = summary[f"covered_{sector}"].to_numpy(dtype=float)
-    out["centrality"] = 1.0 - _centrality(districts.to_crs(results.districts.crs))
+    out["centrality"] = 1.0 - _centrality(districts)
     out["area_km2"] = km2
     for column in dict.fromkeys([*results.project.spec.match.profile, *profile]):
         if column in districts.columns:

@@ -37,6 +37,7 @@ from scmap.i18n import Messages
 from scmap.maps import save_html, solution_map
 from scmap.maps.layers import MapOptions
 from scmap.suitability.model import aggregate
+from scmap.suitability.standardise import minmax
 
 __all__ = ["NETWORK_FILES", "network_scores", "write_network"]
 
@@ -56,10 +57,8 @@ def _pooled_range(parts: Sequence[dict[str, Any]], j: int) -> tuple[float, float
 def _rescored(part: dict[str, Any], ranges: dict[int, tuple[float, float]]) -> np.ndarray:
     """One city's scores with its min-max criteria standardised over the network's *ranges*."""
     std = np.array(part["values"], dtype=float)
-    for j, (lo, hi) in ranges.items():
-        v = std[:, j]
-        x = np.where(np.isfinite(v), 1.0, np.nan) if hi == lo else (v - lo) / (hi - lo)
-        std[:, j] = 1.0 - x if part["minmax"][j] == "lower" and hi != lo else x
+    for j, bounds in ranges.items():
+        std[:, j] = minmax(std[:, j], better=part["minmax"][j], bounds=bounds)
     usable, score = part["usable"], np.full(len(std), np.nan)
     if usable.any():
         owa = np.asarray(part["owa"]) if part["owa"] is not None else None

@@ -20,16 +20,22 @@ import pandas as pd
 __all__ = ["categorical", "fuzzy_linear", "minmax", "sigmoid", "thresholds"]
 
 
-def minmax(values: np.ndarray, *, better: Literal["higher", "lower"] = "higher") -> np.ndarray:
-    """(v - min) / (max - min) over the finite values (reversed when lower is better).
+def minmax(
+    values: np.ndarray,
+    *,
+    better: Literal["higher", "lower"] = "higher",
+    bounds: tuple[float, float] | None = None,
+) -> np.ndarray:
+    """(v - min) / (max - min) over the finite values (reversed when lower is better); *bounds*
+    gives min and max from elsewhere (e.g. over the units of every city of a network).
 
     When every value is the same the criterion cannot tell units apart: all get 1.
     """
     v = np.asarray(values, dtype=float)
     finite = np.isfinite(v)
-    if not finite.any():
+    if bounds is None and not finite.any():
         return np.full_like(v, np.nan)
-    lo, hi = np.min(v[finite]), np.max(v[finite])
+    lo, hi = bounds if bounds is not None else (np.min(v[finite]), np.max(v[finite]))
     if hi == lo:
         return np.where(finite, 1.0, np.nan)
     x = (v - lo) / (hi - lo)
