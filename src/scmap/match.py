@@ -36,6 +36,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from scmap._atomic import atomic_file, open_pack
+from scmap._geom import assign_points
 from scmap._gpkg import write_layers
 from scmap._text import write_csv
 from scmap.catalogue import Catalogue
@@ -211,15 +212,16 @@ def _results(source: Results | Project | str | Path) -> Results:
 
 
 def _deployed(results: Results) -> dict[str, set[str]]:
-    """Per solution type, the districts holding an existing site of it (its representative point)."""
+    """Per solution type, the districts holding an existing site of it (placed as the overlap
+    places solutions: its point on surface, a shared edge going to the first district)."""
     sol = results.solutions
     sol = sol.loc[sol["status"] == "existing"] if "status" in sol.columns else sol
-    districts = results.districts[["district_id", results.districts.geometry.name]]
-    points = gpd.GeoDataFrame(
-        {"solution": sol["solution"].to_numpy()}, geometry=sol.geometry.representative_point().to_numpy(), crs=sol.crs
-    )
-    joined = gpd.sjoin(points, districts.to_crs(sol.crs), predicate="within", how="inner")
-    return {str(k): set(g["district_id"].astype(str)) for k, g in joined.groupby("solution")}
+    districts = results.districts.to_crs(sol.crs)
+    points = shapely.point_on_surface(np.asarray(sol.geometry.array, dtype=object))
+    where = assign_points(points, np.asarray(districts.geometry.array, dtype=object))
+    ids = districts["district_id"].astype(str).to_numpy()
+    found = pd.DataFrame({"solution": sol["solution"].to_numpy(), "where": where}).query("where >= 0")
+    return {str(k): set(ids[g["where"].to_numpy()]) for k, g in found.groupby("solution")}
 
 
 def match(
