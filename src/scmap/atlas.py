@@ -55,6 +55,8 @@ class AtlasPage:
     legend: str = ""
     vmin: float = 0.0
     vmax: float = 1.0
+    sites: gpd.GeoDataFrame | None = None
+    """The workshop room's sites, for the page of what the room decided."""
 
 
 def atlas_pages(inp: ReportInput) -> list[AtlasPage]:
@@ -75,7 +77,35 @@ def atlas_pages(inp: ReportInput) -> list[AtlasPage]:
     if "mean_covered" in over.columns:
         pages.append(AtlasPage(msg("atlas.gaps"), over, "mean_covered", GAP_CMAP, msg("atlas.share_served")))
     pages.append(AtlasPage(msg("atlas.solutions_by_sector"), inp.districts, None))
+    if inp.workshop is not None and len(inp.workshop.sites):
+        pages.append(AtlasPage(msg("atlas.workshop"), inp.districts, None, sites=inp.workshop.sites))
     return pages
+
+
+WORKSHOP_ROWS = 18
+"""Sites listed beside the workshop page's map (the most supported first)."""
+
+
+def _draw_sites(fig: Any, ax: Any, page: AtlasPage, inp: ReportInput) -> None:
+    """The room's sites on the districts, coloured by net support and numbered, with the most
+    supported listed beside the map."""
+    msg = inp.messages
+    inp.districts.plot(ax=ax, color="#f2f2f2", edgecolor="#555555", linewidth=0.5)
+    assert page.sites is not None
+    sites = page.sites.loc[page.sites["room_status"] == "active"].to_crs(inp.districts.crs)
+    colours = np.where(sites["net"] > 0, "#1b7837", np.where(sites["net"] < 0, "#762a83", "#777777"))
+    sites.plot(ax=ax, color=colours, edgecolor="#000000", linewidth=1.2, markersize=60, alpha=0.85)
+    for geom, n in zip(sites.geometry.representative_point(), sites["site"], strict=True):
+        ax.annotate(f"#{n}", (geom.x, geom.y), xytext=(5, 5), textcoords="offset points", fontsize=8, fontweight="bold")
+    top = sites.sort_values(["net", "support"], ascending=False).head(WORKSHOP_ROWS)
+    rows = [[mpl_literal(f"#{r.site} {r.name}"[:40]), str(r.support), str(r.oppose)] for r in top.itertuples()]
+    if rows:
+        side = fig.add_axes((0.70, 0.12, 0.28, 0.74))
+        side.set_axis_off()
+        head = [mpl_literal(msg("room.site")), mpl_literal(msg("room.support")), mpl_literal(msg("room.oppose"))]
+        table = side.table(cellText=rows, colLabels=head, loc="upper left", colWidths=[0.64, 0.18, 0.18])
+        table.auto_set_font_size(False)
+        table.set_fontsize(8)
 
 
 def _nice_length(span_m: float) -> float:
@@ -150,10 +180,12 @@ def _labels(ax: Any, districts: gpd.GeoDataFrame, keep_clear: Sequence[Any] = ()
 
 
 def _draw(fig: Any, page: AtlasPage, inp: ReportInput) -> None:
-    ax = fig.add_axes((0.02, 0.07, 0.96, 0.83))
+    ax = fig.add_axes((0.02, 0.07, 0.66 if page.sites is not None else 0.96, 0.83))
     ax.set_axis_off()
     ax.set_aspect("equal")
-    if page.column is not None:
+    if page.sites is not None:
+        _draw_sites(fig, ax, page, inp)
+    elif page.column is not None:
         values = pd.to_numeric(page.areas[page.column], errors="coerce")
         page.areas.assign(_v=values).plot(
             ax=ax,

@@ -587,6 +587,22 @@ class BatchSpec(_Strict):
     )
 
 
+class WorkshopSpec(_Strict):
+    """The workshop room of this project (``scmap workshop serve``) and its outcome in the pack."""
+
+    store: str | None = Field(
+        default=None, description="the room's store (a SQLite file or postgresql://...): scmap run adds what it decided"
+    )
+    votes_per_person: int = Field(default=5, ge=1, le=1000, description="votes each participant may give")
+
+    @field_validator("store")
+    @classmethod
+    def _store(cls, value: str | None) -> str | None:
+        if value is not None and value.startswith(("postgresql://", "postgres://")) and redact(value) != value:
+            raise ValueError("no password in the project file: give it in PGPASSWORD or ~/.pgpass")
+        return value
+
+
 class ProjectSpec(_Strict):
     name: str = Field(min_length=1)
     crs: str = "auto"
@@ -601,6 +617,7 @@ class ProjectSpec(_Strict):
     output: OutputSpec = Field(default_factory=OutputSpec)
     batch: BatchSpec = Field(default_factory=BatchSpec)
     match: MatchSpec = Field(default_factory=MatchSpec)
+    workshop: WorkshopSpec = Field(default_factory=WorkshopSpec)
 
 
 @dataclass(frozen=True)

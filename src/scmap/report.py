@@ -13,7 +13,7 @@ import io
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import folium
 import geopandas as gpd
@@ -29,6 +29,9 @@ from scmap.maps.export import embed_html, static_map
 from scmap.overlap import OverlapResult
 from scmap.project import SOLUTIONS_LAYER, CriterionSpec, GridUnits, H3Units, Project
 from scmap.suitability import SuitabilityResult
+
+if TYPE_CHECKING:
+    from scmap.workshop.export import Outcome
 
 __all__ = ["ReportInput", "render_report", "write_report"]
 
@@ -51,6 +54,8 @@ class ReportInput:
     rejected: pd.DataFrame
     provenance: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
+    workshop: Outcome | None = None
+    """What the project's workshop room decided (``workshop.store``), when it has one."""
     """Every source's warnings (renamed ids, outside points, repairs...), for the data-quality section."""
 
     @property
@@ -401,6 +406,7 @@ def render_report(inp: ReportInput, *, fmap: folium.Map) -> str:
         inputs_table=_table(_inputs(inp), inp),
         project_listing=project_listing(str(inp.provenance.get("project_text", "")), msg),
         hashes=[(_shown_path(i["path"]), i.get("sha256") or "") for i in inp.provenance["inputs"]],
+        workshop=inp.workshop.section if inp.workshop is not None else None,
     )
 
 

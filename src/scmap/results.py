@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import logging
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,13 +28,15 @@ from scmap._readers import Engine
 from scmap._text import write_csv
 from scmap._validate import SourceReport
 from scmap._version import __version__
+from scmap.errors import ScmapWarning
 from scmap.inputs import Inputs, load_inputs
 from scmap.overlap import OverlapResult, overlap_project
-from scmap.project import Project, apply_weights, load_project
+from scmap.project import Project, apply_weights, load_project, resolve_path
 from scmap.suitability import SuitabilityResult, make_units, suitability_project
 
 if TYPE_CHECKING:
     from scmap.report import ReportInput
+    from scmap.workshop.export import Outcome
 
 __all__ = ["CONTRACT_FILES", "Results", "pack_manifest", "run"]
 
@@ -99,10 +102,13 @@ class Results:
             When *outdir* holds a pack (without *overwrite*) or other files, or another run is
             writing it.
         """
+        from scmap.workshop.export import WORKSHOP_FILES
+
         outdir = Path(outdir)
-        with open_pack(outdir, overwrite=overwrite, known=CONTRACT_FILES, **pack_manifest(self.project)) as tmp:
-            self.write_files(tmp, progress=progress)
-        return {name: outdir / name for name in CONTRACT_FILES}
+        known = (*CONTRACT_FILES, *WORKSHOP_FILES)
+        with open_pack(outdir, overwrite=overwrite, known=known, **pack_manifest(self.project)) as tmp:
+            written = self.write_files(tmp, progress=progress)
+        return {name: outdir / name for name in written}
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table of the pack by the name it gets in a database: ``summary``, ``rejected``,
@@ -150,6 +156,12 @@ class Results:
         spec = self.project.spec.map
         save_html(fmap, paths["map.html"], inline=spec.assets == "inline", max_mb=spec.max_html_mb)
         tables = self.report_input()
+        if tables.workshop is not None:
+            from scmap.workshop.export import write_workshop_files
+
+            say("writing the workshop's outcome")
+            for name in write_workshop_files(tables.workshop.room, folder, self.project.messages):
+                paths[name] = folder / name
         say("writing report.html")
         write_report(tables, paths["report.html"], fmap=fmap)
         say("writing atlas.pdf")
@@ -170,7 +182,25 @@ class Results:
             rejected=self.rejected,
             provenance=self.provenance,
             warnings=[w for s in self.inputs.sources for w in s.warnings] + list(self.overlap.warnings),
+            workshop=self.workshop(),
         )
+
+    def workshop(self) -> Outcome | None:
+        """What the project's workshop room decided (``workshop.store``), or None without one; a
+        store named but not there yet (the workshop has not happened) is a warning."""
+        from scmap.workshop.export import outcome
+        from scmap.workshop.state import room_of
+
+        where = self.project.spec.workshop.store
+        if where is None:
+            return None
+        if not where.startswith(("postgresql://", "postgres://")):
+            where = str(resolve_path(where, self.project.root))
+            if not Path(where).is_file():
+                warnings.warn(f"workshop.store {where}: no such store yet; the pack has no workshop outcome",
+                              ScmapWarning, stacklevel=2)  # fmt: skip
+                return None
+        return outcome(room_of(where), self.project.messages)
 
     def _repr_html_(self) -> str:
         spec = self.project.spec

@@ -165,6 +165,7 @@ _COMMANDS = {
     "run": "run_cmd",
     "batch": "batch_cmd",
     "match": "match_cmd",
+    "workshop": "workshop_cmd",
     "demo": "demo",
     "init": "init",
     "schema": "schema_cmd",

@@ -31,7 +31,7 @@ from scmap.maps._assets import CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS
 if TYPE_CHECKING:
     from scmap.suitability import SuitabilityResult
 
-__all__ = ["embed_html", "plot_solutions", "render_html", "save_html", "static_map"]
+__all__ = ["embed_html", "inline_assets", "plot_solutions", "render_html", "save_html", "static_map"]
 
 _VENDOR = {
     LEAFLET_JS: ("leaflet.js", "script"),
@@ -48,8 +48,12 @@ def render_html(m: folium.Map, *, inline: bool = False) -> str:
     page = m.get_root().render()
     language = html.escape(str(getattr(m, "scmap_language", "en")), quote=True)
     page = re.sub(r"<html( lang=\"[^\"]*\")?>", f'<html lang="{language}">', page, count=1)
-    if not inline:
-        return page
+    return inline_assets(page) if inline else page
+
+
+def inline_assets(page: str) -> str:
+    """*page* with Leaflet and its plugins written into it instead of fetched from their CDN (a
+    page already inlined is returned as it is)."""
     vendor = resources.files("scmap.maps").joinpath("vendor")
 
     def data_uri(match: re.Match[str]) -> str:  # Leaflet's control images, inside the page too
@@ -57,6 +61,8 @@ def render_html(m: folium.Map, *, inline: bool = False) -> str:
         return f"url(data:image/png;base64,{base64.b64encode(image).decode('ascii')})"
 
     for url, (name, kind) in _VENDOR.items():
+        if url not in page:
+            continue
         content = vendor.joinpath(name).read_text(encoding="utf-8")
         content = re.sub(r"url\(images/([\w.-]+\.png)\)", data_uri, content)
         if kind == "script":

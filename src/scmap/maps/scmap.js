@@ -479,8 +479,10 @@
       form.addEventListener("submit", function (e) {
         e.preventDefault();
         var type = data.sketch_types.filter(function (ty) { return ty.key === select.value; })[0];
-        addSketch(points, { name: name.value || type.label, solution: type.key, sector: type.sector,
-                            status: "candidate", note: note.value, source: "workshop sketch" }, kind);
+        var props = { name: name.value || type.label, solution: type.key, sector: type.sector,
+                      status: "candidate", note: note.value, source: "workshop sketch" };
+        // in the workshop room the site goes to the room (reg.onSketch) instead of this browser's sketches
+        if (reg.onSketch) { reg.onSketch(points, props, kind); } else { addSketch(points, props, kind); }
         map.closePopup();
       });
       var popup = L.popup({ maxWidth: 300 }).setLatLng(latlng).setContent(form);
@@ -1490,7 +1492,7 @@
     overlays[escapeHtml(t("map.sketched_sites"))] = reg.sketches;
     L.control.scale({ imperial: false }).addTo(map);  // metres and kilometres only
     var small = map.getSize().y < 700;  // e.g. a map embedded in a report: fold the layer list
-    L.control.layers(bases, overlays, { collapsed: small }).addTo(map);
+    reg.layerControl = L.control.layers(bases, overlays, { collapsed: small }).addTo(map);
     leafletWords(map);
     reg.legend = legendControl(map, data, reg);
     var first = data.choropleths.filter(function (ch) { return ch.shown; })[0];
@@ -1523,6 +1525,10 @@
     }
     liveApi(map, reg);
     weightsPanel(map, reg);
+    reg.t = t;  // the page's words, for code added to the page (the workshop room)
+    reg.fmt = fmt;
+    reg.pct = pct;
+    reg.addTexts = function (texts) { Object.keys(texts).forEach(function (k) { I18N.texts[k] = texts[k]; }); };
     window.scmap = reg;
     return reg;
   };
