@@ -223,3 +223,83 @@ def start_mapserver(layers: dict[str, tuple[Path, str]]) -> FeatureServer:
         return server
     server.stop()
     raise RuntimeError("MapServer's WFS did not start")
+
+
+SCMAP = str(Path(sys.executable).parent / "scmap")
+
+
+@dataclass
+class RoomServer:
+    """``scmap workshop serve`` running: its process, the addresses it printed, its log."""
+
+    process: subprocess.Popen[str]
+    urls: dict[str, str]
+    log: Path
+
+    @property
+    def base(self) -> str:
+        return self.urls["participant_url"].split("/w/")[0]
+
+    @property
+    def token(self) -> str:
+        return self.urls["facilitator_url"].split("#facilitator=")[1]
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs."""
+        self.process.kill()
+        self.process.wait(timeout=10)
+        self._close()
+
+    def _close(self) -> None:
+        time.sleep(0.1)  # the reader thread sees the end of the output
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self._close()
+
+
+def start_room(source: Path, store: Path | str, *, port: int | None = None, extra: tuple[str, ...] = ()) -> RoomServer:
+    """The workshop room of *source* (a pack folder or project) on 127.0.0.1, once it answers."""
+    import json
+    import threading
+
+    log = Path(tempfile.mkstemp(prefix="scmap-room-", suffix=".log")[1])
+    command = [
+        SCMAP,
+        "workshop",
+        "serve",
+        str(source),
+        "--store",
+        str(store),
+        "--port",
+        str(port or free_port()),
+        *extra,
+    ]
+    with log.open("w") as err:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err, text=True)
+    lines: list[str] = []
+
+    def drain() -> None:  # the first line, then the QR code and the rest, so that the pipe never fills
+        for line in process.stdout or []:
+            lines.append(line)
+
+    threading.Thread(target=drain, daemon=True).start()
+    for _ in range(600):
+        if lines or process.poll() is not None:
+            break
+        time.sleep(0.1)
+    if not lines:
+        process.kill()
+        raise RuntimeError(f"scmap workshop serve did not start: {log.read_text(encoding='utf-8')[-2000:]}")
+    server = RoomServer(process, json.loads(lines[0]), log)
+    if not answers(server.urls["participant_url"]):
+        server.stop()
+        raise RuntimeError(f"the room does not answer: {log.read_text(encoding='utf-8')[-2000:]}")
+    return server

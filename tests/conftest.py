@@ -97,3 +97,13 @@ def barcelona(realdata: Path):
         ).gdf
     ev["solution_id"] = "ev:" + ev["solution_id"]  # station codes repeat Bicing's numbers
     return barris, gpd.GeoDataFrame(pd.concat([bicing, wifi, ev], ignore_index=True), crs=crs)
+
+
+@pytest.fixture(scope="session")
+def demo_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's pack (map.html, tables...), written once per session; copy it before changing it."""
+    import scmap
+
+    out = tmp_path_factory.mktemp("demo-pack") / "demo"
+    scmap.run(scmap.demo_project_path()).save(out)
+    return out

@@ -5,6 +5,7 @@ re-ranked under them, the Python re-scoring against the pack's own scores, and t
 from __future__ import annotations
 
 import base64
+import json
 import sqlite3
 from pathlib import Path
 
@@ -302,13 +303,6 @@ def test_ranks_share_the_better_rank():
     assert ranks(np.array([0.5, np.nan, 0.9, 0.5])).tolist() == [2, 0, 1, 2]
 
 
-@pytest.fixture(scope="module")
-def demo_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("pack") / "demo"
-    scmap.run(scmap.demo_project_path()).save(out)
-    return out
-
-
 def test_python_rescoring_equals_the_packs_scores(demo_pack: Path):
     """The room re-scores from the map page's own inputs: with the project's weights it must give
     the pack's suitability scores, unit for unit."""
@@ -396,3 +390,106 @@ def test_room_of_refuses_what_is_not_a_store(tmp_path: Path):
     open_store(tmp_path / "empty.sqlite").close()
     with pytest.raises(scmap.InputError, match="not a workshop store"):
         room_of(tmp_path / "empty.sqlite")
+
+
+def _real_room(demo_pack: Path, store: Path) -> Room:
+    """A room over the demo's own map: two participants, two sites, votes, a comment, weights."""
+    import shutil
+
+    from scmap.workshop import open_workshop
+
+    pack = store.parent / "pack"
+    shutil.copytree(demo_pack, pack)
+    room = open_workshop(pack, store=store).room
+    a, b = join(room, "Ana", "Energy"), join(room, "Boris", "Transport")
+    s1 = propose(room, a, "Charging hub at Serdika")
+    s2 = propose(room, b, "Mobility island", type="mobility_island", geometry=point(23.30, 42.70))
+    vote(room, a, s1, 1)
+    vote(room, b, s1, -1)
+    vote(room, b, s2, 1)
+    room.change(b, {"kind": "comment", "change_id": cid(), "site": s1, "text": "Parking is scarce"})
+    weights = {"pop_density": 0, "metro_access": 1, "stops": 0}
+    room.change(a, {"kind": "weights", "change_id": cid(), "model": "ev_charging", "weights": weights})
+    return room
+
+
+def test_scmap_run_adds_what_the_room_decided(demo_pack: Path, tmp_path: Path):
+    import yaml
+    from click.testing import CliRunner
+
+    from scmap.cli.main import cli
+    from scmap.datasets import copy_demo
+
+    store = tmp_path / "room" / "workshop.sqlite"
+    store.parent.mkdir()
+    room = _real_room(demo_pack, store)
+    expected = summary(room)["weights"]["ev_charging"]["ranking"][:3]
+    project = copy_demo(tmp_path / "city")
+    spec = yaml.safe_load(project.read_text(encoding="utf-8"))
+    spec["workshop"] = {"store": str(store)}
+    project.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["run", str(project), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "out"
+    assert {"workshop.gpkg", "workshop.csv", "workshop_weights.csv", "workshop.html"} <= {p.name for p in out.iterdir()}
+    report = (out / "report.html").read_text(encoding="utf-8")
+    section = report[
+        report.index('<section class="workshop">') : report.index("</section>", report.index('class="workshop"'))
+    ]
+    assert "2 participants, 2 sites in play." in section
+    assert section.index("Mobility island") < section.index("Charging hub at Serdika")  # +1 before 0
+    assert "Districts under the consensus weights" not in section  # the report's own words are its headings
+    for row in expected:  # the districts ranked under the consensus (metro access only), with their project rank
+        assert f"<td>{row['rank']}</td>\n      <td>{row['title']}</td>\n      <td>{row['project_rank']}</td>" in section
+    atlas = subprocess_text(["pdftotext", "-layout", str(out / "atlas.pdf"), "-"])
+    assert "Workshop: proposed sites and their support" in atlas and "Mobility island" in atlas
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert "workshop.gpkg" in manifest["files"]
+    again = CliRunner().invoke(cli, ["run", str(project), "-o", str(out), "--overwrite"])
+    assert again.exit_code == 0, again.output  # a pack with the workshop's files is still replaced whole
+
+
+def subprocess_text(command: list[str]) -> str:
+    import shutil
+    import subprocess
+
+    if shutil.which(command[0]) is None:
+        pytest.skip(f"{command[0]} is not installed")
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout
+
+
+def test_a_store_not_there_yet_is_a_warning(tmp_path: Path):
+    import dataclasses
+
+    from scmap.datasets import copy_demo
+    from scmap.errors import ScmapWarning
+
+    project = scmap.load_project(copy_demo(tmp_path / "city"))
+    spec = project.spec.model_copy(
+        update={"workshop": project.spec.workshop.model_copy(update={"store": "later.sqlite"})}
+    )
+    results = scmap.run(dataclasses.replace(project, spec=spec))
+    with pytest.warns(ScmapWarning, match="no such store yet"):
+        assert results.workshop() is None
+
+
+def test_cli_export(demo_pack: Path, tmp_path: Path):
+    from click.testing import CliRunner
+
+    from scmap.cli.main import cli
+
+    store = tmp_path / "room" / "workshop.sqlite"
+    store.parent.mkdir()
+    _real_room(demo_pack, store).store.close()
+    result = CliRunner().invoke(cli, ["workshop", "export", str(store), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == str((tmp_path / "out").resolve())
+    assert pd.read_csv(tmp_path / "out" / "workshop.csv")["name"].tolist() == [
+        "Mobility island",
+        "Charging hub at Serdika",
+    ]
+    missing = CliRunner().invoke(cli, ["workshop", "export", str(tmp_path / "nope.sqlite"), "-o", str(tmp_path / "o2")])
+    assert missing.exit_code == 1 and "no workshop store here" in missing.output
+    for sub in (["workshop", "--help"], ["workshop", "serve", "--help"], ["workshop", "export", "--help"]):
+        shown = CliRunner().invoke(cli, sub)
+        assert shown.exit_code == 0 and "Example:" in shown.output and "scmap workshop" in shown.output

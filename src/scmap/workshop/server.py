@@ -67,7 +67,9 @@ class RoomApp:
     streams: dict[int, tuple[Actor, asyncio.Queue[int]]] = field(default_factory=dict)
 
     def refuse(self, status: int, message: str, **values: Any) -> JSONResponse:
-        text = self.msg(message, **values)
+        """A refusal in the room's language (numbers with its marks), its message id as ``code``."""
+        shown = {k: self.msg.num(v) if isinstance(v, int) and k != "n" else v for k, v in values.items()}
+        text = self.msg(message, **shown)
         return JSONResponse({"error": text, "code": message}, status_code=status, headers=_NO_STORE)
 
     def limited(self, key: str) -> JSONResponse | None:

@@ -1,0 +1,239 @@
+"""The workshop room in the browser: a real ``scmap workshop serve`` on 127.0.0.1 and several
+Chromium contexts at once (a facilitator and participants), every outside request blocked."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import scmap
+from _servers import RoomServer, free_port, start_room
+from scmap.workshop import room_of
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def pack(demo_pack: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("room-browser") / "demo"
+    shutil.copytree(demo_pack, out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def room(pack: Path) -> Iterator[RoomServer]:
+    server = start_room(pack, pack / "workshop.sqlite", extra=("--votes-per-person", "2"))
+    yield server
+    server.stop()
+
+
+def open_room(browser: Any, url: str, name: str | None = None, organisation: str | None = None) -> Any:
+    """A new browser (context) at *url*; a participant joins with *name* and *organisation*."""
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    local = url.split("/w/")[0]
+    context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(local) else r.abort())
+    page = context.new_page()
+    page.scmap_errors = []
+    page.on("pageerror", lambda exc: page.scmap_errors.append(str(exc)))
+    page.goto(url)
+    if name is not None:
+        page.wait_for_selector(".scmap-room-join")
+        assert (
+            page.get_by_label("Your name").is_visible() and page.get_by_label("Organisation or department").is_visible()
+        )
+        page.get_by_label("Your name").fill(name)
+        page.get_by_label("Organisation or department").fill(organisation or "")
+        page.get_by_role("button", name="Join").click()
+    page.wait_for_function("window.scmapRoom && window.scmapRoom.view && window.scmapRoom.online")
+    return page
+
+
+def sketch_point(page: Any, title: str, reason: str, x: int = 420, y: int = 420) -> float:
+    """Propose a point through the map's own sketch tool; the time of the click on Add."""
+    page.evaluate("window.scmap.sketchButton.click()")
+    page.mouse.click(x, y)
+    form = page.wait_for_selector(".scmap-sketch-form")
+    form.query_selector("select").select_option("ev_charging")
+    form.query_selector("input[name=name]").fill(title)
+    form.query_selector("input[name=note]").fill(reason)
+    started = time.perf_counter()
+    form.query_selector("button[type=submit]").click()
+    page.evaluate("window.scmap.sketchButton.click()")  # leave sketching
+    return started
+
+
+def seen_within(page: Any, js: str, arg: Any, started: float, seconds: float = 1.0) -> float:
+    page.wait_for_function(js, arg=arg, timeout=5000)
+    took = time.perf_counter() - started
+    assert took <= seconds, f"seen after {took:.2f} s"
+    return took
+
+
+def site_id(page: Any, title: str) -> str:
+    return str(page.evaluate("(t) => window.scmapRoom.view.sites.filter(s => s.title === t)[0].id", title))
+
+
+def open_popup(page: Any, sid: str) -> Any:
+    page.evaluate("(id) => window.scmapRoom.open(id)", sid)
+    return page.wait_for_selector(f".scmap-room-popup[data-site='{sid}']")
+
+
+_FETCH = """([path, body, token]) => {
+    const headers = token ? {Authorization: "Bearer " + window.scmapRoom.token} : {};
+    if (body === null) { return fetch(path, {headers}).then(r => r.status); }
+    headers["Content-Type"] = "application/json";
+    return fetch(path, {method: "POST", headers, body: JSON.stringify(body)}).then(r => r.status);
+}"""
+
+
+def api(page: Any, path: str, body: Any = None, token: bool = True) -> int:
+    return int(page.evaluate(_FETCH, [path, body, token]))
+
+
+def test_three_browsers_share_one_live_room(browser: Any, room: RoomServer):
+    fac = open_room(browser, room.urls["facilitator_url"])
+    a = open_room(browser, room.urls["participant_url"], "Ana", "Energy")
+    b = open_room(browser, room.urls["participant_url"], "Boris", "Transport")
+    assert "#facilitator" not in fac.url  # the token left the address bar (and the projector)
+    fac.wait_for_function("window.scmapRoom.view.connected.length === 3")
+
+    # a site proposed in one browser appears in the other two within a second
+    hostile = 'Hub <img src=x onerror="window.__pwned=1">'
+    started = sketch_point(a, hostile, "next to the metro exit")
+    for other in (b, fac):
+        seen_within(other, "(t) => window.scmapRoom.view.sites.some(s => s.title === t)", hostile, started)
+    sid = site_id(b, hostile)
+    b.wait_for_function(
+        "(id) => window.scmapRoom.markers[id] && window.scmap.map.hasLayer(window.scmapRoom.markers[id])", arg=sid
+    )
+    assert hostile in b.inner_text(".scmap-room-sites")  # as text, in the list
+    # a vote propagates: the facilitator's summary has it per department
+    open_popup(b, sid).query_selector(".scmap-room-support").click()
+    started = time.perf_counter()
+    seen_within(a, "(id) => window.scmapRoom.site(id).support === 1", sid, started)
+    seen_within(
+        fac, "(id) => window.scmapRoom.view.summary.sites.some(s => s.id === id && s.support === 1)", sid, started
+    )
+    by_department = fac.inner_text(".scmap-room-by-department")
+    assert "Transport" in by_department and "+1 / −0" in by_department
+    # a comment propagates, into the popup the other has open
+    open_popup(a, sid)
+    popup = open_popup(b, sid)
+    popup.query_selector("textarea").fill("Parking is scarce there <b>really</b>")
+    started = time.perf_counter()
+    popup.query_selector(".scmap-room-comment-form button").click()
+    seen_within(
+        a,
+        "() => document.querySelector('.scmap-room-popup') && "
+        "document.querySelector('.scmap-room-popup').textContent.includes('Parking is scarce there <b>really</b>')",
+        None,
+        started,
+    )
+    assert a.query_selector(".scmap-room-popup b") is None
+
+    # B cannot withdraw A's site: no button, and the server refuses
+    assert open_popup(b, sid).query_selector(".scmap-room-withdraw") is None
+    assert open_popup(a, sid).query_selector(".scmap-room-withdraw") is not None
+    assert api(b, "/api/change", {"kind": "withdraw", "change_id": "b-tries-0001", "site": sid}) == 403
+    assert api(b, "/api/state", token=False) == 401
+
+    # the vote limit (2 here) holds in the page and on the server
+    sketch_point(a, "Second hub", "at the park", 560, 460)
+    sketch_point(a, "Third hub", "at the school", 640, 360)
+    b.wait_for_function("window.scmapRoom.view.sites.length === 3")
+    open_popup(b, site_id(b, "Second hub")).query_selector(".scmap-room-support").click()
+    b.wait_for_function("window.scmapRoom.view.me.votes_left === 0")
+    open_popup(b, site_id(b, "Third hub")).query_selector(".scmap-room-oppose").click()
+    b.wait_for_function(
+        "document.querySelector('.scmap-room-notice').textContent.includes('You have used your 2 votes')"
+    )
+    assert b.evaluate("window.scmapRoom.view.sites.filter(s => s.title === 'Third hub')[0].oppose") == 0
+    assert "votes left: 0 of 2" in b.inner_text(".scmap-room-status")
+
+    # the facilitator's summary: sites by support, by department, consensus weights
+    fac.wait_for_function("window.scmapRoom.view.summary.sites.length === 3")
+    assert fac.inner_text(".scmap-room-by-support").count("#") == 3
+    heads = fac.eval_on_selector_all(".scmap-room-by-department th", "ths => ths.map(th => th.textContent)")
+    assert heads[1:] == ["Energy", "Transport"]  # a column per department
+    assert fac.query_selector(".scmap-room-reranked") is not None
+    assert all(p.evaluate("window.__pwned") is None for p in (a, b, fac))
+    assert [p.scmap_errors for p in (a, b, fac)] == [[], [], []]
+    for p in (a, b, fac):
+        p.context.close()
+
+
+def test_group_weights_reach_the_facilitators_consensus(browser: Any, room: RoomServer):
+    fac = open_room(browser, room.urls["facilitator_url"])
+    c = open_room(browser, room.urls["participant_url"], "Cveta", "Housing")
+    c.get_by_role("button", name="Weights").first.click()  # the map's weights panel, on its first model
+    assert c.evaluate("window.scmap.panelModel.key") == "ev_charging"
+    c.evaluate("window.scmap.setWeights('ev_charging', {pop_density: 1, metro_access: 0, stops: 0})")
+    c.click(".scmap-room-weights")
+    fac.wait_for_function("window.scmapRoom.view.summary.weights.ev_charging.sets >= 1")
+    crit = fac.evaluate("window.scmapRoom.view.summary.weights.ev_charging.criteria")
+    assert crit[0]["groups"]["Housing"] == 1.0 and crit[1]["groups"]["Housing"] == 0.0
+    assert "consensus of 1 weight set" in fac.inner_text(".scmap-room-summary")
+    for p in (c, fac):
+        p.context.close()
+
+
+def test_a_browser_offline_meanwhile_sends_its_changes_once(browser: Any, pack: Path, tmp_path: Path):
+    store, port = tmp_path / "offline.sqlite", free_port()
+    server = start_room(pack, store, port=port)
+    page = open_room(browser, server.urls["participant_url"], "Dora", "Water")
+    sketch_point(page, "Before the crash", "sent and acknowledged")
+    page.wait_for_function("window.scmapRoom.queue.length === 0 && window.scmapRoom.view.sites.length === 1")
+    server.kill()
+    page.wait_for_function("!window.scmapRoom.online")
+    sketch_point(page, "While the server is down", "queued", 560, 460)
+    sid = site_id(page, "Before the crash")
+    page.evaluate("(id) => window.scmapRoom.send({kind: 'vote', site: id, value: 1})", sid)
+    page.evaluate("(id) => window.scmapRoom.send({kind: 'comment', site: id, text: 'queued too'})", sid)
+    assert page.evaluate("window.scmapRoom.queue.length") == 3
+    assert "3 changes waiting to be sent" in page.inner_text(".scmap-room-status")
+    queued = page.evaluate("window.scmapRoom.queue.map(c => c.change_id)")
+    assert (
+        page.evaluate("JSON.parse(localStorage.getItem(window.scmapRoom.queueKey())).length") == 3
+    )  # survives a reload
+    again = start_room(pack, store, port=port)
+    try:
+        page.wait_for_function("window.scmapRoom.online && window.scmapRoom.queue.length === 0", timeout=15000)
+        page.wait_for_function("window.scmapRoom.view.sites.length === 2")
+        kept = room_of(store)
+        ids = [e.change_id for e in kept.store.events()]
+        kept.store.close()
+        assert all(ids.count(c) == 1 for c in queued) and len(ids) == 5  # join, the first site, the three queued
+    finally:
+        page.context.close()
+        again.stop()
+
+
+def test_the_room_speaks_the_maps_language(browser: Any, tmp_path: Path):
+    project = scmap.project.with_map(scmap.load_project(scmap.demo_project_path()), language="es")
+    pack = tmp_path / "es"
+    scmap.run(project).save(pack)
+    server = start_room(pack, pack / "workshop.sqlite")
+    try:
+        context = browser.new_context()
+        context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(server.base) else r.abort())
+        page = context.new_page()
+        page.goto(server.urls["participant_url"])
+        page.wait_for_selector(".scmap-room-join")
+        assert page.inner_text(".scmap-room-join h2") == "Unirse al taller"
+        page.get_by_label("Su nombre").fill("Elena")
+        page.get_by_label("Organización o departamento").fill("Movilidad")
+        page.get_by_role("button", name="Unirse").click()
+        page.wait_for_function("window.scmapRoom && window.scmapRoom.view && window.scmapRoom.online")
+        assert "votos restantes: 5 de 5" in page.inner_text(".scmap-room-status")
+        assert page.get_attribute(".scmap-room-panel", "aria-label") == "Sala del taller"
+        page.evaluate("window.scmapRoom.send({kind: 'round', state: 'paused'})")
+        page.wait_for_function("document.querySelector('.scmap-room-notice').textContent.length > 0")
+        assert page.inner_text(".scmap-room-notice") == "Solo la moderación puede hacer esto"
+        context.close()
+    finally:
+        server.stop()

@@ -1,0 +1,261 @@
+"""The workshop room's server as participants' browsers meet it, a real ``scmap workshop serve``
+process on 127.0.0.1: every request authenticated and authorised, writes only from the room's own
+page, sizes and rates limited, and no acknowledged change lost to a SIGKILL."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from _servers import PASSWORD, PG_BIN, Postgres, RoomServer, free_port, start_postgres, start_room
+from conftest import need
+from scmap.workshop import room_of
+
+_N = iter(range(10**6))
+
+
+def cid() -> str:
+    return f"test-change-{next(_N):06d}"
+
+
+@pytest.fixture(scope="module")
+def pack(demo_pack: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("room") / "demo"
+    shutil.copytree(demo_pack, out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def server(pack: Path) -> Iterator[RoomServer]:
+    room = start_room(pack, pack / "workshop.sqlite")
+    yield room
+    room.stop()
+
+
+def client(server: RoomServer, token: str | None = None) -> httpx.Client:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.Client(base_url=server.base, headers=headers, timeout=10)
+
+
+def join(server: RoomServer, name: str, organisation: str) -> str:
+    code = server.urls["participant_url"].rstrip("/").rsplit("/", 1)[1]
+    with client(server) as c:
+        reply = c.post("/api/join", json={"code": code, "name": name, "organisation": organisation})
+    assert reply.status_code == 200, reply.text
+    return str(reply.json()["token"])
+
+
+def propose(c: httpx.Client, title: str = "Hub", **more) -> httpx.Response:
+    body = {
+        "kind": "propose",
+        "change_id": cid(),
+        "type": "ev_charging",
+        "title": title,
+        "geometry": {"type": "Point", "coordinates": [23.32, 42.69]},
+        **more,
+    }
+    return c.post("/api/change", json=body)
+
+
+def events(store: Path | str) -> dict[str, int]:
+    """The store's change ids and their sequence numbers, read as an export would."""
+    room = room_of(store)
+    try:
+        return {e.change_id: e.seq for e in room.store.events()}
+    finally:
+        room.store.close()
+
+
+def test_the_first_line_says_where_the_room_is(server: RoomServer, pack: Path):
+    assert set(server.urls) == {"facilitator_url", "participant_url", "store"}
+    assert server.urls["store"] == str((pack / "workshop.sqlite").resolve())
+    assert server.urls["participant_url"].startswith("http://127.0.0.1:")
+    assert server.urls["facilitator_url"].startswith(server.urls["participant_url"] + "#facilitator=")
+
+
+def test_every_request_needs_a_valid_token(server: RoomServer):
+    with client(server) as c:
+        assert c.get("/api/state").status_code == 401
+        assert c.get("/api/events").status_code == 401
+        assert propose(c).status_code == 401
+        assert c.post("/api/close", json={"change_id": cid()}).status_code == 401
+        assert c.get("/w/not-the-code/").status_code == 404
+        page = c.get(server.urls["participant_url"])
+    assert page.status_code == 200 and "scmap-room" in page.text
+    assert server.token not in page.text  # the facilitator's token is never in the shared page
+    assert page.headers["referrer-policy"] == "no-referrer" and page.headers["x-frame-options"] == "DENY"
+    with client(server, "forged-token") as c:
+        refused = c.get("/api/state")
+    assert refused.status_code == 403 and "Not signed in" in refused.json()["error"]
+
+
+def test_joining_needs_the_code_a_name_and_an_organisation(server: RoomServer):
+    with client(server) as c:
+        assert c.post("/api/join", json={"code": "guess", "name": "Eve", "organisation": "X"}).status_code == 403
+        assert c.post("/api/join", json={"code": "guess", "name": "", "organisation": "X"}).status_code == 422
+    token = join(server, "Ana", "Energy")
+    with client(server, token) as c:
+        me = c.get("/api/state").json()["me"]
+    assert (me["name"], me["organisation"], me["role"], me["votes_left"]) == ("Ana", "Energy", "participant", 5)
+
+
+def test_a_participant_cannot_act_for_another_or_as_the_facilitator(server: RoomServer):
+    a, b = join(server, "Ana", "Energy"), join(server, "Boris", "Transport")
+    with client(server, a) as ca, client(server, b) as cb:
+        site = propose(ca).json()["change_id"]
+        refused = cb.post("/api/change", json={"kind": "withdraw", "change_id": cid(), "site": site})
+        assert refused.status_code == 403 and "Only the person who proposed" in refused.json()["error"]
+        for body in ({"kind": "round", "state": "paused"}, {"kind": "hide", "site": site}):
+            assert cb.post("/api/change", json={**body, "change_id": cid()}).status_code == 403
+        assert cb.post("/api/close", json={"change_id": cid()}).status_code == 403
+        assert ca.post("/api/change", json={"kind": "withdraw", "change_id": cid(), "site": site}).status_code == 200
+
+
+def test_writes_come_only_from_the_rooms_own_page(server: RoomServer):
+    token = join(server, "Ana", "Energy")
+    body = json.dumps(
+        {
+            "kind": "propose",
+            "change_id": cid(),
+            "type": "ev_charging",
+            "title": "x",
+            "geometry": {"type": "Point", "coordinates": [23.3, 42.7]},
+        }
+    )
+    auth = {"Authorization": f"Bearer {token}"}
+    cases = [
+        {"Content-Type": "application/json", "Origin": "http://evil.example"},
+        {"Content-Type": "text/plain"},  # what a cross-site form can send without asking
+        {"Content-Type": "application/json", "Sec-Fetch-Site": "cross-site"},
+    ]
+    with httpx.Client(base_url=server.base, timeout=10) as c:
+        for headers in cases:
+            reply = c.post("/api/change", content=body, headers={**auth, **headers})
+            assert reply.status_code == 403 and reply.json()["code"] == "workshop.cross_site", headers
+        same = c.post(
+            "/api/change", content=body, headers={**auth, "Content-Type": "application/json", "Origin": server.base}
+        )
+    assert same.status_code == 200
+
+
+def test_sizes_are_limited(server: RoomServer):
+    token = join(server, "Ana", "Energy")
+    with client(server, token) as c:
+        line = {"type": "LineString", "coordinates": [[23 + i * 1e-5, 42.7] for i in range(10_000)]}
+        big = propose(c, geometry=line)
+        assert (
+            big.status_code == 413 and big.json()["error"] == "This shape has 10,000 points; at most 5,000 are allowed"
+        )
+        huge = c.post(
+            "/api/change", content=b"[" + b"1," * 600_000 + b"1]", headers={"Content-Type": "application/json"}
+        )
+        assert huge.status_code == 413
+        assert propose(c, title="t" * 5000).status_code == 422
+        assert (
+            c.post("/api/change", content=b"{not json", headers={"Content-Type": "application/json"}).status_code == 400
+        )
+
+
+def test_a_flood_gets_a_clear_refusal_not_a_slow_server(server: RoomServer):
+    flood, other = join(server, "Flood", "X"), join(server, "Calm", "Y")
+    started = time.perf_counter()
+    with client(server, flood) as c, ThreadPoolExecutor(8) as pool:  # 100 requests at once
+        statuses = list(pool.map(lambda _: c.get("/api/state").status_code, range(100)))
+        limited = c.get("/api/state")
+    seconds = time.perf_counter() - started
+    assert statuses.count(429) >= 40 and statuses.count(200) >= 30, statuses
+    assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+    assert "Too many requests" in limited.json()["error"]
+    assert seconds < 10, seconds  # refused at once, not queued
+    with client(server, other) as c:
+        assert c.get("/api/state").status_code == 200  # one participant's flood does not stop another
+    time.sleep(2.2)
+    with client(server, flood) as c:
+        assert c.get("/api/state").status_code == 200
+
+
+def test_text_comes_back_as_data(server: RoomServer):
+    token = join(server, "<script>alert(1)</script>", "{{7*7}}")
+    with client(server, token) as c:
+        site = propose(c, title="<img src=x onerror=alert(1)>").json()["change_id"]
+        state = c.get("/api/state")
+    assert state.headers["content-type"] == "application/json"
+    row = next(s for s in state.json()["sites"] if s["id"] == site)
+    assert (row["title"], row["author_name"], row["author_organisation"]) == (
+        "<img src=x onerror=alert(1)>",
+        "<script>alert(1)</script>",
+        "{{7*7}}",
+    )
+
+
+def test_sigkill_loses_no_acknowledged_change(pack: Path, tmp_path: Path):
+    store, port = tmp_path / "kill.sqlite", free_port()
+    room = start_room(pack, store, port=port)
+    token = join(room, "Ana", "Energy")
+    sent = []
+    with client(room, token) as c:
+        for i in range(12):
+            reply = propose(c, title=f"Site {i}")
+            assert reply.status_code == 200
+            sent.append(reply.json())
+        for ack in sent[:4]:
+            vote = {"kind": "vote", "change_id": cid(), "site": ack["change_id"], "value": 1}
+            reply = c.post("/api/change", json=vote)
+            assert reply.status_code == 200
+            sent.append(reply.json())
+    room.kill()  # right after the last acknowledgement
+    again = start_room(pack, store, port=port)
+    try:
+        kept = events(store)
+        assert all(kept.get(ack["change_id"]) == ack["seq"] for ack in sent)  # all 16, with the numbers acknowledged
+        with client(again, token) as c:  # the session survives; a change sent again is not applied twice
+            resent = propose(c, title="Site 0", change_id=sent[0]["change_id"])
+            state = c.get("/api/state").json()
+        assert resent.json() == {**sent[0], "duplicate": True}
+        assert len(state["sites"]) == 12 and state["me"]["votes_left"] == 1
+        assert again.urls["facilitator_url"] == room.urls["facilitator_url"]  # the same room, the same addresses
+    finally:
+        again.stop()
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[Postgres]:
+    need((PG_BIN / "initdb").exists(), "PostgreSQL server binaries not installed (postgresql-15)")
+    server = start_postgres()
+    os.environ["PGPASSWORD"] = PASSWORD
+    yield server
+    server.stop()
+    os.environ.pop("PGPASSWORD", None)
+
+
+def test_a_postgresql_store_keeps_the_room(pack: Path, postgres: Postgres):
+    """The same room on a city's PostgreSQL: acknowledged changes survive a SIGKILL, the log is
+    append-only there too."""
+    import psycopg
+
+    url, port = postgres.url(), free_port()
+    room = start_room(pack, url, port=port)
+    token = join(room, "Ana", "Energy")
+    with client(room, token) as c:
+        acks = [propose(c, title=f"PG site {i}").json() for i in range(5)]
+    room.kill()
+    again = start_room(pack, url, port=port)
+    try:
+        assert again.urls["store"] == url and again.urls["facilitator_url"] == room.urls["facilitator_url"]
+        with client(again, token) as c:
+            titles = sorted(s["title"] for s in c.get("/api/state").json()["sites"])
+        assert titles == [f"PG site {i}" for i in range(5)]
+        kept = events(url)
+        assert all(kept[a["change_id"]] == a["seq"] for a in acks)
+    finally:
+        again.stop()
+    with psycopg.connect(url) as db, pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+        db.execute("DELETE FROM scmap_workshop_events")
