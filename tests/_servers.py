@@ -235,6 +235,8 @@ class RoomServer:
     process: subprocess.Popen[str]
     urls: dict[str, str]
     log: Path
+    lines: list[str]
+    """What it printed on stdout (the first line, the QR code, ...), as it comes."""
 
     @property
     def base(self) -> str:
@@ -265,23 +267,17 @@ class RoomServer:
         self._close()
 
 
-def start_room(source: Path, store: Path | str, *, port: int | None = None, extra: tuple[str, ...] = ()) -> RoomServer:
-    """The workshop room of *source* (a pack folder or project) on 127.0.0.1, once it answers."""
+def start_room(
+    source: Path, store: Path | str | None, *, port: int | None = None, extra: tuple[str, ...] = ()
+) -> RoomServer:
+    """The workshop room of *source* (a pack folder or project) on 127.0.0.1, once it answers;
+    *store* None: where scmap keeps it by default."""
     import json
     import threading
 
     log = Path(tempfile.mkstemp(prefix="scmap-room-", suffix=".log")[1])
-    command = [
-        SCMAP,
-        "workshop",
-        "serve",
-        str(source),
-        "--store",
-        str(store),
-        "--port",
-        str(port or free_port()),
-        *extra,
-    ]
+    where = ["--store", str(store)] if store is not None else []
+    command = [SCMAP, "workshop", "serve", str(source), *where, "--port", str(port or free_port()), *extra]
     with log.open("w") as err:
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err, text=True)
     lines: list[str] = []
@@ -298,7 +294,9 @@ def start_room(source: Path, store: Path | str, *, port: int | None = None, extr
     if not lines:
         process.kill()
         raise RuntimeError(f"scmap workshop serve did not start: {log.read_text(encoding='utf-8')[-2000:]}")
-    server = RoomServer(process, json.loads(lines[0]), log)
+    server = RoomServer(process, json.loads(lines[0]), log, lines)
+    if server.urls["participant_url"].startswith("https:"):
+        return server  # self-signed: the caller checks it
     if not answers(server.urls["participant_url"]):
         server.stop()
         raise RuntimeError(f"the room does not answer: {log.read_text(encoding='utf-8')[-2000:]}")

@@ -493,3 +493,22 @@ def test_cli_export(demo_pack: Path, tmp_path: Path):
     for sub in (["workshop", "--help"], ["workshop", "serve", "--help"], ["workshop", "export", "--help"]):
         shown = CliRunner().invoke(cli, sub)
         assert shown.exit_code == 0 and "Example:" in shown.output and "scmap workshop" in shown.output
+
+
+def test_one_person_cannot_fill_the_room(tmp_path: Path):
+    store = open_store(tmp_path / "room.sqlite")
+    room = Room(store, limits=Limits(sites_per_person=2, comments_per_person=1, people=2))
+    a = join(room, "Ana", "Energy")
+    site = propose(room, a, "One")
+    propose(room, a, "Two")
+    refused(409, "workshop.too_many_sites", propose, room, a, "Three")
+    room.change(a, {"kind": "comment", "change_id": cid(), "site": site, "text": "first"})
+    refused(
+        409,
+        "workshop.too_many_comments",
+        room.change,
+        a,
+        {"kind": "comment", "change_id": cid(), "site": site, "text": "second"},
+    )
+    join(room, "Boris", "Transport")
+    refused(409, "workshop.room_full", room.join, {"code": room.code, "name": "Cveta", "organisation": "Housing"})

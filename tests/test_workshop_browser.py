@@ -55,15 +55,18 @@ def open_room(browser: Any, url: str, name: str | None = None, organisation: str
 
 def sketch_point(page: Any, title: str, reason: str, x: int = 420, y: int = 420) -> float:
     """Propose a point through the map's own sketch tool; the time of the click on Add."""
+    page.evaluate("window.scmap.map.closePopup()")  # a site's popup open there would take the click
+    page.wait_for_selector(".leaflet-popup", state="detached")
     page.evaluate("window.scmap.sketchButton.click()")
     page.mouse.click(x, y)
-    form = page.wait_for_selector(".scmap-sketch-form")
-    form.query_selector("select").select_option("ev_charging")
-    form.query_selector("input[name=name]").fill(title)
-    form.query_selector("input[name=note]").fill(reason)
+    form = page.locator(".scmap-sketch-form")
+    form.locator("select").select_option("ev_charging")
+    form.locator("input[name=name]").fill(title)
+    form.locator("input[name=note]").fill(reason)
     started = time.perf_counter()
-    form.query_selector("button[type=submit]").click()
+    form.locator("button[type=submit]").click()
     page.evaluate("window.scmap.sketchButton.click()")  # leave sketching
+    form.wait_for(state="detached")
     return started
 
 
@@ -91,6 +94,12 @@ _FETCH = """([path, body, token]) => {
 }"""
 
 
+def vote_in(page: Any, sid: str, how: str) -> None:
+    """Open the site's popup and press its support or oppose button (found again if the popup was rebuilt)."""
+    open_popup(page, sid)
+    page.locator(f".scmap-room-popup[data-site='{sid}'] .scmap-room-{how}").click()
+
+
 def api(page: Any, path: str, body: Any = None, token: bool = True) -> int:
     return int(page.evaluate(_FETCH, [path, body, token]))
 
@@ -113,20 +122,20 @@ def test_three_browsers_share_one_live_room(browser: Any, room: RoomServer):
     )
     assert hostile in b.inner_text(".scmap-room-sites")  # as text, in the list
     # a vote propagates: the facilitator's summary has it per department
-    open_popup(b, sid).query_selector(".scmap-room-support").click()
+    vote_in(b, sid, "support")
     started = time.perf_counter()
     seen_within(a, "(id) => window.scmapRoom.site(id).support === 1", sid, started)
     seen_within(
         fac, "(id) => window.scmapRoom.view.summary.sites.some(s => s.id === id && s.support === 1)", sid, started
     )
     by_department = fac.inner_text(".scmap-room-by-department")
-    assert "Transport" in by_department and "+1 / −0" in by_department
+    assert "Transport +1 / −0" in by_department
     # a comment propagates, into the popup the other has open
     open_popup(a, sid)
-    popup = open_popup(b, sid)
-    popup.query_selector("textarea").fill("Parking is scarce there <b>really</b>")
+    open_popup(b, sid)
+    b.locator(f".scmap-room-popup[data-site='{sid}'] textarea").fill("Parking is scarce there <b>really</b>")
     started = time.perf_counter()
-    popup.query_selector(".scmap-room-comment-form button").click()
+    b.locator(f".scmap-room-popup[data-site='{sid}'] .scmap-room-comment-form button").click()
     seen_within(
         a,
         "() => document.querySelector('.scmap-room-popup') && "
@@ -146,9 +155,9 @@ def test_three_browsers_share_one_live_room(browser: Any, room: RoomServer):
     sketch_point(a, "Second hub", "at the park", 560, 460)
     sketch_point(a, "Third hub", "at the school", 640, 360)
     b.wait_for_function("window.scmapRoom.view.sites.length === 3")
-    open_popup(b, site_id(b, "Second hub")).query_selector(".scmap-room-support").click()
+    vote_in(b, site_id(b, "Second hub"), "support")
     b.wait_for_function("window.scmapRoom.view.me.votes_left === 0")
-    open_popup(b, site_id(b, "Third hub")).query_selector(".scmap-room-oppose").click()
+    vote_in(b, site_id(b, "Third hub"), "oppose")
     b.wait_for_function(
         "document.querySelector('.scmap-room-notice').textContent.includes('You have used your 2 votes')"
     )
@@ -158,9 +167,10 @@ def test_three_browsers_share_one_live_room(browser: Any, room: RoomServer):
     # the facilitator's summary: sites by support, by department, consensus weights
     fac.wait_for_function("window.scmapRoom.view.summary.sites.length === 3")
     assert fac.inner_text(".scmap-room-by-support").count("#") == 3
-    heads = fac.eval_on_selector_all(".scmap-room-by-department th", "ths => ths.map(th => th.textContent)")
-    assert heads[1:] == ["Energy", "Transport"]  # a column per department
-    assert fac.query_selector(".scmap-room-reranked") is not None
+    rows = fac.eval_on_selector_all(".scmap-room-by-department tr", "trs => trs.map(tr => tr.innerText)")
+    first = next(r for r in rows if "Second hub" in r)  # B (Transport) for it, nobody from Energy voted
+    assert "Transport +1 / −0" in first and "Energy" not in first
+    assert "No weight set saved yet" in fac.inner_text(".scmap-room-summary")  # nobody saved weights yet
     assert all(p.evaluate("window.__pwned") is None for p in (a, b, fac))
     assert [p.scmap_errors for p in (a, b, fac)] == [[], [], []]
     for p in (a, b, fac):
@@ -178,6 +188,7 @@ def test_group_weights_reach_the_facilitators_consensus(browser: Any, room: Room
     crit = fac.evaluate("window.scmapRoom.view.summary.weights.ev_charging.criteria")
     assert crit[0]["groups"]["Housing"] == 1.0 and crit[1]["groups"]["Housing"] == 0.0
     assert "consensus of 1 weight set" in fac.inner_text(".scmap-room-summary")
+    assert len(fac.query_selector_all(".scmap-room-reranked tr")) == 11  # the heading and ten districts
     for p in (c, fac):
         p.context.close()
 
@@ -237,3 +248,33 @@ def test_the_room_speaks_the_maps_language(browser: Any, tmp_path: Path):
         context.close()
     finally:
         server.stop()
+
+
+def test_on_a_phone_the_site_opens_below_the_map(browser: Any, room: RoomServer):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(room.base) else r.abort())
+    page = context.new_page()
+    page.goto(room.urls["participant_url"])
+    page.get_by_label("Your name").fill("Emil")
+    page.get_by_label("Organisation or department").fill("Citizens")
+    page.get_by_role("button", name="Join").click()
+    page.wait_for_function("window.scmapRoom && window.scmapRoom.view && window.scmapRoom.online")
+    page.evaluate("""() => window.scmap.onSketch([window.scmap.map.getCenter()],
+        {name: 'Phone site', solution: 'public_wifi', note: 'from the bus stop'}, 'point')""")
+    page.wait_for_function("window.scmapRoom.view.sites.some(s => s.title === 'Phone site')")
+    sid = site_id(page, "Phone site")
+    number = page.evaluate("(id) => window.scmapRoom.site(id).n", sid)
+    page.evaluate("(id) => window.scmapRoom.open(id)", sid)  # in view; then as a person would: tap its number
+    page.evaluate("document.querySelector('.scmap-room-detail').textContent = ''")
+    badge = page.locator(".scmap-room-badge", has_text=str(number)).first
+    badge.click()
+    detail = page.locator(f".scmap-room-detail .scmap-room-popup[data-site='{sid}']")
+    detail.wait_for()
+    assert page.query_selector(".leaflet-popup") is None  # nothing over the small map
+    map_box, panel_box = page.locator(".folium-map").bounding_box(), page.locator(".scmap-room-panel").bounding_box()
+    assert panel_box["y"] >= map_box["y"] + map_box["height"] - 1  # the panel is below the map
+    page.locator(".scmap-room-detail .scmap-room-support").click()
+    page.wait_for_function("(id) => window.scmapRoom.site(id).my_vote === 1", arg=sid)
+    assert page.locator(".scmap-room-detail .scmap-room-support").get_attribute("aria-pressed") == "true"
+    assert not page.locator(".scmap-minimap").is_visible()
+    context.close()

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import pandas as pd
 import pytest
 
 from _servers import PASSWORD, PG_BIN, Postgres, RoomServer, free_port, start_postgres, start_room
@@ -79,6 +80,8 @@ def test_the_first_line_says_where_the_room_is(server: RoomServer, pack: Path):
     assert server.urls["store"] == str((pack / "workshop.sqlite").resolve())
     assert server.urls["participant_url"].startswith("http://127.0.0.1:")
     assert server.urls["facilitator_url"].startswith(server.urls["participant_url"] + "#facilitator=")
+    qr = [line for line in server.lines[1:] if "█" in line]  # the QR code, in block characters
+    assert len(qr) >= 12 and len({len(line) for line in qr}) == 1
 
 
 def test_every_request_needs_a_valid_token(server: RoomServer):
@@ -168,13 +171,13 @@ def test_a_flood_gets_a_clear_refusal_not_a_slow_server(server: RoomServer):
     flood, other = join(server, "Flood", "X"), join(server, "Calm", "Y")
     started = time.perf_counter()
     with client(server, flood) as c, ThreadPoolExecutor(8) as pool:  # 100 requests at once
-        statuses = list(pool.map(lambda _: c.get("/api/state").status_code, range(100)))
-        limited = c.get("/api/state")
+        replies = list(pool.map(lambda _: c.get("/api/state"), range(100)))
     seconds = time.perf_counter() - started
+    statuses = [r.status_code for r in replies]
     assert statuses.count(429) >= 40 and statuses.count(200) >= 30, statuses
-    assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
-    assert "Too many requests" in limited.json()["error"]
-    assert seconds < 10, seconds  # refused at once, not queued
+    for limited in (r for r in replies if r.status_code == 429):
+        assert int(limited.headers["retry-after"]) >= 1 and "Too many requests" in limited.json()["error"]
+    assert seconds < 20, seconds  # refused at once, not queued
     with client(server, other) as c:
         assert c.get("/api/state").status_code == 200  # one participant's flood does not stop another
     time.sleep(2.2)
@@ -259,3 +262,53 @@ def test_a_postgresql_store_keeps_the_room(pack: Path, postgres: Postgres):
         again.stop()
     with psycopg.connect(url) as db, pytest.raises(psycopg.errors.RaiseException, match="append-only"):
         db.execute("DELETE FROM scmap_workshop_events")
+
+
+def test_closing_the_workshop_writes_its_files_and_ends_the_round(pack: Path, tmp_path: Path):
+    room = start_room(pack, tmp_path / "close.sqlite", extra=("-o", str(tmp_path / "decided")))
+    try:
+        token = join(room, "Ana", "Energy")
+        with client(room, token) as c:
+            assert propose(c, title="Kept").status_code == 200
+            assert c.post("/api/close", json={"change_id": cid()}).status_code == 403
+        with client(room, room.token) as f:
+            closed = f.post("/api/close", json={"change_id": cid()})
+        assert closed.status_code == 200
+        assert closed.json()["files"] == ["workshop.csv", "workshop.gpkg", "workshop.html", "workshop_weights.csv"]
+        assert pd.read_csv(tmp_path / "decided" / "workshop.csv")["name"].tolist() == ["Kept"]
+        with client(room, token) as c:
+            late = propose(c, title="Too late")
+        assert late.status_code == 409 and late.json()["code"] == "workshop.round_closed"
+    finally:
+        room.stop()
+
+
+def test_tls_serves_https_with_a_certificate_made_on_start(pack: Path, tmp_path: Path):
+    room = start_room(pack, tmp_path / "tls.sqlite", extra=("--tls",))
+    try:
+        assert room.urls["participant_url"].startswith("https://127.0.0.1:")
+        for _ in range(100):
+            try:
+                page = httpx.get(room.urls["participant_url"], verify=False, timeout=5)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert page.status_code == 200 and "scmap-room" in page.text
+        with pytest.raises(httpx.ConnectError):  # it is not a certificate anybody vouches for
+            httpx.get(room.urls["participant_url"], timeout=5)
+    finally:
+        room.stop()
+
+
+def test_serving_a_project_runs_it_and_keeps_the_store_beside_it(tmp_path: Path):
+    from scmap.datasets import copy_demo
+
+    project = copy_demo(tmp_path / "city")
+    room = start_room(project, None)
+    try:
+        assert room.urls["store"] == str((tmp_path / "city" / "project.workshop.sqlite").resolve())
+        with client(room) as c:
+            page = c.get(room.urls["participant_url"])
+        assert page.status_code == 200 and "scmapRender(" in page.text and "scmap-room" in page.text
+    finally:
+        room.stop()

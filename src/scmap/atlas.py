@@ -94,18 +94,25 @@ def _draw_sites(fig: Any, ax: Any, page: AtlasPage, inp: ReportInput) -> None:
     assert page.sites is not None
     sites = page.sites.loc[page.sites["room_status"] == "active"].to_crs(inp.districts.crs)
     colours = np.where(sites["net"] > 0, "#1b7837", np.where(sites["net"] < 0, "#762a83", "#777777"))
-    sites.plot(ax=ax, color=colours, edgecolor="#000000", linewidth=1.2, markersize=60, alpha=0.85)
+    from matplotlib import patheffects
+
+    sites.plot(ax=ax, color=colours, edgecolor="#000000", linewidth=1.2, markersize=140, alpha=0.9, zorder=5)
+    halo = [patheffects.withStroke(linewidth=3, foreground="white")]
     for geom, n in zip(sites.geometry.representative_point(), sites["site"], strict=True):
-        ax.annotate(f"#{n}", (geom.x, geom.y), xytext=(5, 5), textcoords="offset points", fontsize=8, fontweight="bold")
+        ax.annotate(f"#{n}", (geom.x, geom.y), xytext=(7, 7), textcoords="offset points", fontsize=10,
+                    fontweight="bold", zorder=6, path_effects=halo)  # fmt: skip
     top = sites.sort_values(["net", "support"], ascending=False).head(WORKSHOP_ROWS)
-    rows = [[mpl_literal(f"#{r.site} {r.name}"[:40]), str(r.support), str(r.oppose)] for r in top.itertuples()]
+    rows = [[mpl_literal(f"#{r.site} {r.name}"[:42]), str(r.support), str(r.oppose)] for r in top.itertuples()]
     if rows:
-        side = fig.add_axes((0.70, 0.12, 0.28, 0.74))
+        side = fig.add_axes((0.71, 0.12, 0.27, 0.70))
         side.set_axis_off()
         head = [mpl_literal(msg("room.site")), mpl_literal(msg("room.support")), mpl_literal(msg("room.oppose"))]
-        table = side.table(cellText=rows, colLabels=head, loc="upper left", colWidths=[0.64, 0.18, 0.18])
+        table = side.table(
+            cellText=rows, colLabels=head, loc="upper left", colWidths=[0.66, 0.17, 0.17], cellLoc="left"
+        )
         table.auto_set_font_size(False)
-        table.set_fontsize(8)
+        table.set_fontsize(9)
+        table.scale(1, 1.5)
 
 
 def _nice_length(span_m: float) -> float:

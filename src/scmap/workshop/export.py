@@ -230,11 +230,11 @@ def workshop_section(room: Room, msg: Messages) -> str:
         ),
     ]
     for w in s["weights"].values():
-        parts += [
-            f"<h3>{h(msg('room.consensus', model=w['label'], n=w['sets']))}</h3>",
-            _html_table(_consensus_frame(w, msg), msg),
-            _html_table(_ranking_frame(w, msg), msg),
-        ]
+        parts.append(f"<h3>{h(msg('room.consensus', model=w['label'], n=w['sets']))}</h3>")
+        if not w["sets"]:
+            parts.append(f"<p>{h(msg('room.no_sets'))}</p>")
+            continue
+        parts += [_html_table(_consensus_frame(w, msg), msg), _html_table(_ranking_frame(w, msg), msg)]
     return "\n".join(parts)
 
 
@@ -277,12 +277,18 @@ def _consensus_frame(w: dict[str, Any], msg: Messages) -> pd.DataFrame:
     return frame
 
 
+def _moved(places: int) -> str:
+    """Places gained (up) or lost (down) under the consensus weights."""
+    return f"↑{places}" if places > 0 else f"↓{-places}" if places < 0 else "="
+
+
 def _ranking_frame(w: dict[str, Any], msg: Messages) -> pd.DataFrame:
     return pd.DataFrame(
         {
             msg("room.rank"): [r["rank"] for r in w["ranking"]],
             msg("room.district"): [r["title"] for r in w["ranking"]],
             msg("room.was"): [r["project_rank"] for r in w["ranking"]],
+            msg("room.change"): [_moved(r["project_rank"] - r["rank"]) for r in w["ranking"]],
         }
     )
 

@@ -76,9 +76,7 @@
     li.appendChild(el("span", "scmap-room-text", c.text));
     if (s) {
       li.appendChild(button(this.t("room.reply"), function () {
-        var m = self.markers[s.id];
-        m.getPopup().setContent(self.popup(s.id, c.id));
-        var area = m.getPopup().getElement().querySelector("textarea");
+        var area = self.show(s.id, c.id).querySelector("textarea");
         if (area) { area.focus(); }
       }, "scmap-room-link scmap-room-reply"));
     }

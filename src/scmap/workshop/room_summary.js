@@ -32,6 +32,11 @@
     return tab;
   }
 
+  function moved(r) {  // places gained (up) or lost (down) under the consensus
+    var d = r.project_rank - r.rank;
+    return d > 0 ? "\u2191" + d : d < 0 ? "\u2193" + (-d) : "=";
+  }
+
   Room.prototype.facilitatorView = function () {
     if (this.view.me.role !== "facilitator") { return; }
     var box = this.facilitatorBox, open = box.querySelector("details[open]");
@@ -95,12 +100,11 @@
     var pct = this.reg.pct;
     box.appendChild(table(t("room.by_support"), [t("room.site"), t("room.support"), t("room.oppose"), t("room.comments_head")],
       sum.sites.map(function (s) { return ["#" + s.n + " " + s.title, s.support, s.oppose, s.comments]; }), "scmap-room-by-support"));
-    var heads = [t("room.site")].concat(sum.departments);
-    box.appendChild(table(t("room.by_department"), heads, sum.sites.map(function (s) {
-      return ["#" + s.n + " " + s.title].concat(sum.departments.map(function (d) {
-        var v = s.by_department[d];
-        return v ? "+" + v.support + " / \u2212" + v.oppose : "";
-      }));
+    // per site, each department that voted: a list fits a narrow panel and any number of departments
+    box.appendChild(table(t("room.by_department"), [t("room.site"), t("room.departments")], sum.sites.map(function (s) {
+      return ["#" + s.n + " " + s.title, sum.departments.filter(function (d) { return s.by_department[d]; }).map(function (d) {
+        return d + " +" + s.by_department[d].support + " / \u2212" + s.by_department[d].oppose;
+      }).join("\n")];
     }), "scmap-room-by-department"));
     var split = sum.sites.filter(function (s) { return sum.disagreements.indexOf(s.id) >= 0; });
     box.appendChild(el("h4", null, t("room.disagreements")));
@@ -115,13 +119,11 @@
   Room.prototype.weightsSummary = function (w, pct) {
     var t = this.t, box = el("div", "scmap-room-model");
     box.appendChild(el("h4", null, t("room.consensus", { model: w.label, n: w.sets })));
+    if (!w.sets) { box.appendChild(el("p", "scmap-room-none", t("room.no_sets"))); return box; }
     box.appendChild(table(t("room.weights"), [t("room.criterion"), t("room.project_weight"), t("room.consensus_weight")],
       w.criteria.map(function (c) { return [c.label, pct(c.project), pct(c.consensus)]; })));
     box.appendChild(table(t("room.reranked"), [t("room.rank"), t("room.district"), t("room.was")],
-      w.ranking.map(function (r) {
-        var d = r.project_rank - r.rank;
-        return [r.rank, r.title, r.project_rank + (d > 0 ? " \u2191" + d : d < 0 ? " \u2193" + (-d) : "")];
-      }), "scmap-room-reranked"));
+      w.ranking.map(function (r) { return [r.rank, r.title, r.project_rank + " " + moved(r)]; }), "scmap-room-reranked"));
     return box;
   };
 })();

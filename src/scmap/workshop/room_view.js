@@ -73,6 +73,8 @@
     box.appendChild(this.statusLine);
     box.appendChild(this.notice);
     box.appendChild(button(t("room.save_weights"), function () { self.saveWeights(); }, "scmap-room-button scmap-room-weights"));
+    this.detail = el("div", "scmap-room-detail");  // the chosen site, on a phone
+    box.appendChild(this.detail);
     this.facilitatorBox = el("div", "scmap-room-facilitator");
     box.appendChild(this.facilitatorBox);
     box.appendChild(el("h3", null, t("room.sites")));
@@ -82,6 +84,11 @@
     document.body.appendChild(box);
     document.body.classList.add("scmap-room-on");
     this.map.invalidateSize();
+    this.narrow = window.matchMedia("(max-width: 720px)").matches;
+    this.map.createPane("scmapRoom").style.zIndex = 650;  // above the solutions' icons, below popups
+    var fold = document.querySelector(".scmap-legend-fold");  // a smaller map: the legend folded, as on a small one
+    var legendOpen = fold && fold.nextSibling && fold.nextSibling.style.display !== "none";
+    if (legendOpen && this.map.getSize().y < 700) { fold.click(); }
     var layers = this.reg.layerControl;  // folded: the room's map is narrower, its popups need the room
     if (layers && !layers.options.collapsed) {
       this.map.removeControl(layers);
@@ -120,44 +127,123 @@
     });
     this.renderList();
     this.status();
+    var chosen = this.selected && this.site(this.selected);
+    if (this.narrow && this.selected && (!chosen || this.signature(chosen) !== this.detailSignature)) {
+      this.select(this.selected);
+    }
     this.weightsButton.hidden = this.view.me.role === "facilitator";  // group weights come from participants
     if (this.facilitatorView) { this.facilitatorView(); }
   };
 
   function siteColour(s) { return s.net > 0 ? "#1b7837" : s.net < 0 ? "#762a83" : "#666666"; }
 
+  var POPUP = { maxWidth: 340, minWidth: 240, autoPanPaddingTopLeft: [190, 60], autoPanPaddingBottomRight: [60, 30] };
+
+  function badge(s) {  // the site's number on the map, above every solution icon
+    var cls = "scmap-room-badge scmap-room-" + (s.net > 0 ? "for" : s.net < 0 ? "against" : "even") + (s.mine ? " scmap-room-own" : "");
+    return L.divIcon({ className: cls, html: "", iconSize: [26, 26], iconAnchor: [13, 13] });
+  }
+
+  function look(s) {
+    return { pane: "scmapRoom", color: "#000000", weight: s.mine ? 3 : 2, dashArray: s.mine ? null : "5 3",
+             fillColor: siteColour(s), fillOpacity: s.hidden || s.merged_into ? 0.15 : 0.35 };
+  }
+
+  function eachPart(group, fn) {  // every marker and shape of a site's layer
+    group.eachLayer(function (g) { if (g.getLayers) { g.eachLayer(fn); } else { fn(g); } });
+  }
+
+  Room.prototype.restyle = function (group, s) {  // support changed: colours and badge in place, no popup closed
+    eachPart(group, function (l) {
+      if (l.setIcon) {
+        l.setIcon(badge(s));
+        if (l.getElement()) { l.getElement().textContent = String(s.n); }
+      } else if (l.setStyle) {
+        l.setStyle(look(s));
+      }
+    });
+  };
+
+  Room.prototype.shape = function (s) {
+    var self = this, group = L.featureGroup();
+    var where = L.geoJSON(s.geometry, { style: function () { return look(s); },
+      pointToLayer: function (_, ll) { return L.marker(ll, { pane: "scmapRoom", icon: badge(s), keyboard: true, title: "#" + s.n + " " + s.title }); } });
+    group.addLayer(where);
+    if (s.geometry.type !== "Point") {  // a line or area gets its number at its middle
+      group.addLayer(L.marker(where.getBounds().getCenter(), { pane: "scmapRoom", icon: badge(s), title: "#" + s.n + " " + s.title }));
+    }
+    eachPart(group, function (l) { self.numbered(l, s); });
+    return group;
+  };
+
+  Room.prototype.numbered = function (layer, s) {  // the badge shows the number as text (never HTML)
+    layer.on("add", function () {
+      var icon = layer.getElement && layer.getElement();
+      if (icon && icon.classList.contains("scmap-room-badge")) { icon.textContent = String(s.n); }
+    });
+  };
+
   Room.prototype.drawSite = function (s) {
-    var old = this.markers[s.id], look = { color: s.mine ? "#000000" : "#ffffff", weight: s.mine ? 3 : 2,
-      fillColor: siteColour(s), fillOpacity: s.hidden || s.merged_into ? 0.25 : 0.8 };
-    if (old && JSON.stringify(old.scmapGeometry) === JSON.stringify(s.geometry)) {
-      old.setStyle(look);
-    } else {
+    var old = this.markers[s.id], self = this, id = s.id;
+    var where = JSON.stringify(s.geometry), styled = JSON.stringify([s.net > 0, s.net < 0, s.mine, s.hidden, s.merged_into]);
+    if (old && old.scmapWhere === where && old.scmapStyled !== styled) { this.restyle(old, s); }
+    if (!old || old.scmapWhere !== where) {  // new, or moved by its author
+      var wasOpen = old && old.isPopupOpen();
       if (old) { this.layer.removeLayer(old); }
-      old = L.geoJSON(s.geometry, { style: function () { return look; },
-        pointToLayer: function (_, ll) { return L.circleMarker(ll, L.extend({ radius: 10 }, look)); } });
-      old.scmapGeometry = s.geometry;
-      var self = this, id = s.id;
+      old = this.shape(s);
+      old.scmapWhere = where;
       old.bindTooltip(function () { return el("span", null, "#" + self.site(id).n + " " + self.site(id).title); });
-      old.bindPopup(function () { return self.popup(id); }, { maxWidth: 320, minWidth: 240 });
+      if (this.narrow) {
+        old.on("click", function () { self.select(id); });
+      } else {
+        old.bindPopup(function () { return self.popup(id); }, POPUP);
+      }
       this.layer.addLayer(old);
       this.markers[s.id] = old;
+      if (wasOpen) { old.openPopup(); }
     }
     old.scmapSite = s;
+    old.scmapStyled = styled;
     // an open popup is rebuilt only when its site or comments changed (not under the pointer for others' news)
-    var signature = JSON.stringify([s, this.view.comments.filter(function (c) { return c.site === s.id; }), this.view.me]);
-    if (old.isPopupOpen() && signature !== old.scmapSignature) { this.keepDraft(old); }
+    var signature = this.signature(s);
+    if (old.isPopupOpen() && signature !== old.scmapSignature) {
+      var popup = old.getPopup(), box = this.fresh(popup.getElement(), s.id);
+      popup.setContent(box.box);
+      if (box.focus) { box.focus.focus(); }
+    }
     old.scmapSignature = signature;
   };
 
-  Room.prototype.keepDraft = function (marker) {  // a fresh popup, with what was being typed kept
-    var popup = marker.getPopup(), oldBox = popup.getElement(), draft = null, reply = null;
-    var area = oldBox && oldBox.querySelector("textarea");
-    if (area) { draft = area.value; reply = area.getAttribute("data-reply"); }
-    var box = this.popup(marker.scmapSite.id, reply);
-    popup.setContent(box);
-    var fresh = box.querySelector("textarea");
-    if (fresh && draft) { fresh.value = draft; }
-    if (area && document.activeElement === area && fresh) { fresh.focus(); }
+  Room.prototype.signature = function (s) {
+    return JSON.stringify([s, this.view.comments.filter(function (c) { return c.site === s.id; }), this.view.me]);
+  };
+
+  // a fresh box for a site, keeping what was being typed in the old one (and where)
+  Room.prototype.fresh = function (oldBox, id, replyTo) {
+    var area = oldBox && oldBox.querySelector("textarea"), draft = area ? area.value : null;
+    var box = this.popup(id, replyTo !== undefined ? replyTo : area && area.getAttribute("data-reply"));
+    var next = box.querySelector("textarea");
+    if (next && draft) { next.value = draft; }
+    return { box: box, focus: area && document.activeElement === area ? next : null };
+  };
+
+  // on a phone the site opens in the panel below the map, not in a popup over it
+  Room.prototype.select = function (id, replyTo) {
+    this.selected = id;
+    var box = this.fresh(this.detail.firstChild, id, replyTo);
+    this.detail.textContent = "";
+    this.detail.appendChild(box.box);
+    this.detailSignature = this.site(id) ? this.signature(this.site(id)) : null;
+    if (box.focus) { box.focus.focus(); }
+    this.detail.scrollIntoView({ block: "start" });
+  };
+
+  // the site's box again (a reply form, say): in its popup, or in the panel on a phone
+  Room.prototype.show = function (id, replyTo) {
+    if (this.narrow) { this.select(id, replyTo); return this.detail; }
+    var popup = this.markers[id].getPopup();
+    popup.setContent(this.popup(id, replyTo));
+    return popup.getElement();
   };
 
   Room.prototype.site = function (id) {
@@ -184,6 +270,6 @@
     if (!m) { return; }
     var b = m.getBounds();
     if (b.isValid()) { this.map.fitBounds(b, { maxZoom: Math.max(this.map.getZoom(), 15), animate: false }); }
-    m.openPopup(b.getCenter());
+    if (this.narrow) { this.select(id); } else { m.openPopup(b.getCenter()); }
   };
 })();

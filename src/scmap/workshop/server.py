@@ -31,6 +31,8 @@ __all__ = ["RoomApp", "make_app"]
 
 MAX_BODY = 1_000_000
 """Bytes a request body may have (a 5 000-vertex area is about 200 kB)."""
+MAX_STREAMS = 4
+"""Live streams one person may keep open (a phone and a laptop, a reloaded tab)."""
 
 
 @dataclass
@@ -72,8 +74,10 @@ class RoomApp:
         text = self.msg(message, **shown)
         return JSONResponse({"error": text, "code": message}, status_code=status, headers=_NO_STORE)
 
-    def limited(self, key: str) -> JSONResponse | None:
-        wait = self.buckets.setdefault(key, Bucket(self.rate, self.burst)).take()
+    def limited(self, key: str, rate: float | None = None, burst: float | None = None) -> JSONResponse | None:
+        """A refusal (429) when *key* has used its budget of requests, else None."""
+        bucket = Bucket(rate or self.rate, burst or self.burst)
+        wait = self.buckets.setdefault(key, bucket).take()
         if wait:
             resp = self.refuse(429, "workshop.too_many_requests")
             resp.headers["Retry-After"] = str(max(1, math.ceil(wait)))
@@ -162,6 +166,9 @@ def _routes(app: RoomApp) -> list[Route]:
         return HTMLResponse(app.page, headers={**_NO_STORE, **_HEADERS})
 
     async def join(request: Request, actor: Actor | None) -> Response:
+        limited = app.limited("join:" + (request.client.host if request.client else "?"), rate=1.0, burst=60)
+        if limited is not None:  # a device joins once; many joins from one address are a script
+            return limited
         who, token = app.room.join(await _body(request))
         app.changed()
         return JSONResponse({"token": token, "id": who.id}, headers=_NO_STORE)
@@ -185,6 +192,8 @@ def _routes(app: RoomApp) -> list[Route]:
         return JSONResponse({"files": files}, headers=_NO_STORE)
 
     async def events(request: Request, actor: Actor) -> Response:
+        if sum(1 for a, _ in app.streams.values() if a.id == actor.id) >= MAX_STREAMS:
+            raise RoomError(429, "workshop.too_many_requests")
         return StreamingResponse(_stream(app, actor, request), media_type="text/event-stream", headers=_NO_STORE)
 
     return [

@@ -54,6 +54,9 @@ class Limits:
 
     votes_per_person: int = 5
     max_vertices: int = 5000
+    sites_per_person: int = 50
+    comments_per_person: int = 300
+    people: int = 500
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,8 @@ class Room:
             raise RoomError(422, "workshop.bad_change", why=_why(err)) from err
         if not secrets.compare_digest(form.code, self.code):
             raise RoomError(403, "workshop.bad_code")
+        if len(self.state.participants) >= self.limits.people:
+            raise RoomError(409, "workshop.room_full", n=self.limits.people)
         pid, token = "p" + secrets.token_hex(6), secrets.token_urlsafe(24)
         after = {
             "id": pid,
@@ -216,6 +221,8 @@ class Room:
     def _propose(self, actor: Actor, ch: Any) -> tuple[str, None, dict[str, Any]]:
         if actor.role == FACILITATOR:
             raise RoomError(403, "workshop.participants_only")
+        if sum(1 for s in self.state.sites.values() if s["author"] == actor.id) >= self.limits.sites_per_person:
+            raise RoomError(409, "workshop.too_many_sites", n=self.limits.sites_per_person)
         n = 1 + max((s["n"] for s in self.state.sites.values()), default=0)
         after = {
             "id": ch.change_id,
@@ -260,6 +267,8 @@ class Room:
 
     def _comment(self, actor: Actor, ch: Any) -> tuple[str, None, dict[str, Any]]:
         self._site(ch.site)
+        if sum(1 for c in self.state.comments.values() if c["author"] == actor.id) >= self.limits.comments_per_person:
+            raise RoomError(409, "workshop.too_many_comments", n=self.limits.comments_per_person)
         if ch.reply_to is not None:
             parent = self.state.comments.get(ch.reply_to)
             if parent is None or parent["site"] != ch.site or parent["reply_to"] is not None:
