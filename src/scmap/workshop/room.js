@@ -152,6 +152,7 @@
     this.api("/api/state").then(function (res) {
       self.fetching = false;
       if (res.status === 200) { self.view = res.body; self.render(); }
+      if (res.status === 429) { setTimeout(function () { self.refresh(); }, 1000); return; }  // asked too often: soon
       if (self.again) { self.again = false; self.refresh(); }
     }, function () { self.fetching = false; self.again = false; });
   };

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -130,6 +132,7 @@ class Room:
         self.types: dict[str, dict[str, Any]] = {t["key"]: t for t in store.get("types") or []}
         self.state = _State()
         self._tokens: dict[str, str] = {}
+        self._memo: dict[str, tuple[int, Any]] = {}
         for ev in store.events():
             self._apply(ev)
 
@@ -334,9 +337,20 @@ class Room:
             site_id = site["merged_into"]
         return None
 
+    def cached(self, name: str, compute: Callable[[], Any]) -> Any:
+        """*compute()* once per state of the room (every browser's view reads the same tallies)."""
+        seq, value = self._memo.get(name, (-1, None))
+        if seq != self.state.seq:
+            value = compute()
+            self._memo[name] = (self.state.seq, value)
+        return value
+
     def counted_votes(self) -> dict[tuple[str, str], int]:
         """``{(voter, site in play): +1 or -1}``: a vote on a merged site counts for the site it
         was merged into, unless the voter voted there too (that vote wins)."""
+        return dict(self.cached("votes", self._counted_votes))
+
+    def _counted_votes(self) -> dict[tuple[str, str], int]:
         out: dict[tuple[str, str], int] = {}
         direct = sorted(self.state.votes.values(), key=lambda v: self.state.sites[v["site"]]["merged_into"] is None)
         for v in direct:  # merged sites' votes first, so that direct votes overwrite them
@@ -346,7 +360,8 @@ class Room:
         return out
 
     def votes_used(self, pid: str) -> int:
-        return sum(1 for voter, _ in self.counted_votes() if voter == pid)
+        used: dict[str, int] = self.cached("used", lambda: Counter(voter for voter, _ in self.counted_votes()))
+        return used.get(pid, 0)
 
 
 def room_of(store: str | Path) -> Room:

@@ -4,7 +4,7 @@ districts re-ranked under them)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any
 
 import numpy as np
@@ -26,15 +26,19 @@ def _who(room: Room, pid: str) -> dict[str, str]:
 def site_table(room: Room) -> list[dict[str, Any]]:
     """Every site with its author, support, opposition, comments and support per department,
     those in play first by net support (then support, then order of proposal)."""
-    counted = room.counted_votes()
+    return list(room.cached("site_table", lambda: _site_table(room)))
+
+
+def _site_table(room: Room) -> list[dict[str, Any]]:
+    tally: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(lambda: {"support": 0, "oppose": 0}))
+    for (voter, final), value in room.counted_votes().items():
+        tally[final][_who(room, voter)["organisation"]]["support" if value > 0 else "oppose"] += 1
+    comments = Counter(c["site"] for c in room.state.comments.values())
     rows = []
     for site in room.state.sites.values():
-        by: dict[str, dict[str, int]] = defaultdict(lambda: {"support": 0, "oppose": 0})
-        for (voter, final), value in counted.items():
-            if final == site["id"]:
-                by[_who(room, voter)["organisation"]]["support" if value > 0 else "oppose"] += 1
+        by = tally.get(site["id"], {})
         support, oppose = sum(d["support"] for d in by.values()), sum(d["oppose"] for d in by.values())
-        n_comments = sum(1 for c in room.state.comments.values() if c["site"] == site["id"])
+        n_comments = comments.get(site["id"], 0)
         rows.append(
             {
                 **site,
