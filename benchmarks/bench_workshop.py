@@ -3,9 +3,10 @@ each keeps the live stream open, and all of them at once propose sites, vote and
 
 Run: .venv/bin/python benchmarks/bench_workshop.py [--people 50] [--pack demo-out]
 Prints the acknowledgement time of a change (median, 95th percentile, worst), how long a change
-takes to be in every browser's view (each fetches its view on news, as the page does), the time of one browser's view of the room, and as the floor
-in the same run the time of the same number of bare SQLite commits (WAL, full sync) on the same
-disk; then the ratios. Bounded: N x 10 changes, every request on 127.0.0.1.
+takes to be in every browser's view (each fetches its view on news, as the page does), the time
+of one browser's view of the room, and as the floor in the same run the time of the same number
+of bare SQLite commits (WAL, full sync) on the same disk; then the ratios. Bounded: N x 10
+changes, every request on 127.0.0.1.
 """
 
 from __future__ import annotations

@@ -278,3 +278,38 @@ def test_on_a_phone_the_site_opens_below_the_map(browser: Any, room: RoomServer)
     assert page.locator(".scmap-room-detail .scmap-room-support").get_attribute("aria-pressed") == "true"
     assert not page.locator(".scmap-minimap").is_visible()
     context.close()
+
+
+def test_an_area_is_proposed_and_edited_by_its_author(browser: Any, room: RoomServer):
+    a = open_room(browser, room.urls["participant_url"], "Filip", "Parks")
+    b = open_room(browser, room.urls["participant_url"], "Gala", "Schools")
+    a.evaluate("window.scmap.map.closePopup()")
+    a.evaluate("window.scmap.sketchButton.click()")
+    a.locator(".scmap-shape-area").click()
+    for x, y in ((380, 380), (480, 380), (480, 470)):
+        a.mouse.click(x, y)
+    a.mouse.dblclick(400, 470)
+    form = a.locator(".scmap-sketch-form")
+    form.locator("select").select_option("rooftop_pv")
+    form.locator("input[name=name]").fill("PV on the depot roofs")
+    form.locator("button[type=submit]").click()
+    a.evaluate("window.scmap.sketchButton.click()")
+    b.wait_for_function("window.scmapRoom.view.sites.some(s => s.title === 'PV on the depot roofs')")
+    sid = site_id(b, "PV on the depot roofs")
+    shape = b.evaluate("(id) => window.scmapRoom.site(id).geometry", sid)
+    assert shape["type"] == "Polygon" and len(shape["coordinates"][0]) == 5  # four corners, closed
+    assert (
+        b.locator(".scmap-room-badge", has_text=str(b.evaluate("(id) => window.scmapRoom.site(id).n", sid))).count()
+        == 1
+    )
+    assert open_popup(b, sid).query_selector(".scmap-room-edit-open") is None  # only its author edits it
+    open_popup(a, sid)
+    a.locator(f".scmap-room-popup[data-site='{sid}'] .scmap-room-edit-open").click()
+    a.get_by_label("Title").fill("PV on the bus depot roofs")
+    a.get_by_label("Reason").fill("large flat roofs, owned by the city")
+    started = time.perf_counter()
+    a.get_by_role("button", name="Save", exact=True).click()
+    seen_within(b, "(id) => window.scmapRoom.site(id).title === 'PV on the bus depot roofs'", sid, started)
+    assert b.evaluate("(id) => window.scmapRoom.site(id).reason", sid) == "large flat roofs, owned by the city"
+    for p in (a, b):
+        p.context.close()

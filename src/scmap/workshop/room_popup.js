@@ -28,7 +28,10 @@
     if (s.reason) { box.appendChild(el("p", "scmap-room-reason", s.reason)); }
     box.appendChild(el("div", "scmap-room-tally", t("room.tally", { support: s.support, oppose: s.oppose })));
     if (this.view.me.role !== "facilitator") { box.appendChild(this.voteButtons(s)); }
-    if (s.mine) {
+    if (s.mine && this.editing === s.id) {
+      box.appendChild(this.editForm(s));
+    } else if (s.mine) {
+      box.appendChild(button(t("room.edit"), function () { self.editing = s.id; self.show(s.id); }, "scmap-room-button scmap-room-edit-open"));
       box.appendChild(button(t("room.withdraw"), function () {
         self.send({ kind: "withdraw", site: s.id });
         self.map.closePopup();
@@ -101,6 +104,37 @@
       if (!text) { return; }
       self.send({ kind: "comment", site: s.id, text: text, reply_to: replyTo });
       area.value = "";
+    });
+    return form;
+  };
+
+  Room.prototype.editForm = function (s) {  // the author changes the title, the reason or the type
+    var t = this.t, self = this, form = el("form", "scmap-room-edit");
+    var title = el("input"), reason = el("textarea"), type = el("select");
+    title.name = "title"; title.value = s.title; title.maxLength = 120; title.required = true;
+    reason.name = "reason"; reason.value = s.reason; reason.maxLength = 1000; reason.rows = 3;
+    type.name = "type";
+    this.cfg.types.forEach(function (ty) {
+      var o = el("option", null, ty.sector_label + ": " + ty.label);
+      o.value = ty.key;
+      o.selected = ty.key === s.type;
+      type.appendChild(o);
+    });
+    [[t("room.title_label"), title], [t("room.reason_label"), reason], [t("room.type_label"), type]].forEach(function (p) {
+      var lab = el("label", "scmap-room-field");
+      lab.appendChild(el("span", null, p[0]));
+      lab.appendChild(p[1]);
+      form.appendChild(lab);
+    });
+    var save = el("button", "scmap-room-button", t("room.save"));
+    save.type = "submit";
+    form.appendChild(save);
+    form.appendChild(button(t("room.cancel"), function () { self.editing = null; self.show(s.id); }));
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      self.editing = null;
+      self.send({ kind: "edit", site: s.id, title: title.value, reason: reason.value, type: type.value });
+      self.show(s.id);
     });
     return form;
   };

@@ -220,11 +220,19 @@
 
   // a fresh box for a site, keeping what was being typed in the old one (and where)
   Room.prototype.fresh = function (oldBox, id, replyTo) {
-    var area = oldBox && oldBox.querySelector("textarea"), draft = area ? area.value : null;
+    var area = oldBox && oldBox.querySelector(".scmap-room-comment-form textarea"), draft = area ? area.value : null;
     var box = this.popup(id, replyTo !== undefined ? replyTo : area && area.getAttribute("data-reply"));
-    var next = box.querySelector("textarea");
+    var next = box.querySelector(".scmap-room-comment-form textarea"), focus = area && document.activeElement === area ? next : null;
     if (next && draft) { next.value = draft; }
-    return { box: box, focus: area && document.activeElement === area ? next : null };
+    var editing = oldBox && oldBox.querySelector(".scmap-room-edit");
+    if (editing && box.querySelector(".scmap-room-edit")) {
+      Array.prototype.forEach.call(editing.elements, function (field) {
+        var same = field.name && box.querySelector(".scmap-room-edit [name='" + field.name + "']");
+        if (same) { same.value = field.value; }
+        if (same && document.activeElement === field) { focus = same; }
+      });
+    }
+    return { box: box, focus: focus };
   };
 
   // on a phone the site opens in the panel below the map, not in a popup over it
