@@ -14,6 +14,7 @@ import pytest
 import scmap
 from _servers import RoomServer, free_port, start_room
 from scmap.workshop import room_of
+from test_i18n import _english_left
 
 pytestmark = pytest.mark.browser
 
@@ -224,6 +225,14 @@ def test_a_browser_offline_meanwhile_sends_its_changes_once(browser: Any, pack: 
         again.stop()
 
 
+_ROOM_TEXT = """() => {
+    const parts = Array.from(document.querySelectorAll('.scmap-room-panel, .scmap-room-popup'));
+    return parts.flatMap(p => p.innerText.split('\\n')).concat(parts.flatMap(p =>
+        Array.from(p.querySelectorAll('[title],[placeholder],[aria-label],img[alt]')).flatMap(e =>
+            [e.title, e.placeholder, e.getAttribute('aria-label'), e.alt]))).filter(Boolean);
+}"""
+
+
 def test_the_room_speaks_the_maps_language(browser: Any, tmp_path: Path):
     project = scmap.project.with_map(scmap.load_project(scmap.demo_project_path()), language="es")
     pack = tmp_path / "es"
@@ -245,6 +254,21 @@ def test_the_room_speaks_the_maps_language(browser: Any, tmp_path: Path):
         page.evaluate("window.scmapRoom.send({kind: 'round', state: 'paused'})")
         page.wait_for_function("document.querySelector('.scmap-room-notice').textContent.length > 0")
         assert page.inner_text(".scmap-room-notice") == "Solo la moderación puede hacer esto"
+        page.evaluate("""() => window.scmap.onSketch([window.scmap.map.getCenter()],
+            {name: 'Punto de recarga', solution: 'ev_charging', note: 'cerca del metro'}, 'point')""")
+        page.wait_for_function("window.scmapRoom.view.sites.length === 1")
+        page.evaluate("window.scmapRoom.open(window.scmapRoom.view.sites[0].id)")
+        page.locator(".scmap-room-popup").wait_for()
+        fac = context.new_page()
+        fac.goto(server.urls["facilitator_url"])
+        fac.wait_for_function("window.scmapRoom && window.scmapRoom.view && window.scmapRoom.view.summary")
+        fac.evaluate("document.querySelectorAll('.scmap-room-panel details').forEach(d => d.open = true)")
+        fac.evaluate("window.scmapRoom.open(window.scmapRoom.view.sites[0].id)")
+        fac.locator(".scmap-room-popup").wait_for()
+        seen = [line for p in (page, fac) for line in p.evaluate(_ROOM_TEXT) if line.strip()]
+        data = ("Punto de recarga", "cerca del metro", "Elena", "Movilidad", server.urls["participant_url"])
+        districts = tuple(fac.evaluate("window.scmapRoom.view.summary.weights.ev_charging.ranking.map(r => r.title)"))
+        assert _english_left(seen, "es", data + districts) == []  # no English left in the room's words
         context.close()
     finally:
         server.stop()
@@ -266,7 +290,7 @@ def test_on_a_phone_the_site_opens_below_the_map(browser: Any, room: RoomServer)
     number = page.evaluate("(id) => window.scmapRoom.site(id).n", sid)
     page.evaluate("(id) => window.scmapRoom.open(id)", sid)  # in view; then as a person would: tap its number
     page.evaluate("document.querySelector('.scmap-room-detail').textContent = ''")
-    badge = page.locator(".scmap-room-badge", has_text=str(number)).first
+    badge = page.locator(".scmap-room-badge", has_text=f"#{number}").first
     badge.click()
     detail = page.locator(f".scmap-room-detail .scmap-room-popup[data-site='{sid}']")
     detail.wait_for()

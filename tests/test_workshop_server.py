@@ -312,3 +312,37 @@ def test_serving_a_project_runs_it_and_keeps_the_store_beside_it(tmp_path: Path)
         assert page.status_code == 200 and "scmapRender(" in page.text and "scmap-room" in page.text
     finally:
         room.stop()
+
+
+def test_stopping_the_room_keeps_everything_and_says_where(pack: Path, tmp_path: Path):
+    import signal
+
+    room = start_room(pack, tmp_path / "stop.sqlite")
+    token = join(room, "Ana", "Energy")
+    with client(room, token) as c:
+        assert propose(c, title="Kept after Ctrl+C").status_code == 200
+    room.process.send_signal(signal.SIGINT)
+    assert room.process.wait(timeout=20) == 0
+    room.stop()
+    assert f"everything is kept in {tmp_path / 'stop.sqlite'}" in room.log.read_text(encoding="utf-8")
+    assert len(events(tmp_path / "stop.sqlite")) == 2
+
+
+def test_a_port_in_use_and_a_folder_without_a_map_are_one_line(pack: Path, tmp_path: Path):
+    import socket
+    import subprocess
+
+    from _servers import SCMAP
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        taken = subprocess.run([SCMAP, "workshop", "serve", str(pack), "--store", str(tmp_path / "s.sqlite"),
+                                "--port", str(port)], capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert taken.returncode == 1 and f"cannot listen on 127.0.0.1:{port}" in taken.stderr
+    assert "Traceback" not in taken.stderr and taken.stdout == ""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    nothing = subprocess.run([SCMAP, "workshop", "serve", str(empty)], capture_output=True, text=True, timeout=120)
+    assert nothing.returncode == 1 and "no map.html here" in nothing.stderr

@@ -32,6 +32,7 @@ __all__ = [
     "WORKSHOP_FILES",
     "Outcome",
     "export_workshop",
+    "language_messages",
     "outcome",
     "room_messages",
     "workshop_section",
@@ -345,7 +346,13 @@ def outcome(room: Room, msg: Messages) -> Outcome:
 
 def room_messages(room: Room) -> Messages:
     """The words of the room's language (English when scmap has no texts for it)."""
+    return language_messages(str(room.store.get("language") or "en"))
+
+
+def language_messages(tag: str) -> Messages:
+    """The words of the language *tag*, or English when scmap has no texts for it (a city's own
+    language whose translation files are not here)."""
     try:
-        return load_messages(str(room.store.get("language") or "en"))
+        return load_messages(tag)
     except ScmapError:
         return load_messages("en")

@@ -187,5 +187,7 @@
     if (room.token) { room.start(); } else { room.joinForm(); }
     return room;
   };
+  Room.el = el;  // for the room's other parts
+  Room.button = button;
   window.scmapWorkshopRoom = Room;
 })();

@@ -4,19 +4,7 @@
   "use strict";
   var Room = window.scmapWorkshopRoom;
 
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) { e.className = cls; }
-    if (text !== undefined && text !== null) { e.textContent = String(text); }
-    return e;
-  }
-
-  function button(label, onClick, cls) {
-    var b = el("button", cls || "scmap-room-button", label);
-    b.type = "button";
-    b.addEventListener("click", function (e) { e.preventDefault(); e.stopPropagation(); onClick(b); });
-    return b;
-  }
+  var el = Room.el, button = Room.button;  // room.js's: text only, never HTML
 
   function table(caption, head, rows, cls) {
     var tab = el("table", "scmap-room-table " + (cls || ""));

@@ -4,19 +4,7 @@
   "use strict";
   var Room = window.scmapWorkshopRoom;
 
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) { e.className = cls; }
-    if (text !== undefined && text !== null) { e.textContent = String(text); }
-    return e;
-  }
-
-  function button(label, onClick, cls) {
-    var b = el("button", cls || "scmap-room-button", label);
-    b.type = "button";
-    b.addEventListener("click", function (e) { e.preventDefault(); e.stopPropagation(); onClick(b); });
-    return b;
-  }
+  var el = Room.el, button = Room.button;  // room.js's: text only, never HTML
 
   function labelled(text, input) {
     var lab = el("label", "scmap-room-field");
@@ -141,7 +129,8 @@
 
   function badge(s) {  // the site's number on the map, above every solution icon
     var cls = "scmap-room-badge scmap-room-" + (s.net > 0 ? "for" : s.net < 0 ? "against" : "even") + (s.mine ? " scmap-room-own" : "");
-    return L.divIcon({ className: cls, html: "", iconSize: [26, 26], iconAnchor: [13, 13] });
+    var wide = 16 + 8 * String(s.n).length;  // "#12": a label, not a round cluster count
+    return L.divIcon({ className: cls, html: "", iconSize: [wide, 22], iconAnchor: [wide / 2, 11] });
   }
 
   function look(s) {
@@ -157,7 +146,7 @@
     eachPart(group, function (l) {
       if (l.setIcon) {
         l.setIcon(badge(s));
-        if (l.getElement()) { l.getElement().textContent = String(s.n); }
+        if (l.getElement()) { l.getElement().textContent = "#" + s.n; }
       } else if (l.setStyle) {
         l.setStyle(look(s));
       }
@@ -179,7 +168,7 @@
   Room.prototype.numbered = function (layer, s) {  // the badge shows the number as text (never HTML)
     layer.on("add", function () {
       var icon = layer.getElement && layer.getElement();
-      if (icon && icon.classList.contains("scmap-room-badge")) { icon.textContent = String(s.n); }
+      if (icon && icon.classList.contains("scmap-room-badge")) { icon.textContent = "#" + s.n; }
     });
   };
 

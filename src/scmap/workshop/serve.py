@@ -15,10 +15,11 @@ from importlib import resources
 from pathlib import Path
 from typing import IO
 
-from scmap.errors import InputError, ScmapError
-from scmap.i18n import Messages, load_messages
+from scmap.errors import InputError
+from scmap.i18n import Messages
 from scmap.maps._safe import script_json
 from scmap.maps.export import inline_assets
+from scmap.workshop.export import language_messages
 from scmap.workshop.scoring import map_models, page_payload
 from scmap.workshop.server import RoomApp
 from scmap.workshop.state import Limits, Room
@@ -60,10 +61,7 @@ def _pack_source(pack: Path) -> _Source:
             "write the pack again (scmap run) or serve the project file"
         )
     lang = re.search(r'<html lang="([^"]+)"', page)
-    try:
-        msg = load_messages(lang.group(1) if lang else "en")
-    except ScmapError:  # a city's own language whose files are not here: English words
-        msg = load_messages("en")
+    msg = language_messages(lang.group(1) if lang else "en")
     return _Source(page, msg, pack / "workshop.sqlite", pack / "workshop")
 
 
