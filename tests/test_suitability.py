@@ -23,6 +23,7 @@ from scmap.datasets import copy_demo
 from scmap.errors import InputError, ProjectError
 from scmap.project import ModelSpec, SensitivitySpec
 from scmap.suitability import aggregate, grid_units, h3_units, make_units, suitability, suitability_project
+from scmap.suitability.weights import direct_weights
 
 CRS = "EPSG:32634"
 
@@ -356,11 +357,15 @@ weights_st = st.lists(st.floats(0.01, 10), min_size=5, max_size=5)
 @settings(max_examples=80, deadline=None)
 @given(unit_values, weights_st, st.sampled_from(["wlc", "product"]), st.floats(0.1, 1000))
 def test_scores_in_unit_interval_and_scale_invariant(x, w, method, factor):
-    w = np.array(w[: x.shape[1]])
-    s = aggregate(x, w / w.sum(), method)
+    """Weights as a project writes them (any positive scale) go through scmap's own reading of
+    them: scores stay in [0, 1] and multiplying every weight by one factor changes nothing (this
+    fails if the weights were not normalised)."""
+    names = [f"c{j}" for j in range(x.shape[1])]
+    written = dict(zip(names, w, strict=False))
+    s = aggregate(x, direct_weights(written, names), method)
     assert ((s >= -1e-12) & (s <= 1 + 1e-12)).all()
-    scaled = w * factor
-    assert aggregate(x, scaled / scaled.sum(), method) == pytest.approx(s, abs=1e-12)
+    scaled = {k: v * factor for k, v in written.items()}
+    assert aggregate(x, direct_weights(scaled, names), method) == pytest.approx(s, abs=1e-12)
 
 
 @settings(max_examples=60, deadline=None)
