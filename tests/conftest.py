@@ -107,3 +107,20 @@ def demo_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo-pack") / "demo"
     scmap.run(scmap.demo_project_path()).save(out)
     return out
+
+
+_SERVICE_FIXTURES = {"postgis", "postgres", "features", "wfs", "arcgis"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Markers from what a test uses, so that none is forgotten: ``browser`` (headless Chromium),
+    ``realdata`` (../shared/realdata), ``services`` (a PostgreSQL, OGC API, WFS or QGIS started
+    for it). The fast tier: ``pytest -m "not browser and not realdata and not services"``."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if "browser" in used:
+            item.add_marker(pytest.mark.browser)
+        if "realdata" in used:  # also through a fixture that needs it (the closure of the test's fixtures)
+            item.add_marker(pytest.mark.realdata)
+        if used & _SERVICE_FIXTURES or item.nodeid.startswith("tests/test_city_systems.py"):
+            item.add_marker(pytest.mark.services)
