@@ -99,20 +99,61 @@ def _draw_sites(fig: Any, ax: Any, page: AtlasPage, inp: ReportInput) -> None:
     sites.plot(ax=ax, color=colours, edgecolor="#000000", linewidth=1.2, markersize=140, alpha=0.9, zorder=5)
     halo = [patheffects.withStroke(linewidth=3, foreground="white")]
     for geom, n in zip(sites.geometry.representative_point(), sites["site"], strict=True):
-        ax.annotate(f"#{n}", (geom.x, geom.y), xytext=(7, 7), textcoords="offset points", fontsize=10,
-                    fontweight="bold", zorder=6, path_effects=halo)  # fmt: skip
+        ax.annotate(
+            f"#{n}",
+            (geom.x, geom.y),
+            xytext=(7, 7),
+            textcoords="offset points",
+            fontsize=10,
+            fontweight="bold",
+            zorder=6,
+            path_effects=halo,
+        )
     top = sites.sort_values(["net", "support"], ascending=False).head(WORKSHOP_ROWS)
-    rows = [[mpl_literal(f"#{r.site} {r.name}"[:42]), str(r.support), str(r.oppose)] for r in top.itertuples()]
+    head = [msg("room.site"), msg("room.support"), msg("room.oppose")]
+    # column widths from the words (about 45 characters of 9 pt across the side panel)
+    numbers = [(len(h) + 2) / 45 for h in head[1:]]
+    room_for = max(12, int((1 - sum(numbers)) * 45) - 1)
+    rows = [[mpl_literal(f"#{r.site} {r.name}"[:room_for]), str(r.support), str(r.oppose)] for r in top.itertuples()]
     if rows:
         side = fig.add_axes((0.71, 0.12, 0.27, 0.70))
         side.set_axis_off()
-        head = [mpl_literal(msg("room.site")), mpl_literal(msg("room.support")), mpl_literal(msg("room.oppose"))]
         table = side.table(
-            cellText=rows, colLabels=head, loc="upper left", colWidths=[0.66, 0.17, 0.17], cellLoc="left"
+            cellText=rows,
+            colLabels=[mpl_literal(h) for h in head],
+            loc="upper left",
+            cellLoc="left",
+            colWidths=[1 - sum(numbers), *numbers],
         )
         table.auto_set_font_size(False)
         table.set_fontsize(9)
         table.scale(1, 1.5)
+    _support_legend(ax, msg)
+
+
+def _support_legend(ax: Any, msg: Messages) -> None:
+    """What the sites' colours mean."""
+    from matplotlib.lines import Line2D
+
+    marks = [
+        ("#1b7837", msg("atlas.more_support")),
+        ("#762a83", msg("atlas.more_opposition")),
+        ("#777777", msg("atlas.even_support")),
+    ]
+    handles = [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            markersize=9,
+            markerfacecolor=c,
+            markeredgecolor="#000000",
+            label=mpl_literal(label),
+        )
+        for c, label in marks
+    ]
+    ax.legend(handles=handles, loc="lower right", fontsize=9, framealpha=0.9)
 
 
 def _nice_length(span_m: float) -> float:
@@ -130,9 +171,18 @@ def _scale_bar(ax: Any, bounds: np.ndarray, msg: Messages) -> Any:
     length = _nice_length(bounds[2] - bounds[0])
     text = f"{msg.num(length / 1000, 0 if length % 1000 == 0 else 1)} km" if length >= 1000 else f"{msg.num(length)} m"
     bar = AnchoredSizeBar(
-        ax.transData, length, text, "lower left", pad=0.4, borderpad=0.3, sep=3, frameon=True,
-        size_vertical=0.006 * (bounds[3] - bounds[1]), color="#222222", fontproperties=FontProperties(size=9),
-    )  # fmt: skip
+        ax.transData,
+        length,
+        text,
+        "lower left",
+        pad=0.4,
+        borderpad=0.3,
+        sep=3,
+        frameon=True,
+        size_vertical=0.006 * (bounds[3] - bounds[1]),
+        color="#222222",
+        fontproperties=FontProperties(size=9),
+    )
     bar.patch.set(facecolor="white", alpha=0.85, edgecolor="none")
     ax.add_artist(bar)
     return bar
