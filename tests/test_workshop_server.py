@@ -346,3 +346,19 @@ def test_a_port_in_use_and_a_folder_without_a_map_are_one_line(pack: Path, tmp_p
     empty.mkdir()
     nothing = subprocess.run([SCMAP, "workshop", "serve", str(empty)], capture_output=True, text=True, timeout=120)
     assert nothing.returncode == 1 and "no map.html here" in nothing.stderr
+
+
+def test_malformed_requests_get_a_clear_answer_not_a_failure(server: RoomServer):
+    import socket
+
+    with client(server, server.token) as f:
+        for body in ([1, 2], "closed", {"change_id": 7}):
+            reply = f.post("/api/close", json=body)
+            assert reply.status_code == 422 and reply.json()["code"] == "workshop.bad_change", body
+        assert f.post("/api/change", json=[{"kind": "vote"}]).status_code == 422
+    host, port = server.base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as raw:
+        raw.sendall(b"POST /api/change HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    b"Authorization: Bearer " + server.token.encode() + b"\r\nContent-Length: -5\r\n\r\n")  # fmt: skip
+        answer = raw.recv(4096).decode("latin-1")
+    assert answer.split(" ")[1] in ("400", "413"), answer[:200]

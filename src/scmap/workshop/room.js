@@ -100,7 +100,8 @@
     var self = this;
     this.api("/api/change", this.queue[0]).then(function (res) {
       self.flushing = false;
-      if (res.status === 429 || res.status >= 500) { self.retry(); return; }
+      if (res.status === 429 || res.status >= 500) { self.retry(res.body.error); return; }
+      self.delay = 0;
       self.queue.shift();
       store(self.queueKey(), self.queue);
       if (res.status !== 200) { self.say(res.body.error || String(res.status)); }
@@ -109,14 +110,17 @@
     }, function () {
       self.flushing = false;
       self.setOnline(false);
+      self.delay = 0;  // offline: try again soon, the server may be back any moment
       self.retry();
     });
   };
 
-  Room.prototype.retry = function () {
+  Room.prototype.retry = function (why) {  // again in 1 s, then 2, 4... up to 30 s while it keeps failing
     var self = this;
+    this.delay = Math.min(30000, (this.delay || 500) * 2);
+    if (why) { this.say(why); }
     clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(function () { self.flush(); }, 1000);
+    this.retryTimer = setTimeout(function () { self.flush(); }, this.delay);
   };
 
   // news: a stream of sequence numbers; on each, the browser fetches its view

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import math
 import time
 from collections.abc import AsyncIterator, Callable
@@ -22,12 +23,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from scmap.errors import ScmapError
 from scmap.i18n import Messages
 from scmap.workshop.state import Actor, Room, RoomError
 from scmap.workshop.summary import view
 
 __all__ = ["RoomApp", "make_app"]
+
+log = logging.getLogger(__name__)
 
 MAX_BODY = 1_000_000
 """Bytes a request body may have (a 5 000-vertex area is about 200 kB)."""
@@ -116,7 +118,8 @@ def _same_origin(request: Request) -> bool:
 
 async def _body(request: Request) -> Any:
     """The request's JSON, read up to MAX_BODY bytes."""
-    if int(request.headers.get("content-length") or 0) > MAX_BODY:
+    declared = request.headers.get("content-length") or "0"
+    if not declared.isdigit() or int(declared) > MAX_BODY:
         raise RoomError(413, "workshop.too_big", limit=MAX_BODY // 1000)
     data = bytearray()
     async for chunk in request.stream():
@@ -149,8 +152,9 @@ def _guarded(app: RoomApp, handler: Callable[..., Any], *, writes: bool, auth: b
             resp: Response = await handler(request, actor)
         except RoomError as err:
             return app.refuse(err.status, err.message, **err.values)
-        except ScmapError as err:
-            return JSONResponse({"error": str(err), "code": "workshop.failed"}, status_code=500)
+        except Exception:  # the server's own failure (a full disk, say): logged here, one line for the browser
+            log.exception("workshop room: %s %s failed", request.method, request.url.path)
+            return app.refuse(500, "workshop.failed")  # nothing was applied: the browser keeps the change
         return resp
 
     return endpoint
@@ -186,7 +190,8 @@ def _routes(app: RoomApp) -> list[Route]:
         if actor.role != "facilitator":
             raise RoomError(403, "workshop.facilitator_only")
         body = await _body(request)
-        app.room.change(actor, {"kind": "round", "state": "closed", "change_id": str(body.get("change_id", ""))})
+        change_id = body.get("change_id") if isinstance(body, dict) else None
+        app.room.change(actor, {"kind": "round", "state": "closed", "change_id": change_id})
         app.changed()
         files = app.on_close() if app.on_close else []
         return JSONResponse({"files": files}, headers=_NO_STORE)
