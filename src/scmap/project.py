@@ -598,7 +598,7 @@ class WorkshopSpec(_Strict):
     @field_validator("store")
     @classmethod
     def _store(cls, value: str | None) -> str | None:
-        if value is not None and value.startswith(("postgresql://", "postgres://")) and redact(value) != value:
+        if value is not None and is_postgres(value) and redact(value) != value:
             raise ValueError("no password in the project file: give it in PGPASSWORD or ~/.pgpass")
         return value
 

@@ -54,9 +54,9 @@ class ReportInput:
     rejected: pd.DataFrame
     provenance: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
+    """Every source's warnings (renamed ids, outside points, repairs...), for the data-quality section."""
     workshop: Outcome | None = None
     """What the project's workshop room decided (``workshop.store``), when it has one."""
-    """Every source's warnings (renamed ids, outside points, repairs...), for the data-quality section."""
 
     @property
     def messages(self) -> Messages:

@@ -25,6 +25,7 @@ import pandas as pd
 
 from scmap._atomic import open_pack, sha256
 from scmap._readers import Engine
+from scmap._remote import is_postgres
 from scmap._text import write_csv
 from scmap._validate import SourceReport
 from scmap._version import __version__
@@ -194,7 +195,7 @@ class Results:
         where = self.project.spec.workshop.store
         if where is None:
             return None
-        if not where.startswith(("postgresql://", "postgres://")):
+        if not is_postgres(where):
             where = str(resolve_path(where, self.project.root))
             if not Path(where).is_file():
                 warnings.warn(f"workshop.store {where}: no such store yet; the pack has no workshop outcome",

@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import IO
 
+from scmap._remote import is_postgres
 from scmap.errors import InputError
 from scmap.i18n import Messages
 from scmap.maps._safe import script_json
@@ -75,11 +76,7 @@ def _project_source(path: Path) -> _Source:
     spec = project.spec.workshop
     store: str | Path = path.with_suffix(".workshop.sqlite")
     if spec.store:
-        store = (
-            spec.store
-            if spec.store.startswith(("postgresql://", "postgres://"))
-            else resolve_path(spec.store, project.root)
-        )
+        store = spec.store if is_postgres(spec.store) else resolve_path(spec.store, project.root)
     page = render_html(run(project).map(), inline=True)
     return _Source(page, project.messages, store, path.parent / f"{path.stem}-workshop", spec.votes_per_person)
 

@@ -22,6 +22,7 @@ import shapely
 import shapely.geometry
 from pydantic import ValidationError
 
+from scmap._remote import is_postgres
 from scmap.errors import InputError
 from scmap.workshop.changes import CHANGE, FACILITATOR_ONLY, Join
 from scmap.workshop.store import Event, Store, open_store
@@ -367,7 +368,7 @@ class Room:
 def room_of(store: str | Path) -> Room:
     """The room kept in *store* (a SQLite file or ``postgresql://`` URL), for export or a report."""
     text = str(store)
-    if not text.startswith(("postgresql://", "postgres://")) and not Path(text).expanduser().is_file():
+    if not is_postgres(text) and not Path(text).expanduser().is_file():
         raise InputError(f"{text}: no workshop store here (a file written by scmap workshop serve)")
     where = open_store(text)
     if where.get("code") is None:

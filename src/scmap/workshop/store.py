@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from scmap._remote import is_postgres
 from scmap.errors import InputError
 
 __all__ = ["Event", "Store", "open_store"]
@@ -217,6 +218,6 @@ class PostgresStore:
 def open_store(where: str | Path) -> Store:
     """The store at *where*: a ``postgresql://`` URL or the path of a SQLite file."""
     text = str(where)
-    if text.startswith(("postgresql://", "postgres://")):
+    if is_postgres(text):
         return PostgresStore(text)
     return SqliteStore(text)
