@@ -92,9 +92,11 @@ class RoomApp:
         }
         return sorted(seen.values(), key=lambda p: (p["role"], p["organisation"], p["name"]))
 
-    def changed(self) -> None:
-        for _, queue in self.streams.values():
-            queue.put_nowait(self.room.state.seq)
+    def changed(self, *, facilitator_only: bool = False) -> None:
+        """Tell the open streams (only the facilitator's: who is connected changed)."""
+        for actor, queue in self.streams.values():
+            if not facilitator_only or actor.role == "facilitator":
+                queue.put_nowait(self.room.state.seq)
 
 
 _NO_STORE = {"Cache-Control": "no-store"}
@@ -216,7 +218,7 @@ async def _stream(app: RoomApp, actor: Actor, request: Request) -> AsyncIterator
     queue: asyncio.Queue[int] = asyncio.Queue()
     key = id(queue)
     app.streams[key] = (actor, queue)
-    app.changed()  # the facilitator sees who is connected
+    app.changed(facilitator_only=True)  # the facilitator sees who is connected
     try:
         yield f"data: {app.room.state.seq}\n\n"
         while not await request.is_disconnected():
@@ -230,7 +232,7 @@ async def _stream(app: RoomApp, actor: Actor, request: Request) -> AsyncIterator
             yield f"data: {seq}\n\n"
     finally:
         app.streams.pop(key, None)
-        app.changed()
+        app.changed(facilitator_only=True)
 
 
 def make_app(app: RoomApp) -> Starlette:
