@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -29,7 +29,7 @@ class Event:
     kind: str
     target: str
     before: dict[str, Any] | None = None
-    after: dict[str, Any] | None = field(default=None)
+    after: dict[str, Any] | None = None
 
 
 class Store(Protocol):
@@ -77,20 +77,34 @@ def _load(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
-class SqliteStore:
-    """The log in one SQLite file (WAL journal, ``synchronous=FULL``: a commit is on disk)."""
+def _statements(events: str, meta: str, mark: str) -> dict[str, str]:
+    """The log's SQL for the tables *events* and *meta* with the parameter mark *mark*: the names
+    are the store classes' own constants, every value goes as a parameter."""
+    marks = ", ".join([mark] * 7)
+    columns = "change_id, at, actor, kind, target, before, after"
+    replace = "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+    return {
+        "append": f"INSERT INTO {events} ({columns}) VALUES ({marks}) ON CONFLICT (change_id) DO NOTHING RETURNING seq",  # noqa: S608
+        "seen": f"SELECT seq FROM {events} WHERE change_id = {mark}",  # noqa: S608
+        "events": f"SELECT seq, {columns} FROM {events} WHERE seq > {mark} ORDER BY seq",  # noqa: S608
+        "get": f"SELECT value FROM {meta} WHERE key = {mark}",  # noqa: S608
+        "put": f"INSERT INTO {meta} (key, value) VALUES ({mark}, {mark}) {replace}",  # noqa: S608
+    }
 
-    def __init__(self, path: str | Path) -> None:
-        self.location = str(Path(path).expanduser().resolve())
-        try:
-            Path(self.location).parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.location, isolation_level=None, check_same_thread=False)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=FULL")
-            self.db.execute("PRAGMA busy_timeout=5000")
-            self.db.executescript(_SQLITE)
-        except (OSError, sqlite3.Error) as err:
-            raise InputError(f"{self.location}: cannot open the workshop store ({err})") from err
+
+class _SqlLog:
+    """The log's reads and writes, the same in both databases but for the tables' names, the
+    parameter mark and how a JSON value goes in and comes out."""
+
+    sql = _statements("events", "meta", "?")
+    db: Any
+    location: str
+
+    def _in(self, value: Any) -> Any:
+        return _dump(value)
+
+    def _out(self, value: Any) -> Any:
+        return _load(value)
 
     def append(
         self,
@@ -104,36 +118,43 @@ class SqliteStore:
     ) -> tuple[int, bool]:
         """The change's sequence number and whether it is new (a change id seen before is not
         written again: its first sequence number is returned)."""
-        cur = self.db.execute(
-            "INSERT INTO events (change_id, at, actor, kind, target, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (change_id) DO NOTHING RETURNING seq",
-            (change_id, at, actor, kind, target, _dump(before), _dump(after)),
-        )
-        row = cur.fetchone()
+        values = (change_id, at, actor, kind, target, self._in(before), self._in(after))
+        row = self.db.execute(self.sql["append"], values).fetchone()
         if row is not None:
             return int(row[0]), True
-        seen = self.db.execute("SELECT seq FROM events WHERE change_id = ?", (change_id,)).fetchone()
+        seen = self.db.execute(self.sql["seen"], (change_id,)).fetchone()
+        assert seen is not None  # the insert conflicted with it
         return int(seen[0]), False
 
     def events(self, after: int = 0) -> list[Event]:
-        rows = self.db.execute(
-            "SELECT seq, change_id, at, actor, kind, target, before, after FROM events WHERE seq > ? ORDER BY seq",
-            (after,),
-        ).fetchall()
-        return [Event(r[0], r[1], r[2], r[3], r[4], r[5], _load(r[6]), _load(r[7])) for r in rows]
+        rows = self.db.execute(self.sql["events"], (after,)).fetchall()
+        return [Event(int(r[0]), r[1], r[2], r[3], r[4], r[5], self._out(r[6]), self._out(r[7])) for r in rows]
 
     def get(self, key: str) -> Any:
-        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if row is None else json.loads(row[0])
+        row = self.db.execute(self.sql["get"], (key,)).fetchone()
+        return None if row is None else self._out(row[0])
 
     def put(self, key: str, value: Any) -> None:
-        self.db.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, _dump(value)),
-        )
+        self.db.execute(self.sql["put"], (key, self._in(value)))
 
     def close(self) -> None:
         self.db.close()
+
+
+class SqliteStore(_SqlLog):
+    """The log in one SQLite file (WAL journal, ``synchronous=FULL``: a commit is on disk)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.location = str(Path(path).expanduser().resolve())
+        try:
+            Path(self.location).parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.location, isolation_level=None, check_same_thread=False)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.execute("PRAGMA busy_timeout=5000")
+            self.db.executescript(_SQLITE)
+        except (OSError, sqlite3.Error) as err:
+            raise InputError(f"{self.location}: cannot open the workshop store ({err})") from err
 
 
 _POSTGRES = """
@@ -149,9 +170,11 @@ CREATE TRIGGER scmap_workshop_kept BEFORE UPDATE OR DELETE ON scmap_workshop_eve
 """
 
 
-class PostgresStore:
+class PostgresStore(_SqlLog):
     """The log in PostgreSQL tables ``scmap_workshop_events`` and ``scmap_workshop_meta``
-    (every change committed before it is acknowledged)."""
+    (every change committed before it is acknowledged; psycopg reads jsonb back as values)."""
+
+    sql = _statements("scmap_workshop_events", "scmap_workshop_meta", "%s")
 
     def __init__(self, url: str) -> None:
         try:
@@ -168,51 +191,11 @@ class PostgresStore:
         except psycopg.Error as err:
             raise InputError(f"cannot open the workshop store in PostgreSQL ({str(err).strip()})") from err
 
-    def _json(self, value: Any) -> Any:
+    def _in(self, value: Any) -> Any:
         return None if value is None else self._jsonb(value)
 
-    def append(
-        self,
-        change_id: str,
-        at: str,
-        actor: str,
-        kind: str,
-        target: str,
-        before: dict[str, Any] | None,
-        after: dict[str, Any] | None,
-    ) -> tuple[int, bool]:
-        row = self.db.execute(
-            "INSERT INTO scmap_workshop_events (change_id, at, actor, kind, target, before, after)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (change_id) DO NOTHING RETURNING seq",
-            (change_id, at, actor, kind, target, self._json(before), self._json(after)),
-        ).fetchone()
-        if row is not None:
-            return int(row[0]), True
-        seen = self.db.execute("SELECT seq FROM scmap_workshop_events WHERE change_id = %s", (change_id,)).fetchone()
-        assert seen is not None  # the insert conflicted with it
-        return int(seen[0]), False
-
-    def events(self, after: int = 0) -> list[Event]:
-        rows = self.db.execute(
-            "SELECT seq, change_id, at, actor, kind, target, before, after FROM scmap_workshop_events"
-            " WHERE seq > %s ORDER BY seq",
-            (after,),
-        ).fetchall()
-        return [Event(int(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows]
-
-    def get(self, key: str) -> Any:
-        row = self.db.execute("SELECT value FROM scmap_workshop_meta WHERE key = %s", (key,)).fetchone()
-        return None if row is None else row[0]
-
-    def put(self, key: str, value: Any) -> None:
-        self.db.execute(
-            "INSERT INTO scmap_workshop_meta (key, value) VALUES (%s, %s)"
-            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, self._jsonb(value)),
-        )
-
-    def close(self) -> None:
-        self.db.close()
+    def _out(self, value: Any) -> Any:
+        return value
 
 
 def open_store(where: str | Path) -> Store:
