@@ -109,6 +109,16 @@ def demo_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.fixture(scope="module")
+def room_pack(demo_pack: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the demo's pack for one test module's workshop rooms (their stores go into it)."""
+    import shutil
+
+    out = tmp_path_factory.mktemp("room-pack") / "demo"
+    shutil.copytree(demo_pack, out)
+    return out
+
+
 _SERVICE_FIXTURES = {"postgis", "postgres", "features", "wfs", "arcgis"}
 
 

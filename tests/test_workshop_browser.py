@@ -3,7 +3,6 @@ Chromium contexts at once (a facilitator and participants), every outside reques
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,15 +19,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def pack(demo_pack: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("room-browser") / "demo"
-    shutil.copytree(demo_pack, out)
-    return out
-
-
-@pytest.fixture(scope="module")
-def room(pack: Path) -> Iterator[RoomServer]:
-    server = start_room(pack, pack / "workshop.sqlite", extra=("--votes-per-person", "2"))
+def room(room_pack: Path) -> Iterator[RoomServer]:
+    server = start_room(room_pack, room_pack / "workshop.sqlite", extra=("--votes-per-person", "2"))
     yield server
     server.stop()
 
@@ -194,9 +186,9 @@ def test_group_weights_reach_the_facilitators_consensus(browser: Any, room: Room
         p.context.close()
 
 
-def test_a_browser_offline_meanwhile_sends_its_changes_once(browser: Any, pack: Path, tmp_path: Path):
+def test_a_browser_offline_meanwhile_sends_its_changes_once(browser: Any, room_pack: Path, tmp_path: Path):
     store, port = tmp_path / "offline.sqlite", free_port()
-    server = start_room(pack, store, port=port)
+    server = start_room(room_pack, store, port=port)
     page = open_room(browser, server.urls["participant_url"], "Dora", "Water")
     sketch_point(page, "Before the crash", "sent and acknowledged")
     page.wait_for_function("window.scmapRoom.queue.length === 0 && window.scmapRoom.view.sites.length === 1")
@@ -212,7 +204,7 @@ def test_a_browser_offline_meanwhile_sends_its_changes_once(browser: Any, pack: 
     assert (
         page.evaluate("JSON.parse(localStorage.getItem(window.scmapRoom.queueKey())).length") == 3
     )  # survives a reload
-    again = start_room(pack, store, port=port)
+    again = start_room(room_pack, store, port=port)
     try:
         page.wait_for_function("window.scmapRoom.online && window.scmapRoom.queue.length === 0", timeout=15000)
         page.wait_for_function("window.scmapRoom.view.sites.length === 2")

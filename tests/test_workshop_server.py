@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -28,15 +27,8 @@ def cid() -> str:
 
 
 @pytest.fixture(scope="module")
-def pack(demo_pack: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("room") / "demo"
-    shutil.copytree(demo_pack, out)
-    return out
-
-
-@pytest.fixture(scope="module")
-def server(pack: Path) -> Iterator[RoomServer]:
-    room = start_room(pack, pack / "workshop.sqlite")
+def server(room_pack: Path) -> Iterator[RoomServer]:
+    room = start_room(room_pack, room_pack / "workshop.sqlite")
     yield room
     room.stop()
 
@@ -75,9 +67,9 @@ def events(store: Path | str) -> dict[str, int]:
         room.store.close()
 
 
-def test_the_first_line_says_where_the_room_is(server: RoomServer, pack: Path):
+def test_the_first_line_says_where_the_room_is(server: RoomServer, room_pack: Path):
     assert set(server.urls) == {"facilitator_url", "participant_url", "store"}
-    assert server.urls["store"] == str((pack / "workshop.sqlite").resolve())
+    assert server.urls["store"] == str((room_pack / "workshop.sqlite").resolve())
     assert server.urls["participant_url"].startswith("http://127.0.0.1:")
     assert server.urls["facilitator_url"].startswith(server.urls["participant_url"] + "#facilitator=")
     qr = [line for line in server.lines[1:] if "█" in line]  # the QR code, in block characters
@@ -199,9 +191,9 @@ def test_text_comes_back_as_data(server: RoomServer):
     )
 
 
-def test_sigkill_loses_no_acknowledged_change(pack: Path, tmp_path: Path):
+def test_sigkill_loses_no_acknowledged_change(room_pack: Path, tmp_path: Path):
     store, port = tmp_path / "kill.sqlite", free_port()
-    room = start_room(pack, store, port=port)
+    room = start_room(room_pack, store, port=port)
     token = join(room, "Ana", "Energy")
     sent = []
     with client(room, token) as c:
@@ -215,7 +207,7 @@ def test_sigkill_loses_no_acknowledged_change(pack: Path, tmp_path: Path):
             assert reply.status_code == 200
             sent.append(reply.json())
     room.kill()  # right after the last acknowledgement
-    again = start_room(pack, store, port=port)
+    again = start_room(room_pack, store, port=port)
     try:
         kept = events(store)
         assert all(kept.get(ack["change_id"]) == ack["seq"] for ack in sent)  # all 16, with the numbers acknowledged
@@ -239,18 +231,18 @@ def postgres() -> Iterator[Postgres]:
     os.environ.pop("PGPASSWORD", None)
 
 
-def test_a_postgresql_store_keeps_the_room(pack: Path, postgres: Postgres):
+def test_a_postgresql_store_keeps_the_room(room_pack: Path, postgres: Postgres):
     """The same room on a city's PostgreSQL: acknowledged changes survive a SIGKILL, the log is
     append-only there too."""
     import psycopg
 
     url, port = postgres.url(), free_port()
-    room = start_room(pack, url, port=port)
+    room = start_room(room_pack, url, port=port)
     token = join(room, "Ana", "Energy")
     with client(room, token) as c:
         acks = [propose(c, title=f"PG site {i}").json() for i in range(5)]
     room.kill()
-    again = start_room(pack, url, port=port)
+    again = start_room(room_pack, url, port=port)
     try:
         assert again.urls["store"] == url and again.urls["facilitator_url"] == room.urls["facilitator_url"]
         with client(again, token) as c:
@@ -264,8 +256,8 @@ def test_a_postgresql_store_keeps_the_room(pack: Path, postgres: Postgres):
         db.execute("DELETE FROM scmap_workshop_events")
 
 
-def test_closing_the_workshop_writes_its_files_and_ends_the_round(pack: Path, tmp_path: Path):
-    room = start_room(pack, tmp_path / "close.sqlite", extra=("-o", str(tmp_path / "decided")))
+def test_closing_the_workshop_writes_its_files_and_ends_the_round(room_pack: Path, tmp_path: Path):
+    room = start_room(room_pack, tmp_path / "close.sqlite", extra=("-o", str(tmp_path / "decided")))
     try:
         token = join(room, "Ana", "Energy")
         with client(room, token) as c:
@@ -283,8 +275,8 @@ def test_closing_the_workshop_writes_its_files_and_ends_the_round(pack: Path, tm
         room.stop()
 
 
-def test_tls_serves_https_with_a_certificate_made_on_start(pack: Path, tmp_path: Path):
-    room = start_room(pack, tmp_path / "tls.sqlite", extra=("--tls",))
+def test_tls_serves_https_with_a_certificate_made_on_start(room_pack: Path, tmp_path: Path):
+    room = start_room(room_pack, tmp_path / "tls.sqlite", extra=("--tls",))
     try:
         assert room.urls["participant_url"].startswith("https://127.0.0.1:")
         for _ in range(100):
@@ -314,10 +306,10 @@ def test_serving_a_project_runs_it_and_keeps_the_store_beside_it(tmp_path: Path)
         room.stop()
 
 
-def test_stopping_the_room_keeps_everything_and_says_where(pack: Path, tmp_path: Path):
+def test_stopping_the_room_keeps_everything_and_says_where(room_pack: Path, tmp_path: Path):
     import signal
 
-    room = start_room(pack, tmp_path / "stop.sqlite")
+    room = start_room(room_pack, tmp_path / "stop.sqlite")
     token = join(room, "Ana", "Energy")
     with client(room, token) as c:
         assert propose(c, title="Kept after Ctrl+C").status_code == 200
@@ -328,7 +320,7 @@ def test_stopping_the_room_keeps_everything_and_says_where(pack: Path, tmp_path:
     assert len(events(tmp_path / "stop.sqlite")) == 2
 
 
-def test_a_port_in_use_and_a_folder_without_a_map_are_one_line(pack: Path, tmp_path: Path):
+def test_a_port_in_use_and_a_folder_without_a_map_are_one_line(room_pack: Path, tmp_path: Path):
     import socket
     import subprocess
 
@@ -338,7 +330,7 @@ def test_a_port_in_use_and_a_folder_without_a_map_are_one_line(pack: Path, tmp_p
         busy.bind(("127.0.0.1", 0))
         busy.listen(1)
         port = busy.getsockname()[1]
-        taken = subprocess.run([SCMAP, "workshop", "serve", str(pack), "--store", str(tmp_path / "s.sqlite"),
+        taken = subprocess.run([SCMAP, "workshop", "serve", str(room_pack), "--store", str(tmp_path / "s.sqlite"),
                                 "--port", str(port)], capture_output=True, text=True, timeout=120)  # fmt: skip
     assert taken.returncode == 1 and f"cannot listen on 127.0.0.1:{port}" in taken.stderr
     assert "Traceback" not in taken.stderr and taken.stdout == ""
