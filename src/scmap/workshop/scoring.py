@@ -18,7 +18,7 @@ import numpy as np
 from scmap.errors import InputError
 from scmap.suitability.model import aggregate
 
-__all__ = ["map_models", "normalised", "page_payload", "ranks", "rescore"]
+__all__ = ["map_models", "normalised", "page_payload", "project_weights", "ranks", "rescore"]
 
 _CALL = re.compile(r"scmapRender\(\s*[A-Za-z_$][\w$]*\s*,\s*")
 
@@ -56,6 +56,11 @@ def _usable(live: dict[str, Any]) -> np.ndarray:
     for ex in live["exclusions"]:
         usable[np.asarray(ex["units"], dtype=int)] = False
     return usable
+
+
+def project_weights(live: dict[str, Any]) -> dict[str, float]:
+    """The project's own weights of a model, by criterion key (as its map starts with them)."""
+    return {c["key"]: float(w) for c, w in zip(live["criteria"], live["presets"]["project"], strict=True)}
 
 
 def normalised(weights: dict[str, float], live: dict[str, Any]) -> np.ndarray:

@@ -4,7 +4,6 @@ printed, then uvicorn serving until stopped."""
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import socket
@@ -227,7 +226,7 @@ def run_server(
     }
     out.write(json.dumps(urls) + "\n")
     segno.make(base, error="m").terminal(out=out, compact=True)  # type: ignore[arg-type]
-    out.write(f"{html.unescape(ws.msg('room.serving', url=base))}\n")
+    out.write(ws.msg("room.serving", url=base) + "\n")
     out.flush()
     config = uvicorn.Config(make_app(app), log_level="warning", access_log=False, lifespan="off", **ssl)  # type: ignore[arg-type]
     uvicorn.Server(config).run(sockets=[sock])

@@ -78,8 +78,10 @@ class RoomApp:
 
     def limited(self, key: str, rate: float | None = None, burst: float | None = None) -> JSONResponse | None:
         """A refusal (429) when *key* has used its budget of requests, else None."""
-        bucket = Bucket(rate or self.rate, burst or self.burst)
-        wait = self.buckets.setdefault(key, bucket).take()
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            bucket = self.buckets[key] = Bucket(rate or self.rate, burst or self.burst)
+        wait = bucket.take()
         if wait:
             resp = self.refuse(429, "workshop.too_many_requests")
             resp.headers["Retry-After"] = str(max(1, math.ceil(wait)))

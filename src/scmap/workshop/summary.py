@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from scmap.workshop.scoring import normalised, ranks, rescore
+from scmap.workshop.scoring import normalised, project_weights, ranks, rescore
 from scmap.workshop.state import FACILITATOR, Actor, Room
 
 __all__ = ["site_table", "summary", "view"]
@@ -64,13 +64,16 @@ def _disagree(row: dict[str, Any]) -> bool:
 def consensus(room: Room) -> dict[str, dict[str, Any]]:
     """Per model: the mean of the saved weight sets (each normalised to sum 1), the project's
     weights, each group's, and the districts ranked under the consensus beside their project rank."""
+    return dict(room.cached("consensus", lambda: _consensus(room)))
+
+
+def _consensus(room: Room) -> dict[str, dict[str, Any]]:
     out = {}
     for key, live in room.models.items():
         sets = {
             s["group"]: normalised(s["weights"], live) for s in room.state.weight_sets.values() if s["model"] == key
         }
-        project = np.asarray(live["presets"]["project"], dtype=float)
-        project = project / project.sum()
+        project = normalised(project_weights(live), live)
         mean = np.mean(list(sets.values()), axis=0) if sets else project
         criteria = [
             {
@@ -89,7 +92,7 @@ def consensus(room: Room) -> dict[str, dict[str, Any]]:
 def _reranked(live: dict[str, Any], weights: np.ndarray) -> list[dict[str, Any]]:
     by_key = {c["key"]: float(w) for c, w in zip(live["criteria"], weights, strict=True)}
     new = rescore(live, by_key)
-    old = rescore(live, {c["key"]: float(w) for c, w in zip(live["criteria"], live["presets"]["project"], strict=True)})
+    old = rescore(live, project_weights(live))
     new_rank, old_rank = ranks(new), ranks(old)
     order = [i for i in np.argsort(-np.nan_to_num(new, nan=-1.0), kind="stable") if new_rank[i] > 0]
     return [
@@ -109,9 +112,7 @@ def summary(room: Room, *, top: int | None = TOP) -> dict[str, Any]:
     """The facilitator's summary (JSON-ready); *top* districts per model (None: all)."""
     sites = [r for r in site_table(room) if r["in_play"]]
     departments = sorted({p["organisation"] for p in room.state.participants.values()})
-    weights = consensus(room)
-    for w in weights.values():
-        w["ranking"] = w["ranking"][:top] if top else w["ranking"]
+    weights = {key: {**w, "ranking": w["ranking"][:top] if top else w["ranking"]} for key, w in consensus(room).items()}
     return {
         "sites": [_public(r) for r in sites],
         "departments": departments,
@@ -151,6 +152,7 @@ def view(room: Room, actor: Actor, connected: list[dict[str, str]] | None = None
     facilitator = actor.role == FACILITATOR
     rows = [r for r in site_table(room) if r["in_play"] or (facilitator and r["status"] == "active")]
     mine = {v["site"]: v["value"] for v in room.state.votes.values() if v["voter"] == actor.id}
+    shown = {r["id"] for r in rows}
     comments = [
         {
             **c,
@@ -171,7 +173,7 @@ def view(room: Room, actor: Actor, connected: list[dict[str, str]] | None = None
             "votes_left": room.limits.votes_per_person - room.votes_used(actor.id) if not facilitator else 0,
         },
         "sites": [{**_public(r), "my_vote": mine.get(r["id"], 0), "mine": r["author"] == actor.id} for r in rows],
-        "comments": [c for c in comments if any(c["site"] == r["id"] for r in rows)],
+        "comments": [c for c in comments if c["site"] in shown],
     }
     if facilitator:
         out["summary"] = summary(room)
