@@ -48,9 +48,14 @@ def _people(room: Room) -> dict[str, tuple[str, str]]:
     return out | {FACILITATOR: (FACILITATOR, "")}
 
 
+def _numbers(room: Room) -> dict[str, int]:
+    """Each site's number ("#3") by its id."""
+    return {s["id"]: s["n"] for s in room.state.sites.values()}
+
+
 def _sites(room: Room) -> gpd.GeoDataFrame:
     types = {t["key"]: t for t in room.store.get("types") or []}
-    numbers = {s["id"]: s["n"] for s in room.state.sites.values()}
+    numbers = _numbers(room)
     rows = [
         {
             "site": r["n"],
@@ -97,7 +102,7 @@ def _sites(room: Room) -> gpd.GeoDataFrame:
 
 
 def _comments(room: Room) -> pd.DataFrame:
-    people, numbers = _people(room), {s["id"]: s["n"] for s in room.state.sites.values()}
+    people, numbers = _people(room), _numbers(room)
     rows = [
         {
             "comment_id": c["id"],
@@ -117,7 +122,7 @@ def _comments(room: Room) -> pd.DataFrame:
 
 
 def _votes(room: Room) -> pd.DataFrame:
-    people, numbers = _people(room), {s["id"]: s["n"] for s in room.state.sites.values()}
+    people, numbers = _people(room), _numbers(room)
     rows = [
         {
             "site": numbers.get(v["site"]),
