@@ -23,8 +23,8 @@ import shapely
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from _browser import ASSETS
 from scmap import load_inputs, load_project, solution_map
-from scmap.datasets import demo_project_path
 from scmap.maps import save_html
+from scmap.project.datasets import demo_project_path
 
 TYPES = [("ev_charging", "mobility"), ("public_wifi", "ict"), ("rooftop_pv", "energy"), ("bike_sharing", "mobility")]
 _LEAFLET = re.compile(r"/npm/(leaflet|leaflet\.markercluster)@[^/]+/dist/(.+)$")

@@ -16,7 +16,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from scmap.match import match_profiles, standardised
+from scmap.pipeline.match import match_profiles, standardised
 
 
 def profiles(n: int, k: int, seed: int) -> pd.DataFrame:

@@ -19,8 +19,8 @@ import numpy as np
 import shapely
 from shapely import STRtree
 
-from scmap.catalogue import load_catalogue
-from scmap.overlap import _pairs, overlap, service_areas
+from scmap.analysis.overlap import _pairs, overlap, service_areas
+from scmap.core.catalogue import load_catalogue
 
 
 def make_solutions(n: int, radius: float, seed: int = 1) -> gpd.GeoDataFrame:

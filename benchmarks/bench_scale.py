@@ -112,7 +112,7 @@ def _watch_overlap_stages() -> dict[str, float]:
     """Peak memory by the end of each overlap stage, recorded as the stages finish."""
     import importlib
 
-    stages = importlib.import_module("scmap.overlap")._Stages  # the module (scmap.overlap is also a function)
+    stages = importlib.import_module("scmap.analysis.overlap")._Stages  # the module (scmap.overlap is also a function)
     peaks: dict[str, float] = {}
     run = stages.run
 

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from scmap.project import ModelSpec
-from scmap.suitability import grid_units, suitability
+from scmap.analysis.suitability import grid_units, suitability
+from scmap.project.spec import ModelSpec
 
 CRS = "EPSG:32634"
 SIDE = 10_000.0

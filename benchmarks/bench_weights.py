@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 from bench_suitability import SIDE, make_data
 
+from scmap.analysis.suitability import grid_units, suitability
 from scmap.maps import save_html, solution_map
 from scmap.maps.layers import MapOptions
-from scmap.project import ModelSpec
-from scmap.suitability import grid_units, suitability
+from scmap.project.spec import ModelSpec
 
 
 def model() -> ModelSpec:

@@ -7,7 +7,7 @@ from pathlib import Path
 import geopandas as gpd
 import shapely
 
-from scmap.catalogue import load_catalogue
+from scmap.core.catalogue import load_catalogue
 
 MARKER = Path("/tmp/scmap-jinja-payload-executed")
 

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 import scmap
 from conftest import need
-from scmap.atlas import atlas_pages, write_atlas
 from scmap.cli.main import cli
+from scmap.outputs.atlas import atlas_pages, write_atlas
 
 
 def _pdf_text(path: Path, page: int) -> str:
@@ -65,7 +65,7 @@ def test_a3_and_literal_text(demo, tmp_path: Path):
 def test_grid_units_add_a_district_roll_up_page(tmp_path: Path):
     import yaml
 
-    from scmap.datasets import copy_demo
+    from scmap.project.datasets import copy_demo
 
     project = copy_demo(tmp_path / "p")
     spec = yaml.safe_load(project.read_text(encoding="utf-8"))
@@ -83,7 +83,7 @@ def test_district_names_on_paper_never_overlap(demo, tmp_path: Path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from scmap.atlas import PAPER, _draw
+    from scmap.outputs.atlas import PAPER, _draw
 
     inp = demo.report_input()
     inp.districts = inp.districts.assign(district_name=[f"A rather long district name {i}" for i in range(24)])

@@ -22,10 +22,10 @@ from click.testing import CliRunner
 from pyproj import Geod
 
 from scmap import load_inputs, load_project, read_layer, read_solutions
-from scmap._yaml import loads
 from scmap.cli.main import cli
-from scmap.datasets import copy_demo
+from scmap.core._yaml import loads
 from scmap.errors import ProjectError
+from scmap.project.datasets import copy_demo
 
 Change = Callable[[dict[str, Any]], None]
 INF, NAN = float("inf"), float("nan")

@@ -12,11 +12,11 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from scmap._atomic import check_pack
-from scmap.batch import read_cities, slug
 from scmap.cli.main import cli
-from scmap.datasets import demo_project_path
-from scmap.network import NETWORK_FILES
+from scmap.core._atomic import check_pack
+from scmap.outputs.network import NETWORK_FILES
+from scmap.pipeline.batch import read_cities, slug
+from scmap.project.datasets import demo_project_path
 
 TEMPLATE = {
     "name": "Bike sharing network",

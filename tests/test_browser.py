@@ -14,8 +14,8 @@ import scmap
 from _browser import open_html
 from payloads import PAYLOADS, payload_catalogue, payload_layers
 from scmap import load_inputs, load_project, solution_map
-from scmap._text import display_text
-from scmap.datasets import demo_project_path
+from scmap.core._text import display_text
+from scmap.project.datasets import demo_project_path
 
 pytestmark = pytest.mark.browser
 
@@ -85,8 +85,8 @@ def test_payloads_stay_text_in_the_browser(browser, tmp_path: Path):
     import warnings
 
     from scmap import overlap
-    from scmap.project import ModelSpec
-    from scmap.suitability import make_units, suitability
+    from scmap.analysis.suitability import make_units, suitability
+    from scmap.project.spec import ModelSpec
 
     districts, solutions = payload_layers()
     catalogue = payload_catalogue(tmp_path)
@@ -402,8 +402,8 @@ def test_legend_folds_and_has_no_empty_heading(browser, tmp_path: Path):
 
 
 def test_basemaps_named_custom_and_wms_with_a_switcher(browser, tmp_path: Path):
-    from scmap.datasets import copy_demo
     from scmap.errors import ProjectError
+    from scmap.project.datasets import copy_demo
 
     project = copy_demo(tmp_path / "p")
     spec = yaml.safe_load(project.read_text(encoding="utf-8"))
@@ -443,7 +443,7 @@ def test_basemaps_named_custom_and_wms_with_a_switcher(browser, tmp_path: Path):
 
 
 def test_popups_show_chosen_columns_and_grid_models_roll_up_to_districts(browser, tmp_path: Path):
-    from scmap.datasets import copy_demo
+    from scmap.project.datasets import copy_demo
 
     project = copy_demo(tmp_path / "p")
     spec = yaml.safe_load(project.read_text(encoding="utf-8"))
@@ -481,7 +481,7 @@ def test_legend_shows_the_model_classes_until_the_weights_change(browser, tmp_pa
 
 
 def test_grid_overlays_draw_and_say_what_meets_where_clicked(browser, tmp_path: Path):
-    from scmap.datasets import copy_demo
+    from scmap.project.datasets import copy_demo
 
     project = copy_demo(tmp_path / "p")
     spec = yaml.safe_load(project.read_text(encoding="utf-8"))
@@ -518,7 +518,7 @@ def test_grid_overlays_draw_and_say_what_meets_where_clicked(browser, tmp_path: 
 
 
 def test_hexagon_counts_draw_and_answer_clicks(browser, tmp_path: Path):
-    from scmap.datasets import copy_demo
+    from scmap.project.datasets import copy_demo
 
     project = copy_demo(tmp_path / "p")
     spec = yaml.safe_load(project.read_text(encoding="utf-8"))

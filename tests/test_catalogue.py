@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scmap.catalogue import load_catalogue
+from scmap.core.catalogue import load_catalogue
 from scmap.errors import CatalogueError
 
 

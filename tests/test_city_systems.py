@@ -24,7 +24,7 @@ import scmap
 from _servers import MAPSERV, PASSWORD, PG_BIN, Postgres, start_mapserver, start_postgres, start_pygeoapi
 from conftest import need
 from scmap.cli.main import cli
-from scmap.datasets import copy_demo
+from scmap.project.datasets import copy_demo
 
 SCMAP = str(Path(sys.executable).parent / "scmap")
 SYSTEM_PYTHON = Path("/usr/bin/python3")

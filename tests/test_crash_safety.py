@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scmap._atomic import atomic_file, check_pack, open_pack
-from scmap.datasets import copy_demo
+from scmap.core._atomic import atomic_file, check_pack, open_pack
 from scmap.errors import OutputError
-from scmap.results import CONTRACT_FILES
+from scmap.pipeline.results import CONTRACT_FILES
+from scmap.project.datasets import copy_demo
 
 SCMAP = str(Path(sys.executable).parent / "scmap")
 

@@ -11,7 +11,7 @@ import yaml
 from geopandas.testing import assert_geodataframe_equal
 
 from scmap import load_project, validate_project
-from scmap.datasets import demo_dir
+from scmap.project.datasets import demo_dir
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -61,7 +61,7 @@ def test_demo_is_sofia_with_24_districts_and_about_150_solutions():
 
 def test_example_project_has_only_known_keys(tmp_path: Path):
     """examples/my_city.yaml uses the demo's file names: copied beside the demo data it loads."""
-    from scmap.datasets import copy_demo
+    from scmap.project.datasets import copy_demo
 
     copy_demo(tmp_path)
     example = yaml.safe_load((REPO / "examples" / "my_city.yaml").read_text())

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from scmap import load_inputs, load_project, solution_map
-from scmap.datasets import demo_project_path
+from scmap.analysis.suitability import suitability_project
 from scmap.maps import MapOptions, embed_html, save_html, static_map
 from scmap.maps.export import render_html
-from scmap.suitability import suitability_project
+from scmap.project.datasets import demo_project_path
 
 REPO = Path(__file__).resolve().parents[1]
 

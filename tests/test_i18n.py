@@ -15,11 +15,11 @@ from babel import Locale
 
 from _browser import open_html
 from scmap import demo_project_path, load_project
-from scmap.catalogue import builtin_labels, builtin_texts, load_catalogue
+from scmap.core.catalogue import builtin_labels, builtin_texts, load_catalogue
+from scmap.core.i18n import LANGUAGES, _shipped, english, forms, load_messages, placeholders
 from scmap.errors import ProjectError, ScmapWarning
-from scmap.i18n import LANGUAGES, _shipped, english, forms, load_messages, placeholders
-from scmap.project import with_map
-from scmap.results import run
+from scmap.pipeline.results import run
+from scmap.project.spec import with_map
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "scmap"
 # message ids written out in the code: msg("map.x"), t("map.x"), inp.messages("report.x"), {{ t("report.x") }}
@@ -257,7 +257,7 @@ def packs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     """In one language: the demo's pack and a two-city batch (the cross-city pack in network/)."""
     import yaml
 
-    from scmap.batch import run_batch
+    from scmap.pipeline.batch import run_batch
 
     language, folder = request.param, tmp_path_factory.mktemp(request.param)
     run(with_map(load_project(demo_project_path()), language=language)).save(folder / "pack")

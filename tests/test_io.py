@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from scmap import load_inputs, load_project, read_solutions
-from scmap.datasets import copy_demo
 from scmap.errors import CatalogueError, InputError, ProjectError
+from scmap.project.datasets import copy_demo
 
 
 @pytest.fixture

@@ -14,10 +14,10 @@ from click.testing import CliRunner
 
 import scmap
 from _browser import open_html
+from scmap.analysis.suitability import make_units, score_model
 from scmap.cli.main import cli
-from scmap.datasets import copy_demo
-from scmap.project import ModelSpec
-from scmap.suitability import make_units, score_model
+from scmap.project.datasets import copy_demo
+from scmap.project.spec import ModelSpec
 
 pytestmark = pytest.mark.browser
 
@@ -43,7 +43,7 @@ def _project(tmp_path: Path, aggregation: str) -> Path:
 
 
 def python_scores(inputs: scmap.inputs.Inputs, key: str, weights: dict[str, float], off: tuple[str, ...] = ()) -> dict:
-    """scmap.suitability's scores for *key* with direct *weights* (and constraints *off* removed)."""
+    """scmap.analysis.suitability's scores for *key* with direct *weights* (and constraints *off* removed)."""
     spec = inputs.project.spec.suitability
     data = spec.models[key].model_dump(exclude_none=True)
     for gone in ("rank", "ahp"):

@@ -19,11 +19,11 @@ from pyproj import Transformer
 import scmap
 from payloads import MARKER, PAYLOADS, payload_catalogue, payload_layers
 from scmap import load_inputs, load_project, solution_map
-from scmap.datasets import demo_project_path
 from scmap.maps._grid import area_grid
 from scmap.maps._hexes import hex_layout
 from scmap.maps._safe import html_text, script_json
 from scmap.maps.layers import MapOptions
+from scmap.project.datasets import demo_project_path
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),

@@ -14,10 +14,10 @@ import yaml
 from click.testing import CliRunner
 
 from _browser import open_html
-from scmap._atomic import check_pack
 from scmap.cli.main import cli
-from scmap.i18n import LANGUAGES, load_messages
-from scmap.match import MATCH_FILES, match, match_profiles, standardised
+from scmap.core._atomic import check_pack
+from scmap.core.i18n import LANGUAGES, load_messages
+from scmap.pipeline.match import MATCH_FILES, match, match_profiles, standardised
 
 
 def _profiles(x: list[float], y: list[float], prefix: str) -> pd.DataFrame:

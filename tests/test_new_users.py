@@ -14,11 +14,11 @@ import yaml
 from click.testing import CliRunner
 
 from scmap import load_inputs, load_project, validate_project
-from scmap._readers import split_pair
-from scmap.batch import read_cities, slug
 from scmap.cli.main import cli
 from scmap.errors import InputError, ScmapWarning
-from scmap.io import read_solutions
+from scmap.pipeline.batch import read_cities, slug
+from scmap.sources._readers import split_pair
+from scmap.sources.io import read_solutions
 
 
 def _squares(path: Path, n: int = 4, *, x0: float = 23.30, y0: float = 42.60) -> Path:
@@ -270,7 +270,7 @@ def test_latin_csv_not_in_utf8_stays_windows_1252(tmp_path: Path):
 
 
 def test_pair_limit_follows_the_machine():
-    from scmap._limits import PAIR_BYTES, available_memory, pairs_problem
+    from scmap.core._limits import PAIR_BYTES, available_memory, pairs_problem
 
     assert available_memory() > 0
     assert pairs_problem(7_700_000, None, available=8 * 10**9) is None  # the 100k benchmark: 1.2 GB of 8
@@ -289,7 +289,7 @@ def test_the_100k_benchmark_region_passes_the_default_pair_check(tmp_path: Path,
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
     bench_scale = importlib.import_module("bench_scale")
     project = bench_scale.region(tmp_path, 100_000, 400)
-    overlap_module = importlib.import_module("scmap.overlap")
+    overlap_module = importlib.import_module("scmap.analysis.overlap")
     seen: list[int] = []
 
     def count_then_stop(candidates: int, max_pairs: int | None) -> None:
@@ -297,7 +297,7 @@ def test_the_100k_benchmark_region_passes_the_default_pair_check(tmp_path: Path,
         assert max_pairs is None and pairs_problem(candidates, None, available=4 * 10**9) is None
         raise KeyboardInterrupt
 
-    from scmap._limits import pairs_problem
+    from scmap.core._limits import pairs_problem
 
     monkeypatch.setattr(overlap_module, "_check_pairs", count_then_stop)
     with pytest.raises(KeyboardInterrupt):
@@ -309,7 +309,7 @@ def test_the_100k_benchmark_region_passes_the_default_pair_check(tmp_path: Path,
 
 
 def test_filter_language_hand_checked():
-    from scmap._derive import DeriveError, where_mask
+    from scmap.sources._derive import DeriveError, where_mask
 
     t = pd.DataFrame({"kind": ["Solar ", "wind", None, "solar"], "mw": [12, 3.5, 40, "n/a"], "code": [1.0, 2, 3, 4]})
     assert where_mask(t, "kind = 'SOLAR'").tolist() == [True, False, False, True]
@@ -394,7 +394,7 @@ def test_national_project_filter_join_and_count_of_one_type(tmp_path: Path):
     rejected = inputs.rejected
     assert len(rejected) == 6 and set(rejected["field"]) == {"where"}  # each row used once, left out once
     assert rejected.loc[rejected["row"] == 3, "reason"].tolist() == ["left out by where: вид = 'solar'"]
-    from scmap.suitability import suitability_project
+    from scmap.analysis.suitability import suitability_project
 
     units = suitability_project(inputs).units.set_index("district_id")
     scores = units["rooftop_pv_score"]
@@ -519,9 +519,9 @@ def test_the_networks_scale_of_one_city_is_its_own_scale():
     """Re-scoring a city alone over the network gives its own scores, for every model of the demo
     (fuzzy and min-max criteria, AHP and direct weights, constraints)."""
     from scmap import demo_project_path
-    from scmap.batch import _scoring
-    from scmap.network import network_scores
-    from scmap.results import run
+    from scmap.outputs.network import network_scores
+    from scmap.pipeline.batch import _scoring
+    from scmap.pipeline.results import run
 
     results = run(load_project(demo_project_path()))
     scoring = _scoring(results)
@@ -556,8 +556,8 @@ def test_atlas_names_keep_clear_of_the_scale_bar():
     import matplotlib.pyplot as plt
     import shapely
 
-    from scmap.atlas import _labels, _scale_bar
-    from scmap.i18n import load_messages
+    from scmap.core.i18n import load_messages
+    from scmap.outputs.atlas import _labels, _scale_bar
 
     squares = [shapely.box(x * 500, y * 500, (x + 1) * 500, (y + 1) * 500) for x in range(12) for y in range(8)]
     names = [f"District number {i}" for i in range(len(squares))]
@@ -579,8 +579,8 @@ def test_atlas_names_keep_clear_of_the_scale_bar():
 @pytest.fixture(scope="module")
 def catalan_map(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from scmap import demo_project_path
-    from scmap.project import with_map
-    from scmap.results import run
+    from scmap.pipeline.results import run
+    from scmap.project.spec import with_map
 
     out = tmp_path_factory.mktemp("ca") / "pack"
     run(with_map(load_project(demo_project_path()), language="ca")).save(out)
@@ -640,7 +640,7 @@ def test_weights_labels_break_between_words(browser, tmp_path: Path):
     """German criterion names (long compound words) in the weights panel: no word split over two lines."""
     from _browser import open_html
     from scmap import demo_project_path
-    from scmap.results import run
+    from scmap.pipeline.results import run
 
     data = demo_project_path().parent
     text = demo_project_path().read_text(encoding="utf-8").replace("path: ", f"path: {data}/")
@@ -669,7 +669,7 @@ def test_weights_labels_break_between_words(browser, tmp_path: Path):
 @pytest.mark.browser
 def test_cluster_rings_go_compact_under_a_colouring(browser, realdata: Path, tmp_path: Path):
     from _browser import open_html
-    from scmap.results import run
+    from scmap.pipeline.results import run
 
     b = realdata / "barcelona"
     project = _project(tmp_path, {

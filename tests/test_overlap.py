@@ -16,18 +16,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scmap import load_inputs, load_project, overlap, read_districts, read_solutions
-from scmap.catalogue import Rule
+from scmap.analysis.overlap import overlap_project
 from scmap.cli.main import cli
-from scmap.datasets import copy_demo
+from scmap.core.catalogue import Rule
 from scmap.errors import CatalogueError, InputError
-from scmap.overlap import overlap_project
+from scmap.project.datasets import copy_demo
 
 CRS = "EPSG:32634"
 
 
 def solutions_at(rows: list[tuple[str, str, float, float]], radius: list[float] | None = None) -> gpd.GeoDataFrame:
     """rows of (id, solution type, x, y) in UTM 34N; sector from the built-in catalogue."""
-    from scmap.catalogue import load_catalogue
+    from scmap.core.catalogue import load_catalogue
 
     cat = load_catalogue()
     return gpd.GeoDataFrame(

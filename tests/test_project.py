@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from scmap import load_project
-from scmap.datasets import copy_demo
 from scmap.errors import ProjectError
+from scmap.project.datasets import copy_demo
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ import pytest
 import shapely
 
 from scmap import read_layer, read_solutions
-from scmap._readers import list_layers, read_raw
 from scmap.errors import InputError, UnreadableFileError
+from scmap.sources._readers import list_layers, read_raw
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from _browser import open_html
 from scmap import load_inputs, load_project, read_districts, read_layer, validate_project
 from scmap.cli.main import cli
 from scmap.errors import UnreadableFileError
-from scmap.io import file_info
+from scmap.sources.io import file_info
 
 pytestmark = pytest.mark.realdata
 

@@ -10,8 +10,8 @@ import yaml
 
 from _browser import open_html
 from scmap import run
-from scmap._format import format_table
-from scmap.catalogue import load_catalogue
+from scmap.core.catalogue import load_catalogue
+from scmap.maps._format import format_table
 
 SCIENTIFIC = re.compile(r"(?<![\w.])\d+(\.\d+)?[eE][+-]?\d+(?!\w)")  # 1.1e+06, not inside a hash
 

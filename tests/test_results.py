@@ -14,10 +14,10 @@ from click.testing import CliRunner
 
 from _browser import open_html
 from scmap import Results, run
-from scmap._atomic import check_pack
 from scmap.cli.main import cli
-from scmap.datasets import copy_demo, demo_project_path
-from scmap.results import CONTRACT_FILES
+from scmap.core._atomic import check_pack
+from scmap.pipeline.results import CONTRACT_FILES
+from scmap.project.datasets import copy_demo, demo_project_path
 
 
 @pytest.fixture(scope="module")

@@ -14,12 +14,12 @@ import shapely
 from click.testing import CliRunner
 
 import scmap
-from scmap.catalogue import load_catalogue
+from scmap.analysis.overlap import overlap
 from scmap.cli.main import cli
-from scmap.datasets import demo_project_path
-from scmap.inputs import load_inputs
+from scmap.core.catalogue import load_catalogue
 from scmap.maps import MapOptions, solution_map
-from scmap.overlap import overlap
+from scmap.project.datasets import demo_project_path
+from scmap.project.inputs import load_inputs
 
 
 def _tables(results: scmap.Results) -> dict[str, pd.DataFrame]:
@@ -127,7 +127,7 @@ def test_large_regions_keep_hotspots_per_chunk_with_the_same_areas(monkeypatch):
     (no region-wide union); each combination's area is the same."""
     import sys
 
-    ov = sys.modules["scmap.overlap"]  # the module (scmap.overlap is also the function)
+    ov = sys.modules["scmap.analysis.overlap"]  # the module (scmap.overlap is also the function)
 
     inputs = load_inputs(scmap.load_project(demo_project_path()))
     args, cat = (inputs.solutions, inputs.districts.gdf), inputs.project.catalogue
@@ -144,7 +144,7 @@ def test_large_regions_keep_hotspots_per_chunk_with_the_same_areas(monkeypatch):
 
 
 def test_large_layers_are_written_in_batches_and_read_back_whole(monkeypatch, tmp_path):
-    import scmap._gpkg as gpkg
+    import scmap.core._gpkg as gpkg
 
     results = scmap.run(demo_project_path())
     monkeypatch.setattr(gpkg, "BATCH_ROWS", 7)  # every layer of the demo in several batches

@@ -17,10 +17,10 @@ import yaml
 from click.testing import CliRunner
 
 from scmap import load_inputs, load_project, run
-from scmap._yaml import loads
 from scmap.cli.main import cli
-from scmap.datasets import copy_demo, demo_project_path
+from scmap.core._yaml import loads
 from scmap.errors import ProjectError
+from scmap.project.datasets import copy_demo, demo_project_path
 
 REPO = Path(__file__).resolve().parents[1]
 STARTER = REPO / "examples" / "my_city.yaml"

@@ -18,12 +18,12 @@ from hypothesis.extra.numpy import arrays
 from scipy.stats import spearmanr
 
 from scmap import ahp_weights, load_inputs, load_project
+from scmap.analysis.suitability import aggregate, grid_units, h3_units, make_units, suitability, suitability_project
+from scmap.analysis.suitability.weights import direct_weights
 from scmap.cli.main import cli
-from scmap.datasets import copy_demo
 from scmap.errors import InputError, ProjectError
-from scmap.project import ModelSpec, SensitivitySpec
-from scmap.suitability import aggregate, grid_units, h3_units, make_units, suitability, suitability_project
-from scmap.suitability.weights import direct_weights
+from scmap.project.datasets import copy_demo
+from scmap.project.spec import ModelSpec, SensitivitySpec
 
 CRS = "EPSG:32634"
 

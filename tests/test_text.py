@@ -17,10 +17,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scmap import load_catalogue, run
-from scmap._text import MAX_DISPLAY_CHARS, csv_cell, csv_safe, display_text, mpl_literal, write_csv
 from scmap.cli.main import cli
-from scmap.datasets import copy_demo
+from scmap.core._text import MAX_DISPLAY_CHARS, csv_cell, csv_safe, display_text, mpl_literal, write_csv
 from scmap.maps.export import static_map
+from scmap.project.datasets import copy_demo
 
 matplotlib.use("Agg")
 

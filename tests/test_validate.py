@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scmap import read_districts, read_layer
-from scmap._readers import RawLayer
-from scmap._validate import check_layer, conclude
 from scmap.errors import InputError, ScmapWarning
+from scmap.sources._readers import RawLayer
+from scmap.sources._validate import check_layer, conclude
 
 BOWTIE = shapely.Polygon([(690000, 4725000), (691000, 4726000), (691000, 4725000), (690000, 4726000)])
 

@@ -16,7 +16,8 @@ import pyogrio
 import pytest
 
 import scmap
-from scmap.workshop import Limits, Room, RoomError, export_workshop, open_store, room_of, summary, view
+from scmap.outputs.workshop import export_workshop
+from scmap.workshop import Limits, Room, RoomError, open_store, room_of, summary, view
 from scmap.workshop.scoring import map_models, ranks, rescore
 from scmap.workshop.state import Actor
 
@@ -396,7 +397,7 @@ def _real_room(demo_pack: Path, store: Path) -> Room:
     """A room over the demo's own map: two participants, two sites, votes, a comment, weights."""
     import shutil
 
-    from scmap.workshop import open_workshop
+    from scmap.server import open_workshop
 
     pack = store.parent / "pack"
     shutil.copytree(demo_pack, pack)
@@ -418,7 +419,7 @@ def test_scmap_run_adds_what_the_room_decided(demo_pack: Path, tmp_path: Path):
     from click.testing import CliRunner
 
     from scmap.cli.main import cli
-    from scmap.datasets import copy_demo
+    from scmap.project.datasets import copy_demo
 
     store = tmp_path / "room" / "workshop.sqlite"
     store.parent.mkdir()
@@ -461,8 +462,8 @@ def subprocess_text(command: list[str]) -> str:
 def test_a_store_not_there_yet_is_a_warning(tmp_path: Path):
     import dataclasses
 
-    from scmap.datasets import copy_demo
     from scmap.errors import ScmapWarning
+    from scmap.project.datasets import copy_demo
 
     project = scmap.load_project(copy_demo(tmp_path / "city"))
     spec = project.spec.model_copy(

@@ -12,6 +12,7 @@ import pytest
 
 import scmap
 from _servers import RoomServer, free_port, start_room
+from scmap.project.spec import with_map
 from scmap.workshop import room_of
 from test_i18n import _english_left
 
@@ -226,7 +227,7 @@ _ROOM_TEXT = """() => {
 
 
 def test_the_room_speaks_the_maps_language(browser: Any, tmp_path: Path):
-    project = scmap.project.with_map(scmap.load_project(scmap.demo_project_path()), language="es")
+    project = with_map(scmap.load_project(scmap.demo_project_path()), language="es")
     pack = tmp_path / "es"
     scmap.run(project).save(pack)
     server = start_room(pack, pack / "workshop.sqlite")

@@ -293,7 +293,7 @@ def test_tls_serves_https_with_a_certificate_made_on_start(room_pack: Path, tmp_
 
 
 def test_serving_a_project_runs_it_and_keeps_the_store_beside_it(tmp_path: Path):
-    from scmap.datasets import copy_demo
+    from scmap.project.datasets import copy_demo
 
     project = copy_demo(tmp_path / "city")
     room = start_room(project, None)

@@ -11,8 +11,6 @@ Examples
 'Sofia pre-workshop solution map (demo, schematic data)'
 """
 
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 from scmap._version import __version__
@@ -21,60 +19,47 @@ from scmap.errors import CatalogueError, InputError, OutputError, ProjectError, 
 # the public names, imported on first use: ``import scmap`` (and the command line, before it
 # can stop cleanly on Ctrl-C) does not wait for geopandas, folium and matplotlib
 _LAZY = {
-    "Catalogue": "scmap.catalogue",
-    "load_catalogue": "scmap.catalogue",
-    "demo_project_path": "scmap.datasets",
-    "load_inputs": "scmap.inputs",
-    "validate_project": "scmap.inputs",
-    "LoadedLayer": "scmap.io",
-    "read_districts": "scmap.io",
-    "read_layer": "scmap.io",
-    "read_solutions": "scmap.io",
+    "Catalogue": "scmap.core.catalogue",
+    "load_catalogue": "scmap.core.catalogue",
+    "demo_project_path": "scmap.project.datasets",
+    "load_inputs": "scmap.project.inputs",
+    "validate_project": "scmap.project.inputs",
+    "LoadedLayer": "scmap.sources.io",
+    "read_districts": "scmap.sources.io",
+    "read_layer": "scmap.sources.io",
+    "read_solutions": "scmap.sources.io",
     "embed_html": "scmap.maps",
     "save_html": "scmap.maps",
     "solution_map": "scmap.maps",
     "static_map": "scmap.maps",
-    "OverlapResult": "scmap.overlap",
-    "overlap": "scmap.overlap",
-    "overlap_project": "scmap.overlap",
-    "MatchResult": "scmap.match",
-    "match": "scmap.match",
-    "Project": "scmap.project",
-    "load_project": "scmap.project",
-    "Results": "scmap.results",
-    "run": "scmap.results",
-    "project_schema": "scmap.schema",
-    "SuitabilityResult": "scmap.suitability",
-    "ahp_weights": "scmap.suitability",
-    "suitability": "scmap.suitability",
-    "suitability_project": "scmap.suitability",
+    "OverlapResult": "scmap.analysis.overlap",
+    "overlap": "scmap.analysis.overlap",
+    "overlap_project": "scmap.analysis.overlap",
+    "MatchResult": "scmap.pipeline.match",
+    "match": "scmap.pipeline.match",
+    "Project": "scmap.project.spec",
+    "load_project": "scmap.project.spec",
+    "Results": "scmap.pipeline.results",
+    "run": "scmap.pipeline.results",
+    "project_schema": "scmap.project.schema",
+    "SuitabilityResult": "scmap.analysis.suitability",
+    "ahp_weights": "scmap.analysis.suitability",
+    "suitability": "scmap.analysis.suitability",
+    "suitability_project": "scmap.analysis.suitability",
 }
 
 if TYPE_CHECKING:
-    from scmap.catalogue import Catalogue, load_catalogue
-    from scmap.datasets import demo_project_path
-    from scmap.inputs import load_inputs, validate_project
-    from scmap.io import LoadedLayer, read_districts, read_layer, read_solutions
+    from scmap.analysis.overlap import OverlapResult, overlap, overlap_project
+    from scmap.analysis.suitability import SuitabilityResult, ahp_weights, suitability, suitability_project
+    from scmap.core.catalogue import Catalogue, load_catalogue
     from scmap.maps import embed_html, save_html, solution_map, static_map
-    from scmap.match import MatchResult, match
-    from scmap.overlap import OverlapResult, overlap, overlap_project
-    from scmap.project import Project, load_project
-    from scmap.results import Results, run
-    from scmap.schema import project_schema
-    from scmap.suitability import SuitabilityResult, ahp_weights, suitability, suitability_project
-
-
-class _Package(types.ModuleType):
-    """``scmap.overlap`` and ``scmap.suitability`` are the functions, also once their modules of
-    the same name are imported (the import system would bind the module over the name)."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in ("overlap", "suitability") and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
+    from scmap.pipeline.match import MatchResult, match
+    from scmap.pipeline.results import Results, run
+    from scmap.project.datasets import demo_project_path
+    from scmap.project.inputs import load_inputs, validate_project
+    from scmap.project.schema import project_schema
+    from scmap.project.spec import Project, load_project
+    from scmap.sources.io import LoadedLayer, read_districts, read_layer, read_solutions
 
 
 def __getattr__(name: str) -> Any:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from scmap.batch import NETWORK, run_batch
 from scmap.cli.options import language_opt, outdir_opt, overwrite_opt, scheduler_opt, workers_opt
+from scmap.pipeline.batch import NETWORK, run_batch
 
 
 @click.command("batch")

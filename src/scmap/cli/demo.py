@@ -8,7 +8,7 @@ import click
 
 from scmap.cli.options import outdir_opt, overwrite_opt
 from scmap.cli.run_cmd import run_into
-from scmap.datasets import demo_project_path
+from scmap.project.datasets import demo_project_path
 
 
 @click.command("demo")

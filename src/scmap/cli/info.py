@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from scmap._readers import CsvGeometry
 from scmap.cli.options import engine_opt, json_opt
-from scmap.io import file_info
+from scmap.sources._readers import CsvGeometry
+from scmap.sources.io import file_info
 
 
 @click.command("info")

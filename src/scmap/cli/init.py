@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from scmap.cli.options import guard_output, overwrite_opt
-from scmap.datasets import init_project
+from scmap.project.datasets import init_project
 
 
 @click.command("init")

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from scmap._atomic import atomic_file
 from scmap.cli.options import (
     cdn_opt,
     echo_warnings,
@@ -17,9 +16,10 @@ from scmap.cli.options import (
     overwrite_opt,
     project_arg,
 )
+from scmap.core._atomic import atomic_file
 from scmap.maps import save_html
-from scmap.project import load_project, with_map
-from scmap.results import run
+from scmap.pipeline.results import run
+from scmap.project.spec import load_project, with_map
 
 
 @click.command("map")

@@ -44,7 +44,7 @@ def command(
       scmap match valencia.yaml barcelona.yaml -o from-valencia
       scmap match valencia.yaml barcelona.yaml -o from-valencia --candidates 5
     """
-    from scmap.match import match
+    from scmap.pipeline.match import match
 
     result = match(lighthouse, follower, indicators=list(indicators) or None, candidates=candidates, language=language)
     result.save(outdir, overwrite=overwrite)

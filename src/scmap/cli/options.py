@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from scmap.inputs import Inputs
+    from scmap.project.inputs import Inputs
 
 json_opt = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON on stdout.")
 engine_opt = click.option(
@@ -71,8 +71,8 @@ def guard_output(path: Path, overwrite: bool, *, param_hint: str = "'-o' / '--ou
 
 def load_checked(project: Path, engine: str) -> Inputs:
     """Load a project's inputs, stop on errors (exit 1) and show the warnings on stderr."""
-    from scmap.inputs import load_inputs
-    from scmap.project import load_project
+    from scmap.project.inputs import load_inputs
+    from scmap.project.spec import load_project
 
     inputs = load_inputs(load_project(project), engine=engine).raise_for_errors()  # type: ignore[arg-type]
     echo_warnings(inputs)

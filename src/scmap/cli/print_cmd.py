@@ -6,8 +6,6 @@ from pathlib import Path
 
 import click
 
-from scmap._atomic import atomic_file
-from scmap.atlas import write_atlas
 from scmap.cli.options import (
     echo_warnings,
     engine_opt,
@@ -17,8 +15,10 @@ from scmap.cli.options import (
     overwrite_opt,
     project_arg,
 )
-from scmap.project import load_project, with_map
-from scmap.results import run
+from scmap.core._atomic import atomic_file
+from scmap.outputs.atlas import write_atlas
+from scmap.pipeline.results import run
+from scmap.project.spec import load_project, with_map
 
 
 @click.command("print")

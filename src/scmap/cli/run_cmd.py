@@ -9,9 +9,6 @@ from pathlib import Path
 
 import click
 
-from scmap._atomic import open_pack
-from scmap._remote import redact
-from scmap._validate import left_out_rows
 from scmap.cli.options import (
     cdn_opt,
     echo_warnings,
@@ -24,8 +21,11 @@ from scmap.cli.options import (
     scheduler_opt,
     workers_opt,
 )
-from scmap.project import apply_weights, load_project, with_map
-from scmap.results import CONTRACT_FILES, pack_manifest, run
+from scmap.core._atomic import open_pack
+from scmap.pipeline.results import CONTRACT_FILES, pack_manifest, run
+from scmap.project.spec import apply_weights, load_project, with_map
+from scmap.sources._remote import redact
+from scmap.sources._validate import left_out_rows
 
 
 def _progress() -> tuple[Callable[[str], None], Callable[[], float]]:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from scmap._atomic import atomic_file
 from scmap.cli.options import overwrite_opt
-from scmap.schema import schema_text
+from scmap.core._atomic import atomic_file
+from scmap.project.schema import schema_text
 
 
 @click.command("schema")

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from scmap._atomic import atomic_file
+from scmap.analysis.suitability import suitability_project
 from scmap.cli.options import engine_opt, guard_output, load_checked, overwrite_opt, project_arg
-from scmap.qgis import style_geopackage
-from scmap.suitability import suitability_project
+from scmap.core._atomic import atomic_file
+from scmap.outputs.qgis import style_geopackage
 
 
 @click.command("suitability")

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from scmap._text import write_csv
 from scmap.cli.options import engine_opt, json_opt, project_arg
-from scmap.inputs import validate_project
-from scmap.project import load_project
+from scmap.core._text import write_csv
+from scmap.project.inputs import validate_project
+from scmap.project.spec import load_project
 
 
 @click.command("validate")

@@ -57,7 +57,7 @@ def serve(
       scmap workshop serve project.yaml --host 0.0.0.0 --port 8765 --votes-per-person 3
     """
     from scmap.cli.main import Interrupted
-    from scmap.workshop import open_workshop, run_server
+    from scmap.server import open_workshop, run_server
 
     ws = open_workshop(source, store=store, votes_per_person=votes_per_person, outdir=outdir)
     with contextlib.suppress(Interrupted, KeyboardInterrupt):  # Ctrl+C ends the room; the store keeps it
@@ -79,7 +79,8 @@ def export(store: str, outdir: Path, overwrite: bool) -> None:
     Example:
       scmap workshop export demo-out/workshop.sqlite -o workshop-results
     """
-    from scmap.workshop import export_workshop, room_of
+    from scmap.outputs.workshop import export_workshop
+    from scmap.workshop import room_of
 
     written = export_workshop(room_of(store), outdir, overwrite=overwrite)
     click.echo(f"{len(written)} files written", err=True)

@@ -21,15 +21,15 @@ from typing import TYPE_CHECKING, Any
 import folium
 import geopandas as gpd
 
-from scmap._atomic import atomic_file
-from scmap._text import mpl_literal
-from scmap.catalogue import Catalogue, load_catalogue
+from scmap.core._atomic import atomic_file
+from scmap.core._text import mpl_literal
+from scmap.core.catalogue import Catalogue, load_catalogue
+from scmap.core.i18n import Messages, english
 from scmap.errors import ScmapWarning
-from scmap.i18n import Messages, english
 from scmap.maps._assets import CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS
 
 if TYPE_CHECKING:
-    from scmap.suitability import SuitabilityResult
+    from scmap.analysis.suitability import SuitabilityResult
 
 __all__ = ["embed_html", "inline_assets", "plot_solutions", "render_html", "save_html", "static_map"]
 

@@ -17,17 +17,17 @@ import shapely
 from branca.colormap import LinearColormap
 from pyproj import Transformer
 
-from scmap._format import format_value
-from scmap._limits import LARGE_GEOMETRY_VERTICES
-from scmap.catalogue import Catalogue
-from scmap.i18n import Messages, english
+from scmap.core._limits import LARGE_GEOMETRY_VERTICES
+from scmap.core.catalogue import Catalogue
+from scmap.core.i18n import Messages, english
+from scmap.maps._format import format_value
 from scmap.maps._hexes import HexLayout, hex_layout
 from scmap.maps._icons import symbol_paths
 
 if TYPE_CHECKING:
-    from scmap.overlap import OverlapResult
-    from scmap.suitability import SuitabilityResult
-    from scmap.suitability.model import ModelScores
+    from scmap.analysis.overlap import OverlapResult
+    from scmap.analysis.suitability import SuitabilityResult
+    from scmap.analysis.suitability.model import ModelScores
 
 __all__ = ["MapOptions"]
 
@@ -86,7 +86,7 @@ class MapOptions:
         times what the map would draw after simplifying) are drawn from one grid of sector sets
         instead (:mod:`scmap.maps._grid`); the legend says so and gives the cell size.
     messages
-        The language of every word the map writes (:func:`scmap.i18n.load_messages`).
+        The language of every word the map writes (:func:`scmap.core.i18n.load_messages`).
     live_weights
         Write each suitability model's standardised values so that the page's weights panel (and
         ``window.scmap.setWeights``) re-scores exactly as Python does.
@@ -613,7 +613,7 @@ def _float64(values: np.ndarray) -> str:
 def live_model(
     units: pd.DataFrame, m: ModelScores, spec_sets: dict[str, np.ndarray], msg: Messages | None = None
 ) -> dict[str, Any] | None:
-    """What the page needs to re-score a model exactly as :func:`scmap.suitability.aggregate` does."""
+    """What the page needs to re-score a model exactly as :func:`scmap.analysis.suitability.aggregate` does."""
     live = m.live
     if live is None or not len(m.criteria):
         return None

@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from scmap.catalogue import Catalogue
-from scmap.i18n import Messages
+from scmap.core.catalogue import Catalogue
+from scmap.core.i18n import Messages
 from scmap.maps._grid import AreaGrid, area_grid
 from scmap.maps.layers import HOTSPOT_COLOURS, RELATION_COLOURS, MapOptions, display_geoms
 
 if TYPE_CHECKING:
-    from scmap.overlap import OverlapResult
+    from scmap.analysis.overlap import OverlapResult
 
 __all__ = ["overlay_layers"]
 

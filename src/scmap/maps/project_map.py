@@ -8,12 +8,12 @@ import folium
 
 from scmap.maps.layers import MapOptions
 from scmap.maps.solution_map import solution_map
-from scmap.project import popup_labels
+from scmap.project.spec import popup_labels
 
 if TYPE_CHECKING:
-    from scmap.inputs import Inputs
-    from scmap.overlap import OverlapResult
-    from scmap.suitability import SuitabilityResult
+    from scmap.analysis.overlap import OverlapResult
+    from scmap.analysis.suitability import SuitabilityResult
+    from scmap.project.inputs import Inputs
 
 __all__ = ["project_map"]
 

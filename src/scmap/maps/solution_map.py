@@ -19,13 +19,13 @@ import geopandas as gpd
 import shapely
 from branca.element import Element, Figure, MacroElement
 
-from scmap._basemaps import resolve_basemap
-from scmap._text import display_frame, display_value
-from scmap.catalogue import Catalogue, load_catalogue
+from scmap.core._text import display_frame, display_value
+from scmap.core.catalogue import Catalogue, load_catalogue
+from scmap.core.i18n import load_messages
 from scmap.errors import CatalogueError, InputError
-from scmap.i18n import load_messages
 from scmap.maps._assets import CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS
 from scmap.maps._safe import html_text, script_json
+from scmap.maps._script import page_script
 from scmap.maps.export import embed_html
 from scmap.maps.layers import (
     STANDARD,
@@ -36,16 +36,17 @@ from scmap.maps.layers import (
     sketch_types,
 )
 from scmap.maps.overlays import overlay_layers
+from scmap.project._basemaps import resolve_basemap
 
 if TYPE_CHECKING:
-    from scmap.overlap import OverlapResult
-    from scmap.suitability import SuitabilityResult
+    from scmap.analysis.overlap import OverlapResult
+    from scmap.analysis.suitability import SuitabilityResult
 
 __all__ = ["MapOptions", "ScmapLayers", "WorkshopMap", "solution_map"]
 
 Basemap = str | Mapping[str, Any]
 """A basemap: a name (osm, light, dark, topo, imagery, an xyzservices provider) or a mapping with
-name:, url: (XYZ/WMTS) or wms: + layers: (see :class:`scmap.project.BasemapSpec`)."""
+name:, url: (XYZ/WMTS) or wms: + layers: (see :class:`scmap.project.spec.BasemapSpec`)."""
 
 
 class _Raw(Element):
@@ -83,12 +84,11 @@ class ScmapLayers(MacroElement):
         assert self._parent is not None, "add ScmapLayers to a folium map first"
         assets = resources.files("scmap.maps")
         css = assets.joinpath("scmap.css").read_text(encoding="utf-8")
-        js = assets.joinpath("scmap.js").read_text(encoding="utf-8")
         if self.cluster:
             links = "".join(f'<link rel="stylesheet" href="{u}"/>' for u in CLUSTER_CSS)
             figure.header.add_child(_Raw(f'{links}<script src="{CLUSTER_JS}"></script>'), name="scmap_cluster")
         figure.header.add_child(_Raw(f"<style>{css}</style>"), name="scmap_css")
-        figure.script.add_child(_Raw(js), name="scmap_js")
+        figure.script.add_child(_Raw(page_script()), name="scmap_js")
         call = f"scmapRender({self._parent.get_name()}, {self.payload_json}, {self.geometries_json});"
         figure.script.add_child(_Raw(call), name=self.get_name())
 
@@ -102,11 +102,13 @@ class WorkshopMap(folium.Map):
 
 
 def _checked(
-    districts: gpd.GeoDataFrame, solutions: gpd.GeoDataFrame, cat: Catalogue, options: MapOptions
+    districts: gpd.GeoDataFrame, solutions: gpd.GeoDataFrame | None, cat: Catalogue, options: MapOptions
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Display copies of the tables (text made display text, with warnings); unknown types refused.
     Solutions counted per hexagon (above ``options.max_points``) show no text of their own: only
-    their sector, type and place are kept, with no copy of the rest."""
+    their sector, type and place are kept, with no copy of the rest. No solutions: an empty table."""
+    if solutions is None:
+        solutions = gpd.GeoDataFrame({c: [] for c in sorted(STANDARD)}, geometry=[], crs=districts.crs)
     unknown = sorted(set(solutions["solution"]) - set(cat.solutions))
     if unknown:
         raise CatalogueError(f"solutions: unknown solution types {unknown}; allowed: {', '.join(cat.solutions)}")
@@ -167,6 +169,28 @@ def _layers(
     return payload, {"districts": district_geoms, **sector_geoms, **choro_geoms, **overlay_geoms}
 
 
+def _page_settings(
+    options: MapOptions,
+    *,
+    title: str | None,
+    attribution: str | None,
+    show: Sequence[str] | None,
+    basemap: Basemap | Sequence[Basemap],
+) -> dict[str, Any]:
+    """The page's settings beside its layers: words, title, basemaps, what shows at start."""
+    msg, bases = options.messages, _basemaps(basemap)
+    return {
+        "title": title or "",
+        "attribution": attribution or "",
+        "legend_title": msg("map.solutions_by_sector"),
+        "i18n": msg.for_page(),
+        "show": list(show) if show is not None else None,
+        "basemaps": bases,
+        "tiles": next(({"url": b["url"]} for b in bases if b["kind"] == "xyz"), {"url": ""}),
+        "display": {k: getattr(options, k) for k in ("icons_from_zoom", "cluster_until_zoom")},
+    }
+
+
 def solution_map(
     districts: gpd.GeoDataFrame,
     solutions: gpd.GeoDataFrame | None = None,
@@ -192,7 +216,7 @@ def solution_map(
     solutions
         Rows with ``solution_id``, ``name``, ``sector``, ``solution``, ``status``.
     suitability, overlap
-        Results of :func:`scmap.suitability` and :func:`scmap.overlap`: one colouring per
+        Results of :func:`scmap.analysis.suitability` and :func:`scmap.analysis.overlap`: one colouring per
         suitability model and for coverage gaps (one visible at a time), service areas, hotspots,
         synergy/conflict links, and popups that explain each district.
     catalogue
@@ -218,27 +242,12 @@ def solution_map(
     True
     """
     options = options or MapOptions()
-    if language is not None:
-        options = dataclasses.replace(options, messages=load_messages(language))
-    msg = options.messages
-    cat = msg.catalogue(catalogue or load_catalogue())
-    if solutions is None:
-        solutions = gpd.GeoDataFrame({c: [] for c in sorted(STANDARD)}, geometry=[], crs=districts.crs)
+    options = dataclasses.replace(options, messages=load_messages(language)) if language is not None else options
+    cat = options.messages.catalogue(catalogue or load_catalogue())
     districts, solutions = _checked(districts, solutions, cat, options)
-    if m is None:
-        m = _new_map(districts, title=title)
-    m.scmap_language = msg.language  # type: ignore[attr-defined]  # the page's <html lang>
-    bases = _basemaps(basemap)
+    m = m if m is not None else _new_map(districts, title=title)
+    m.scmap_language = options.messages.language  # type: ignore[attr-defined]  # the page's <html lang>
     payload, geometries = _layers(districts, solutions, cat, options, suitability=suitability, overlap=overlap)
-    payload |= {
-        "title": title or "",
-        "attribution": attribution or "",
-        "legend_title": msg("map.solutions_by_sector"),
-        "i18n": msg.for_page(),
-        "show": list(show) if show is not None else None,
-        "basemaps": bases,
-        "tiles": next(({"url": b["url"]} for b in bases if b["kind"] == "xyz"), {"url": ""}),
-        "display": {k: getattr(options, k) for k in ("icons_from_zoom", "cluster_until_zoom")},
-    }
+    payload |= _page_settings(options, title=title, attribution=attribution, show=show, basemap=basemap)
     ScmapLayers(payload, geometries, cluster=any(s.get("cluster") for s in payload["sectors"])).add_to(m)
     return m

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from scmap.analysis.suitability.model import aggregate
 from scmap.errors import InputError
-from scmap.suitability.model import aggregate
 
 __all__ = ["map_models", "normalised", "page_payload", "project_weights", "ranks", "rescore"]
 

@@ -3,7 +3,7 @@
 A :class:`Room` checks each change (who may make it, the round, the vote limit, sizes), writes it
 to the store as an event with the target's state before and after, and only then applies it; on
 start it replays the log, so the state after a restart is the state before it. The server
-(:mod:`scmap.workshop.server`) is a thin layer over this module; tests drive it directly.
+(:mod:`scmap.server.app`) is a thin layer over this module; tests drive it directly.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ import shapely
 import shapely.geometry
 from pydantic import ValidationError
 
-from scmap._remote import is_postgres
 from scmap.errors import InputError
+from scmap.sources._remote import is_postgres
 from scmap.workshop.changes import CHANGE, FACILITATOR_ONLY, Join
 from scmap.workshop.store import Event, Store, open_store
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from scmap._remote import is_postgres
 from scmap.errors import InputError
+from scmap.sources._remote import is_postgres
 
 __all__ = ["Event", "Store", "open_store"]
 

@@ -1,0 +1,743 @@
+"""Where solutions and sectors meet, reinforce or conflict, and which districts are left out.
+
+All geometry work is vectorised over shapely 2 arrays; candidate pairs come from an STRtree
+query, never from a Python loop over pairs.
+
+Examples
+--------
+>>> import scmap
+>>> inputs = scmap.load_inputs(scmap.load_project(scmap.demo_project_path()))
+>>> result = overlap_project(inputs)
+>>> sorted(result.layers())  # doctest: +NORMALIZE_WHITESPACE
+['coverage', 'districts', 'duplicates', 'gaps', 'gi_star', 'hotspots', 'outside', 'pairs',
+ 'relations', 'service_areas']
+>>> int(result.districts["n_mobility"].sum()) + int(len(result.outside))  # every EV/bike/hub counted once
+59
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+import time
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely import STRtree
+
+from scmap.analysis._coverage import Mapper, chunk_coverage, chunks, in_process
+from scmap.core._geom import assign_points
+from scmap.core._limits import MAX_PAIRS, MAX_UNITS, pairs_problem
+from scmap.core.catalogue import Catalogue, Rule, load_catalogue
+from scmap.errors import CatalogueError, InputError, ScmapWarning
+from scmap.sources._validate import polygonal
+
+if TYPE_CHECKING:
+    from scmap.project.inputs import Inputs
+
+__all__ = [
+    "OverlapResult",
+    "circle_overlap_m2",
+    "getis_ord_hotspots",
+    "overlap",
+    "overlap_project",
+    "service_areas",
+]
+
+log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+_K = TypeVar("_K")
+
+QUAD_SEGS = 16
+"""Segments per quarter circle of buffers: a 64-gon is within 0.2 % of the circle's area."""
+_MIN_AREA_M2 = 1e-6
+PAIR_GEOMETRY_LIMIT = 50_000
+"""Overlapping pairs up to which the pairs layer carries each overlap's polygon."""
+CHUNK_DISTRICTS = 64
+"""Districts per chunk of the coverage computation."""
+DISSOLVE_LIMIT = 2_000_000
+"""Coordinates up to which hotspots and sector coverage are united across chunks of districts."""
+
+
+@dataclass
+class OverlapResult:
+    """Tables of the overlap analysis, all in the analysis CRS (metres)."""
+
+    service_areas: gpd.GeoDataFrame
+    pairs: gpd.GeoDataFrame
+    districts: gpd.GeoDataFrame
+    hotspots: gpd.GeoDataFrame
+    relations: gpd.GeoDataFrame
+    gaps: pd.DataFrame
+    duplicates: pd.DataFrame
+    outside: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+    gi_star: gpd.GeoDataFrame | None = None
+    """Getis-Ord Gi* statistical hot spots on grid cells, when asked for (``getis_ord``)."""
+    stages: dict[str, float] = field(default_factory=dict)
+    """Seconds spent in each stage of :func:`overlap` (for benchmarks and ``-v`` logs)."""
+    coverage: gpd.GeoDataFrame | None = None
+    """Per sector, the area its service areas cover within the districts (one row each)."""
+
+    def layers(self) -> dict[str, pd.DataFrame]:
+        """Every table by its GeoPackage layer name."""
+        out: dict[str, pd.DataFrame] = {
+            "pairs": self.pairs,
+            "districts": self.districts,
+            "hotspots": self.hotspots,
+            "relations": self.relations,
+            "gaps": self.gaps,
+            "service_areas": self.service_areas,
+            **({"coverage": self.coverage} if self.coverage is not None else {}),
+            "duplicates": self.duplicates,
+            "outside": self.outside,
+        }
+        if self.gi_star is not None:
+            out["gi_star"] = self.gi_star
+        return out
+
+    def save(self, path: str | Path) -> Path:
+        """Write every table as a layer of one GeoPackage (tables without geometry as attribute layers)."""
+        from scmap.core._gpkg import write_layers
+
+        return write_layers(Path(path), self.layers())
+
+
+def _radius(solutions: gpd.GeoDataFrame, catalogue: Catalogue, radius_m: Mapping[str, float]) -> np.ndarray:
+    """Row value, else project override for the type, else catalogue default."""
+    defaults = {k: float(radius_m.get(k, v.radius_m)) for k, v in catalogue.solutions.items()}
+    for key, value in radius_m.items():
+        if key not in catalogue.solutions:
+            raise CatalogueError(
+                f"overlap.radius_m.{key}: unknown solution type; allowed: {', '.join(catalogue.solutions)}"
+            )
+        if not value > 0:
+            raise InputError(f"overlap.radius_m.{key}: radius must be > 0 m, got {value}")
+    own = pd.to_numeric(solutions.get("radius_m", pd.Series(np.nan, index=solutions.index)), errors="coerce")
+    bad = own.notna() & ~(own > 0)
+    if bad.any():
+        ids = ", ".join(solutions.loc[bad, "solution_id"].astype(str).head(5))
+        raise InputError(f"radius_m must be > 0 m; rows with solution_id {ids}")
+    return own.fillna(solutions["solution"].map(defaults)).to_numpy(dtype=float)
+
+
+def service_areas(
+    solutions: gpd.GeoDataFrame,
+    *,
+    catalogue: Catalogue | None = None,
+    radius_m: Mapping[str, float] | None = None,
+) -> gpd.GeoDataFrame:
+    """Each solution's geometry buffered by its service radius (metres, in a projected CRS)."""
+    cat = catalogue or load_catalogue()
+    if solutions.crs is None or not solutions.crs.is_projected:
+        raise InputError(
+            f"service areas need a metric CRS, the solutions are in {solutions.crs}; "
+            "reproject them (read_solutions does by default)"
+        )
+    radius = _radius(solutions, cat, radius_m or {})
+    geoms = shapely.buffer(np.asarray(solutions.geometry.array, dtype=object), radius, quad_segs=QUAD_SEGS)
+    return gpd.GeoDataFrame(
+        {
+            "solution_id": solutions["solution_id"].to_numpy(),
+            "name": solutions["name"].to_numpy(),
+            "sector": solutions["sector"].to_numpy(),
+            "solution": solutions["solution"].to_numpy(),
+            "status": solutions["status"].to_numpy(),
+            "radius_m": radius,
+            "area_m2": np.where(
+                shapely.get_type_id(np.asarray(solutions.geometry.array, dtype=object)) == 0,
+                math.pi * radius**2,  # exact for the circle the 64-gon stands for
+                shapely.area(geoms),
+            ),
+        },
+        geometry=geoms,
+        crs=solutions.crs,
+    )
+
+
+def circle_overlap_m2(d: np.ndarray, r1: np.ndarray, r2: np.ndarray) -> np.ndarray:
+    """Exact area shared by circles of radii *r1*, *r2* whose centres are *d* apart (vectorised).
+
+    Examples
+    --------
+    >>> float(circle_overlap_m2(np.array([0.0]), np.array([1.0]), np.array([2.0]))[0]) == math.pi
+    True
+    """
+    d, r1, r2 = np.broadcast_arrays(np.asarray(d, float), np.asarray(r1, float), np.asarray(r2, float))
+    out = np.zeros(d.shape)
+    inside = d <= np.abs(r1 - r2)
+    out[inside] = math.pi * np.minimum(r1, r2)[inside] ** 2
+    lens = ~inside & (d < r1 + r2)
+    dd, a, b = d[lens], r1[lens], r2[lens]
+    alpha = np.arccos(np.clip((dd**2 + a**2 - b**2) / (2 * dd * a), -1, 1))
+    beta = np.arccos(np.clip((dd**2 + b**2 - a**2) / (2 * dd * b), -1, 1))
+    kite = np.sqrt(np.clip((-dd + a + b) * (dd + a - b) * (dd - a + b) * (dd + a + b), 0, None))
+    out[lens] = a**2 * alpha + b**2 * beta - 0.5 * kite
+    return out
+
+
+def _ordered_unique(i: np.ndarray, j: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each unordered pair of distinct indices (below *n*) once, as (smaller, larger)."""
+    lo, hi = np.minimum(i, j), np.maximum(i, j)
+    keep = lo != hi
+    key = np.unique(lo[keep].astype(np.int64) * n + hi[keep])  # one integer per pair: a fast 1-D unique
+    return key // n, key % n
+
+
+def _pairs(
+    areas: gpd.GeoDataFrame,
+    centres: np.ndarray,
+    max_pairs: int | None = MAX_PAIRS,
+    geometry_limit: int = PAIR_GEOMETRY_LIMIT,
+) -> gpd.GeoDataFrame:
+    """Pairs of overlapping service areas (with each overlap's polygon up to *geometry_limit* pairs).
+
+    Point solutions have circular service areas: their overlaps are computed exactly from the
+    centre distance (candidates from a ``dwithin`` query, so no sliver is missed). Pairs with a
+    line or polygon solution use the intersection of the buffered geometries.
+    """
+    geoms = np.asarray(areas.geometry.array, dtype=object)
+    radius = areas["radius_m"].to_numpy(dtype=float)
+    is_pt = shapely.get_type_id(centres) == 0
+    left, right, area = _circle_pairs(centres, radius, np.flatnonzero(is_pt), max_pairs)
+    other = np.flatnonzero(~is_pt)
+    if len(other):
+        qo, qt = STRtree(geoms).query(geoms[other], predicate="intersects")
+        _check_pairs(len(left) + len(qo), max_pairs)
+        i, j = _ordered_unique(other[qo], qt, len(geoms))
+        a = shapely.area(shapely.intersection(geoms[i], geoms[j]))
+        left, right, area = np.r_[left, i], np.r_[right, j], np.r_[area, a]
+    positive = area > _MIN_AREA_M2
+    left, right, area = left[positive], right[positive], area[positive]
+    key = np.unique(np.minimum(left, right).astype(np.int64) * len(geoms) + np.maximum(left, right), return_index=True)
+    left, right, area = key[0] // len(geoms), key[0] % len(geoms), area[key[1]]  # once each, in (a, b) order
+    return _pairs_frame(areas, left, right, area, geometry_limit)
+
+
+def _circle_pairs(
+    centres: np.ndarray, radius: np.ndarray, pts: np.ndarray, max_pairs: int | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Overlapping circles among the point solutions *pts*: (i, j, overlap m²) with i < j."""
+    if len(pts) < 2:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0)
+    qi, qj = STRtree(centres[pts]).query(centres[pts], predicate="dwithin", distance=radius[pts] + radius[pts].max())
+    _check_pairs(len(qi) // 2, max_pairs)
+    # a pair that overlaps (distance < r_i + r_j <= r_i + r_max) is found from both ends: keep i < j
+    forward = qi < qj
+    i, j = pts[qi[forward]], pts[qj[forward]]
+    return i, j, circle_overlap_m2(shapely.distance(centres[i], centres[j]), radius[i], radius[j])
+
+
+def _pairs_frame(
+    areas: gpd.GeoDataFrame, left: np.ndarray, right: np.ndarray, area: np.ndarray, geometry_limit: int
+) -> gpd.GeoDataFrame:
+    """The pairs table: ids, types and sectors of both sides, the overlap and its shares."""
+    geoms = np.asarray(areas.geometry.array, dtype=object)
+    full = areas["area_m2"].to_numpy(dtype=float)
+
+    def col(name: str, idx: np.ndarray) -> pd.Categorical:
+        """Columnar: codes into the solutions' values, not one string object per pair."""
+        codes, values = pd.factorize(areas[name].to_numpy())
+        return pd.Categorical.from_codes(codes[idx], categories=values)
+
+    return gpd.GeoDataFrame(
+        {
+            "a_id": col("solution_id", left),
+            "b_id": col("solution_id", right),
+            "a_solution": col("solution", left),
+            "b_solution": col("solution", right),
+            "a_sector": col("sector", left),
+            "b_sector": col("sector", right),
+            "overlap_m2": area,
+            "a_share": np.minimum(area / full[left], 1.0),
+            "b_share": np.minimum(area / full[right], 1.0),
+            "cross_sector": areas["sector"].to_numpy()[left] != areas["sector"].to_numpy()[right],
+        },
+        geometry=shapely.intersection(geoms[left], geoms[right])
+        if len(left) <= geometry_limit
+        else np.full(len(left), None, dtype=object),
+        crs=areas.crs,
+    )
+
+
+def _check_pairs(candidates: int, max_pairs: int | None) -> None:
+    problem = pairs_problem(candidates, max_pairs)
+    if problem:
+        raise InputError(problem)
+
+
+def _matches(target: str, solutions: gpd.GeoDataFrame) -> np.ndarray:
+    if target.startswith("sector:"):
+        return (solutions["sector"] == target.removeprefix("sector:")).to_numpy()
+    return (solutions["solution"] == target).to_numpy()
+
+
+def _relations(solutions: gpd.GeoDataFrame, rules: Sequence[Rule]) -> gpd.GeoDataFrame:
+    geoms = np.asarray(solutions.geometry.array, dtype=object)
+    ids = solutions["solution_id"].to_numpy()
+    types = solutions["solution"].to_numpy()
+    frames = []
+    for rule in rules:
+        a_pos = np.flatnonzero(_matches(rule.a, solutions))
+        b_pos = np.flatnonzero(_matches(rule.b, solutions))
+        if not len(a_pos) or not len(b_pos):
+            continue
+        qa, qb = STRtree(geoms[b_pos]).query(geoms[a_pos], predicate="dwithin", distance=rule.within_m)
+        ia, ib = a_pos[qa], b_pos[qb]
+        keep = ia != ib
+        if rule.a == rule.b:  # a symmetric rule: each unordered pair once
+            keep &= ia < ib
+        ia, ib = ia[keep], ib[keep]
+        label = f"{rule.a} ~ {rule.b} {rule.relation} within {rule.within_m:g} m"
+        frames.append(
+            gpd.GeoDataFrame(
+                {
+                    "a_id": ids[ia],
+                    "b_id": ids[ib],
+                    "a_solution": types[ia],
+                    "b_solution": types[ib],
+                    "relation": rule.relation,
+                    "rule": label,
+                    "note": rule.note,
+                    "distance_m": shapely.distance(geoms[ia], geoms[ib]),
+                },
+                geometry=shapely.shortest_line(geoms[ia], geoms[ib]),
+                crs=solutions.crs,
+            )
+        )
+    columns = ["a_id", "b_id", "a_solution", "b_solution", "relation", "rule", "note", "distance_m"]
+    if not frames:
+        return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=solutions.crs)
+    out = pd.concat(frames, ignore_index=True)
+    # a pair matched by two rules (e.g. a type rule and a sector rule) keeps both rows: both apply
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=solutions.crs)
+
+
+def _outside(solutions: gpd.GeoDataFrame, where: np.ndarray, d_geoms: np.ndarray) -> pd.DataFrame:
+    """Solutions whose representative point lies in no district, with the distance to the nearest."""
+    out = where < 0
+    distance = np.zeros(int(out.sum()))
+    if out.any() and len(d_geoms):
+        points = shapely.point_on_surface(np.asarray(solutions.geometry.array, dtype=object)[out])
+        _, distance = STRtree(d_geoms).query_nearest(points, return_distance=True, all_matches=False)
+    return pd.DataFrame(
+        {
+            "solution_id": solutions["solution_id"].to_numpy()[out],
+            "solution": solutions["solution"].to_numpy()[out],
+            "source": solutions["source"].to_numpy()[out] if "source" in solutions.columns else "",
+            "distance_m": np.round(distance, 1),
+        }
+    )
+
+
+def _duplicates(solutions: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Exact duplicates: same solution type at the same place (one row per connector, say)."""
+    wkb = shapely.to_wkb(shapely.normalize(np.asarray(solutions.geometry.array, dtype=object)), hex=True)
+    key = pd.Series(solutions["solution"].to_numpy(), dtype=str) + "|" + pd.Series(wkb, dtype=str)
+    first_id = pd.Series(solutions["solution_id"].to_numpy()).groupby(key.to_numpy()).transform("first")
+    dup = key.duplicated(keep="first").to_numpy()
+    return pd.DataFrame(
+        {
+            "solution_id": solutions["solution_id"].to_numpy()[dup],
+            "duplicate_of": first_id.to_numpy()[dup],
+            "solution": solutions["solution"].to_numpy()[dup],
+        }
+    )
+
+
+def getis_ord_hotspots(
+    solutions: gpd.GeoDataFrame,
+    districts: gpd.GeoDataFrame,
+    *,
+    grid_m: float,
+    permutations: int = 999,
+    seed: int = 12345,
+    k: int = 8,
+    alpha: float = 0.05,
+    max_units: int = MAX_UNITS,
+) -> gpd.GeoDataFrame:
+    """Statistical hot and cold spots of solutions: Getis-Ord Gi* (esda) on grid-cell counts.
+
+    Cells of *grid_m* metres clipped to the districts count the solutions whose representative
+    point lies in them; neighbours are the *k* nearest cells (binary weights, the cell itself
+    included); two-sided pseudo p-values come from *permutations* seeded conditional
+    permutations. Cells with p < *alpha* are ``hot`` (z > 0) or ``cold`` (z < 0).
+    """
+    from esda.getisord import G_Local
+    from libpysal.weights import KNN
+
+    from scmap.analysis.suitability.criteria import count_of
+    from scmap.analysis.suitability.units import grid_units
+
+    cells = grid_units(districts, grid_m, max_units=max_units)
+    counts = count_of(cells, solutions)
+    out = cells[["unit_id", "district_id", "area_m2", "geometry"]].copy()
+    out["n_solutions"] = counts.astype(int)
+    n = len(cells)
+    if n < 3 or np.ptp(counts) == 0:
+        out["gi_z"], out["gi_p"], out["gi_class"] = np.nan, np.nan, "not significant"
+        return out
+    centres = shapely.get_coordinates(shapely.centroid(np.asarray(cells.geometry.array, dtype=object)))
+    weights = KNN.from_array(centres, k=min(k, n - 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # esda divides 0/0 for cells without variance
+        # esda's notice about its default one-sided test: the two-sided p-value is computed below
+        warnings.filterwarnings("ignore", message="The alternative hypothesis", category=DeprecationWarning)
+        gi = G_Local(
+            counts,
+            weights,
+            transform="B",
+            permutations=permutations,
+            star=True,
+            seed=seed,
+            n_jobs=1,
+            keep_simulations=True,
+        )
+    z = np.asarray(gi.Zs, dtype=float)
+    simulated = np.asarray(gi.rGs, dtype=float)  # (cells, permutations)
+    centre = simulated.mean(axis=1, keepdims=True)
+    extreme = np.abs(simulated - centre) >= np.abs(np.asarray(gi.Gs, dtype=float)[:, None] - centre)
+    p = (1 + extreme.sum(axis=1)) / (permutations + 1)  # two-sided pseudo p-value
+    out["gi_z"], out["gi_p"] = z, p
+    out["gi_class"] = np.where((p < alpha) & (z > 0), "hot", np.where((p < alpha) & (z < 0), "cold", "not significant"))
+    return out
+
+
+def overlap(
+    solutions: gpd.GeoDataFrame,
+    districts: gpd.GeoDataFrame,
+    *,
+    catalogue: Catalogue | None = None,
+    radius_m: Mapping[str, float] | None = None,
+    rules: Sequence[Rule] = (),
+    population: str | None = None,
+    getis_ord: Mapping[str, float] | None = None,
+    max_pairs: int | None = MAX_PAIRS,
+    max_units: int = MAX_UNITS,
+    pair_geometry_limit: int = PAIR_GEOMETRY_LIMIT,
+    mapper: Mapper | None = None,
+    chunk_size: int = CHUNK_DISTRICTS,
+) -> OverlapResult:
+    """Service-area overlaps, per-district co-location and coverage, hotspots, rule matches, gaps.
+
+    Parameters
+    ----------
+    solutions
+        Rows with ``solution_id``, ``sector``, ``solution``, ``status`` (optionally ``radius_m``)
+        in a metric CRS, as :func:`scmap.read_solutions` gives them.
+    districts
+        Polygons with ``district_id`` (and ``district_name``), same CRS.
+    radius_m
+        Service radius per solution type, overriding the catalogue (a row's own ``radius_m`` wins).
+    rules
+        Synergy/conflict rules added to the catalogue's.
+    population
+        District column with inhabitants: gaps then also give the population outside service
+        areas, assuming people spread evenly over each district.
+    getis_ord
+        ``{grid_m: ..., permutations: ..., seed: ..., alpha: ...}`` adds Getis-Ord Gi* hot spots
+        (:func:`getis_ord_hotspots`) as the ``gi_star`` layer.
+    pair_geometry_limit
+        Up to this many overlapping pairs, each pair carries its overlap polygon; above it the
+        pairs are a table (their areas are exact either way).
+    mapper, chunk_size
+        Coverage and hotspots are computed district by district, in spatial chunks of
+        *chunk_size* districts, run by *mapper* (a loop here, or a Dask client's map: see
+        :mod:`scmap.pipeline.distributed`); the result does not depend on either.
+    """
+    cat = catalogue or load_catalogue()
+    _check_arguments(solutions, districts, cat, rules, population)
+    stages = _Stages()
+    areas = stages.run("service areas", lambda: service_areas(solutions, catalogue=cat, radius_m=radius_m))
+    geoms = np.asarray(solutions.geometry.array, dtype=object)
+    pairs = stages.run("pairs", lambda: _pairs(areas, geoms, max_pairs, pair_geometry_limit))
+    d_geoms = np.asarray(districts.geometry.array, dtype=object)
+    where = stages.run("points in districts", lambda: assign_points(shapely.point_on_surface(geoms), d_geoms))
+    result = _district_stages(stages, areas, pairs, solutions, districts, where, cat, population, mapper, chunk_size)
+    result.relations, result.duplicates, result.outside = _solution_checks(
+        stages, solutions, where, d_geoms, [*cat.rules, *rules]
+    )
+    result.warnings = _notes(result.duplicates, result.outside)
+    if getis_ord:
+        result.gi_star = stages.run("getis-ord", lambda: _gi(solutions, districts, getis_ord, max_units))
+    log.info("overlap: %d service areas, %d pairs, %d relations", len(areas), len(pairs), len(result.relations))
+    result.stages = stages.seconds
+    return result
+
+
+def _district_stages(
+    stages: _Stages,
+    areas: gpd.GeoDataFrame,
+    pairs: gpd.GeoDataFrame,
+    solutions: gpd.GeoDataFrame,
+    districts: gpd.GeoDataFrame,
+    where: np.ndarray,
+    cat: Catalogue,
+    population: str | None,
+    mapper: Mapper | None,
+    chunk_size: int,
+) -> OverlapResult:
+    """Coverage, co-location, hotspots, gaps and each sector's coverage, district by district (the
+    result's solution checks are filled in by :func:`overlap`)."""
+    sectors = [s for s in cat.sectors if (solutions["sector"] == s).any()]
+    cover = stages.run("coverage", lambda: _coverage(areas, districts, sectors, mapper, chunk_size))
+    table = stages.run("co-location", lambda: _colocation(solutions, districts, where, sectors, cover.covered_m2))
+    hotspots = stages.run("hotspots", lambda: _hotspots(cover, sectors, districts.crs))
+    _multi_coverage(table, cover.multi_m2)
+    gaps = stages.run("gaps", lambda: _gaps(table, districts, sectors, population))
+    districts_out = gpd.GeoDataFrame(table, geometry=districts.geometry.array, crs=districts.crs)
+    empty = pd.DataFrame()
+    result = OverlapResult(areas, pairs, districts_out, hotspots, empty, gaps, empty, empty)
+    result.coverage = stages.run("sector coverage", lambda: _sector_coverage(cover, sectors, districts.crs))
+    return result
+
+
+def _solution_checks(
+    stages: _Stages, solutions: gpd.GeoDataFrame, where: np.ndarray, d_geoms: np.ndarray, rules: list[Rule]
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
+    """Rule matches between solutions, repeated solutions and those outside every district."""
+    relations = stages.run("relations", lambda: _relations(solutions, rules))
+    duplicates = stages.run("duplicates", lambda: _duplicates(solutions))
+    outside = stages.run("outside", lambda: _outside(solutions, where, d_geoms))
+    return relations, duplicates, outside
+
+
+def _gi(
+    solutions: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, options: Mapping[str, float], max_units: int
+) -> gpd.GeoDataFrame:
+    return getis_ord_hotspots(
+        solutions,
+        districts,
+        grid_m=float(options["grid_m"]),
+        permutations=int(options.get("permutations", 999)),
+        seed=int(options.get("seed", 12345)),
+        alpha=float(options.get("alpha", 0.05)),
+        max_units=max_units,
+    )
+
+
+class _Stages:
+    """Seconds spent in each named stage (a stage run twice adds up)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def run(self, name: str, fn: Callable[[], _T]) -> _T:
+        start = time.perf_counter()
+        out = fn()
+        self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+        return out
+
+
+def _check_arguments(
+    solutions: gpd.GeoDataFrame,
+    districts: gpd.GeoDataFrame,
+    cat: Catalogue,
+    rules: Sequence[Rule],
+    population: str | None,
+) -> None:
+    if districts.crs is None or solutions.crs is None or not districts.crs.equals(solutions.crs):
+        raise InputError(
+            f"districts ({districts.crs}) and solutions ({solutions.crs}) must share one metric CRS; "
+            "load them through scmap.load_inputs or reproject with .to_crs()"
+        )
+    if population is not None and population not in districts.columns:
+        raise InputError(
+            f"overlap.population: no column {population!r} in the districts; "
+            f"columns: {', '.join(map(str, districts.columns))}"
+        )
+    unknown = sorted(set(solutions["solution"]) - set(cat.solutions))
+    if unknown:
+        raise CatalogueError(f"unknown solution types {unknown}; allowed: {', '.join(cat.solutions)}")
+    for i, rule in enumerate(rules):
+        for side in (rule.a, rule.b):
+            if not cat.is_rule_target(side):
+                raise CatalogueError(f"overlap.rules.{i}: unknown solution type {side!r}")
+
+
+def _colocation(
+    solutions: gpd.GeoDataFrame,
+    districts: gpd.GeoDataFrame,
+    where: np.ndarray,
+    sectors: list[str],
+    covered_m2: np.ndarray,
+) -> pd.DataFrame:
+    """Per district: solutions and share of area served per sector, diversity."""
+    d_area = shapely.area(np.asarray(districts.geometry.array, dtype=object))
+    table = pd.DataFrame({"district_id": districts["district_id"].to_numpy()})
+    if "district_name" in districts.columns:
+        table["district_name"] = districts["district_name"].to_numpy()
+    table["area_m2"] = d_area
+    for j, s in enumerate(sectors):
+        in_sector = (solutions["sector"] == s).to_numpy()
+        table[f"n_{s}"] = np.bincount(where[in_sector & (where >= 0)], minlength=len(districts))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            table[f"covered_{s}"] = np.clip(np.nan_to_num(covered_m2[:, j] / d_area), 0.0, 1.0)
+    counts = table[[f"n_{s}" for s in sectors]].to_numpy(dtype=float) if sectors else np.zeros((len(table), 0))
+    table["n_solutions"] = counts.sum(axis=1).astype(int)
+    table["n_sectors"] = (counts > 0).sum(axis=1).astype(int)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = counts / counts.sum(axis=1, keepdims=True)
+        entropy = -np.nansum(np.where(p > 0, p * np.log(p), 0.0), axis=1)
+    table["diversity"] = entropy
+    table["evenness"] = entropy / math.log(len(sectors)) if len(sectors) > 1 else 0.0
+    return table
+
+
+@dataclass
+class _Coverage:
+    covered_m2: np.ndarray
+    multi_m2: np.ndarray
+    pieces: list[tuple[frozenset[int], shapely.Geometry]]
+    """Per chunk of districts: where two or more sectors meet, one geometry per combination."""
+    by_sector: list[list[shapely.Geometry]]
+    """Per sector: its served area in each chunk."""
+
+
+def _coverage(
+    areas: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, sectors: list[str], mapper: Mapper | None, chunk_size: int
+) -> _Coverage:
+    """Coverage district by district (:mod:`scmap.analysis._coverage`), in chunks run by *mapper*."""
+    d_geoms = np.asarray(districts.geometry.array, dtype=object)
+    index = {s: j for j, s in enumerate(sectors)}
+    a_sector = np.array([index.get(s, -1) for s in areas["sector"]], dtype=np.int64)
+    keep = a_sector >= 0
+    parts = chunks(d_geoms, np.asarray(areas.geometry.array, dtype=object)[keep], a_sector[keep], chunk_size)
+    results = (mapper or in_process)(functools.partial(chunk_coverage, n_sectors=len(sectors)), parts)
+    covered = np.zeros((len(d_geoms), len(sectors)))
+    multi = np.zeros(len(d_geoms))
+    pieces: list[tuple[frozenset[int], shapely.Geometry]] = []
+    by_sector: list[list[shapely.Geometry]] = [[] for _ in sectors]
+    for r in results:
+        covered[r.districts] = r.covered_m2
+        multi[r.districts] = r.multi_m2
+        pieces += r.pieces
+        for j, geom in enumerate(r.by_sector):
+            if not geom.is_empty:
+                by_sector[j].append(geom)
+    return _Coverage(covered, multi, pieces, by_sector)
+
+
+def _dissolved(groups: Mapping[_K, list[shapely.Geometry]]) -> list[tuple[_K, shapely.Geometry]]:
+    """One geometry per group, united across the chunks while that stays cheap; above
+    :data:`DISSOLVE_LIMIT` coordinates, one per group and chunk (a region-wide union of
+    fragmented areas costs far more than linear time)."""
+    total = sum(int(shapely.get_num_coordinates(np.asarray(g, dtype=object)).sum()) for g in groups.values())
+    if total <= DISSOLVE_LIMIT:
+        return [
+            (key, polygonal(shapely.union_all(geoms)) if geoms else shapely.Polygon()) for key, geoms in groups.items()
+        ]
+    return [(key, geom) for key, geoms in groups.items() for geom in geoms]
+
+
+def _hotspots(cover: _Coverage, sectors: list[str], crs: object) -> gpd.GeoDataFrame:
+    """Polygons where the service areas of two or more sectors overlap (within the districts), by
+    sector combination."""
+    by_combo: dict[frozenset[int], list[shapely.Geometry]] = {}
+    for tags, geom in cover.pieces:
+        by_combo.setdefault(tags, []).append(geom)
+    ordered = {c: by_combo[c] for c in sorted(by_combo, key=lambda t: (-len(t), sorted(sectors[i] for i in t)))}
+    rows = _dissolved(ordered)
+    return gpd.GeoDataFrame(
+        {
+            "n_sectors": [len(c) for c, _ in rows],
+            "sectors": [",".join(s for j, s in enumerate(sectors) if j in c) for c, _ in rows],
+            "area_m2": [shapely.area(g) for _, g in rows],
+        },
+        geometry=[g for _, g in rows],
+        crs=crs,
+    )
+
+
+def _sector_coverage(cover: _Coverage, sectors: list[str], crs: object) -> gpd.GeoDataFrame:
+    """Per sector, the area its service areas cover within the districts."""
+    rows = _dissolved({s: cover.by_sector[j] for j, s in enumerate(sectors)})
+    return gpd.GeoDataFrame(
+        {"sector": [s for s, _ in rows], "area_m2": [shapely.area(g) for _, g in rows]},
+        geometry=[g for _, g in rows],
+        crs=crs,
+    )
+
+
+def _multi_coverage(table: pd.DataFrame, multi_m2: np.ndarray) -> None:
+    """Share of each district served by two or more sectors, and the mean share served."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["covered_multi"] = np.clip(np.nan_to_num(multi_m2 / table["area_m2"].to_numpy()), 0.0, 1.0)
+    cover_cols = [c for c in table.columns if c.startswith("covered_") and c != "covered_multi"]
+    table["mean_covered"] = table[cover_cols].mean(axis=1) if cover_cols else 0.0
+
+
+def _gaps(table: pd.DataFrame, districts: gpd.GeoDataFrame, sectors: list[str], population: str | None) -> pd.DataFrame:
+    """Area (and people) outside each sector's service areas per district; the worst-served rank."""
+    gap_rows = []
+    d_area = table["area_m2"].to_numpy()
+    for s in sectors:
+        share = 1.0 - table[f"covered_{s}"].to_numpy()
+        row = pd.DataFrame(
+            {"district_id": table["district_id"], "sector": s, "uncovered_m2": share * d_area, "uncovered_share": share}
+        )
+        if population is not None:
+            row["uncovered_population"] = share * pd.to_numeric(districts[population], errors="coerce").to_numpy()
+        gap_rows.append(row)
+    gaps = (
+        pd.concat(gap_rows, ignore_index=True)
+        if gap_rows
+        else pd.DataFrame(columns=["district_id", "sector", "uncovered_m2", "uncovered_share"])
+    )
+    if population is not None and len(gaps):
+        # mean over sectors: people outside a sector's service areas, on average over the sectors
+        per_district = gaps.groupby("district_id", sort=False)["uncovered_population"].mean()
+        table["mean_uncovered_population"] = table["district_id"].map(per_district).to_numpy()
+        badness = table["mean_uncovered_population"]
+    else:
+        badness = 1.0 - table["mean_covered"]
+    table["gap_rank"] = badness.rank(ascending=False, method="min").astype(int)
+    return gaps
+
+
+def _notes(duplicates: pd.DataFrame, outside: pd.DataFrame) -> list[str]:
+    notes = []
+    if len(duplicates):
+        notes.append(
+            f"{len(duplicates)} solutions repeat another of the same type at the same place "
+            f"(e.g. {duplicates['solution_id'].iloc[0]} = {duplicates['duplicate_of'].iloc[0]}); "
+            "kept, listed in the duplicates layer"
+        )
+    if len(outside):
+        notes.append(
+            f"{len(outside)} solutions lie outside every district (e.g. {outside['solution_id'].iloc[0]}); "
+            "kept in pairs and relations, listed in the outside layer"
+        )
+    for note in notes:
+        warnings.warn(note, ScmapWarning, stacklevel=4)
+    return notes
+
+
+def overlap_project(inputs: Inputs, *, mapper: Mapper | None = None) -> OverlapResult:
+    """:func:`overlap` with the radii, rules and population column of a loaded project (its
+    coverage chunks run by *mapper*: see :func:`overlap`)."""
+    inputs.raise_for_errors()
+    assert inputs.districts is not None
+    assert inputs.solutions is not None
+    spec = inputs.project.spec.overlap
+    return overlap(
+        inputs.solutions,
+        inputs.districts.gdf,
+        catalogue=inputs.project.catalogue,
+        radius_m=spec.radius_m if spec else None,
+        rules=spec.rules if spec else (),
+        population=spec.population if spec else None,
+        getis_ord=spec.getis_ord.model_dump() if spec and spec.getis_ord else None,
+        max_pairs=inputs.project.spec.limits.max_pairs,
+        max_units=inputs.project.spec.limits.max_units,
+        pair_geometry_limit=spec.pair_geometry_limit if spec else PAIR_GEOMETRY_LIMIT,
+        mapper=mapper,
+    )

@@ -1,0 +1,178 @@
+r"""Text from data, made safe for each kind of output that shows it.
+
+- **Display text** (map popups and tooltips, legends, report tables, figures): control characters
+  are removed, bidirectional override and isolate characters are replaced by U+FFFD (so a name
+  cannot reverse the text around it), and text longer than :data:`MAX_DISPLAY_CHARS` is cut with
+  an ellipsis. The tables (GeoPackage, CSV) keep the full value.
+- **Spreadsheet cells** (every CSV scmap writes): a text cell that a spreadsheet would read as a
+  formula (first character ``=``, ``+``, ``-``, ``@``, tab or carriage return) gets a leading
+  apostrophe, as OWASP recommends; numbers, also negative ones, stay numbers.
+- **matplotlib text** (report figures, static maps, the atlas): ``$`` is escaped so that
+  mathtext never parses data text.
+
+Examples
+--------
+>>> display_text("Ciutat\u202eVella\x00")
+'Ciutat\ufffdVella'
+>>> display_text("x" * 300)[-3:], len(display_text("x" * 300))
+('xx…', 200)
+>>> csv_cell("=HYPERLINK(1)"), csv_cell("-2+3"), csv_cell("-2.5"), csv_cell("Gràcia")
+("'=HYPERLINK(1)", "'-2+3", '-2.5', 'Gràcia')
+>>> mpl_literal(r"$\frac{1}{$")
+'\\$\\frac{1}{\\$'
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Hashable
+from pathlib import Path
+
+import pandas as pd
+
+from scmap.errors import ScmapWarning
+
+__all__ = [
+    "MAX_DISPLAY_CHARS",
+    "MAX_PROSE_CHARS",
+    "csv_cell",
+    "csv_safe",
+    "display_frame",
+    "display_text",
+    "display_value",
+    "mpl_literal",
+    "write_csv",
+]
+
+MAX_DISPLAY_CHARS = 200
+"""Longest data text shown in a popup, tooltip, legend, report table or figure (characters)."""
+MAX_PROSE_CHARS = 1000
+"""Longest descriptive text (a solution type's description, a reference case) shown on a map."""
+
+# C0 and C1 controls except tab and newline (shown as spaces), DEL, and the zero-width
+# characters that hide text.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\ufeff]")
+_SPACES = re.compile("[\t\n]")
+# LRE RLE PDF LRO RLO, LRI RLI FSI PDI: they reorder the text that follows them
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_NEEDS_CLEANING = re.compile(f"{_CONTROLS.pattern}|{_BIDI.pattern}|[\t\n]")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")
+
+
+def display_text(value: str, *, limit: int = MAX_DISPLAY_CHARS) -> str:
+    """*value* as it may be shown to a person: no controls, no bidi overrides, at most *limit*
+    characters (the last one an ellipsis when cut)."""
+    if len(value) <= limit and value.isprintable():
+        return value  # the common case, cheap
+    out = _BIDI.sub("\ufffd", _CONTROLS.sub("", _SPACES.sub(" ", value)))
+    if len(out) > limit:
+        out = out[: limit - 1] + "…"
+    return out
+
+
+def display_frame(
+    table: pd.DataFrame,
+    *,
+    what: str,
+    id_column: Hashable | None = None,
+    limit: int = MAX_DISPLAY_CHARS,
+    warn: bool = True,
+) -> pd.DataFrame:
+    """A copy of *table* whose text cells are display text; with *warn*, one warning per changed
+    column, naming *what* (e.g. ``districts``), the column and the ids (or row numbers) of the rows.
+
+    The *id_column* keeps its values (other tables join on them); a map or page shows them through
+    :func:`display_value`."""
+    out = table.copy()
+    for column in table.columns:
+        values = table[column]
+        if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):
+            continue
+        text = values.where(values.map(lambda v: isinstance(v, str)))
+        needs = (text.str.len() > limit) | text.str.contains(_NEEDS_CLEANING, na=False)
+        changed = needs.index[needs.fillna(False).to_numpy(dtype=bool)]
+        if not len(changed):
+            continue
+        if column != id_column:
+            out.loc[changed, column] = values.loc[changed].map(lambda v: display_text(v, limit=limit))
+        if warn:
+            _warn_changed(table, changed, what=what, column=column, id_column=id_column, limit=limit)
+    return out
+
+
+def _warn_changed(
+    table: pd.DataFrame, changed: pd.Index, *, what: str, column: Hashable, id_column: Hashable | None, limit: int
+) -> None:
+    if id_column is not None and id_column in table.columns:
+        ids = [str(v) for v in table.loc[changed[:5], id_column]]
+        where = f"{id_column} " + ", ".join(repr(display_text(i, limit=40)) for i in ids)
+    else:
+        where = "rows " + ", ".join(str(i) for i in changed[:5])
+    more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+    warnings.warn(
+        f"{what}: column {display_text(str(column), limit=60)!r}, {where}{more}: text shortened to "
+        f"{limit} characters and/or control or text-direction characters removed for display; "
+        "the tables keep the full value",
+        ScmapWarning,
+        stacklevel=3,
+    )
+
+
+def display_value(
+    value: object,
+    *,
+    limit: int = MAX_DISPLAY_CHARS,
+    long_keys: frozenset[str] = frozenset(),
+    data_keys: frozenset[str] = frozenset(),
+) -> object:
+    """*value* (nested dicts and lists of text, numbers...) with every string made display text;
+    strings under a key in *long_keys* may be :data:`MAX_PROSE_CHARS` long; values under a key
+    in *data_keys* (encoded numbers, ids the page looks up) are not display text and pass as they are."""
+    if isinstance(value, str):
+        return display_text(value, limit=limit)
+    if isinstance(value, dict):
+        return {
+            k: v
+            if k in data_keys
+            else display_value(
+                v, limit=MAX_PROSE_CHARS if k in long_keys else limit, long_keys=long_keys, data_keys=data_keys
+            )
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [display_value(v, limit=limit, long_keys=long_keys, data_keys=data_keys) for v in value]
+    return value
+
+
+def csv_cell(value: object) -> object:
+    """A spreadsheet-safe cell: text that would start a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def csv_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of *table* whose text cells (and column names) cannot run as spreadsheet formulas."""
+    out = table.copy()
+    for column in out.columns:
+        if out[column].dtype == object or isinstance(out[column].dtype, pd.StringDtype):
+            out[column] = out[column].map(csv_cell)
+    out.columns = [csv_cell(c) if isinstance(c, str) else c for c in out.columns]
+    return out
+
+
+def write_csv(table: pd.DataFrame, path: str | Path) -> Path:
+    """Write *table* as UTF-8 CSV without its index, spreadsheet-safe (:func:`csv_safe`)."""
+    from scmap.core._atomic import atomic_file
+
+    path = Path(path)
+    with atomic_file(path, overwrite=True, lock=False) as tmp:
+        csv_safe(table).to_csv(tmp, index=False)
+    return path
+
+
+def mpl_literal(value: object) -> str:
+    """Text that matplotlib draws literally (no mathtext), as display text."""
+    return display_text(str(value)).replace("$", r"\$")

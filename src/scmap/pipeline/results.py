@@ -1,0 +1,352 @@
+"""The whole workshop pack: one call from a project to every table, the map and the report.
+
+Examples
+--------
+>>> import scmap
+>>> results = scmap.run(scmap.demo_project_path())
+>>> len(results.summary), sorted(results.overlap.layers())[:3]
+(24, ['coverage', 'districts', 'duplicates'])
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import folium
+import geopandas as gpd
+import pandas as pd
+
+from scmap._version import __version__
+from scmap.analysis.overlap import OverlapResult, overlap_project
+from scmap.analysis.suitability import SuitabilityResult, make_units, suitability_project
+from scmap.core._atomic import open_pack, sha256
+from scmap.core._text import write_csv
+from scmap.errors import ScmapWarning
+from scmap.project.inputs import Inputs, load_inputs
+from scmap.project.spec import Project, apply_weights, load_project, resolve_path
+from scmap.sources._readers import Engine
+from scmap.sources._remote import is_postgres
+from scmap.sources._validate import SourceReport
+
+if TYPE_CHECKING:
+    from scmap.outputs.report import ReportInput
+    from scmap.outputs.workshop import Outcome
+
+__all__ = ["CONTRACT_FILES", "Results", "pack_manifest", "run"]
+
+log = logging.getLogger(__name__)
+
+CONTRACT_FILES = (
+    "map.html",
+    "suitability.gpkg",
+    "suitability.csv",
+    "overlap.gpkg",
+    "summary.csv",
+    "report.html",
+    "rejected.csv",
+    "atlas.pdf",
+)
+"""What :meth:`Results.save` (and ``scmap run``) writes into the output folder."""
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Results:
+    """Everything scmap computed for a project; ``.save(outdir)`` writes the workshop pack."""
+
+    project: Project
+    inputs: Inputs
+    suitability: SuitabilityResult
+    overlap: OverlapResult
+    summary: pd.DataFrame
+    provenance: dict[str, object] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def districts(self) -> gpd.GeoDataFrame:
+        assert self.inputs.districts is not None
+        return self.inputs.districts.gdf
+
+    @property
+    def solutions(self) -> gpd.GeoDataFrame:
+        assert self.inputs.solutions is not None
+        return self.inputs.solutions
+
+    @property
+    def rejected(self) -> pd.DataFrame:
+        """Every input row not used, with file, layer, role, row, id, field and reason."""
+        return self.inputs.rejected
+
+    def map(self) -> folium.Map:
+        """The interactive workshop map (title, basemap and visible layers from ``map:``)."""
+        from scmap.maps.project_map import project_map
+
+        has_models = bool(self.suitability.models)
+        return project_map(self.inputs, suitability=self.suitability if has_models else None, overlap=self.overlap)
+
+    def save(self, outdir: str | Path, *, overwrite: bool = False, progress: Progress | None = None) -> dict[str, Path]:
+        """Write the workshop pack into *outdir*: the contract files plus ``manifest.json`` (written
+        last, with every file's SHA-256). The pack is written beside *outdir* and moved into place
+        when complete; an existing pack is replaced only with *overwrite*, and only then.
+
+        Raises
+        ------
+        OutputError
+            When *outdir* holds a pack (without *overwrite*) or other files, or another run is
+            writing it.
+        """
+        from scmap.outputs.workshop import WORKSHOP_FILES
+
+        outdir = Path(outdir)
+        known = (*CONTRACT_FILES, *WORKSHOP_FILES)
+        with open_pack(outdir, overwrite=overwrite, known=known, **pack_manifest(self.project)) as tmp:
+            written = self.write_files(tmp, progress=progress)
+        return {name: outdir / name for name in written}
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table of the pack by the name it gets in a database: ``summary``, ``rejected``,
+        ``suitability`` and ``suitability_<table>``, ``overlap_<layer>`` (empty tables left out)."""
+        out: dict[str, pd.DataFrame] = {}
+        for name, table in self.suitability.tables().items():
+            out[name if name == "suitability" else f"suitability_{name}"] = table
+        out |= {f"overlap_{name}": table for name, table in self.overlap.layers().items()}
+        geometry = self.overlap.districts.set_index("district_id").geometry if len(self.overlap.districts) else None
+        summary = self.summary
+        if geometry is not None and "district_id" in summary.columns:
+            outlines = summary["district_id"].map(geometry).to_numpy()
+            summary = gpd.GeoDataFrame(summary, geometry=outlines, crs=self.overlap.districts.crs)
+        out |= {"summary": summary, "rejected": self.rejected}
+        return {name: table for name, table in out.items() if len(table.columns)}
+
+    def to_postgis(self, url: str, *, schema: str = "scmap", overwrite: bool = False) -> list[str]:
+        """Write :meth:`tables` into *schema* of a PostGIS database in one transaction (a failed or
+        killed write leaves the previous tables as they were); existing tables are replaced only
+        with *overwrite*. Returns the table names."""
+        from scmap.sources._postgis import write_postgis
+
+        return write_postgis(self.tables(), url, schema=schema, overwrite=overwrite)
+
+    def write_files(self, folder: Path, *, progress: Progress | None = None) -> dict[str, Path]:
+        """Write the contract files into an existing *folder* as they are (no checks, no manifest):
+        :meth:`save` and ``scmap run`` call it on a temporary folder."""
+        from scmap.maps import save_html
+        from scmap.outputs.atlas import write_atlas
+        from scmap.outputs.qgis import style_geopackage
+        from scmap.outputs.report import write_report
+
+        say = progress or (lambda _: None)
+        paths = {name: folder / name for name in CONTRACT_FILES}
+        say("writing tables")
+        self.suitability.save(paths["suitability.gpkg"])
+        self.suitability.save(paths["suitability.csv"])
+        self.overlap.save(paths["overlap.gpkg"])
+        for name in ("suitability.gpkg", "overlap.gpkg"):  # QGIS opens them styled as the map
+            style_geopackage(paths[name], self.project.catalogue, self.project.messages)
+        write_csv(self.summary, paths["summary.csv"])
+        write_csv(self.rejected, paths["rejected.csv"])
+        say("writing map.html")
+        fmap = self.map()
+        spec = self.project.spec.map
+        save_html(fmap, paths["map.html"], inline=spec.assets == "inline", max_mb=spec.max_html_mb)
+        tables = self.report_input()
+        if tables.workshop is not None:
+            from scmap.outputs.workshop import write_workshop_files
+
+            say("writing the workshop's outcome")
+            for name in write_workshop_files(tables.workshop.room, folder, self.project.messages):
+                paths[name] = folder / name
+        say("writing report.html")
+        write_report(tables, paths["report.html"], fmap=fmap)
+        say("writing atlas.pdf")
+        write_atlas(tables, paths["atlas.pdf"])
+        return paths
+
+    def report_input(self) -> ReportInput:
+        """The tables the report draws."""
+        from scmap.outputs.report import ReportInput
+
+        return ReportInput(
+            project=self.project,
+            districts=self.districts,
+            solutions=self.solutions,
+            suitability=self.suitability,
+            overlap=self.overlap,
+            summary=self.summary,
+            rejected=self.rejected,
+            provenance=self.provenance,
+            warnings=[w for s in self.inputs.sources for w in s.warnings] + list(self.overlap.warnings),
+            workshop=self.workshop(),
+        )
+
+    def workshop(self) -> Outcome | None:
+        """What the project's workshop room decided (``workshop.store``), or None without one; a
+        store named but not there yet (the workshop has not happened) is a warning."""
+        from scmap.outputs.workshop import outcome
+        from scmap.workshop.state import room_of
+
+        where = self.project.spec.workshop.store
+        if where is None:
+            return None
+        if not is_postgres(where):
+            where = str(resolve_path(where, self.project.root))
+            if not Path(where).is_file():
+                warnings.warn(f"workshop.store {where}: no such store yet; the pack has no workshop outcome",
+                              ScmapWarning, stacklevel=2)  # fmt: skip
+                return None
+        return outcome(room_of(where), self.project.messages)
+
+    def _repr_html_(self) -> str:
+        spec = self.project.spec
+        rows = "".join(
+            f"<tr><td>{html.escape(s.role)}</td><td>{html.escape(Path(s.path).name)}</td><td>{s.rows}</td>"
+            f"<td>{s.loaded}</td><td>{s.rejected}</td></tr>"
+            for s in self.inputs.sources
+        )
+        models = ", ".join(html.escape(k) for k in self.suitability.models) or "none"
+        top = self.summary.head(10).to_html(index=False, float_format=lambda v: f"{v:.3g}", escape=True)
+        return (
+            f"<div><h3>{html.escape(spec.name)}</h3>"
+            f"<p>{len(self.solutions)} solutions in {len(self.districts)} districts; suitability models: {models}; "
+            f"{len(self.overlap.pairs)} overlapping pairs, {len(self.overlap.relations)} rule matches, "
+            f"{len(self.rejected)} rejected rows. Use <code>.map()</code> for the map, "
+            f"<code>.save(folder)</code> for the workshop pack.</p>"
+            f"<table><tr><th>role</th><th>file</th><th>rows</th><th>loaded</th><th>rejected</th></tr>{rows}</table>"
+            f"<details><summary>Districts (first 10)</summary>{top}</details></div>"
+        )
+
+
+def pack_manifest(project: Project) -> dict[str, object]:
+    """What ``manifest.json`` says besides the files: versions and the project."""
+    return {"scmap_version": __version__, "project": project.spec.name, "project_file": str(project.path)}
+
+
+def _overlap(inputs: Inputs, workers: int | None, scheduler: str | None) -> OverlapResult:
+    if workers is None and scheduler is None:
+        return overlap_project(inputs)
+    from scmap.pipeline.distributed import cluster, mapper
+
+    with cluster(workers=workers, scheduler=scheduler) as client:
+        return overlap_project(inputs, mapper=mapper(client))
+
+
+def _input_sha256(source: SourceReport) -> str | None:
+    """A file's SHA-256, or for a PostGIS table or web service the hash of its content."""
+    if source.remote:
+        return str(source.remote.get("sha256") or "") or None
+    path = Path(source.path)
+    return sha256(path) if path.exists() else None
+
+
+def _summary(inputs: Inputs, suit: SuitabilityResult, over: OverlapResult) -> pd.DataFrame:
+    """One row per district: counts per sector, scores, coverage and gaps."""
+    table = pd.DataFrame(over.districts.drop(columns=over.districts.geometry.name))
+    per_district = len(suit.units) == len(table) and suit.units["unit_id"].tolist() == table["district_id"].tolist()
+    units = suit.units.drop(columns=suit.units.geometry.name)
+    for key in suit.models:
+        if per_district:
+            table[f"{key}_score"] = units[f"{key}_score"].to_numpy()
+            table[f"{key}_rank"] = units[f"{key}_rank"].to_numpy()
+            table[f"{key}_excluded"] = units[f"{key}_excluded"].to_numpy()
+        else:
+            roll = suit.districts.set_index("district_id")
+            for stat in ("mean", "max", "share_above"):
+                table[f"{key}_{stat}"] = table["district_id"].map(roll[f"{key}_{stat}"]).to_numpy()
+    return table
+
+
+def run(
+    project: Project | str | Path,
+    *,
+    engine: Engine = "pyogrio",
+    progress: Progress | None = None,
+    weights: str | Path | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+) -> Results:
+    """Load, check and analyse a project: suitability (if configured), overlap, summary.
+
+    *weights* is a weights file exported from the map: its models' weights replace the project's
+    (see :func:`scmap.project.spec.apply_weights`). With *workers* (a local Dask cluster of that many
+    processes) or *scheduler* (the address of a running one), the overlap's district chunks run
+    as Dask tasks; the results are the same as in this process.
+
+    Raises
+    ------
+    InputError
+        When an input cannot be used (the message names file, layer, row and field).
+    """
+    say = progress or (lambda _: None)
+    timings: dict[str, float] = {}
+    if not isinstance(project, Project):
+        project = load_project(project)
+    if weights is not None:
+        project = apply_weights(project, weights)
+
+    def step(name: str, fn: Callable[[], object]) -> object:
+        say(name)
+        start = time.perf_counter()
+        out = fn()
+        timings[name] = time.perf_counter() - start
+        log.info("%s: %.2f s", name, timings[name])
+        return out
+
+    inputs = step("reading and checking inputs", lambda: load_inputs(project, engine=engine))
+    assert isinstance(inputs, Inputs)
+    inputs.raise_for_errors()
+    spec = project.spec
+    if spec.suitability is not None and spec.suitability.models:
+        suit = step("scoring suitability", lambda: suitability_project(inputs))
+    else:
+        assert inputs.districts is not None
+        units = make_units(inputs.districts.gdf, spec.suitability.units if spec.suitability else "districts")
+        suit = SuitabilityResult(
+            units=units[["unit_id", "district_id", "area_m2", "geometry"]].copy(),
+            weights=pd.DataFrame(),
+            sensitivity=pd.DataFrame(),
+            oat=pd.DataFrame(),
+            weight_sets=pd.DataFrame(),
+            districts=pd.DataFrame(),
+        )
+    over = step("analysing overlaps and gaps", lambda: _overlap(inputs, workers, scheduler))
+    assert isinstance(suit, SuitabilityResult)
+    assert isinstance(over, OverlapResult)
+    return Results(project, inputs, suit, over, _summary(inputs, suit, over), _provenance(project, inputs), timings)
+
+
+def _provenance(project: Project, inputs: Inputs) -> dict[str, object]:
+    """Versions, the project file and every input with its hash (or remote record)."""
+    files = [
+        {
+            "role": s.role,
+            "name": s.name,
+            "path": s.path,
+            "layer": s.layer,
+            "rows": s.rows,
+            "loaded": s.loaded,
+            "rejected": s.rejected,
+            "sha256": _input_sha256(s),
+            "fetched": s.remote.get("fetched") if s.remote else None,
+        }
+        for s in inputs.sources
+    ]
+    provenance: dict[str, object] = {
+        "scmap_version": __version__,
+        "catalogue_version": project.catalogue.version,
+        "project_file": str(project.path),
+        "project_sha256": sha256(project.path),
+        "project_text": project.path.read_text(encoding="utf-8"),
+        "workshop_weights": {
+            key: {**info, "sha256": sha256(Path(info["file"]))} for key, info in project.workshop_weights.items()
+        },
+        "analysis_crs": inputs.crs.to_string() if inputs.crs is not None else None,
+        "inputs": files,
+    }
+    return provenance
