@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Set up everything the tests need (Python packages, Debian chromium, Leaflet from npm) and run
-# lint, type checks and the whole test suite. Extra arguments go to pytest.
+# Set up everything the tests need (Python packages, Debian chromium, Leaflet and ESLint from npm)
+# and run lint, type checks, the JavaScript unit tests and the whole test suite (with the docs
+# build). Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,4 +30,9 @@ npm ci --prefix tests/browser_assets --no-audit --no-fund --loglevel=error
 
 .venv/bin/ruff check src tests data benchmarks examples
 .venv/bin/mypy
+# the map page's own code: joined as a map gets it, linted (ESLint), and unit-tested in Node
+# against vectors Python writes (numbers, counted texts, scores and ranks)
+.venv/bin/python tests/js/make_fixtures.py build/js-fixtures
+tests/browser_assets/node_modules/.bin/eslint build/js-fixtures/scmap.js src/scmap/server/room*.js
+SCMAP_JS_FIXTURES=build/js-fixtures node --test tests/js/
 .venv/bin/python -m pytest -n 2 "$@"

@@ -1,0 +1,93 @@
+"""Write what the JavaScript unit tests check the page's code against: the page's code itself
+(joined as a map gets it, with its inner functions published) and vectors that Python computes.
+
+    python tests/js/make_fixtures.py OUTDIR    # then: SCMAP_JS_FIXTURES=OUTDIR node --test tests/js/
+
+The vectors are Python's answers for the same inputs: numbers and counted texts in every
+language (:class:`scmap.core.i18n.Messages`), and the suitability scores and ranks of the demo's
+live models under several weights and all three aggregations (:func:`scmap.analysis.
+suitability.model.aggregate` through the workshop's re-scoring, and the pack's own scores for
+the project's weights).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+from scipy.stats import rankdata
+
+from scmap.core.i18n import LANGUAGES, load_messages, placeholders
+from scmap.maps._script import page_script
+
+EXPOSE = ("pluralForm", "t", "fmt", "pct", "decodeF64", "LiveModel", "ranksOf", "paletteIndex", "setWords")
+NUMBERS = [0, 1, 2.5, -3.5, 0.125, 7.45, 999.5, 1234, 1234.56, -98765.4321, 12345678, 0.0004, 1e9 + 0.5]
+COUNTS = [0, 1, 2, 3, 5, 11, 21, 100, 1_000_000]
+
+
+def _language(language: str) -> dict[str, object]:
+    msg = load_messages(language)
+    numbers = [[v, d, msg.num(v, d)] for v in NUMBERS for d in (0, 1, 2, 3)]
+    shares = [[s, msg.pct(s)] for s in (0.0, 0.005, 0.125, 0.5, 0.999, 1.0)]
+    counted = []
+    for key, text in msg.for_page()["texts"].items():
+        if "n" in placeholders(text):
+            others = {p: f"<{p}>" for p in placeholders(text) - {"n"}}
+            counted += [[key, n, others, msg(key, **others, n=n)] for n in COUNTS]
+    return {"i18n": msg.for_page(), "numbers": numbers, "shares": shares, "counted": counted}
+
+
+def _ranks(score: np.ndarray) -> list[int | None]:
+    out: list[int | None] = [None] * len(score)
+    ok = np.isfinite(score)
+    for i, r in zip(np.flatnonzero(ok), rankdata(-score[ok], method="min"), strict=True):
+        out[int(i)] = int(r)
+    return out
+
+
+def _models() -> list[dict[str, object]]:
+    """The demo's live models (and each under the other two aggregations) with Python's scores."""
+    import scmap
+    from scmap.workshop.scoring import page_payload, rescore
+
+    results = scmap.run(scmap.demo_project_path())
+    page = results.map().get_root().render()
+    rng = np.random.default_rng(7)
+    out = []
+    for ch in page_payload(page)["choropleths"]:
+        if not ch.get("live"):
+            continue
+        units = results.suitability.units.set_index("unit_id")
+        own = units[f"{ch['model']}_score"].reindex([str(i) for i in ch["live"]["ids"]]).to_numpy(dtype=float)
+        k = len(ch["live"]["criteria"])
+        for aggregation in ("wlc", "product", "owa"):
+            live = {**ch["live"], "aggregation": aggregation, "owa": list(np.linspace(1.0, 0.2, k))}
+            cases = []
+            for w in [ch["live"]["presets"]["project"], *rng.uniform(0.05, 3.0, (3, k)).tolist()]:
+                score = rescore(live, {c["key"]: float(x) for c, x in zip(live["criteria"], w, strict=True)})
+                cases.append(
+                    {
+                        "weights": list(map(float, w)),
+                        "score": [None if np.isnan(s) else s for s in score],
+                        "rank": _ranks(score),
+                    }
+                )
+            if aggregation == ch["live"]["aggregation"]:
+                cases[0]["pack_score"] = [None if np.isnan(s) else float(s) for s in own]
+            out.append({"model": ch["model"], "aggregation": aggregation, "ch": {**ch, "live": live}, "cases": cases})
+    return out
+
+
+def main(outdir: str) -> None:
+    folder = Path(outdir)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "scmap.js").write_text(page_script(EXPOSE), encoding="utf-8")
+    vectors = {"languages": {lang: _language(lang) for lang in LANGUAGES}, "models": _models()}
+    (folder / "vectors.json").write_text(json.dumps(vectors, ensure_ascii=False), encoding="utf-8")
+    print(f"{folder}: scmap.js and vectors.json ({len(vectors['models'])} models)")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "build/js-fixtures")
