@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from scmap import __version__
 from scmap.cli.main import cli
-from scmap.datasets import copy_demo, demo_dir
+from scmap.project.datasets import copy_demo, demo_dir
 
 
 @pytest.fixture
@@ -140,3 +140,82 @@ def test_info_crs_for_files_without_one(runner: CliRunner, tmp_path: Path):
     assert given["warnings"] == ["no CRS declared: shown as EPSG:25831 (given with --crs)"]
     lon, lat = given["bounds_wgs84"][:2]
     assert 2.1 < lon < 2.2 and 41.3 < lat < 41.4  # Barcelona
+
+
+def _commands() -> list[tuple[str, ...]]:
+    """Every command of ``scmap``, with the subcommands of groups (``workshop serve``...)."""
+    import click
+
+    ctx = click.Context(cli)
+    out: list[tuple[str, ...]] = []
+
+    def walk(group: click.Group, path: tuple[str, ...]) -> None:
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
+            if isinstance(command, click.Group):
+                walk(command, (*path, name))
+            elif command is not None:
+                out.append((*path, name))
+
+    walk(cli, ())
+    return out
+
+
+COMMANDS = _commands()
+
+
+def test_the_loop_sees_every_command():
+    assert {"run", "validate", "info", "schema", "batch", "match", "print"} <= {c[-1] for c in COMMANDS}
+    assert ("workshop", "serve") in COMMANDS and ("workshop", "export") in COMMANDS and len(COMMANDS) >= 14
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_every_command_explains_itself(runner: CliRunner, command: tuple[str, ...]):
+    shown = runner.invoke(cli, [*command, "--help"])
+    assert shown.exit_code == 0, shown.output
+    assert "Example:" in shown.output and "scmap " + " ".join(command) in shown.output
+
+
+def _broken_arguments(command: tuple[str, ...], tmp_path: Path) -> list[str]:
+    """The command's required arguments as a broken file each, its required options as new paths."""
+    import click
+
+    ctx = click.Context(cli)
+    target: click.Command = cli
+    for name in command:
+        found = target.get_command(ctx, name) if isinstance(target, click.Group) else None
+        assert found is not None
+        target = found
+    broken = tmp_path / "broken.yaml"
+    broken.write_bytes(b"districts: [unclosed\n\x00\xff{{ }}\n")
+    args: list[str] = []
+    for param in target.params:
+        if isinstance(param, click.Argument) and param.required:
+            args.append(str(broken))
+        elif isinstance(param, click.Option) and param.required:
+            args += [param.opts[0], str(tmp_path / "out" / param.name)]
+    return args
+
+
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c not in {("schema",), ("demo",), ("init",)}], ids=" ".join)
+def test_every_command_answers_a_broken_file_in_one_line(runner: CliRunner, command: tuple[str, ...], tmp_path: Path):
+    """Given a file that is no project, no GIS file, no store: exit 1 or 2, a message, no traceback."""
+    result = runner.invoke(cli, [*command, *_broken_arguments(command, tmp_path)])
+    assert result.exit_code in (1, 2), result.output
+    assert "Traceback" not in result.output and "failed unexpectedly" not in result.output, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert lines and any("broken.yaml" in line or "Usage:" in line for line in lines), result.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.html"))
+
+
+@pytest.mark.parametrize("command", [("demo",), ("init",)], ids=" ".join)
+def test_commands_that_write_a_folder_refuse_a_file_in_its_place(
+    runner: CliRunner, command: tuple[str, ...], tmp_path: Path
+):
+    taken = tmp_path / "taken"
+    taken.write_text("not a folder", encoding="utf-8")
+    args = ["-o", str(taken)] if command == ("demo",) else [str(taken)]
+    result = runner.invoke(cli, [*command, *args])
+    assert result.exit_code in (1, 2) and "Traceback" not in result.output, result.output
+    assert taken.read_text(encoding="utf-8") == "not a folder"
