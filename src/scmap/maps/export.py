@@ -142,14 +142,12 @@ def static_map(
     """A static map (matplotlib) for print and PDF reports: districts (coloured by a suitability
     model when given) and solutions by sector, labelled in *messages*' language. Saved as PNG when
     *path* is given; returns the figure."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from scmap.maps._figure import quiet_figure
 
     msg = messages or english()
     cat = msg.catalogue(catalogue or load_catalogue())
-    fig, ax = plt.subplots(figsize=(9, 8))
+    fig = quiet_figure((9, 8))
+    ax = fig.add_subplot()
     if suitability is not None and model is not None:
         units = suitability.units
         units.plot(
@@ -181,5 +179,4 @@ def static_map(
     fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=dpi)
-        plt.close(fig)
     return fig

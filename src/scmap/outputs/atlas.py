@@ -29,6 +29,7 @@ import pandas as pd
 from scmap.core._atomic import atomic_file
 from scmap.core._text import mpl_literal
 from scmap.core.i18n import Messages
+from scmap.maps._figure import quiet_figure
 from scmap.maps.export import plot_solutions
 
 if TYPE_CHECKING:
@@ -292,19 +293,12 @@ def _draw(fig: Any, page: AtlasPage, inp: ReportInput) -> None:
 
 def write_atlas(inp: ReportInput, path: str | Path, *, paper: Paper = "a4") -> Path:
     """Write the atlas as one vector PDF (replaced whole when complete)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from matplotlib.backends.backend_pdf import PdfPages
 
     path = Path(path)
     with atomic_file(path, overwrite=True, lock=False) as tmp, PdfPages(tmp) as pdf:
         for page in atlas_pages(inp):
-            fig = plt.figure(figsize=PAPER[paper])
-            try:
-                _draw(fig, page, inp)
-                pdf.savefig(fig)
-            finally:
-                plt.close(fig)
+            fig = quiet_figure(PAPER[paper])
+            _draw(fig, page, inp)
+            pdf.savefig(fig)
     return path

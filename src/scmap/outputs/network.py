@@ -37,6 +37,7 @@ from scmap.core._text import mpl_literal, write_csv
 from scmap.core.catalogue import Catalogue
 from scmap.core.i18n import Messages
 from scmap.maps import save_html, solution_map
+from scmap.maps._figure import quiet_figure
 from scmap.maps.layers import MapOptions
 
 __all__ = ["NETWORK_FILES", "network_scores", "write_network"]
@@ -149,16 +150,12 @@ def demand_table(stats: pd.DataFrame, top: pd.DataFrame, cat: Catalogue) -> pd.D
 
 
 def _chart(stats: pd.DataFrame, cat: Catalogue, msg: Messages, path: Path, standardise: Standardise) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     models = [c.removesuffix("_mean_score") for c in stats.columns if c.endswith("_mean_score")]
     sectors = [s for s in cat.sectors if f"covered_{s}" in stats.columns]
     panels = [(f"covered_{s}", cat.sectors[s].label, cat.sectors[s].colour) for s in sectors]
     panels += [(f"{m}_mean_score", cat.type_label(m), "#41ab5d") for m in models]
-    fig, axes = plt.subplots(1, max(len(panels), 1), figsize=(3.2 * max(len(panels), 1), 0.5 * len(stats) + 2.2))
+    fig = quiet_figure((3.2 * max(len(panels), 1), 0.5 * len(stats) + 2.2))
+    axes = fig.subplots(1, max(len(panels), 1))
     for ax, (column, title, colour) in zip(list(getattr(axes, "flat", [axes])), panels, strict=False):
         ax.barh([mpl_literal(c) for c in stats["city"]], stats[column].fillna(0), color=colour)
         ax.set_xlim(0, 1)
@@ -171,7 +168,6 @@ def _chart(stats: pd.DataFrame, cat: Catalogue, msg: Messages, path: Path, stand
     fig.suptitle(mpl_literal(title), fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
-    plt.close(fig)
 
 
 def _cities_map(

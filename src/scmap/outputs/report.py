@@ -81,11 +81,8 @@ def _table(df: pd.DataFrame | None, inp: ReportInput, *, max_rows: int | None = 
 
 
 def _png(fig: object) -> str:
-    import matplotlib.pyplot as plt
-
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110)  # type: ignore[attr-defined]
-    plt.close(fig)  # type: ignore[arg-type]
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 

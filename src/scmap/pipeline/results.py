@@ -137,6 +137,7 @@ class Results:
     def write_files(self, folder: Path, *, progress: Progress | None = None) -> dict[str, Path]:
         """Write the contract files into an existing *folder* as they are (no checks, no manifest):
         :meth:`save` and ``scmap run`` call it on a temporary folder."""
+        from scmap.core._beside import Beside
         from scmap.maps import save_html
         from scmap.outputs.atlas import write_atlas
         from scmap.outputs.qgis import style_geopackage
@@ -163,10 +164,14 @@ class Results:
             say("writing the workshop's outcome")
             for name in write_workshop_files(tables.workshop.room, folder, self.project.messages):
                 paths[name] = folder / name
-        say("writing report.html")
-        write_report(tables, paths["report.html"], fmap=fmap)
-        say("writing atlas.pdf")
-        write_atlas(tables, paths["atlas.pdf"])
+        atlas = Beside(write_atlas, tables, paths["atlas.pdf"])  # drawn beside the report when it can be
+        try:
+            say("writing report.html")
+            write_report(tables, paths["report.html"], fmap=fmap)
+            say("writing atlas.pdf")
+            atlas.wait()
+        finally:
+            atlas.stop()
         return paths
 
     def report_input(self) -> ReportInput:
