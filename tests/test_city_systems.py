@@ -24,6 +24,7 @@ import scmap
 from _servers import MAPSERV, PASSWORD, PG_BIN, Postgres, start_mapserver, start_postgres, start_pygeoapi
 from conftest import need
 from scmap.cli.main import cli
+from scmap.errors import ScmapError
 from scmap.project.datasets import copy_demo
 
 SCMAP = str(Path(sys.executable).parent / "scmap")
@@ -161,6 +162,19 @@ def test_run_writes_the_tables_into_postgis_in_one_transaction(postgis: Postgres
     assert _pg_tables(postgis, "demo") == tables
     assert CliRunner().invoke(cli, ["run", str(project), "-o", str(tmp_path / "p4"), "--to", postgis.url(), "--schema",
                                     "demo", "--overwrite"]).exit_code == 0  # fmt: skip
+
+
+def test_results_save_writes_the_pack_and_the_tables_together(postgis: Postgres, tmp_path: Path):
+    """In Python as on the command line: ``Results.save(outdir, to=url)`` writes both; a database
+    that refuses leaves no pack (the pack is moved into place only after the tables)."""
+    results = scmap.run(copy_demo(tmp_path / "demo"))
+    written = results.save(tmp_path / "pack", to=postgis.url(), schema="from_python")
+    assert (tmp_path / "pack" / "manifest.json").exists() and "atlas.pdf" in written
+    tables = _pg_tables(postgis, "from_python")
+    assert tables["summary"] == len(results.summary) and tables["overlap_pairs"] == len(results.overlap.pairs)
+    with pytest.raises(ScmapError):  # the schema holds tables now: refused without overwrite
+        results.save(tmp_path / "second", to=postgis.url(), schema="from_python")
+    assert not (tmp_path / "second").exists()
 
 
 def test_a_database_that_refuses_the_write_is_one_line_and_keeps_the_tables(postgis: Postgres, tmp_path: Path):

@@ -24,7 +24,6 @@ from scmap.cli.options import (
 from scmap.core._atomic import open_pack
 from scmap.pipeline.results import CONTRACT_FILES, pack_manifest, run
 from scmap.project.spec import apply_weights, load_project, with_map
-from scmap.sources._remote import redact
 from scmap.sources._validate import left_out_rows
 
 
@@ -72,11 +71,7 @@ def run_into(
     with open_pack(outdir, overwrite=overwrite, known=CONTRACT_FILES, **pack_manifest(loaded)) as tmp:
         results = run(loaded, engine=engine, progress=say, workers=workers, scheduler=scheduler)  # type: ignore[arg-type]
         echo_warnings(results.inputs)
-        results.write_files(tmp, progress=say)
-        if database:
-            target = schema or loaded.spec.output.postgis_schema
-            say(f"writing the tables into {redact(database)}, schema {target} (one transaction)")
-            results.to_postgis(database, schema=target, overwrite=overwrite)
+        results.write_files(tmp, progress=say, to=database, schema=schema, overwrite=overwrite)
         say("moving the complete pack into place")
     left_out = int(left_out_rows(results.rejected).sum())
     rows = f"{len(results.rejected) - left_out} rejected rows"

@@ -32,7 +32,7 @@ from scmap.errors import ScmapWarning
 from scmap.project.inputs import Inputs, load_inputs
 from scmap.project.spec import Project, apply_weights, load_project, resolve_path
 from scmap.sources._readers import Engine
-from scmap.sources._remote import is_postgres
+from scmap.sources._remote import is_postgres, redact
 from scmap.sources._validate import SourceReport
 
 if TYPE_CHECKING:
@@ -92,10 +92,21 @@ class Results:
         has_models = bool(self.suitability.models)
         return project_map(self.inputs, suitability=self.suitability if has_models else None, overlap=self.overlap)
 
-    def save(self, outdir: str | Path, *, overwrite: bool = False, progress: Progress | None = None) -> dict[str, Path]:
+    def save(
+        self,
+        outdir: str | Path,
+        *,
+        overwrite: bool = False,
+        progress: Progress | None = None,
+        to: str | None = None,
+        schema: str | None = None,
+    ) -> dict[str, Path]:
         """Write the workshop pack into *outdir*: the contract files plus ``manifest.json`` (written
         last, with every file's SHA-256). The pack is written beside *outdir* and moved into place
-        when complete; an existing pack is replaced only with *overwrite*, and only then.
+        when complete; an existing pack is replaced only with *overwrite*, and only then. With *to*
+        (``postgresql://...``) the pack's tables also go into that database's *schema* (the
+        project's ``output.postgis_schema`` by default) in one transaction, before the pack is
+        moved into place.
 
         Raises
         ------
@@ -108,7 +119,7 @@ class Results:
         outdir = Path(outdir)
         known = (*CONTRACT_FILES, *WORKSHOP_FILES)
         with open_pack(outdir, overwrite=overwrite, known=known, **pack_manifest(self.project)) as tmp:
-            written = self.write_files(tmp, progress=progress)
+            written = self.write_files(tmp, progress=progress, to=to, schema=schema, overwrite=overwrite)
         return {name: outdir / name for name in written}
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -134,9 +145,18 @@ class Results:
 
         return write_postgis(self.tables(), url, schema=schema, overwrite=overwrite)
 
-    def write_files(self, folder: Path, *, progress: Progress | None = None) -> dict[str, Path]:
-        """Write the contract files into an existing *folder* as they are (no checks, no manifest):
-        :meth:`save` and ``scmap run`` call it on a temporary folder."""
+    def write_files(
+        self,
+        folder: Path,
+        *,
+        progress: Progress | None = None,
+        to: str | None = None,
+        schema: str | None = None,
+        overwrite: bool = False,
+    ) -> dict[str, Path]:
+        """Write the contract files into an existing *folder* as they are (no checks, no manifest),
+        and the tables into the PostGIS database *to* when given (see :meth:`save`): :meth:`save`
+        and ``scmap run`` call it on a temporary folder."""
         from scmap.core._beside import Beside
         from scmap.maps import save_html
         from scmap.outputs.atlas import write_atlas
@@ -172,6 +192,10 @@ class Results:
             atlas.wait()
         finally:
             atlas.stop()
+        if to:
+            target = schema or self.project.spec.output.postgis_schema
+            say(f"writing the tables into {redact(to)}, schema {target} (one transaction)")
+            self.to_postgis(to, schema=target, overwrite=overwrite)
         return paths
 
     def report_input(self) -> ReportInput:
