@@ -166,7 +166,26 @@ def _layers(
         "overlays": overlays,
         "sketch_types": sketch_types(cat),
     }
-    return payload, {"districts": district_geoms, **sector_geoms, **choro_geoms, **overlay_geoms}
+    return payload, {
+        "districts": district_geoms,
+        **sector_geoms,
+        **_shared(choropleths, choro_geoms, district_geoms),
+        **overlay_geoms,
+    }
+
+
+def _shared(
+    choropleths: list[dict[str, Any]], geoms: dict[str, list[str]], districts: list[str]
+) -> dict[str, list[str]]:
+    """Colourings of the districts themselves draw the districts' geometries (written once in the
+    page, ``geometry_of: "districts"``); colourings of other units (grid, H3) keep their own."""
+    own = {}
+    for ch in choropleths:
+        if geoms[ch["key"]] == districts:
+            ch["geometry_of"] = "districts"
+        else:
+            own[ch["key"]] = geoms[ch["key"]]
+    return own
 
 
 def _page_settings(

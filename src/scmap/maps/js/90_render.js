@@ -40,12 +40,13 @@ function leafletWords(map) {
 function drawColourings(data, geometries, reg, bases) {
   reg.models = {};
   data.choropleths.forEach(function (ch) {
-    var group = choroplethLayer(ch, geometries[ch.key], reg);
+    var shapes = geometries[ch.geometry_of || ch.key];  // a colouring of the districts shares their shapes
+    var group = choroplethLayer(ch, shapes, reg);
     if (ch.live) { reg.models[ch.model] = new LiveModel(ch); }
     reg.choropleths[ch.key] = group;
     reg.byKey[ch.key] = group;
     bases[escapeHtml(ch.label)] = group;
-    reg.counts[ch.key] = geometries[ch.key].length;
+    reg.counts[ch.key] = shapes.length;
   });
 }
 
