@@ -90,3 +90,32 @@ def test_static_png(demo, tmp_path: Path):
     plain = tmp_path / "plain.png"
     static_map(demo.districts.gdf, demo.solutions, plain)
     assert plain.stat().st_size > 10_000
+
+
+def test_print_draws_very_many_solutions_as_counts_per_cell(tmp_path: Path):
+    """Above DENSITY_FROM solutions, a static map draws each sector as one image of counts (its
+    time and size do not grow with the solutions); every solution is counted once."""
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+    from matplotlib.image import AxesImage
+
+    from scmap.maps import export
+    from scmap.maps.export import _density
+
+    inputs = load_inputs(load_project(demo_project_path()))
+    districts = inputs.districts.gdf
+    b = districts.total_bounds
+    n = export.DENSITY_FROM + 5_000
+    rng = np.random.default_rng(3)
+    points = shapely.points(rng.uniform(b[0], b[2], n), rng.uniform(b[1], b[3], n))
+    sectors = np.where(np.arange(n) % 3 == 0, "energy", "mobility")
+    many = gpd.GeoDataFrame({"sector": sectors, "solution": "x"}, geometry=points, crs=districts.crs)
+    fig = static_map(districts, many, path=tmp_path / "many.png")
+    ax = fig.axes[0]
+    assert sum(isinstance(a, AxesImage) for a in ax.get_images()) == 2  # one per sector
+    assert all(len(c.get_offsets()) < 1000 for c in ax.collections)  # no layer of a dot per solution
+    counts = _density(ax, many.loc[many["sector"] == "energy"], "#ff0000", many.total_bounds)
+    assert counts.sum() == (sectors == "energy").sum()
+    few = static_map(districts, inputs.solutions)  # the demo's 147: one dot each, as before
+    assert not few.axes[0].get_images()

@@ -234,3 +234,14 @@ def test_above_max_points_sectors_are_counted_per_hexagon():
         assert sector["note"].startswith("Counted per hexagon of ")
     few = render_args(solution_map(inputs.districts.gdf, sols).get_root().render())[0]
     assert not any("hex" in s for s in few["sectors"])  # 147 solutions: each drawn
+
+
+def test_colourings_of_the_districts_share_their_geometries():
+    """The demo's suitability models are scored on the districts: their colourings and the gaps
+    colouring draw the districts' shapes, written once in the page."""
+    results = scmap.run(demo_project_path())
+    payload, geometries = render_args(results.map().get_root().render())
+    shared = [ch["key"] for ch in payload["choropleths"] if ch.get("geometry_of") == "districts"]
+    assert len(shared) == len(payload["choropleths"]) >= 3
+    assert not set(shared) & set(geometries)
+    assert all(len(ch["cidx"]) == len(geometries["districts"]) for ch in payload["choropleths"])

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import folium
 import geopandas as gpd
+import numpy as np
+import shapely
 
 from scmap.core._atomic import atomic_file
 from scmap.core._text import mpl_literal
@@ -101,6 +103,33 @@ def embed_html(m: folium.Map, *, height: int = 600, inline: bool = True) -> str:
     )
 
 
+DENSITY_FROM = 20_000
+"""Above this many solutions, print draws each sector as a density of cells, not one dot each
+(as the web map counts them per hexagon): time and file size stay bounded."""
+DENSITY_CELLS = 400
+
+
+def _density(ax: Any, part: gpd.GeoDataFrame, colour: str, bounds: np.ndarray) -> Any:
+    """*part*'s solutions counted on a grid of cells over *bounds* and drawn in *colour*, darker
+    where more (log scale; empty cells not drawn). Returns the counts drawn."""
+    from matplotlib.colors import to_rgb
+
+    where = np.asarray(part.geometry.array, dtype=object)
+    where = shapely.point_on_surface(where)
+    x, y = shapely.get_x(where), shapely.get_y(where)
+    xmin, ymin, xmax, ymax = (float(v) for v in bounds)
+    xmax, ymax = max(xmax, xmin + 1.0), max(ymax, ymin + 1.0)  # all in one place: one metre
+    span = max(xmax - xmin, ymax - ymin)
+    nx, ny = (max(1, round(DENSITY_CELLS * (hi - lo) / span)) for lo, hi in ((xmin, xmax), (ymin, ymax)))
+    counts, _, _ = np.histogram2d(y, x, bins=(ny, nx), range=((ymin, ymax), (xmin, xmax)))
+    image = np.zeros((*counts.shape, 4))
+    image[..., :3] = to_rgb(colour)
+    image[..., 3] = np.where(counts > 0, 0.35 + 0.6 * np.log1p(counts) / np.log1p(counts.max()), 0.0)
+    extent = (xmin, xmax, ymin, ymax)
+    ax.imshow(image, extent=extent, origin="lower", interpolation="nearest", zorder=3, aspect=ax.get_aspect())
+    return counts
+
+
 def plot_solutions(
     ax: Any,
     solutions: gpd.GeoDataFrame,
@@ -117,10 +146,14 @@ def plot_solutions(
 
     handles = []
     sols = solutions.to_crs(crs) if len(solutions) else solutions
+    dense = len(sols) > DENSITY_FROM
     for key, sector in catalogue.sectors.items():
         part = sols.loc[sols["sector"] == key] if len(sols) else sols
-        if len(part):
+        if len(part) and dense:
+            _density(ax, part, sector.colour, sols.total_bounds)
+        elif len(part):
             part.plot(ax=ax, color=sector.colour, markersize=markersize, linewidth=1.2, edgecolor="white", zorder=3)
+        if len(part):
             label = mpl_literal(f"{sector.label} ({(msg or english()).num(len(part))})")
             handles.append(Line2D([], [], marker="o", linestyle="", color=sector.colour, label=label))
     if handles:
