@@ -4,12 +4,14 @@ nothing keeps running after a stop, and with threads around it runs here instead
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from scmap.core import _beside
 from scmap.core._beside import Beside, _can_fork
 from scmap.errors import OutputError
 
@@ -28,7 +30,15 @@ def _sleep_then_write(path: Path) -> None:
     path.write_text("late", encoding="utf-8")
 
 
-@pytest.mark.skipif(not _can_fork(), reason="forks only on Linux without other threads")
+@pytest.fixture
+def forking(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fork path even in a test runner that has threads of its own (pytest-xdist's)."""
+    if sys.platform != "linux":
+        pytest.skip("forks only on Linux")
+    monkeypatch.setattr(_beside, "_can_fork", lambda: True)
+
+
+@pytest.mark.usefixtures("forking")
 def test_the_work_runs_in_another_process_and_its_result_comes_back(tmp_path: Path):
     job = Beside(_write, tmp_path / "a.txt", "atlas")
     pid = job.wait()
@@ -40,7 +50,7 @@ def test_its_error_is_raised_here_as_it_was_raised_there():
         Beside(_fail, "disk full while writing atlas.pdf").wait()
 
 
-@pytest.mark.skipif(not _can_fork(), reason="forks only on Linux without other threads")
+@pytest.mark.usefixtures("forking")
 def test_a_stop_leaves_nothing_running(tmp_path: Path):
     job = Beside(_sleep_then_write, tmp_path / "late.txt")
     process = job._process
@@ -48,6 +58,12 @@ def test_a_stop_leaves_nothing_running(tmp_path: Path):
     assert not process.is_alive()
     time.sleep(3.5)
     assert not (tmp_path / "late.txt").exists()
+
+
+@pytest.mark.usefixtures("forking")
+def test_its_error_in_the_child_is_raised_here():
+    with pytest.raises(OutputError, match=r"disk full while writing atlas\.pdf"):
+        Beside(_fail, "disk full while writing atlas.pdf").wait()
 
 
 def test_with_another_thread_it_runs_here(tmp_path: Path):
