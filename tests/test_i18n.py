@@ -14,7 +14,7 @@ import pytest
 from babel import Locale
 
 from _browser import open_html
-from scmap import demo_project_path, load_project
+from scmap import demo_project_path, load_inputs, load_project, solution_map
 from scmap.core.catalogue import builtin_labels, builtin_texts, load_catalogue
 from scmap.core.i18n import LANGUAGES, _shipped, english, forms, load_messages, placeholders
 from scmap.errors import ProjectError, ScmapWarning
@@ -408,3 +408,21 @@ def test_cli_language_option(tmp_path: Path):
     assert '<html lang="ca">' in page and "Llegenda" in page
     bad = CliRunner().invoke(cli, ["map", str(demo_project_path()), "-o", str(tmp_path / "x.html"), "--language", "pt"])
     assert bad.exit_code == 1 and "map.language 'pt'" in bad.output and "Traceback" not in bad.output
+
+
+def test_a_map_says_its_language_also_on_a_folium_map_made_elsewhere(tmp_path: Path):
+    """The page's language is data of the page (its template), not patched into the HTML after:
+    scmap's own map and a folium map a notebook made both say it, escaped."""
+    import folium
+
+    from scmap.maps.export import render_html, save_html
+
+    inputs = load_inputs(load_project(demo_project_path()))
+    own = solution_map(inputs.districts.gdf, inputs.solutions, language="bg")
+    assert render_html(own).startswith('<!DOCTYPE html>\n<html lang="bg">')
+    theirs = folium.Map(location=[42.7, 23.3], tiles=None)
+    solution_map(inputs.districts.gdf, inputs.solutions, language="ca", m=theirs)
+    page = save_html(theirs, tmp_path / "m.html").read_text(encoding="utf-8")
+    assert page.count("<html") == 1 and '<html lang="ca">' in page and "scmapRender(" in page
+    with pytest.raises(ProjectError, match="an IETF language tag"):
+        solution_map(inputs.districts.gdf, inputs.solutions, language='en"><script>')

@@ -198,7 +198,8 @@ def test_bad_inputs(grid_districts):
         overlap(sols.to_crs(4326), districts)
     with pytest.raises(InputError, match=r"overlap.population: no column 'people'"):
         overlap(sols, districts, population="people")
-    with pytest.raises(CatalogueError, match=r"overlap.rules.0: unknown solution type 'tram'"):
+    tram = r"overlap.rules.0.a: unknown solution type 'tram'; allowed: solution types \(ev_charging"
+    with pytest.raises(CatalogueError, match=tram):
         overlap(sols, districts, rules=[Rule(a="tram", b="ev_charging", relation="synergy", within_m=5)])
 
 

@@ -557,10 +557,9 @@ def _check_arguments(
     unknown = sorted(set(solutions["solution"]) - set(cat.solutions))
     if unknown:
         raise CatalogueError(f"unknown solution types {unknown}; allowed: {', '.join(cat.solutions)}")
-    for i, rule in enumerate(rules):
-        for side in (rule.a, rule.b):
-            if not cat.is_rule_target(side):
-                raise CatalogueError(f"overlap.rules.{i}: unknown solution type {side!r}")
+    problems = cat.rule_problems(rules, "overlap.rules")
+    if problems:
+        raise CatalogueError("; ".join(problems))
 
 
 def _colocation(

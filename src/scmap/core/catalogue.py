@@ -19,6 +19,7 @@ import difflib
 import functools
 import re
 import unicodedata
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -132,22 +133,32 @@ class Catalogue(_Strict):
                     f"solutions.{key}.symbol: {sol.symbol!r} is not a Maki icon scmap ships; nearest: "
                     f"{', '.join(near)} (every name: https://labs.mapbox.com/maki-icons)"
                 )
-        for i, rule in enumerate(self.rules):
-            for side in ("a", "b"):
-                value = getattr(rule, side)
-                if not self.is_rule_target(value):
-                    problems.append(
-                        f"rules.{i}.{side}: unknown solution type {value!r}; allowed: solution types "
-                        f"({', '.join(self.solutions)}) or sector:NAME ({', '.join(self.sectors)})"
-                    )
+        problems += self.rule_problems(self.rules, "rules")
         if problems:
             raise ValueError("; ".join(problems))
         return self
 
     def is_rule_target(self, value: str) -> bool:
+        """Whether a rule's side names a solution type of this catalogue or ``sector:NAME`` of one of its sectors."""
         if value.startswith("sector:"):
             return value.removeprefix("sector:") in self.sectors
         return value in self.solutions
+
+    def rule_problems(self, rules: Sequence[Rule], key: str) -> list[str]:
+        """What is wrong with the sides of *rules* (the catalogue's own, a project's, or given in Python).
+
+        The one check of rule targets: each message names ``KEY.I.a`` or ``KEY.I.b``.
+        """
+        problems = []
+        for i, rule in enumerate(rules):
+            for side in ("a", "b"):
+                value = getattr(rule, side)
+                if not self.is_rule_target(value):
+                    problems.append(
+                        f"{key}.{i}.{side}: unknown solution type {value!r}; allowed: solution types "
+                        f"({', '.join(self.solutions)}) or sector:NAME ({', '.join(self.sectors)})"
+                    )
+        return problems
 
     def type_label(self, key: str) -> str:
         """A solution type's label (the key itself for a type the catalogue does not know)."""

@@ -48,8 +48,6 @@ def render_html(m: folium.Map, *, inline: bool = False) -> str:
     """The map's full HTML page; with *inline*, Leaflet and its plugins are written into the page
     (only the basemap tiles still need a network)."""
     page = m.get_root().render()
-    language = html.escape(str(getattr(m, "scmap_language", "en")), quote=True)
-    page = re.sub(r"<html( lang=\"[^\"]*\")?>", f'<html lang="{language}">', page, count=1)
     return inline_assets(page) if inline else page
 
 

@@ -18,6 +18,7 @@ import folium
 import geopandas as gpd
 import shapely
 from branca.element import Element, Figure, MacroElement
+from jinja2 import Template
 
 from scmap.core._text import display_frame, display_value
 from scmap.core.catalogue import Catalogue, load_catalogue
@@ -93,6 +94,31 @@ class ScmapLayers(MacroElement):
         figure.script.add_child(_Raw(call), name=self.get_name())
 
 
+class PageFigure(Figure):
+    """A folium page that says its language: ``<html lang="...">`` (screen readers, hyphenation,
+    the browser's translation offer). The language is the figure's data, rendered by its template."""
+
+    _template = Template(
+        '<!DOCTYPE html>\n<html lang="{{ this.lang|e }}">\n<head>\n'
+        "{% if this.title %}<title>{{ this.title }}</title>{% endif %}"
+        "    {{ this.header.render(**kwargs) }}\n</head>\n<body>\n    {{ this.html.render(**kwargs) }}\n</body>\n"
+        "<script>\n    {{ this.script.render(**kwargs) }}\n</script>\n</html>\n"
+    )
+
+    lang = "en"
+
+
+def set_page_language(m: folium.Map, language: str) -> None:
+    """Make *m*'s page say *language* in its ``<html lang>`` (a map made elsewhere, in a plain
+    folium page, gets the same template)."""
+    root = m.get_root()
+    if not isinstance(root, Figure):
+        raise InputError("solution_map(m=...): give a folium.Map")
+    if not isinstance(root, PageFigure):
+        root._template = PageFigure._template
+    root.lang = language  # type: ignore[attr-defined]
+
+
 class WorkshopMap(folium.Map):
     """A folium map whose notebook display carries Leaflet and scmap's code inside it, so that it
     shows with no network but the basemap tiles (folium's own display loads them from a CDN)."""
@@ -132,6 +158,7 @@ def _new_map(districts: gpd.GeoDataFrame, *, title: str | None) -> folium.Map:
     m = WorkshopMap(
         location=[centre.y, centre.x], zoom_start=12, tiles=None, prefer_canvas=True, control_scale=False, max_zoom=19
     )
+    PageFigure().add_child(m)
     m.default_js = [("leaflet", LEAFLET_JS)]
     m.default_css = [("leaflet_css", LEAFLET_CSS)]
     if title:
@@ -265,7 +292,7 @@ def solution_map(
     cat = options.messages.catalogue(catalogue or load_catalogue())
     districts, solutions = _checked(districts, solutions, cat, options)
     m = m if m is not None else _new_map(districts, title=title)
-    m.scmap_language = options.messages.language  # type: ignore[attr-defined]  # the page's <html lang>
+    set_page_language(m, options.messages.language)
     payload, geometries = _layers(districts, solutions, cat, options, suitability=suitability, overlap=overlap)
     payload |= _page_settings(options, title=title, attribution=attribution, show=show, basemap=basemap)
     ScmapLayers(payload, geometries, cluster=any(s.get("cluster") for s in payload["sectors"])).add_to(m)

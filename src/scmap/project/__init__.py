@@ -1,7 +1,7 @@
 """Layer 3, project: one run described and loaded.
 
 The project file (:mod:`scmap.project.spec`), its keys explained (``_keys``) and its JSON Schema
-(:mod:`scmap.project.schema`), AHP matrices (``_ahp``), basemaps (``_basemaps``), every source of
+(:mod:`scmap.project.schema`), weights and AHP matrices (``_weights``), basemaps (``_basemaps``), every source of
 a project read and checked (:mod:`scmap.project.inputs`) and the bundled demo
 (:mod:`scmap.project.datasets`).
 """

@@ -41,11 +41,11 @@ from pydantic import (
 from scmap.core._limits import MAX_DISTANCE_M, MAX_PAIRS, MAX_SENSITIVITY_CELLS, MAX_UNITS, MAX_VERTICES
 from scmap.core._yaml import YamlFloat, YamlInt, read_yaml
 from scmap.core.catalogue import Catalogue, Rule, load_catalogue
-from scmap.core.i18n import Messages, load_messages
+from scmap.core.i18n import LANGUAGE_TAG, Messages, load_messages
 from scmap.errors import CatalogueError, ProjectError
-from scmap.project._ahp import AHP_MAX_CR, ahp_weights
 from scmap.project._basemaps import resolve_basemap
 from scmap.project._keys import key_docs
+from scmap.project._weights import ahp_weights, consistency_problem, weights_problem
 from scmap.sources._derive import DeriveError, columns_of, filter_columns
 from scmap.sources._remote import is_postgres, is_service, redact
 
@@ -361,11 +361,9 @@ class AHPSpec(_Strict):
         if len(self.matrix) != len(self.order):
             raise ValueError(f"matrix: {len(self.matrix)} rows for {len(self.order)} criteria in order:")
         _, cr = ahp_weights(self.matrix, where="matrix")  # square, positive, finite, reciprocal
-        if cr > AHP_MAX_CR and not self.allow_inconsistent:
-            raise ValueError(
-                f"consistency ratio {cr:.3f} > {AHP_MAX_CR}: the pairwise judgements contradict each other; "
-                "revise the matrix or set allow_inconsistent: true"
-            )
+        problem = consistency_problem(cr, self.allow_inconsistent)
+        if problem:
+            raise ValueError(problem)
         return self
 
 
@@ -382,12 +380,9 @@ class WeightSet(_Strict):
         ways = [k for k in ("weights", "rank", "ahp") if getattr(self, k) is not None]
         if len(ways) > 1:
             raise ValueError(f"give one of weights:, rank:, ahp:, not {' and '.join(ways)}")
-        if self.weights is not None:
-            bad = {k: v for k, v in self.weights.items() if not v >= 0}
-            if bad:
-                raise ValueError(f"weights must be >= 0 and not NaN: {bad}")
-            if self.weights and not any(v > 0 for v in self.weights.values()):
-                raise ValueError("all weights are zero")
+        problem = weights_problem(self.weights) if self.weights else None
+        if problem:
+            raise ValueError(problem)
         return self
 
 
@@ -424,8 +419,9 @@ class ModelSpec(WeightSet):
         if self.aggregation == "owa":
             if self.owa is None or len(self.owa) != len(scored):
                 raise ValueError(f"aggregation: owa needs owa: [{len(scored)} order weights]")
-            if any(v < 0 for v in self.owa) or sum(self.owa) <= 0:
-                raise ValueError("owa: order weights must be >= 0 and not all zero")
+            problem = weights_problem(self.owa, "order weights")
+            if problem:
+                raise ValueError(f"owa: {problem}")
         elif self.owa is not None:
             raise ValueError("owa: order weights go with aggregation: owa")
         return self
@@ -527,7 +523,9 @@ class MapSpec(_Strict):
     max_area_vertices: int = Field(
         default=150_000, ge=0, le=1_000_000_000, description="heavier service areas and hotspots are drawn as a grid"
     )
-    language: str = Field(default="en", description="en | es | ca | bg | nl | de | fr | it, or any IETF tag")
+    language: str = Field(
+        default="en", pattern=LANGUAGE_TAG, description="en | es | ca | bg | nl | de | fr | it, or any IETF tag"
+    )
     translations: list[str] = Field(default_factory=list, description="a city's own translation files (YAML)")
 
 
@@ -828,18 +826,11 @@ def _source_problems(spec: ProjectSpec, catalogue: Catalogue, source: str, root:
 def _overlap_problems(overlap: OverlapSpec, catalogue: Catalogue, source: str) -> list[str]:
     """Radii and rules name solution types (or ``sector:NAME``) the catalogue knows."""
     problems: list[str] = []
-    types, sectors = ", ".join(catalogue.solutions), ", ".join(catalogue.sectors)
+    types = ", ".join(catalogue.solutions)
     for sol in overlap.radius_m:
         if sol not in catalogue.solutions:
             problems.append(f"{source}: overlap.radius_m.{sol}: unknown solution type; allowed: {types}")
-    for i, rule in enumerate(overlap.rules):
-        for side in ("a", "b"):
-            value = getattr(rule, side)
-            if not catalogue.is_rule_target(value):
-                problems.append(
-                    f"{source}: overlap.rules.{i}.{side}: unknown solution type {value!r}; allowed: "
-                    f"{types}, or sector:NAME with NAME in {sectors}"
-                )
+    problems += [f"{source}: {p}" for p in catalogue.rule_problems(overlap.rules, "overlap.rules")]
     return problems
 
 

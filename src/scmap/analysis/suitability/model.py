@@ -18,7 +18,7 @@ from scmap.analysis.suitability import standardise as st
 from scmap.analysis.suitability.criteria import raw_values
 from scmap.analysis.suitability.weights import ahp_weights, direct_weights, rank_order_weights
 from scmap.errors import InputError
-from scmap.project._ahp import AHP_MAX_CR
+from scmap.project._weights import consistency_problem
 from scmap.project.spec import ClassSpec, CriterionSpec, ModelSpec, SensitivitySpec, WeightSet
 
 __all__ = ["LiveInputs", "ModelScores", "SuitabilityResult", "aggregate", "score_model", "suitability"]
@@ -164,14 +164,10 @@ def _weights(ws: WeightSet, names: list[str], where: str) -> tuple[np.ndarray, s
         order = ws.ahp.order
         if sorted(order) != sorted(names):
             raise InputError(f"{where}.ahp.order: must list the criteria {names} once each, got {order}")
-        if len(ws.ahp.matrix) != len(order):
-            raise InputError(f"{where}.ahp.matrix: {len(order)} criteria need a {len(order)}x{len(order)} matrix")
         w_order, cr = ahp_weights(ws.ahp.matrix, where=f"{where}.ahp.matrix")
-        if cr > AHP_MAX_CR and not ws.ahp.allow_inconsistent:
-            raise InputError(
-                f"{where}.ahp: consistency ratio {cr:.3f} > {AHP_MAX_CR}: the pairwise judgements contradict "
-                "each other; revise the matrix or set allow_inconsistent: true"
-            )
+        problem = consistency_problem(cr, ws.ahp.allow_inconsistent)
+        if problem:
+            raise InputError(f"{where}.ahp: {problem}")
         by_name = dict(zip(order, w_order, strict=True))
         return np.array([by_name[c] for c in names]), "ahp", cr
     if ws.rank is not None:

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from scmap.errors import InputError
-from scmap.project._ahp import RANDOM_INDEX, ahp_weights
+from scmap.project._weights import RANDOM_INDEX, ahp_weights, weights_problem
 
 __all__ = ["RANDOM_INDEX", "ahp_weights", "direct_weights", "rank_order_weights"]
 
@@ -26,11 +26,10 @@ def direct_weights(weights: Mapping[str, float], order: Sequence[str], *, where:
     missing = [c for c in order if c not in weights]
     if missing:
         raise InputError(f"{where}: criteria without a weight: {', '.join(missing)}")
+    problem = weights_problem({c: float(weights[c]) for c in order})
+    if problem:
+        raise InputError(f"{where}: {problem}")
     w = np.array([float(weights[c]) for c in order])
-    if not np.isfinite(w).all() or (w < 0).any():
-        raise InputError(f"{where}: weights must be >= 0 numbers, got {dict(zip(order, w.tolist(), strict=True))}")
-    if w.sum() <= 0:
-        raise InputError(f"{where}: all weights are zero")
     return w / w.sum()
 
 

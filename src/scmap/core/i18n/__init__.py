@@ -41,11 +41,13 @@ from scmap.errors import ProjectError, ScmapWarning
 if TYPE_CHECKING:
     from scmap.core.catalogue import Catalogue, SolutionType
 
-__all__ = ["LANGUAGES", "PLURAL_FORMS", "Messages", "english", "load_messages", "placeholders"]
+__all__ = ["LANGUAGES", "LANGUAGE_TAG", "PLURAL_FORMS", "Messages", "english", "load_messages", "placeholders"]
 
 LANGUAGES = ("en", "es", "ca", "bg", "nl", "de", "fr", "it")
 """Languages scmap ships a translation file for."""
-_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+LANGUAGE_TAG = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+"""An IETF (BCP 47) language tag as map.language takes it: es, ca-ES, nl-BE, sr-Latn."""
+_TAG = re.compile(LANGUAGE_TAG)
 PLURAL_FORMS = ("zero", "one", "two", "few", "many", "other")
 """CLDR's plural categories: the forms a counted text may give (``other`` is required)."""
 Text = str | Mapping[str, str]

@@ -1,13 +1,16 @@
-"""AHP pairwise comparisons (Saaty): weights and consistency ratio, and the checks of a matrix.
+"""The rules of weights, in one place: direct and order weights, AHP pairwise comparisons (Saaty).
 
-It sits below the project file so that ``scmap validate`` checks AHP matrices; the suitability
-analysis uses the same function.
+It sits below the project file so that ``scmap validate`` and the suitability analysis (which
+also takes weights from Python and from the workshop room) apply the same checks with the same
+words.
 
 Examples
 --------
 >>> w, cr = ahp_weights([[1, 3], [1 / 3, 1]])
 >>> [round(float(x), 3) for x in w], cr
 ([0.75, 0.25], 0.0)
+>>> weights_problem({"a": 1, "b": -1})
+"weights must be >= 0 numbers, got {'b': -1}"
 >>> ahp_weights([[1, 2], [0.5]])
 Traceback (most recent call last):
 ...
@@ -16,14 +19,15 @@ scmap.errors.InputError: ahp.matrix: the matrix must be square (2 rows of 2 valu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
 import numpy as np
 
 from scmap.errors import InputError
 
-__all__ = ["AHP_MAX_CR", "RANDOM_INDEX", "ahp_weights"]
+__all__ = ["AHP_MAX_CR", "RANDOM_INDEX", "ahp_weights", "consistency_problem", "weights_problem"]
 
 AHP_MAX_CR = 0.1
 """Saaty's threshold: above it the judgements are usually revised (``allow_inconsistent``)."""
@@ -46,6 +50,27 @@ RANDOM_INDEX = {
     15: 1.59,
 }
 """Saaty's random consistency index by matrix size (Saaty 2005, p. 31)."""
+
+
+def weights_problem(weights: Mapping[str, float] | Sequence[float], what: str = "weights") -> str | None:
+    """Why *weights* cannot weight anything (negative, NaN, infinite, all zero), or None."""
+    items = dict(weights) if isinstance(weights, Mapping) else dict(enumerate(weights))
+    bad = {k: v for k, v in items.items() if not (math.isfinite(float(v)) and float(v) >= 0)}
+    if bad:
+        return f"{what} must be >= 0 numbers, got {bad}"
+    if not any(float(v) > 0 for v in items.values()):
+        return f"all {what} are zero"
+    return None
+
+
+def consistency_problem(cr: float, allow_inconsistent: bool) -> str | None:
+    """Why an AHP matrix of consistency ratio *cr* is refused (above Saaty's 0.1), or None."""
+    if cr > AHP_MAX_CR and not allow_inconsistent:
+        return (
+            f"consistency ratio {cr:.3f} > {AHP_MAX_CR}: the pairwise judgements contradict each other; "
+            "revise the matrix or set allow_inconsistent: true"
+        )
+    return None
 
 
 def _number(value: float | str, where: str) -> float:
