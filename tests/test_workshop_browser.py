@@ -71,6 +71,10 @@ def seen_within(page: Any, js: str, arg: Any, started: float, seconds: float = 1
     return took
 
 
+AUTHOR_STATE = """(id) => ({queue: window.scmapRoom.queue, notice: window.scmapRoom.notice.textContent,
+  editing: window.scmapRoom.editing, site: window.scmapRoom.site(id), online: window.scmapRoom.online})"""
+
+
 def site_id(page: Any, title: str) -> str:
     return str(page.evaluate("(t) => window.scmapRoom.view.sites.filter(s => s.title === t)[0].id", title))
 
@@ -324,9 +328,14 @@ def test_an_area_is_proposed_and_edited_by_its_author(browser: Any, room: RoomSe
     a.locator(f".scmap-room-popup[data-site='{sid}'] .scmap-room-edit-open").click()
     a.get_by_label("Title").fill("PV on the bus depot roofs")
     a.get_by_label("Reason").fill("large flat roofs, owned by the city")
+    assert a.get_by_label("Title").input_value() == "PV on the bus depot roofs"  # still the form that was typed in
     started = time.perf_counter()
     a.get_by_role("button", name="Save", exact=True).click()
-    seen_within(b, "(id) => window.scmapRoom.site(id).title === 'PV on the bus depot roofs'", sid, started)
+    try:
+        seen_within(b, "(id) => window.scmapRoom.site(id).title === 'PV on the bus depot roofs'", sid, started)
+    except Exception as err:  # say what the author's page knew, so a miss is diagnosable
+        knew = a.evaluate(AUTHOR_STATE, sid)
+        raise AssertionError(f"the edit did not reach the other participant: {err}; author's page: {knew}") from err
     assert b.evaluate("(id) => window.scmapRoom.site(id).reason", sid) == "large flat roofs, owned by the city"
     for p in (a, b):
         p.context.close()
