@@ -31,6 +31,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.spatial import cKDTree
 from shapely import STRtree
 
 from scmap.analysis._coverage import Mapper, chunk_coverage, chunks, in_process
@@ -225,15 +226,53 @@ def _pairs(
 def _circle_pairs(
     centres: np.ndarray, radius: np.ndarray, pts: np.ndarray, max_pairs: int | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Overlapping circles among the point solutions *pts*: (i, j, overlap m²) with i < j."""
+    """Overlapping circles among the point solutions *pts*: (i, j, overlap m²), each pair once.
+
+    The points are grouped by radius (:func:`_radius_classes`); each pair of groups is searched
+    in k-d trees up to the sum of the groups' largest radii, counted before it is listed (so a
+    run that would not fit in memory is refused first), then kept where the centres are closer
+    than the two radii.
+    """
     if len(pts) < 2:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0)
-    qi, qj = STRtree(centres[pts]).query(centres[pts], predicate="dwithin", distance=radius[pts] + radius[pts].max())
-    _check_pairs(len(qi) // 2, max_pairs)
-    # a pair that overlaps (distance < r_i + r_j <= r_i + r_max) is found from both ends: keep i < j
-    forward = qi < qj
-    i, j = pts[qi[forward]], pts[qj[forward]]
-    return i, j, circle_overlap_m2(shapely.distance(centres[i], centres[j]), radius[i], radius[j])
+    xy, r = shapely.get_coordinates(centres[pts]), radius[pts]
+    groups = [(np.flatnonzero(members), top) for members, top in _radius_classes(r)]
+    trees = [cKDTree(xy[g]) for g, _ in groups]
+    reach = [(a, b, groups[a][1] + groups[b][1]) for a in range(len(groups)) for b in range(a, len(groups))]
+    _check_pairs(sum(_pair_count(trees[a], trees[b], d, a == b) for a, b, d in reach), max_pairs)
+    found = [_group_pairs(trees[a], trees[b], d, a == b, groups[a][0], groups[b][0]) for a, b, d in reach]
+    i = np.concatenate([f[0] for f in found])
+    j = np.concatenate([f[1] for f in found])
+    dist = np.hypot(xy[i, 0] - xy[j, 0], xy[i, 1] - xy[j, 1])
+    near = dist < r[i] + r[j]
+    i, j, dist = i[near], j[near], dist[near]
+    return pts[i], pts[j], circle_overlap_m2(dist, r[i], r[j])
+
+
+def _radius_classes(radius: np.ndarray, most: int = 8) -> list[tuple[np.ndarray, float]]:
+    """Points grouped by radius, as (member mask, largest radius): one group per distinct radius
+    (the radii of solution types), or *most* groups by quantile when radii come from rows."""
+    distinct = np.unique(radius)
+    if len(distinct) > most:
+        distinct = np.unique(np.quantile(radius, np.linspace(0, 1, most + 1)[1:]))
+    which = np.minimum(np.searchsorted(distinct, radius), len(distinct) - 1)
+    return [(which == k, float(radius[which == k].max())) for k in range(len(distinct)) if (which == k).any()]
+
+
+def _pair_count(a: cKDTree, b: cKDTree, distance: float, same: bool) -> int:
+    count = int(a.count_neighbors(b, distance))
+    return (count - a.n) // 2 if same else count
+
+
+def _group_pairs(
+    a: cKDTree, b: cKDTree, distance: float, same: bool, ia: np.ndarray, ib: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (into the points) of the pairs of group *a* and group *b* within *distance*."""
+    if same:
+        p = a.query_pairs(distance, output_type="ndarray")
+        return ia[p[:, 0]], ia[p[:, 1]]
+    m = a.sparse_distance_matrix(b, distance, output_type="ndarray")
+    return ia[m["i"]], ib[m["j"]]
 
 
 def _pairs_frame(
