@@ -27,6 +27,7 @@ from scmap._version import __version__
 from scmap.analysis.overlap import OverlapResult, overlap_project
 from scmap.analysis.suitability import SuitabilityResult, make_units, suitability_project
 from scmap.core._atomic import open_pack, sha256
+from scmap.core._beside import Beside
 from scmap.core._text import write_csv
 from scmap.errors import ScmapWarning
 from scmap.project.inputs import Inputs, load_inputs
@@ -157,20 +158,29 @@ class Results:
         """Write the contract files into an existing *folder* as they are (no checks, no manifest),
         and the tables into the PostGIS database *to* when given (see :meth:`save`): :meth:`save`
         and ``scmap run`` call it on a temporary folder."""
-        from scmap.core._beside import Beside
-        from scmap.maps import save_html
-        from scmap.outputs.atlas import write_atlas
-        from scmap.outputs.qgis import style_geopackage
-        from scmap.outputs.report import write_report
-
         say = progress or (lambda _: None)
         paths = {name: folder / name for name in CONTRACT_FILES}
         say("writing tables")
-        self.suitability.save(paths["suitability.gpkg"])
+        # overlap.gpkg (millions of pairs for a large region) is written beside everything else
+        overlap = Beside(_save_styled, self.overlap, paths["overlap.gpkg"], self.project)
+        try:
+            self._write_rest(folder, paths, say, overlap)
+        finally:
+            overlap.stop()
+        if to:
+            target = schema or self.project.spec.output.postgis_schema
+            say(f"writing the tables into {redact(to)}, schema {target} (one transaction)")
+            self.to_postgis(to, schema=target, overwrite=overwrite)
+        return paths
+
+    def _write_rest(self, folder: Path, paths: dict[str, Path], say: Progress, overlap: Beside) -> None:
+        """Every file of the pack but overlap.gpkg, then wait for *overlap* (written beside)."""
+        from scmap.maps import save_html
+        from scmap.outputs.atlas import write_atlas
+        from scmap.outputs.report import write_report
+
+        _save_styled(self.suitability, paths["suitability.gpkg"], self.project)
         self.suitability.save(paths["suitability.csv"])
-        self.overlap.save(paths["overlap.gpkg"])
-        for name in ("suitability.gpkg", "overlap.gpkg"):  # QGIS opens them styled as the map
-            style_geopackage(paths[name], self.project.catalogue, self.project.messages)
         write_csv(self.summary, paths["summary.csv"])
         write_csv(self.rejected, paths["rejected.csv"])
         say("writing map.html")
@@ -192,11 +202,8 @@ class Results:
             atlas.wait()
         finally:
             atlas.stop()
-        if to:
-            target = schema or self.project.spec.output.postgis_schema
-            say(f"writing the tables into {redact(to)}, schema {target} (one transaction)")
-            self.to_postgis(to, schema=target, overwrite=overwrite)
-        return paths
+        say("writing overlap.gpkg")
+        overlap.wait()
 
     def report_input(self) -> ReportInput:
         """The tables the report draws."""
@@ -250,6 +257,14 @@ class Results:
             f"<table><tr><th>role</th><th>file</th><th>rows</th><th>loaded</th><th>rejected</th></tr>{rows}</table>"
             f"<details><summary>Districts (first 10)</summary>{top}</details></div>"
         )
+
+
+def _save_styled(result: SuitabilityResult | OverlapResult, path: Path, project: Project) -> None:
+    """A result's GeoPackage, with the layer styles QGIS opens it with (those of the map)."""
+    from scmap.outputs.qgis import style_geopackage
+
+    result.save(path)
+    style_geopackage(path, project.catalogue, project.messages)
 
 
 def pack_manifest(project: Project) -> dict[str, object]:
