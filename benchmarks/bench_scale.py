@@ -6,14 +6,16 @@ Run: .venv/bin/python benchmarks/bench_scale.py [--sizes 1000 10000 100000] [--d
 
 The region is the one of the scale issue: square districts over 40 km x 40 km, points half
 clustered around 30 centres and half uniform, 6 solution types in 3 sectors, the default overlap,
-no suitability. Each size runs in a fresh process (peak memory is that process's maximum resident
-size). The last columns compare with the smallest size: time ratio and the ratio that linear
-growth would give.
+no suitability. Each size runs in a fresh process: "peak GB" is that process's maximum resident
+size, "all GB" the peak of the proportional memory (PSS) of it and every worker and writer it
+forked, sampled every 0.2 s. The last columns compare with the smallest size: time ratio and
+the ratio that linear growth would give.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -26,6 +28,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import psutil
 import shapely
 import yaml
 
@@ -165,6 +168,30 @@ def measure(project: str, outdir: str, workers: int | None, compare: bool = Fals
     }
 
 
+def _tree_pss_gb(process: psutil.Process) -> float:
+    """Proportional memory (PSS) of a process and all its children: pages forked children share
+    with their parent are counted once, divided between them."""
+    total = 0
+    for each in [process, *process.children(recursive=True)]:
+        with contextlib.suppress(psutil.Error):
+            total += each.memory_full_info().pss
+    return total / 1e9
+
+
+def _watched(command: list[str], env: dict[str, str]) -> tuple[int, str, str, float]:
+    """Run *command*; its exit code, output and the peak memory of it and every process it
+    started (sampled every 0.2 s)."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        child = subprocess.Popen(command, stdout=out, stderr=err, text=True, env=env)
+        watched, peak = psutil.Process(child.pid), 0.0
+        while child.poll() is None:
+            with contextlib.suppress(psutil.Error):
+                peak = max(peak, _tree_pss_gb(watched))
+            time.sleep(0.2)
+        out.seek(0), err.seek(0)
+        return child.returncode, out.read(), err.read(), peak
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
@@ -188,18 +215,18 @@ def main() -> None:
             command = [sys.executable, __file__, "--one", str(project), str(Path(tmp) / "pack")]
             command += ["--workers", str(args.workers)] if args.workers else []
             env = os.environ | {"SCMAP_BENCH_COMPARE": "1" if n <= args.compare_up_to else "0"}
-            out = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
-            if out.returncode != 0:
-                sys.exit(f"{n} solutions failed:\n{out.stderr}")
-            rows.append((n, json.loads(out.stdout.strip().splitlines()[-1])))
+            code, stdout, stderr, every_gb = _watched(command, env)
+            if code != 0:
+                sys.exit(f"{n} solutions failed:\n{stderr}")
+            rows.append((n, json.loads(stdout.strip().splitlines()[-1]) | {"every_gb": every_gb}))
     base_n, base = rows[0]
-    print(f"{'solutions':>10} {'run s':>8} {'save s':>8} {'total s':>8} {'peak GB':>8} {'map MB':>7} {'pairs':>10}"
-          f" {'ratio':>7} {'linear':>7}")  # fmt: skip
+    print(f"{'solutions':>10} {'run s':>8} {'save s':>8} {'total s':>8} {'peak GB':>8} {'all GB':>7} {'map MB':>7}"
+          f" {'pairs':>10} {'ratio':>7} {'linear':>7}")  # fmt: skip
     for n, r in rows:
         total = float(r["run_s"]) + float(r["save_s"])  # type: ignore[arg-type]
         ratio = total / (float(base["run_s"]) + float(base["save_s"]))  # type: ignore[arg-type]
-        print(f"{n:>10} {r['run_s']:>8.1f} {r['save_s']:>8.1f} {total:>8.1f} {r['peak_gb']:>8.2f} {r['map_mb']:>7.1f}"
-              f" {r['pairs']:>10} {ratio:>7.1f} {n / base_n:>7.0f}")  # fmt: skip
+        print(f"{n:>10} {r['run_s']:>8.1f} {r['save_s']:>8.1f} {total:>8.1f} {r['peak_gb']:>8.2f} {r['every_gb']:>7.2f}"
+              f" {r['map_mb']:>7.1f} {r['pairs']:>10} {ratio:>7.1f} {n / base_n:>7.0f}")  # fmt: skip
     print("\nper stage (s):")
     for n, r in rows:
         stages = {**r["overlap_stages"], **r["save_stages"]}  # type: ignore[dict-item]

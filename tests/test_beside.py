@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from scmap.core import _beside
-from scmap.core._beside import Beside, _can_fork
+from scmap.core._beside import Beside, _can_fork, beside_map
 from scmap.errors import OutputError
 
 
@@ -76,3 +76,32 @@ def test_with_another_thread_it_runs_here(tmp_path: Path):
     finally:
         stop.set()
         other.join()
+
+
+def _square_and_pid(x: int) -> tuple[int, int]:
+    if x < 0:
+        raise OutputError(f"item {x} failed")
+    if x == 99:
+        os.kill(os.getpid(), 9)  # a worker killed (out of memory)
+    return x * x, os.getpid()
+
+
+@pytest.mark.usefixtures("forking")
+def test_a_map_over_forked_workers_keeps_the_order_and_uses_other_processes():
+    out = beside_map(_square_and_pid, list(range(12)), workers=2)
+    assert [v for v, _ in out] == [x * x for x in range(12)]
+    assert os.getpid() not in {pid for _, pid in out}
+
+
+@pytest.mark.usefixtures("forking")
+def test_a_failed_item_raises_here_and_a_killed_worker_does_not_hang():
+    from concurrent.futures.process import BrokenProcessPool
+
+    with pytest.raises(OutputError, match="item -3 failed"):
+        beside_map(_square_and_pid, [1, 2, -3, 4], workers=2)
+    with pytest.raises(BrokenProcessPool):
+        beside_map(_square_and_pid, [1, 99, 3], workers=2)
+
+
+def test_with_one_worker_the_map_runs_here():
+    assert {pid for _, pid in beside_map(_square_and_pid, [1, 2, 3], workers=1)} == {os.getpid()}

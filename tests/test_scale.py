@@ -70,6 +70,31 @@ def test_coverage_does_not_depend_on_how_districts_are_chunked():
     np.testing.assert_allclose(np.sort(one.hotspots["area_m2"]), np.sort(all_at_once.hotspots["area_m2"]), rtol=1e-9)
 
 
+def test_coverage_over_the_local_cores_equals_one_process(monkeypatch: pytest.MonkeyPatch):
+    from scmap.analysis import overlap as overlap_module
+    from scmap.analysis._coverage import in_process
+    from scmap.core import _beside
+
+    monkeypatch.setattr(_beside, "_can_fork", lambda: True)  # pytest may run threads of its own
+    inputs = load_inputs(scmap.load_project(demo_project_path()))
+    args = (inputs.solutions, inputs.districts.gdf)
+    kwargs = {"catalogue": inputs.project.catalogue, "chunk_size": 2}
+    here = overlap(*args, mapper=in_process, **kwargs)
+    used: list[int] = []
+    real = _beside.beside_map
+
+    def counted(fn, items, workers=None):
+        used.append(len(items))
+        return real(fn, items, workers=2)
+
+    monkeypatch.setattr(overlap_module, "beside_map", counted)
+    monkeypatch.setattr(overlap_module, "LOCAL_CORES_FROM", 1)  # the demo is small: use them anyway
+    cores = overlap(*args, **kwargs)
+    assert used and used[0] > 2  # several chunks went to the workers
+    pd.testing.assert_frame_equal(pd.DataFrame(here.districts), pd.DataFrame(cores.districts), rtol=1e-12)
+    np.testing.assert_allclose(here.hotspots["area_m2"], cores.hotspots["area_m2"], rtol=1e-12)
+
+
 def test_coverage_by_hand():
     """Two sectors' circles over two square districts: areas from the circle formula."""
     boxes = [shapely.box(0, 0, 1000, 1000), shapely.box(1000, 0, 2000, 1000)]

@@ -35,6 +35,7 @@ from scipy.spatial import cKDTree
 from shapely import STRtree
 
 from scmap.analysis._coverage import Mapper, chunk_coverage, chunks, in_process
+from scmap.core._beside import beside_map
 from scmap.core._geom import assign_points
 from scmap.core._limits import MAX_PAIRS, MAX_UNITS, pairs_problem
 from scmap.core.catalogue import Catalogue, Rule, load_catalogue
@@ -64,6 +65,9 @@ PAIR_GEOMETRY_LIMIT = 50_000
 """Overlapping pairs up to which the pairs layer carries each overlap's polygon."""
 CHUNK_DISTRICTS = 64
 """Districts per chunk of the coverage computation."""
+LOCAL_CORES_FROM = 20_000
+"""Service areas from which coverage runs over the local cores by default (below, starting the
+worker processes costs more than it saves)."""
 DISSOLVE_LIMIT = 2_000_000
 """Coordinates up to which hotspots and sector coverage are united across chunks of districts."""
 
@@ -489,8 +493,10 @@ def overlap(
         pairs are a table (their areas are exact either way).
     mapper, chunk_size
         Coverage and hotspots are computed district by district, in spatial chunks of
-        *chunk_size* districts, run by *mapper* (a loop here, or a Dask client's map: see
-        :mod:`scmap.pipeline.distributed`); the result does not depend on either.
+        *chunk_size* districts, run by *mapper*: by default a loop here, or the local cores
+        from :data:`LOCAL_CORES_FROM` service areas; ``in_process`` to keep to this process;
+        a Dask client's map (see :mod:`scmap.pipeline.distributed`). The result does not depend
+        on either.
     """
     cat = catalogue or load_catalogue()
     _check_arguments(solutions, districts, cat, rules, population)
@@ -649,7 +655,8 @@ def _coverage(
     a_sector = np.array([index.get(s, -1) for s in areas["sector"]], dtype=np.int64)
     keep = a_sector >= 0
     parts = chunks(d_geoms, np.asarray(areas.geometry.array, dtype=object)[keep], a_sector[keep], chunk_size)
-    results = (mapper or in_process)(functools.partial(chunk_coverage, n_sectors=len(sectors)), parts)
+    run = mapper or _default_mapper(int(keep.sum()))
+    results = run(functools.partial(chunk_coverage, n_sectors=len(sectors)), parts)
     covered = np.zeros((len(d_geoms), len(sectors)))
     multi = np.zeros(len(d_geoms))
     pieces: list[tuple[frozenset[int], shapely.Geometry]] = []
@@ -662,6 +669,12 @@ def _coverage(
             if not geom.is_empty:
                 by_sector[j].append(geom)
     return _Coverage(covered, multi, pieces, by_sector)
+
+
+def _default_mapper(n_areas: int) -> Mapper:
+    """This process for a small run; from :data:`LOCAL_CORES_FROM` service areas, the local
+    cores (forked worker processes, :func:`scmap.core._beside.beside_map`)."""
+    return beside_map if n_areas >= LOCAL_CORES_FROM else in_process
 
 
 def _dissolved(groups: Mapping[_K, list[shapely.Geometry]]) -> list[tuple[_K, shapely.Geometry]]:

@@ -14,14 +14,16 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import multiprocessing
+import os
 import pickle
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-__all__ = ["Beside"]
+__all__ = ["Beside", "beside_map", "local_workers"]
 
 _PR_SET_PDEATHSIG = 1
 
@@ -32,11 +34,16 @@ def _can_fork() -> bool:
     )
 
 
-def _child(conn: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
-    with contextlib.suppress(OSError, AttributeError):  # die with the parent, whatever kills it
+def _as_child() -> None:
+    """Die with the parent, whatever kills it, and on the usual signals."""
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(number, signal.SIG_DFL)
+
+
+def _child(conn: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    _as_child()
     try:
         message: tuple[str, Any] = ("ok", fn(*args))
     except BaseException as err:  # raised again in the parent
@@ -84,3 +91,41 @@ class Beside:
             self._process.kill()
             self._process.join()
         self._process = None
+
+
+_WORK: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
+"""The function and items of the running :func:`beside_map` (the forked workers inherit them)."""
+
+
+def _item(i: int) -> Any:
+    assert _WORK is not None
+    fn, items = _WORK
+    return fn(items[i])
+
+
+def local_workers() -> int:
+    """Worker processes :func:`beside_map` can use here: this machine's cores, or 1 where it
+    cannot fork (not Linux, or threads running)."""
+    return (os.cpu_count() or 1) if _can_fork() else 1
+
+
+def beside_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int | None = None) -> list[Any]:
+    """``[fn(item) for item in items]`` over *workers* forked processes (default
+    :func:`local_workers`), results in order. The workers inherit *items* instead of receiving
+    them pickled; only results travel back. They die with this process; a worker that dies
+    raises ``BrokenProcessPool`` here instead of hanging. With one worker it runs here."""
+    global _WORK
+    count = min(workers or local_workers(), len(items))
+    if count <= 1 or not _can_fork():
+        return [fn(item) for item in items]
+    _WORK = (fn, items)
+    pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=_as_child)
+    try:
+        return list(pool.map(_item, range(len(items))))
+    except BaseException:  # an error, Ctrl-C or a signal here: the workers stop now, not after their item
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        _WORK = None
