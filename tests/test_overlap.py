@@ -12,7 +12,7 @@ import pyogrio
 import pytest
 import shapely
 from click.testing import CliRunner
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from scmap import load_inputs, load_project, overlap, read_districts, read_solutions
@@ -108,6 +108,46 @@ def test_pairs_complete_and_symmetric_against_brute_force(points):
     assert set(got) == set(expected)
     for key, area in expected.items():
         assert got[key] == pytest.approx(area, rel=1e-5, abs=1e-6)
+
+
+@pytest.mark.filterwarnings("ignore::scmap.errors.ScmapWarning")
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0, 2000),
+            st.floats(0, 2000),
+            st.floats(30, 400),
+            st.sampled_from(["ev_charging", "rooftop_pv", "public_wifi"]),
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    st.integers(1, 5),
+)
+@example([(500, 500, 200, "ev_charging"), (700, 500, 200, "rooftop_pv"), (1800, 1800, 100, "public_wifi")], 1)
+@example([(300, 300, 250, "ev_charging"), (500, 300, 250, "rooftop_pv"), (400, 450, 250, "public_wifi")], 2)
+def test_coverage_and_multi_sector_area_equal_plain_shapely(points, chunk_size):
+    """Groups united once, cut per chunk, arranged only where sectors meet: the same areas as
+    uniting each sector's circles and clipping to each district, whatever the chunking."""
+    districts = gpd.GeoDataFrame(
+        {"district_id": [f"d{i}{j}" for i in range(3) for j in range(3)]},
+        geometry=[shapely.box(i * 700, j * 700, (i + 1) * 700, (j + 1) * 700) for i in range(3) for j in range(3)],
+        crs=CRS,
+    )
+    sols = solutions_at([(f"s{k}", kind, x, y) for k, (x, y, _, kind) in enumerate(points)], [p[2] for p in points])
+    got = overlap(sols, districts, chunk_size=chunk_size).districts.set_index("district_id")
+    circles = shapely.buffer(shapely.points([(x, y) for x, y, _, _ in points]), [p[2] for p in points], quad_segs=16)
+    unions = {s: shapely.union_all(circles[(sols["sector"] == s).to_numpy()]) for s in sorted(set(sols["sector"]))}
+    meet = shapely.union_all(
+        [shapely.intersection(a, b) for i, a in enumerate(unions.values()) for b in list(unions.values())[i + 1 :]]
+    )
+    for district, box in zip(districts["district_id"], districts.geometry, strict=True):
+        for sector, union in unions.items():
+            want = shapely.area(shapely.intersection(union, box)) / box.area
+            assert got.loc[district, f"covered_{sector}"] == pytest.approx(want, rel=1e-9, abs=1e-12)
+        want_multi = shapely.area(shapely.intersection(meet, box)) / box.area
+        assert got.loc[district, "covered_multi"] == pytest.approx(want_multi, rel=1e-9, abs=1e-9)
 
 
 def test_district_figures_by_hand(grid_districts):

@@ -90,7 +90,7 @@ def test_coverage_over_the_local_cores_equals_one_process(monkeypatch: pytest.Mo
     monkeypatch.setattr(overlap_module, "beside_map", counted)
     monkeypatch.setattr(overlap_module, "LOCAL_CORES_FROM", 1)  # the demo is small: use them anyway
     cores = overlap(*args, **kwargs)
-    assert used and used[0] > 2  # several chunks went to the workers
+    assert used and max(used) > 2  # the groups to unite, then several chunks, went to the workers
     pd.testing.assert_frame_equal(pd.DataFrame(here.districts), pd.DataFrame(cores.districts), rtol=1e-12)
     np.testing.assert_allclose(here.hotspots["area_m2"], cores.hotspots["area_m2"], rtol=1e-12)
 

@@ -16,16 +16,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from shapely import STRtree
 
 from scmap.sources._validate import polygonal
 
-__all__ = ["Chunk", "ChunkResult", "chunk_coverage", "chunks"]
+__all__ = ["Chunk", "ChunkResult", "chunk_coverage", "chunks", "overlap_groups", "united"]
 
 _MIN_AREA_M2 = 1e-6
+Mapper = Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]]
+"""Runs a function over items (chunks, batches of groups), results in order: a plain loop, the
+local cores, or a Dask client."""
+UNION_BATCH = 20_000
+"""Service areas united per task: groups are batched so that tasks are few but several per core."""
 
 
 @dataclass
@@ -36,7 +44,8 @@ class Chunk:
     d_geoms: np.ndarray
     a_geoms: np.ndarray
     a_sector: np.ndarray
-    """Sector index (into the sectors list) of each service area."""
+    """Sector index (into the sectors list) of each geometry of *a_geoms*, which are the sectors'
+    served areas as disjoint pieces (:func:`united`): within a sector, no two overlap."""
 
 
 @dataclass
@@ -54,7 +63,7 @@ class ChunkResult:
 
 def chunks(d_geoms: np.ndarray, a_geoms: np.ndarray, a_sector: np.ndarray, size: int) -> list[Chunk]:
     """Split the districts into spatially compact chunks of about *size* districts (Hilbert
-    order), each with the service areas that intersect its districts' extent."""
+    order), each with the pieces of served area (:func:`united`) that intersect its extent."""
     if not len(d_geoms):
         return []
     import geopandas as gpd
@@ -70,58 +79,140 @@ def chunks(d_geoms: np.ndarray, a_geoms: np.ndarray, a_sector: np.ndarray, size:
     return out
 
 
+def overlap_groups(n: int, left: np.ndarray, right: np.ndarray, a_sector: np.ndarray) -> np.ndarray:
+    """A label per service area: areas of one sector linked by overlapping pairs (*left*,
+    *right*, positions) share it, so areas with different labels do not overlap."""
+    same = a_sector[left] == a_sector[right]
+    graph = coo_matrix((np.ones(int(same.sum())), (left[same], right[same])), shape=(n, n))
+    return connected_components(graph, directed=False)[1]
+
+
+def united(
+    a_geoms: np.ndarray, a_sector: np.ndarray, label: np.ndarray, run: Mapper, batch: int = UNION_BATCH
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each sector's served area as disjoint pieces, and their sectors: a service area that
+    overlaps no other of its sector stays as it is; each group of overlapping ones
+    (:func:`overlap_groups` *label*) is united once, the groups in batches of about *batch*
+    service areas run by *run*."""
+    sizes = np.bincount(label, minlength=int(label.max()) + 1 if len(label) else 0)
+    alone = sizes[label] == 1
+    order = np.flatnonzero(~alone)[np.argsort(label[~alone], kind="stable")]
+    if not len(order):
+        return a_geoms[alone], a_sector[alone]
+    starts = np.flatnonzero(np.r_[True, np.diff(label[order]) != 0])
+    bounds = np.r_[starts, len(order)]
+    cuts = np.unique(np.searchsorted(bounds, np.arange(0, len(order), batch), side="right") - 1)
+    spans = zip(cuts, [*cuts[1:], len(starts)], strict=True)  # whole groups, about *batch* areas each
+    items = [(a_geoms[order[bounds[a] : bounds[b]]], bounds[a:b] - bounds[a]) for a, b in spans]
+    unions = [g for part in run(_unite, items) for g in part]
+    return np.r_[a_geoms[alone], np.array(unions, dtype=object)], np.r_[a_sector[alone], a_sector[order[starts]]]
+
+
+def _unite(item: tuple[np.ndarray, np.ndarray]) -> list[shapely.Geometry]:
+    """The union of each group of *geoms* (starting at the given offsets)."""
+    geoms, starts = item
+    return [polygonal(shapely.union_all(g)) for g in np.split(geoms, starts[1:])]
+
+
 def chunk_coverage(chunk: Chunk, n_sectors: int) -> ChunkResult:
     """Per district of *chunk*: area served by each sector, by two or more, and the pieces where
     sectors meet (clipped to the districts).
 
-    Each sector's service areas are united once for the chunk and that union is clipped to each
-    district: the same areas as clipping first and uniting per district, to rounding (1e-9 of
-    the area), at the cost of one union per sector per chunk.
+    The sectors' served areas come as disjoint pieces (:func:`united`); each piece is cut to the
+    chunk's extent, then clipped only to the districts it reaches (or taken whole where a
+    district contains it): the same areas as clipping each service area first and uniting per
+    district, to rounding (1e-9 of the area). The arrangement of the sectors cuts out only what
+    two or more sectors cover.
     """
     n = len(chunk.d_geoms)
     covered = np.zeros((n, n_sectors))
     multi = np.zeros(n)
-    empty = [shapely.Polygon()] * n_sectors
     if n == 0 or not len(chunk.a_geoms):
-        return ChunkResult(chunk.districts, covered, multi, [], empty)
-    unions = [shapely.union_all(chunk.a_geoms[chunk.a_sector == j]) for j in range(n_sectors)]
-    for j, union in enumerate(unions):
-        shapely.prepare(union)
-        covered[:, j] = shapely.area(shapely.intersection(union, chunk.d_geoms))
+        return ChunkResult(chunk.districts, covered, multi, [], [shapely.Polygon()] * n_sectors)
+    shapely.prepare(chunk.d_geoms)
+    near = _cut(chunk.a_geoms, shapely.box(*shapely.total_bounds(chunk.d_geoms)))
+    groups = [near[chunk.a_sector == j] for j in range(n_sectors)]
+    for j, parts in enumerate(groups):
+        covered[:, j] = _area_in(parts, chunk.d_geoms)
     region = shapely.union_all(chunk.d_geoms)
-    by_sector = [polygonal(shapely.intersection(u, region)) for u in unions]
-    pieces = [(tags, g) for tags, g in arrangement(dict(enumerate(by_sector))) if len(tags) >= 2]
+    shapely.prepare(region)
+    by_sector = [_clipped(parts, region) for parts in groups]
+    pieces = arrangement(dict(enumerate(by_sector)), multi_only=True)
     if pieces:
-        meet = shapely.union_all([g for _, g in pieces])
-        multi[:] = shapely.area(shapely.intersection(meet, chunk.d_geoms))
+        multi[:] = _area_in(shapely.get_parts(np.array([g for _, g in pieces], dtype=object)), chunk.d_geoms)
     return ChunkResult(chunk.districts, covered, multi, pieces, by_sector)
 
 
-def arrangement(unions: dict[int, shapely.Geometry]) -> list[tuple[frozenset[int], shapely.Geometry]]:
-    """Split the plane covered by the sector unions into pieces labelled by the sectors covering them."""
+def _cut(parts: np.ndarray, box: shapely.Geometry) -> np.ndarray:
+    """*parts* within *box*: a large united piece is cut once to the chunk, not once per district."""
+    shapely.prepare(box)
+    out = parts.copy()
+    crossing = ~shapely.contains_properly(box, parts)
+    out[crossing] = [polygonal(g) for g in shapely.intersection(parts[crossing], box)]
+    return out
+
+
+def _area_in(parts: np.ndarray, d_geoms: np.ndarray) -> np.ndarray:
+    """Area of disjoint *parts* within each district (prepared): a part a district contains
+    counts whole, one it crosses is clipped."""
+    if not len(parts):
+        return np.zeros(len(d_geoms))
+    d_idx, p_idx = STRtree(parts).query(d_geoms, predicate="intersects")
+    area = shapely.area(parts[p_idx])
+    crossing = ~shapely.contains_properly(d_geoms[d_idx], parts[p_idx])
+    area[crossing] = shapely.area(shapely.intersection(parts[p_idx[crossing]], d_geoms[d_idx[crossing]]))
+    return np.bincount(d_idx, weights=area, minlength=len(d_geoms))
+
+
+def _clipped(parts: np.ndarray, region: shapely.Geometry) -> shapely.Geometry:
+    """Disjoint *parts* within *region* (prepared), as one (multi)polygon."""
+    if not len(parts):
+        return shapely.Polygon()
+    crossing = ~shapely.contains_properly(region, parts)
+    inside = list(parts[~crossing]) + [polygonal(g) for g in shapely.intersection(parts[crossing], region)]
+    polygons = shapely.get_parts(np.array(inside, dtype=object))
+    polygons = polygons[~shapely.is_empty(polygons)]
+    if not len(polygons):
+        return shapely.Polygon()
+    return polygons[0] if len(polygons) == 1 else shapely.multipolygons(polygons)
+
+
+def arrangement(
+    unions: dict[int, shapely.Geometry], *, multi_only: bool = False
+) -> list[tuple[frozenset[int], shapely.Geometry]]:
+    """Split the plane covered by the sector unions into pieces labelled by the sectors covering
+    them; with *multi_only*, only the pieces covered by two or more (less work: what is covered
+    by one sector alone is not cut out)."""
     pieces: list[tuple[frozenset[int], shapely.Geometry]] = []
-    for sector, union in unions.items():
-        if union.is_empty:
-            continue
-        covered = shapely.union_all([g for _, g in pieces]) if pieces else shapely.Polygon()
+    seen: list[shapely.Geometry] = []
+    layers = [(sector, union) for sector, union in unions.items() if not union.is_empty]
+    for n, (sector, union) in enumerate(layers):
+        last = n == len(layers) - 1
         nxt: list[tuple[frozenset[int], shapely.Geometry]] = []
         for tags, geom in pieces:
             inside = polygonal(shapely.intersection(geom, union))
-            outside = polygonal(shapely.difference(geom, union))
             if shapely.area(inside) > _MIN_AREA_M2:
                 nxt.append((tags | {sector}, inside))
+            if multi_only and last and len(tags) < 2:
+                continue
+            outside = polygonal(shapely.difference(geom, union))
             if shapely.area(outside) > _MIN_AREA_M2:
                 nxt.append((tags, outside))
-        alone = polygonal(shapely.difference(union, covered))
-        if shapely.area(alone) > _MIN_AREA_M2:
-            nxt.append((frozenset({sector}), alone))
+        if not (multi_only and last):
+            alone = _less(union, seen)
+            if shapely.area(alone) > _MIN_AREA_M2:
+                nxt.append((frozenset({sector}), alone))
+        seen.append(union)
         pieces = nxt
-    return pieces
+    return [(tags, geom) for tags, geom in pieces if len(tags) >= 2] if multi_only else pieces
 
 
-Mapper = Callable[[Callable[[Chunk], ChunkResult], Sequence[Chunk]], list[ChunkResult]]
-"""Runs the chunk function over the chunks: a plain loop, or Dask's ``client.map``."""
+def _less(geom: shapely.Geometry, others: list[shapely.Geometry]) -> shapely.Geometry:
+    """*geom* outside every one of *others*."""
+    for other in others:
+        geom = polygonal(shapely.difference(geom, other))
+    return geom
 
 
-def in_process(fn: Callable[[Chunk], ChunkResult], items: Sequence[Chunk]) -> list[ChunkResult]:
+def in_process(fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
     return [fn(item) for item in items]

@@ -34,7 +34,7 @@ import shapely
 from scipy.spatial import cKDTree
 from shapely import STRtree
 
-from scmap.analysis._coverage import Mapper, chunk_coverage, chunks, in_process
+from scmap.analysis._coverage import Mapper, chunk_coverage, chunks, in_process, overlap_groups, united
 from scmap.core._beside import beside_map
 from scmap.core._geom import assign_points
 from scmap.core._limits import MAX_PAIRS, MAX_UNITS, pairs_problem
@@ -203,11 +203,26 @@ def _pairs(
     max_pairs: int | None = MAX_PAIRS,
     geometry_limit: int = PAIR_GEOMETRY_LIMIT,
 ) -> gpd.GeoDataFrame:
-    """Pairs of overlapping service areas (with each overlap's polygon up to *geometry_limit* pairs).
+    """Pairs of overlapping service areas (with each overlap's polygon up to *geometry_limit* pairs)."""
+    return _pairs_and_links(areas, centres, max_pairs, geometry_limit)[1]
+
+
+def _pairs_and_links(
+    areas: gpd.GeoDataFrame, centres: np.ndarray, max_pairs: int | None, geometry_limit: int
+) -> tuple[tuple[np.ndarray, np.ndarray], gpd.GeoDataFrame]:
+    """The pairs table, and the positions of each pair's two service areas."""
+    left, right, area = _pair_positions(areas, centres, max_pairs)
+    return (left, right), _pairs_frame(areas, left, right, area, geometry_limit)
+
+
+def _pair_positions(
+    areas: gpd.GeoDataFrame, centres: np.ndarray, max_pairs: int | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Overlapping service areas: positions (a < b, each pair once, in order) and the overlap m².
 
     Point solutions have circular service areas: their overlaps are computed exactly from the
-    centre distance (candidates from a ``dwithin`` query, so no sliver is missed). Pairs with a
-    line or polygon solution use the intersection of the buffered geometries.
+    centre distance (candidates from k-d trees, so no sliver is missed). Pairs with a line or
+    polygon solution use the intersection of the buffered geometries.
     """
     geoms = np.asarray(areas.geometry.array, dtype=object)
     radius = areas["radius_m"].to_numpy(dtype=float)
@@ -223,8 +238,7 @@ def _pairs(
     positive = area > _MIN_AREA_M2
     left, right, area = left[positive], right[positive], area[positive]
     key = np.unique(np.minimum(left, right).astype(np.int64) * len(geoms) + np.maximum(left, right), return_index=True)
-    left, right, area = key[0] // len(geoms), key[0] % len(geoms), area[key[1]]  # once each, in (a, b) order
-    return _pairs_frame(areas, left, right, area, geometry_limit)
+    return key[0] // len(geoms), key[0] % len(geoms), area[key[1]]
 
 
 def _circle_pairs(
@@ -503,10 +517,12 @@ def overlap(
     stages = _Stages()
     areas = stages.run("service areas", lambda: service_areas(solutions, catalogue=cat, radius_m=radius_m))
     geoms = np.asarray(solutions.geometry.array, dtype=object)
-    pairs = stages.run("pairs", lambda: _pairs(areas, geoms, max_pairs, pair_geometry_limit))
+    links, pairs = stages.run("pairs", lambda: _pairs_and_links(areas, geoms, max_pairs, pair_geometry_limit))
     d_geoms = np.asarray(districts.geometry.array, dtype=object)
     where = stages.run("points in districts", lambda: assign_points(shapely.point_on_surface(geoms), d_geoms))
-    result = _district_stages(stages, areas, pairs, solutions, districts, where, cat, population, mapper, chunk_size)
+    result = _district_stages(
+        stages, areas, pairs, solutions, districts, where, cat, population, (mapper, chunk_size, links)
+    )
     result.relations, result.duplicates, result.outside = _solution_checks(
         stages, solutions, where, d_geoms, [*cat.rules, *rules]
     )
@@ -527,13 +543,12 @@ def _district_stages(
     where: np.ndarray,
     cat: Catalogue,
     population: str | None,
-    mapper: Mapper | None,
-    chunk_size: int,
+    how: tuple[Mapper | None, int, tuple[np.ndarray, np.ndarray]],
 ) -> OverlapResult:
     """Coverage, co-location, hotspots, gaps and each sector's coverage, district by district (the
     result's solution checks are filled in by :func:`overlap`)."""
     sectors = [s for s in cat.sectors if (solutions["sector"] == s).any()]
-    cover = stages.run("coverage", lambda: _coverage(areas, districts, sectors, mapper, chunk_size))
+    cover = stages.run("coverage", lambda: _coverage(areas, districts, sectors, *how))
     table = stages.run("co-location", lambda: _colocation(solutions, districts, where, sectors, cover.covered_m2))
     hotspots = stages.run("hotspots", lambda: _hotspots(cover, sectors, districts.crs))
     _multi_coverage(table, cover.multi_m2)
@@ -647,15 +662,23 @@ class _Coverage:
 
 
 def _coverage(
-    areas: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, sectors: list[str], mapper: Mapper | None, chunk_size: int
+    areas: gpd.GeoDataFrame,
+    districts: gpd.GeoDataFrame,
+    sectors: list[str],
+    mapper: Mapper | None,
+    chunk_size: int,
+    links: tuple[np.ndarray, np.ndarray],
 ) -> _Coverage:
-    """Coverage district by district (:mod:`scmap.analysis._coverage`), in chunks run by *mapper*."""
+    """Coverage district by district (:mod:`scmap.analysis._coverage`), in chunks run by *mapper*;
+    *links* are the overlapping pairs (positions of their service areas)."""
     d_geoms = np.asarray(districts.geometry.array, dtype=object)
     index = {s: j for j, s in enumerate(sectors)}
     a_sector = np.array([index.get(s, -1) for s in areas["sector"]], dtype=np.int64)
     keep = a_sector >= 0
-    parts = chunks(d_geoms, np.asarray(areas.geometry.array, dtype=object)[keep], a_sector[keep], chunk_size)
+    group = overlap_groups(len(areas), *links, a_sector)[keep]
     run = mapper or _default_mapper(int(keep.sum()))
+    pieces_of, sector_of = united(np.asarray(areas.geometry.array, dtype=object)[keep], a_sector[keep], group, run)
+    parts = chunks(d_geoms, pieces_of, sector_of, chunk_size)
     results = run(functools.partial(chunk_coverage, n_sectors=len(sectors)), parts)
     covered = np.zeros((len(d_geoms), len(sectors)))
     multi = np.zeros(len(d_geoms))
