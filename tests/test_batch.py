@@ -164,7 +164,7 @@ def test_the_cities_map_shows_every_city_clear_of_the_controls_with_a_legend(bro
         """() => { const m = window.scmap.map, box = m.getContainer().getBoundingClientRect();
         const controls = Array.from(document.querySelectorAll('.leaflet-control, .scmap-minimap, .scmap-title'))
           .map(e => e.getBoundingClientRect());
-        return window.scmap.districts.getLayers().map(l => {
+        return window.scmap._registry.districts.getLayers().map(l => {
           const p = m.latLngToContainerPoint(l.getLatLng()), x = p.x + box.left, y = p.y + box.top;
           const under = controls.some(r => x >= r.left - 4 && x <= r.right + 4 && y >= r.top - 4 && y <= r.bottom + 4);
           const inside = p.x > 0 && p.y > 0 && p.x < box.width && p.y < box.height;

@@ -58,6 +58,33 @@ def test_demo_map_shows_every_district_and_solution(browser, tmp_path: Path):
     ]
 
 
+def _documented_api() -> list[str]:
+    """The names in the tables of docs/reference/map-api.md."""
+    page = (Path(__file__).parents[1] / "docs" / "reference" / "map-api.md").read_text(encoding="utf-8")
+    return sorted(re.findall(r"^\| `([A-Za-z]+)[`(]", page, flags=re.MULTILINE))
+
+
+def test_the_page_publishes_only_its_documented_frozen_api(browser, tmp_path: Path):
+    out = tmp_path / "map.html"
+    scmap.run(demo_project_path()).map().save(str(out))
+    page = open_html(browser, out).page
+    assert sorted(page.evaluate("Object.keys(window.scmap)")) == _documented_api()
+    assert page.evaluate("Object.isFrozen(window.scmap) && !Object.keys(window.scmap).includes('_registry')")
+    # nothing can be replaced or added from outside; counts is a copy; the sketch hook is settable
+    assert page.evaluate("""() => { const api = window.scmap, map = api.map;
+        api.map = null; api.extra = 1; api.counts.districts = -1;
+        return api.map === map && api.extra === undefined && api.counts.districts === 24; }""")
+    assert page.evaluate("""() => { const seen = [];
+        window.scmap.onSketch = (points, props, kind) => seen.push(kind);
+        const ok = window.scmap._registry.onSketch !== undefined && typeof window.scmap.onSketch === 'function';
+        window.scmap.onSketch = null; return ok && window.scmap.onSketch === null; }""")
+    scores = page.evaluate("window.scmap.setWeights('ev_charging', {stops: 3})")
+    assert scores == page.evaluate("window.scmap.scores('ev_charging')") and len(scores) == 24
+    assert page.evaluate("window.scmap.findDistrict('Sredets')") == ["Sredets"]
+    with pytest.raises(Exception, match="no suitability model ev_nothing"):
+        page.evaluate("window.scmap.weights('ev_nothing')")
+
+
 def test_legend_follows_layer_toggles_and_popups_explain(browser, tmp_path: Path):
     inputs = load_inputs(load_project(demo_project_path()))
     out = tmp_path / "map.html"
@@ -67,12 +94,13 @@ def test_legend_follows_layer_toggles_and_popups_explain(browser, tmp_path: Path
     assert energy_block.is_visible()
     page.locator(".leaflet-control-layers-overlays label", has_text="Energy").locator("input").click()
     assert not energy_block.is_visible()
-    assert page.evaluate("window.scmap.map.hasLayer(window.scmap.sectors.energy)") is False
+    assert page.evaluate("window.scmap.map.hasLayer(window.scmap._registry.sectors.energy)") is False
     page.locator(".leaflet-control-layers-overlays label", has_text="Energy").locator("input").click()
     assert energy_block.is_visible()
     # open the popup of the first EV charger: catalogue entry, status, reference case
     page.evaluate("""() => {
-        const lyr = window.scmap.sectors.mobility.getLayers().find(l => l.scmapFeature.title === 'Ev charging 1');
+        const lyr = window.scmap._registry.sectors.mobility.getLayers()
+          .find(l => l.scmapFeature.title === 'Ev charging 1');
         lyr.openPopup();
     }""")
     popup = page.locator(".leaflet-popup-content").inner_text()
@@ -114,8 +142,9 @@ def test_payloads_stay_text_in_the_browser(browser, tmp_path: Path):
     # open every popup and tooltip so lazily built content is rendered too
     texts = page.evaluate("""() => {
         const out = [];
-        const groups = [window.scmap.districts, ...Object.values(window.scmap.sectors),
-                        ...Object.values(window.scmap.overlays), ...Object.values(window.scmap.choropleths)];
+        const r = window.scmap._registry;
+        const groups = [r.districts, ...Object.values(r.sectors), ...Object.values(r.overlays),
+                        ...Object.values(r.choropleths)];
         for (const g of groups) {
           const shown = window.scmap.map.hasLayer(g);
           if (!shown) g.addTo(window.scmap.map);  // colourings are off at start: show each in turn
@@ -154,7 +183,7 @@ def test_payloads_stay_text_in_the_browser(browser, tmp_path: Path):
     bases = page.locator(".leaflet-control-layers-base").inner_text()
     assert PAYLOADS[3] in bases  # a type label in a colouring's layer name
     # the sketch form lists catalogue labels (payloads) as plain option text
-    page.evaluate("window.scmap.sketchForm(window.scmap.map.getCenter())")
+    page.evaluate("window.scmap._registry.sketchForm(window.scmap.map.getCenter())")
     options = page.locator(".scmap-sketch-form option").all_inner_texts()
     assert PAYLOADS[3] in options and PAYLOADS[6] in options
     assert page.evaluate("window.__pwned") is None
@@ -177,11 +206,11 @@ def test_one_colouring_at_a_time_with_its_legend(browser, tmp_path: Path):
     page.locator(".leaflet-control-layers-base label", has_text="EV charging").locator("input").click()
     assert ev_legend.is_visible()
     assert not gaps_legend.is_visible()
-    assert page.evaluate("window.scmap.map.hasLayer(window.scmap.choropleths['suit:ev_charging'])") is True
+    assert page.evaluate("window.scmap.map.hasLayer(window.scmap._registry.choropleths['suit:ev_charging'])") is True
     page.locator(".leaflet-control-layers-base label", has_text="Coverage gaps").locator("input").click()
     assert gaps_legend.is_visible()
     assert not ev_legend.is_visible()
-    assert page.evaluate("window.scmap.map.hasLayer(window.scmap.choropleths['suit:ev_charging'])") is False
+    assert page.evaluate("window.scmap.map.hasLayer(window.scmap._registry.choropleths['suit:ev_charging'])") is False
     # overlays' legends follow their toggles too
     links_legend = page.locator(".scmap-legend-overlay[data-overlay='relations']")
     assert links_legend.is_visible()
@@ -222,7 +251,7 @@ def test_sketch_export_and_read_back(browser, tmp_path: Path):
     export = page.locator(".scmap-tool", has_text="↓")
     assert "scmap-unexported" in (export.get_attribute("class") or "")  # a cue: not yet exported
     page.reload()  # the sketches survive a reload (browser storage), still marked as not exported
-    page.wait_for_function("window.scmap !== undefined && window.scmap.sketches.getLayers().length === 2")
+    page.wait_for_function("window.scmap !== undefined && window.scmap._registry.sketches.getLayers().length === 2")
     assert "2 sketched, not yet exported" in (export.get_attribute("title") or "")
     with page.expect_download() as info:
         export.click()
@@ -263,8 +292,8 @@ def test_measure_and_search(browser, tmp_path: Path):
     box = page.locator(".leaflet-container").first.bounding_box()
     page.mouse.click(box["x"] + 500, box["y"] + 450)
     page.mouse.click(box["x"] + 700, box["y"] + 450)
-    measured = page.evaluate("window.scmap.measured")
-    (lat1, lon1), (lat2, lon2) = page.evaluate("window.scmap.measurePoints")
+    measured = page.evaluate("window.scmap._registry.measured")
+    (lat1, lon1), (lat2, lon2) = page.evaluate("window.scmap._registry.measurePoints")
     # haversine on Leaflet's sphere (R = 6371 km), computed here independently
     p1, p2, dl = math.radians(lat1), math.radians(lat2), math.radians(lon2 - lon1)
     a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
@@ -308,7 +337,7 @@ def test_inline_map_works_without_cdn_and_clusters_many_points(browser, tmp_path
     assert opened.errors == []
     assert opened.unexpected == []  # nothing asked of a CDN
     assert opened.page.evaluate("window.scmap.counts.ict") == n
-    assert opened.page.evaluate("window.scmap.sectors.ict.getLayers().length") == n  # every point, clustered
+    assert opened.page.evaluate("window.scmap._registry.sectors.ict.getLayers().length") == n  # every point, clustered
     assert opened.page.locator(".scmap-cluster").count() > 0
     assert opened.page.locator(".scmap-marker").count() < 500  # clusters, not 3000 DOM markers
 
@@ -339,9 +368,11 @@ def test_sketch_lines_and_areas_export_and_read_back(browser, tmp_path: Path):
     draw("area", [(60, -80), (140, -80), (140, -20), (60, -20)], "building_retrofit", "Retrofit block")
     draw("line", [(-150, 120), (-60, 120)], "smart_grid", "A mistake")
     page.locator(".scmap-tool", has_text="✎").click()  # leave sketching; open the last sketch and remove it
-    page.evaluate("window.scmap.sketches.getLayers().find(l => l.scmapSketch.name === 'A mistake').openPopup()")
+    page.evaluate(
+        "window.scmap._registry.sketches.getLayers().find(l => l.scmapSketch.name === 'A mistake').openPopup()"
+    )
     page.locator(".scmap-sketch-remove").click()
-    assert page.evaluate("window.scmap.sketches.getLayers().length") == 2
+    assert page.evaluate("window.scmap._registry.sketches.getLayers().length") == 2
     with page.expect_download() as info:
         page.locator(".scmap-tool", has_text="↓").click()
     path = tmp_path / "sketches.geojson"
@@ -424,11 +455,11 @@ def test_basemaps_named_custom_and_wms_with_a_switcher(browser, tmp_path: Path):
     options = page.locator(".scmap-basemap option").all_inner_texts()
     assert options == ["light", "Aerial", "City orthophoto", "Orthophoto 2024"]
     page.select_option(".scmap-basemap", "2")
-    assert page.evaluate("window.scmap.map.hasLayer(window.scmap.basemaps[2])")
-    assert not page.evaluate("window.scmap.map.hasLayer(window.scmap.basemaps[0])")
+    assert page.evaluate("window.scmap.map.hasLayer(window.scmap._registry.basemaps[2])")
+    assert not page.evaluate("window.scmap.map.hasLayer(window.scmap._registry.basemaps[0])")
     assert "<b>City</b> of Example" in page.locator(".leaflet-control-attribution").inner_text()  # text, not markup
     page.select_option(".scmap-basemap", "3")
-    assert page.evaluate("window.scmap.basemaps[3].wmsParams.layers") == "ortho2024"
+    assert page.evaluate("window.scmap._registry.basemaps[3].wmsParams.layers") == "ortho2024"
     for bad, message in [("CartoDB.Positron", "needs an API key"), ("Nowhere.Tiles", "unknown basemap")]:
         spec["map"]["basemap"] = bad
         project.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
@@ -439,7 +470,7 @@ def test_basemaps_named_custom_and_wms_with_a_switcher(browser, tmp_path: Path):
     project.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
     scmap.save_html(scmap.run(project).map(), out, inline=True)
     page = open_html(browser, out, offline=True).page
-    assert page.evaluate("window.scmap.basemaps.length") == 0 and page.locator(".leaflet-tile").count() == 0
+    assert page.evaluate("window.scmap._registry.basemaps.length") == 0 and page.locator(".leaflet-tile").count() == 0
 
 
 def test_popups_show_chosen_columns_and_grid_models_roll_up_to_districts(browser, tmp_path: Path):
@@ -455,13 +486,13 @@ def test_popups_show_chosen_columns_and_grid_models_roll_up_to_districts(browser
     out = tmp_path / "map.html"
     scmap.save_html(scmap.run(project).map(), out, inline=True)
     page = open_html(browser, out, offline=True).page
-    assert "roll:ev_charging" in page.evaluate("Object.keys(window.scmap.choropleths)")
+    assert "roll:ev_charging" in page.evaluate("Object.keys(window.scmap._registry.choropleths)")
     assert page.evaluate("window.scmap.findDistrict('Sredets')") == ["Sredets"]
     popup = page.locator(".leaflet-popup-content").inner_text()
     assert "Inhabitants\t30,000" in popup and "name_bg" not in popup and "note" not in popup
     assert "EV charging (cells)\tmean " in popup and "of the area suitable" in popup
     assert not re.search(r"\d[eE][+-]?\d", popup)
-    first = page.evaluate("window.scmap.data.sectors.find(s => s.key === 'energy').cols.map(c => c.name)")
+    first = page.evaluate("window.scmap._registry.data.sectors.find(s => s.key === 'energy').cols.map(c => c.name)")
     assert first == ["owner"]  # not cost_keur, notes...
     spec["solutions"][0]["popup"] = ["owners"]
     project.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
@@ -500,7 +531,7 @@ def test_grid_overlays_draw_and_say_what_meets_where_clicked(browser, tmp_path: 
     piece = hot.loc[hot["n_sectors"] == 3].sort_values("area_m2").geometry.iloc[-1].buffer(-40)
     inside = gpd.GeoSeries([piece.representative_point()], crs=hot.crs).to_crs(4326).iloc[0]
     page.evaluate(
-        """([lat, lon]) => { const r = window.scmap;
+        """([lat, lon]) => { const r = window.scmap._registry;
            ['energy', 'mobility', 'ict'].forEach(k => r.map.removeLayer(r.sectors[k]));
            ['relations', 'gi_star'].forEach(k => r.overlays[k] && r.map.removeLayer(r.overlays[k]));
            r.overlays.service_areas.addTo(r.map); r.map.setView([lat, lon], 16, { animate: false }); }""",
@@ -528,13 +559,13 @@ def test_hexagon_counts_draw_and_answer_clicks(browser, tmp_path: Path):
     scmap.save_html(scmap.run(project).map(), out, inline=True)
     opened = open_html(browser, out, offline=True)
     page = opened.page
-    hexes = page.evaluate("Object.fromEntries(window.scmap.data.sectors.map(s => [s.key, s.hex.q.length]))")
+    hexes = page.evaluate("Object.fromEntries(window.scmap._registry.data.sectors.map(s => [s.key, s.hex.q.length]))")
     assert {k: page.evaluate(f"window.scmap.counts['{k}']") for k in hexes} == hexes
     assert page.locator(".scmap-marker").count() == 0
     assert page.locator(".scmap-legend").inner_text().count("Counted per hexagon of") == 3
     # the fullest energy hexagon, clicked with the other layers hidden: its count per type
     at = page.evaluate(
-        """() => { const r = window.scmap, sec = r.data.sectors.find(s => s.key === 'energy');
+        """() => { const r = window.scmap._registry, sec = r.data.sectors.find(s => s.key === 'energy');
            ['mobility', 'ict'].forEach(k => r.map.removeLayer(r.sectors[k]));
            Object.values(r.overlays).forEach(o => r.map.removeLayer(o));
            const totals = sec.hex.n.map(c => c.reduce((a, b) => a + b, 0));

@@ -303,16 +303,16 @@ def _map_text(page: Any) -> list[str]:
         "document.querySelector('.scmap-weights-toggle') && document.querySelector('.scmap-weights-toggle').click()"
     )
     seen = page.evaluate("document.body.innerText").splitlines()
-    for key in page.evaluate("Object.keys(window.scmap.choropleths)"):
+    for key in page.evaluate("Object.keys(window.scmap._registry.choropleths)"):
         seen += page.evaluate(
-            """key => { const m = window.scmap.map, g = window.scmap.choropleths[key];
-            Object.values(window.scmap.choropleths).forEach(o => m.removeLayer(o)); g.addTo(m);
+            """key => { const m = window.scmap.map, g = window.scmap._registry.choropleths[key];
+            Object.values(window.scmap._registry.choropleths).forEach(o => m.removeLayer(o)); g.addTo(m);
             m.fire('baselayerchange', {layer: g}); const l = g.getLayers()[0]; l.openPopup();
             return document.body.innerText; }""",
             key,
         ).splitlines()
     seen += page.evaluate(
-        """() => { const s = Object.values(window.scmap.sectors)[0]; if (!s) { return ""; }
+        """() => { const s = Object.values(window.scmap._registry.sectors)[0]; if (!s) { return ""; }
         s.addTo(window.scmap.map); const f = s.getLayers()[0]; window.scmap.map.setView(f.getLatLng(), 18);
         f.openPopup(); return document.body.innerText; }"""
     ).splitlines()

@@ -121,7 +121,7 @@ def test_the_match_map_colours_and_explains_in_every_language(browser, pair: tup
     out = match(*pair, language=language).save(tmp_path / "pack")
     opened = open_html(browser, out / "map.html", offline=True)
     text = opened.page.evaluate(
-        """() => { const m = window.scmap.map, g = Object.values(window.scmap.choropleths)[0];
+        """() => { const m = window.scmap.map, g = Object.values(window.scmap._registry.choropleths)[0];
         g.addTo(m); m.fire('baselayerchange', {layer: g}); g.getLayers()[2].openPopup();
         return document.body.innerText; }"""
     )

@@ -632,7 +632,7 @@ def test_sketch_shapes_are_whole_symbols_with_their_words(browser, catalan_map: 
     assert [s[1].split(": ")[-1] for s in shapes] == ["punt", "línia", "àrea"]  # the word, in the room's language
     assert all(s[2] for s in shapes) and [s[3] for s in shapes] == ["true", "false", "false"]
     page.locator(".scmap-shape-area").click()
-    assert page.evaluate("window.scmap.sketchState().shape") == "area"
+    assert page.evaluate("window.scmap._registry.sketchState().shape") == "area"
 
 
 @pytest.mark.browser
@@ -689,7 +689,7 @@ def test_cluster_rings_go_compact_under_a_colouring(browser, realdata: Path, tmp
     plain = page.evaluate(size)
     assert len(plain) > 10 and min(plain) > 25  # many rings, with their counts, while no colouring is shown
     page.evaluate(
-        """() => { const m = window.scmap.map, g = Object.values(window.scmap.choropleths)[0]; g.addTo(m);
+        """() => { const m = window.scmap.map, g = Object.values(window.scmap._registry.choropleths)[0]; g.addTo(m);
         m.fire('baselayerchange', {layer: g}); }"""
     )
     compact = page.evaluate(size)

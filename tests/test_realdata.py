@@ -269,8 +269,8 @@ def test_barcelona_map_in_chromium(barcelona, tmp_path: Path, browser):
     assert counts["districts"] == 73
     assert counts["mobility"] == 465 + 122
     assert counts["ict"] == 593
-    assert page.evaluate("window.scmap.sectors.mobility.getLayers().length") == 587
-    assert page.evaluate("window.scmap.sectors.ict.getLayers().length") == 593
+    assert page.evaluate("window.scmap._registry.sectors.mobility.getLayers().length") == 587
+    assert page.evaluate("window.scmap._registry.sectors.ict.getLayers().length") == 593
     assert page.locator(".scmap-cluster").count() > 0  # clusters in sector colours
     # names where they fit, none overlapping another; more of them when zoomed in
     boxes = page.evaluate(
@@ -283,7 +283,7 @@ def test_barcelona_map_in_chromium(barcelona, tmp_path: Path, browser):
             assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
     page.evaluate("() => { window.scmap.map.setZoom(window.scmap.map.getZoom() + 2, { animate: false }); }")
     page.wait_for_timeout(200)
-    assert page.evaluate("window.scmap.labelsShown") > len(boxes)
+    assert page.evaluate("window.scmap._registry.labelsShown") > len(boxes)
     assert page.evaluate("window.scmap.findDistrict('raval')") == ["el Raval"]  # part of a name, any case
     assert page.evaluate("window.scmap.findDistrict('VILA DE GRACIA')") == ["la Vila de Gràcia"]  # accents ignored
 
@@ -367,7 +367,7 @@ def test_real_city_map_offline_every_feature_shown_and_colouring_readable(
     page.evaluate("window.scmap.showModel('ev_charging')")
     page.wait_for_timeout(300)
     share = page.evaluate(SYMBOL_SHARE)
-    assert page.evaluate("window.scmap.compact") is True
+    assert page.evaluate("window.scmap._registry.compact") is True
     assert share < MAX_SYMBOL_SHARE, share
     page.evaluate("() => { window.scmap.map.setZoom(16, { animate: false }); }")  # zoomed in: icons again
-    page.wait_for_function("window.scmap.compact === false")
+    page.wait_for_function("window.scmap._registry.compact === false")

@@ -99,7 +99,7 @@ def test_report_renders_with_a_working_map(browser, pack):
     frame.wait_for_function("window.scmap !== undefined", timeout=20_000)
     assert frame.evaluate("window.scmap.counts.districts") == 24
     # fitted to the districts once the frame had a size (not stuck at the zoom of a 0 x 0 frame)
-    frame.wait_for_function("window.scmap.map.getBounds().contains(window.scmap.districts.getBounds())")
+    frame.wait_for_function("window.scmap.map.getBounds().contains(window.scmap._registry.districts.getBounds())")
     assert frame.evaluate("window.scmap.counts.energy + window.scmap.counts.mobility + window.scmap.counts.ict") == 147
     assert opened.errors == []
     assert opened.unexpected == []  # the map inside carries Leaflet inline

@@ -51,7 +51,7 @@ def sketch_point(page: Any, title: str, reason: str, x: int = 420, y: int = 420)
     """Propose a point through the map's own sketch tool; the time of the click on Add."""
     page.evaluate("window.scmap.map.closePopup()")  # a site's popup open there would take the click
     page.wait_for_selector(".leaflet-popup", state="detached")
-    page.evaluate("window.scmap.sketchButton.click()")
+    page.evaluate("window.scmap._registry.sketchButton.click()")
     page.mouse.click(x, y)
     form = page.locator(".scmap-sketch-form")
     form.locator("select").select_option("ev_charging")
@@ -59,7 +59,7 @@ def sketch_point(page: Any, title: str, reason: str, x: int = 420, y: int = 420)
     form.locator("input[name=note]").fill(reason)
     started = time.perf_counter()
     form.locator("button[type=submit]").click()
-    page.evaluate("window.scmap.sketchButton.click()")  # leave sketching
+    page.evaluate("window.scmap._registry.sketchButton.click()")  # leave sketching
     form.wait_for(state="detached")
     return started
 
@@ -179,7 +179,7 @@ def test_group_weights_reach_the_facilitators_consensus(browser: Any, room: Room
     fac = open_room(browser, room.urls["facilitator_url"])
     c = open_room(browser, room.urls["participant_url"], "Cveta", "Housing")
     c.get_by_role("button", name="Weights").first.click()  # the map's weights panel, on its first model
-    assert c.evaluate("window.scmap.panelModel.key") == "ev_charging"
+    assert c.evaluate("window.scmap._registry.panelModel.key") == "ev_charging"
     c.evaluate("window.scmap.setWeights('ev_charging', {pop_density: 1, metro_access: 0, stops: 0})")
     c.click(".scmap-room-weights")
     fac.wait_for_function("window.scmapRoom.view.summary.weights.ev_charging.sets >= 1")
@@ -305,7 +305,7 @@ def test_an_area_is_proposed_and_edited_by_its_author(browser: Any, room: RoomSe
     a = open_room(browser, room.urls["participant_url"], "Filip", "Parks")
     b = open_room(browser, room.urls["participant_url"], "Gala", "Schools")
     a.evaluate("window.scmap.map.closePopup()")
-    a.evaluate("window.scmap.sketchButton.click()")
+    a.evaluate("window.scmap._registry.sketchButton.click()")
     a.locator(".scmap-shape-area").click()
     for x, y in ((380, 380), (480, 380), (480, 470)):
         a.mouse.click(x, y)
@@ -314,7 +314,7 @@ def test_an_area_is_proposed_and_edited_by_its_author(browser: Any, room: RoomSe
     form.locator("select").select_option("rooftop_pv")
     form.locator("input[name=name]").fill("PV on the depot roofs")
     form.locator("button[type=submit]").click()
-    a.evaluate("window.scmap.sketchButton.click()")
+    a.evaluate("window.scmap._registry.sketchButton.click()")
     b.wait_for_function("window.scmapRoom.view.sites.some(s => s.title === 'PV on the depot roofs')")
     sid = site_id(b, "PV on the depot roofs")
     shape = b.evaluate("(id) => window.scmapRoom.site(id).geometry", sid)

@@ -497,20 +497,17 @@ def overlap(
     rules
         Synergy/conflict rules added to the catalogue's.
     population
-        District column with inhabitants: gaps then also give the population outside service
-        areas, assuming people spread evenly over each district.
+        District column with inhabitants: gaps also give people outside service areas (spread evenly).
     getis_ord
         ``{grid_m: ..., permutations: ..., seed: ..., alpha: ...}`` adds Getis-Ord Gi* hot spots
         (:func:`getis_ord_hotspots`) as the ``gi_star`` layer.
     pair_geometry_limit
-        Up to this many overlapping pairs, each pair carries its overlap polygon; above it the
-        pairs are a table (their areas are exact either way).
+        Up to this many pairs, each carries its overlap polygon (its area is exact either way).
     mapper, chunk_size
         Coverage and hotspots are computed district by district, in spatial chunks of
-        *chunk_size* districts, run by *mapper*: by default a loop here, or the local cores
-        from :data:`LOCAL_CORES_FROM` service areas; ``in_process`` to keep to this process;
-        a Dask client's map (see :mod:`scmap.pipeline.distributed`). The result does not depend
-        on either.
+        *chunk_size* districts, run by *mapper*: by default here, or over the local cores from
+        :data:`LOCAL_CORES_FROM` service areas; ``in_process`` keeps to this process; or a Dask
+        client's map (:mod:`scmap.pipeline.distributed`). The result does not depend on either.
     """
     cat = catalogue or load_catalogue()
     _check_arguments(solutions, districts, cat, rules, population)
@@ -520,9 +517,8 @@ def overlap(
     links, pairs = stages.run("pairs", lambda: _pairs_and_links(areas, geoms, max_pairs, pair_geometry_limit))
     d_geoms = np.asarray(districts.geometry.array, dtype=object)
     where = stages.run("points in districts", lambda: assign_points(shapely.point_on_surface(geoms), d_geoms))
-    result = _district_stages(
-        stages, areas, pairs, solutions, districts, where, cat, population, (mapper, chunk_size, links)
-    )
+    how = (mapper, chunk_size, links)
+    result = _district_stages(stages, areas, pairs, solutions, districts, where, cat, population, how)
     result.relations, result.duplicates, result.outside = _solution_checks(
         stages, solutions, where, d_geoms, [*cat.rules, *rules]
     )

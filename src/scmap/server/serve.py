@@ -127,7 +127,7 @@ def room_page(ws: Workshop, participant_url: str) -> str:
     here = resources.files("scmap.server")
     code = "\n".join(here.joinpath(p).read_text(encoding="utf-8") for p in _PARTS)
     style = here.joinpath("room.css").read_text(encoding="utf-8")
-    start = "window.addEventListener('load', function () { window.scmapWorkshop(window.scmap); });"
+    start = "window.addEventListener('load', function () { window.scmapWorkshop(window.scmap._registry); });"
     added = (
         f'<script type="application/json" id="scmap-room">{script_json(cfg)}</script>\n<style>{style}</style>\n'
         f"<script>{code}\n{start}</script>\n"

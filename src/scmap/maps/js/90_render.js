@@ -192,6 +192,28 @@ window.scmapRender = function (map, data, geometries) {
   liveApi(map, reg);
   weightsPanel(map, reg);
   publishWords(reg);
-  window.scmap = reg;
+  window.scmap = publicApi(reg);
   return reg;
 };
+
+// what a page, a notebook or a test may rely on (docs/reference/map-api.md): a frozen object of
+// named functions and read-only values; the registry of layers behind it stays private
+var API_FUNCTIONS = ["showModel", "setWeights", "setConstraint", "preset", "weights", "scores", "ranks",
+                     "exportWeights", "findDistrict"];
+
+function publicApi(reg) {
+  var api = {};
+  API_FUNCTIONS.forEach(function (name) {
+    api[name] = function () {
+      if (typeof reg[name] !== "function") { throw new Error("this map has no " + name); }
+      return reg[name].apply(null, arguments);
+    };
+  });
+  api.map = reg.map;
+  Object.defineProperty(api, "counts", { enumerable: true, get: function () { return Object.assign({}, reg.counts); } });
+  Object.defineProperty(api, "gridsReady", { enumerable: true, get: function () { return reg.gridsReady; } });
+  Object.defineProperty(api, "onSketch", { enumerable: true, get: function () { return reg.onSketch || null; },
+                                           set: function (fn) { reg.onSketch = fn || null; } });
+  Object.defineProperty(api, "_registry", { enumerable: false, value: reg });  // internals: tests and the room
+  return Object.freeze(api);
+}
