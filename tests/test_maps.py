@@ -164,6 +164,29 @@ def test_area_grid_cells_hold_the_sectors_that_serve_them(monkeypatch):
     assert south_west[0] <= lat <= north_east[0] and south_west[1] <= lon <= north_east[1]
 
 
+def test_outlines_simplified_to_the_cell_keep_the_served_area():
+    rng = np.random.default_rng(3)
+    circles = shapely.buffer(shapely.points(rng.uniform(400_000, 420_000, (400, 2))), 300, quad_segs=16)
+    union = shapely.union_all(circles)
+    grid = area_grid(gpd.GeoDataFrame({"sector": ["a"]}, geometry=[union], crs=32631), ["a"], max_side=200)
+    assert grid.cell_m > 90  # cells of about 100 m: each 64-gon drawn with a handful of vertices
+    assert (grid.mask == 1).sum() * grid.cell_m**2 == pytest.approx(union.area, rel=0.02)
+
+
+def test_print_draws_many_districts_as_one_path(tmp_path: Path):
+    from matplotlib.patches import PathPatch
+
+    from scmap.maps.export import ONE_PATH_FROM, static_map
+
+    side = int(np.ceil(np.sqrt(ONE_PATH_FROM + 1)))
+    boxes = [shapely.box(i * 100, j * 100, (i + 1) * 100, (j + 1) * 100) for i in range(side) for j in range(side)]
+    districts = gpd.GeoDataFrame({"district_id": range(len(boxes))}, geometry=boxes, crs=32631)
+    fig = static_map(districts, path=tmp_path / "m.png")
+    patches = [p for p in fig.axes[0].patches if isinstance(p, PathPatch)]
+    assert len(patches) == 1 and len(patches[0].get_path().vertices) == 5 * len(boxes)
+    assert fig.axes[0].get_xlim()[1] >= side * 100 and (tmp_path / "m.png").stat().st_size > 1000
+
+
 def test_heavy_service_areas_and_hotspots_are_drawn_from_a_grid():
     results = scmap.run(demo_project_path())
     light = render_args(results.map().get_root().render())[0]

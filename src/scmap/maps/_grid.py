@@ -84,17 +84,29 @@ def area_grid(coverage: gpd.GeoDataFrame, sectors: list[str], *, max_side: int =
     w, h = max(1, math.ceil((east - west) / cell)), max(1, math.ceil((north - south) / cell))
     mask = np.zeros((h, w), dtype=np.uint32)
     geoms = np.asarray(coverage.geometry.array, dtype=object)
+    to_deg = Transformer.from_crs(3857, 4326, always_xy=True)
+    lon, lat = to_deg.transform([west, west + w * cell], [north - h * cell, north])
+    tolerance = _tolerance(coverage.crs, cell, max(abs(lat[0]), abs(lat[1])))
     for j, s in enumerate(sectors):
         covered = np.zeros((h, w), dtype=np.uint16)  # coverage in 1/255 of a cell, summed over the batches
         for part in _batches(geoms[(coverage["sector"] == s).to_numpy()]):
+            part = shapely.simplify(part, tolerance) if tolerance else part
             merc = shapely.transform(part, lambda xy: np.column_stack(to_merc.transform(xy[:, 0], xy[:, 1])))
             covered += _burn(merc, west, north, cell, w, h)
         mask |= (covered >= 128).astype(np.uint32) << j
-    to_deg = Transformer.from_crs(3857, 4326, always_xy=True)
-    lon, lat = to_deg.transform([west, west + w * cell], [north - h * cell, north])
     centre_lat = (lat[0] + lat[1]) / 2
     bounds = ((float(lat[0]), float(lon[0])), (float(lat[1]), float(lon[1])))
     return AreaGrid(mask, float(west), float(north), float(cell), cell * math.cos(math.radians(centre_lat)), bounds)
+
+
+def _tolerance(crs: Any, cell: float, lat: float) -> float:
+    """How far (in *crs* units) outlines may move before they are drawn: a tenth of the
+    smallest cell on the ground, so that only a cell about half covered at a served area's edge
+    can change; 0 for a geographic CRS."""
+    if crs is None or not getattr(crs, "is_projected", False):
+        return 0.0
+    unit = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
+    return cell * math.cos(math.radians(min(lat, 85.0))) / 10 / unit
 
 
 def _batches(geoms: np.ndarray) -> Iterator[np.ndarray]:
@@ -106,7 +118,7 @@ def _batches(geoms: np.ndarray) -> Iterator[np.ndarray]:
             yield part
 
 
-def _path(geoms: np.ndarray) -> MplPath:
+def polygon_path(geoms: np.ndarray) -> MplPath:
     """One compound path of every ring, exteriors counter-clockwise and holes clockwise, so that
     the non-zero rule fills the union of the polygons with their holes left out."""
     polys = shapely.orient_polygons(shapely.get_parts(geoms))
@@ -132,7 +144,7 @@ def _burn(geoms: np.ndarray, x0: float, y1: float, cell: float, w: int, h: int) 
     ax.set_axis_off()
     ax.set_xlim(x0, x0 + w * cell)
     ax.set_ylim(y1 - h * cell, y1)
-    patch = PathPatch(_path(geoms), facecolor="black", edgecolor="none", linewidth=0, antialiased=True)
+    patch = PathPatch(polygon_path(geoms), facecolor="black", edgecolor="none", linewidth=0, antialiased=True)
     patch.set_transform(ax.transData)
     ax.add_artist(patch)  # not add_patch: its data-limit update walks every segment, and the limits are set
     canvas.draw()

@@ -288,12 +288,12 @@ def _score_rows(
 ) -> None:
     """Per model: score and "rank 5 of 73", each criterion's contribution, the rank range."""
     units = suitability.units.set_index("unit_id")
-    n = len(units)
+    n, rows = len(units), units.drop(columns=units.geometry.name).to_dict("index")
     for key, m in suitability.models.items():
         title = msg("map.suit_row", label=catalogue.type_label(key))
         names = list(m.live.labels) if m.live is not None else list(m.criteria)
         for i in ids:
-            row = units.loc[i]
+            row = rows[i]
             if bool(row[f"{key}_excluded"]):
                 out[i].append([title, msg("map.excluded_because", why=row[f"{key}_why"])])
                 continue
@@ -320,10 +320,11 @@ def _coverage_rows(
     sectors = [
         c.removeprefix("n_") for c in table.columns if c.startswith("n_") and c not in ("n_sectors", "n_solutions")
     ]
+    rows = table.to_dict("index")  # plain dicts: a row looked up by label is slow by the thousand
     for i in ids:
-        if i not in table.index:
+        if i not in rows:
             continue
-        row = table.loc[i]
+        row = rows[i]
         present = ", ".join(f"{catalogue.sector_label(s)} {msg.num(row[f'n_{s}'])}" for s in sectors)
         out[i].append([msg("map.solutions_by_sector"), present])
         cover = ", ".join(f"{catalogue.sector_label(s)} {msg.pct(row[f'covered_{s}'])}" for s in sectors)
@@ -484,7 +485,8 @@ def sector_layers(
         part = solutions.loc[mine]
         if part.empty:
             continue
-        present = [t for t in cat.solutions if t in set(part["solution"])]
+        kinds = set(part["solution"].unique())  # once: a set built per type would be rebuilt 30 times
+        present = [t for t in cat.solutions if t in kinds]
         entry = {"key": key, "label": sector.label, "colour": sector.colour, "count": len(part)}
         geoms[f"sector:{key}"] = []
         if plan is not None:

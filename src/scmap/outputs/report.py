@@ -381,8 +381,10 @@ def render_report(inp: ReportInput, *, fmap: folium.Map) -> str:
         if c in gaps.columns
     ]
     relations = over.relations.drop(columns=[over.relations.geometry.name, "rule"], errors="ignore")
-    relations["relation"] = [msg.get(f"map.{r}") or r for r in relations["relation"]]
-    relations["note"] = [msg.builtin_note(str(n)) for n in relations["note"]]
+    kinds = {r: msg.get(f"map.{r}") or r for r in relations["relation"].unique()}  # once per value, not per row
+    notes = {n: msg.builtin_note(n) for n in relations["note"].astype(str).unique()}
+    relations["relation"] = relations["relation"].map(kinds)
+    relations["note"] = relations["note"].astype(str).map(notes)
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = env.from_string(
         resources.files("scmap.outputs").joinpath("templates", "report.html.jinja").read_text("utf-8")
