@@ -172,8 +172,9 @@ def plot_districts(ax: Any, districts: gpd.GeoDataFrame, *, face: str, edge: str
 
     from scmap.maps._grid import polygon_path
 
+    thin = max(0.1, linewidth * (ONE_PATH_FROM / len(districts)) ** 0.5)  # outlines fade as districts shrink
     ax.add_patch(PathPatch(polygon_path(np.asarray(districts.geometry.array, dtype=object)), facecolor=face,
-                           edgecolor=edge, linewidth=linewidth))  # fmt: skip
+                           edgecolor=edge, linewidth=thin))  # fmt: skip
     ax.autoscale_view()
     ax.set_aspect("equal")
 
