@@ -149,6 +149,9 @@ def service_areas(
         )
     radius = _radius(solutions, cat, radius_m or {})
     geoms = shapely.buffer(np.asarray(solutions.geometry.array, dtype=object), radius, quad_segs=QUAD_SEGS)
+    point = shapely.get_type_id(np.asarray(solutions.geometry.array, dtype=object)) == 0
+    area = math.pi * radius**2  # exact for the circle the 64-gon stands for
+    area[~point] = shapely.area(geoms[~point])
     return gpd.GeoDataFrame(
         {
             "solution_id": solutions["solution_id"].to_numpy(),
@@ -157,11 +160,7 @@ def service_areas(
             "solution": solutions["solution"].to_numpy(),
             "status": solutions["status"].to_numpy(),
             "radius_m": radius,
-            "area_m2": np.where(
-                shapely.get_type_id(np.asarray(solutions.geometry.array, dtype=object)) == 0,
-                math.pi * radius**2,  # exact for the circle the 64-gon stands for
-                shapely.area(geoms),
-            ),
+            "area_m2": area,
         },
         geometry=geoms,
         crs=solutions.crs,
