@@ -2,14 +2,15 @@
 with the size of the region.
 
 A global union of every service area (and the planar arrangement of the sectors' unions) costs
-far more than linearly with the number of solutions. Here districts are processed in spatially
-compact chunks; a chunk needs only its districts and the service areas that reach into them (its
-halo). Each sector's service areas are united once per chunk and that union is clipped to each
-of the chunk's districts (shapely's vectorised intersection); the sectors' unions within the
-chunk are split into pieces labelled by the sectors covering them. Areas equal those of clipping
-first and uniting per district within 1e-9 relative (rounding only). Chunks run one after
-another in this process, in worker processes, or as tasks on a Dask cluster
-(:mod:`scmap.pipeline.distributed`) with the same result.
+far more than linearly with the number of solutions. Here the service areas of a sector that
+overlap (the pairs found before) form groups; each group is united once (:func:`united`), in
+batches over the local cores, and a service area that overlaps nothing of its sector stays as it
+is. Districts are then processed in spatially compact chunks: a chunk cuts the united pieces
+that reach it to its extent, clips them only where they cross one of its districts, and arranges
+the sectors where two or more meet. Areas equal those of clipping each service area first and
+uniting per district within 1e-9 relative (rounding only). Groups and chunks run in this
+process, in worker processes, or as tasks on a Dask cluster (:mod:`scmap.pipeline.distributed`)
+with the same result.
 """
 
 from __future__ import annotations
