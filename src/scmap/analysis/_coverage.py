@@ -95,7 +95,7 @@ def united(
     overlaps no other of its sector stays as it is; each group of overlapping ones
     (:func:`overlap_groups` *label*) is united once, the groups in batches of about *batch*
     service areas run by *run*."""
-    sizes = np.bincount(label, minlength=int(label.max()) + 1 if len(label) else 0)
+    sizes = np.bincount(label)
     alone = sizes[label] == 1
     order = np.flatnonzero(~alone)[np.argsort(label[~alone], kind="stable")]
     if not len(order):
@@ -136,7 +136,6 @@ def chunk_coverage(chunk: Chunk, n_sectors: int) -> ChunkResult:
     for j, parts in enumerate(groups):
         covered[:, j] = _area_in(parts, chunk.d_geoms)
     region = shapely.union_all(chunk.d_geoms)
-    shapely.prepare(region)
     by_sector = [_clipped(parts, region) for parts in groups]
     pieces = arrangement(dict(enumerate(by_sector)), multi_only=True)
     if pieces:
@@ -144,12 +143,14 @@ def chunk_coverage(chunk: Chunk, n_sectors: int) -> ChunkResult:
     return ChunkResult(chunk.districts, covered, multi, pieces, by_sector)
 
 
-def _cut(parts: np.ndarray, box: shapely.Geometry) -> np.ndarray:
-    """*parts* within *box*: a large united piece is cut once to the chunk, not once per district."""
-    shapely.prepare(box)
+def _cut(parts: np.ndarray, area: shapely.Geometry) -> np.ndarray:
+    """*parts* within *area* (a chunk's extent or its districts): a part *area* contains stays as
+    it is, one it crosses is clipped, so a large united piece is cut once to the chunk, not once
+    per district."""
+    shapely.prepare(area)
     out = parts.copy()
-    crossing = ~shapely.contains_properly(box, parts)
-    out[crossing] = [polygonal(g) for g in shapely.intersection(parts[crossing], box)]
+    crossing = ~shapely.contains_properly(area, parts)
+    out[crossing] = [polygonal(g) for g in shapely.intersection(parts[crossing], area)]
     return out
 
 
@@ -166,12 +167,10 @@ def _area_in(parts: np.ndarray, d_geoms: np.ndarray) -> np.ndarray:
 
 
 def _clipped(parts: np.ndarray, region: shapely.Geometry) -> shapely.Geometry:
-    """Disjoint *parts* within *region* (prepared), as one (multi)polygon."""
+    """Disjoint *parts* within *region*, as one (multi)polygon."""
     if not len(parts):
         return shapely.Polygon()
-    crossing = ~shapely.contains_properly(region, parts)
-    inside = list(parts[~crossing]) + [polygonal(g) for g in shapely.intersection(parts[crossing], region)]
-    polygons = shapely.get_parts(np.array(inside, dtype=object))
+    polygons = shapely.get_parts(_cut(parts, region))
     polygons = polygons[~shapely.is_empty(polygons)]
     if not len(polygons):
         return shapely.Polygon()

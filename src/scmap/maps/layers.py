@@ -320,7 +320,7 @@ def _coverage_rows(
     sectors = [
         c.removeprefix("n_") for c in table.columns if c.startswith("n_") and c not in ("n_sectors", "n_solutions")
     ]
-    rows = table.to_dict("index")  # plain dicts: a row looked up by label is slow by the thousand
+    rows = table.drop(columns=table.geometry.name).to_dict("index")  # plain dicts: .loc by the thousand is slow
     for i in ids:
         if i not in rows:
             continue

@@ -382,9 +382,9 @@ def render_report(inp: ReportInput, *, fmap: folium.Map) -> str:
     ]
     relations = over.relations.drop(columns=[over.relations.geometry.name, "rule"], errors="ignore")
     kinds = {r: msg.get(f"map.{r}") or r for r in relations["relation"].unique()}  # once per value, not per row
-    notes = {n: msg.builtin_note(n) for n in relations["note"].astype(str).unique()}
+    written = relations["note"].astype(str)
     relations["relation"] = relations["relation"].map(kinds)
-    relations["note"] = relations["note"].astype(str).map(notes)
+    relations["note"] = written.map({n: msg.builtin_note(n) for n in written.unique()})
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = env.from_string(
         resources.files("scmap.outputs").joinpath("templates", "report.html.jinja").read_text("utf-8")
