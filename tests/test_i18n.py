@@ -19,7 +19,7 @@ from scmap.core.catalogue import builtin_labels, builtin_texts, load_catalogue
 from scmap.core.i18n import LANGUAGES, _shipped, english, forms, load_messages, placeholders
 from scmap.errors import ProjectError, ScmapWarning
 from scmap.pipeline.results import run
-from scmap.project.spec import with_map
+from scmap.project.load import with_map
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "scmap"
 # message ids written out in the code: msg("map.x"), t("map.x"), inp.messages("report.x"), {{ t("report.x") }}

@@ -580,7 +580,7 @@ def test_atlas_names_keep_clear_of_the_scale_bar():
 def catalan_map(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from scmap import demo_project_path
     from scmap.pipeline.results import run
-    from scmap.project.spec import with_map
+    from scmap.project.load import with_map
 
     out = tmp_path_factory.mktemp("ca") / "pack"
     run(with_map(load_project(demo_project_path()), language="ca")).save(out)

@@ -25,7 +25,7 @@ from scmap.core._atomic import atomic_file, check_pack
 from scmap.errors import OutputError, ProjectError
 from scmap.maps.layers import DISPLAY_VERTICES, _simplified
 from scmap.project.datasets import copy_demo
-from scmap.project.spec import load_project
+from scmap.project.load import load_project
 from scmap.sources._derive import DeriveError, columns_of
 
 SCMAP = str(Path(sys.executable).parent / "scmap")

@@ -12,7 +12,7 @@ import pytest
 
 import scmap
 from _servers import RoomServer, free_port, start_room
-from scmap.project.spec import with_map
+from scmap.project.load import with_map
 from scmap.workshop import room_of
 from test_i18n import _english_left
 

@@ -38,7 +38,7 @@ _LAZY = {
     "MatchResult": "scmap.pipeline.match",
     "match": "scmap.pipeline.match",
     "Project": "scmap.project.spec",
-    "load_project": "scmap.project.spec",
+    "load_project": "scmap.project.load",
     "Results": "scmap.pipeline.results",
     "run": "scmap.pipeline.results",
     "project_schema": "scmap.project.schema",
@@ -57,8 +57,9 @@ if TYPE_CHECKING:
     from scmap.pipeline.results import Results, run
     from scmap.project.datasets import demo_project_path
     from scmap.project.inputs import load_inputs, validate_project
+    from scmap.project.load import load_project
     from scmap.project.schema import project_schema
-    from scmap.project.spec import Project, load_project
+    from scmap.project.spec import Project
     from scmap.sources.io import LoadedLayer, read_districts, read_layer, read_solutions
 
 

@@ -1,4 +1,6 @@
-"""Coverage and hotspots chunk by chunk of districts, so that cost grows with the work and not
+"""Coverage and hotspots chunk by chunk of districts.
+
+So that cost grows with the work and not
 with the size of the region.
 
 A global union of every service area (and the planar arrangement of the sectors' unions) costs
@@ -63,8 +65,11 @@ class ChunkResult:
 
 
 def chunks(d_geoms: np.ndarray, a_geoms: np.ndarray, a_sector: np.ndarray, size: int) -> list[Chunk]:
-    """Split the districts into spatially compact chunks of about *size* districts (Hilbert
-    order), each with the pieces of served area (:func:`united`) that intersect its extent."""
+    """Split the districts into spatially compact chunks of about *size* districts.
+
+    Split the districts into spatially compact chunks of about *size* districts (Hilbert
+    order), each with the pieces of served area (:func:`united`) that intersect its extent.
+    """
     if not len(d_geoms):
         return []
     import geopandas as gpd
@@ -81,8 +86,11 @@ def chunks(d_geoms: np.ndarray, a_geoms: np.ndarray, a_sector: np.ndarray, size:
 
 
 def overlap_groups(n: int, left: np.ndarray, right: np.ndarray, a_sector: np.ndarray) -> np.ndarray:
-    """A label per service area: areas of one sector linked by overlapping pairs (*left*,
-    *right*, positions) share it, so areas with different labels do not overlap."""
+    """Label the service areas so that areas with different labels do not overlap.
+
+    A label per service area: areas of one sector linked by overlapping pairs (*left*,
+    *right*, positions) share it, so areas with different labels do not overlap.
+    """
     same = a_sector[left] == a_sector[right]
     graph = coo_matrix((np.ones(int(same.sum())), (left[same], right[same])), shape=(n, n))
     return connected_components(graph, directed=False)[1]
@@ -91,10 +99,13 @@ def overlap_groups(n: int, left: np.ndarray, right: np.ndarray, a_sector: np.nda
 def united(
     a_geoms: np.ndarray, a_sector: np.ndarray, label: np.ndarray, run: Mapper, batch: int = UNION_BATCH
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each sector's served area as disjoint pieces, and their sectors: a service area that
+    """Return each sector's served area as disjoint pieces, and their sectors.
+
+    Each sector's served area as disjoint pieces, and their sectors: a service area that
     overlaps no other of its sector stays as it is; each group of overlapping ones
     (:func:`overlap_groups` *label*) is united once, the groups in batches of about *batch*
-    service areas run by *run*."""
+    service areas run by *run*.
+    """
     sizes = np.bincount(label)
     alone = sizes[label] == 1
     order = np.flatnonzero(~alone)[np.argsort(label[~alone], kind="stable")]
@@ -116,7 +127,9 @@ def _unite(item: tuple[np.ndarray, np.ndarray]) -> list[shapely.Geometry]:
 
 
 def chunk_coverage(chunk: Chunk, n_sectors: int) -> ChunkResult:
-    """Per district of *chunk*: area served by each sector, by two or more, and the pieces where
+    """Measure, per district of *chunk*, the area each sector serves and where sectors meet.
+
+    Per district of *chunk*: area served by each sector, by two or more, and the pieces where
     sectors meet (clipped to the districts).
 
     The sectors' served areas come as disjoint pieces (:func:`united`); each piece is cut to the
@@ -144,9 +157,12 @@ def chunk_coverage(chunk: Chunk, n_sectors: int) -> ChunkResult:
 
 
 def _cut(parts: np.ndarray, area: shapely.Geometry) -> np.ndarray:
-    """*parts* within *area* (a chunk's extent or its districts): a part *area* contains stays as
+    """Return *parts* within *area*, clipping only the parts it crosses.
+
+    *parts* within *area* (a chunk's extent or its districts): a part *area* contains stays as
     it is, one it crosses is clipped, so a large united piece is cut once to the chunk, not once
-    per district."""
+    per district.
+    """
     shapely.prepare(area)
     out = parts.copy()
     crossing = ~shapely.contains_properly(area, parts)
@@ -155,8 +171,11 @@ def _cut(parts: np.ndarray, area: shapely.Geometry) -> np.ndarray:
 
 
 def _area_in(parts: np.ndarray, d_geoms: np.ndarray) -> np.ndarray:
-    """Area of disjoint *parts* within each district (prepared): a part a district contains
-    counts whole, one it crosses is clipped."""
+    """Return the area of disjoint *parts* within each district.
+
+    Area of disjoint *parts* within each district (prepared): a part a district contains
+    counts whole, one it crosses is clipped.
+    """
     if not len(parts):
         return np.zeros(len(d_geoms))
     d_idx, p_idx = STRtree(parts).query(d_geoms, predicate="intersects")
@@ -180,9 +199,12 @@ def _clipped(parts: np.ndarray, region: shapely.Geometry) -> shapely.Geometry:
 def arrangement(
     unions: dict[int, shapely.Geometry], *, multi_only: bool = False
 ) -> list[tuple[frozenset[int], shapely.Geometry]]:
-    """Split the plane covered by the sector unions into pieces labelled by the sectors covering
+    """Split the plane covered by the sector unions into pieces labelled by their sectors.
+
+    Split the plane covered by the sector unions into pieces labelled by the sectors covering
     them; with *multi_only*, only the pieces covered by two or more (less work: what is covered
-    by one sector alone is not cut out)."""
+    by one sector alone is not cut out).
+    """
     pieces: list[tuple[frozenset[int], shapely.Geometry]] = []
     seen: list[shapely.Geometry] = []
     layers = [(sector, union) for sector, union in unions.items() if not union.is_empty]

@@ -119,13 +119,10 @@ class OverlapResult:
 def _radius(solutions: gpd.GeoDataFrame, catalogue: Catalogue, radius_m: Mapping[str, float]) -> np.ndarray:
     """Row value, else project override for the type, else catalogue default."""
     defaults = {k: float(radius_m.get(k, v.radius_m)) for k, v in catalogue.solutions.items()}
-    for key, value in radius_m.items():
-        if key not in catalogue.solutions:
-            raise CatalogueError(
-                f"overlap.radius_m.{key}: unknown solution type; allowed: {', '.join(catalogue.solutions)}"
-            )
-        if not value > 0:
-            raise InputError(f"overlap.radius_m.{key}: radius must be > 0 m, got {value}")
+    problems = catalogue.radius_problems(radius_m, "overlap.radius_m")
+    if problems:
+        unknown = any(key not in catalogue.solutions for key in radius_m)
+        raise (CatalogueError if unknown else InputError)("; ".join(problems))
     own = pd.to_numeric(solutions.get("radius_m", pd.Series(np.nan, index=solutions.index)), errors="coerce")
     bad = own.notna() & ~(own > 0)
     if bad.any():
@@ -267,8 +264,11 @@ def _circle_pairs(
 
 
 def _radius_classes(radius: np.ndarray, most: int = 8) -> list[tuple[np.ndarray, float]]:
-    """Points grouped by radius, as (member mask, largest radius): one group per distinct radius
-    (the radii of solution types), or *most* groups by quantile when radii come from rows."""
+    """Group points by radius, as (member mask, largest radius).
+
+    Points grouped by radius, as (member mask, largest radius): one group per distinct radius
+    (the radii of solution types), or *most* groups by quantile when radii come from rows.
+    """
     distinct = np.unique(radius)
     if len(distinct) > most:
         distinct = np.unique(np.quantile(radius, np.linspace(0, 1, most + 1)[1:]))
@@ -540,8 +540,11 @@ def _district_stages(
     population: str | None,
     how: tuple[Mapper | None, int, tuple[np.ndarray, np.ndarray]],
 ) -> OverlapResult:
-    """Coverage, co-location, hotspots, gaps and each sector's coverage, district by district (the
-    result's solution checks are filled in by :func:`overlap`)."""
+    """Run the per-district stages: coverage, co-location, hotspots, gaps, sector coverage.
+
+    Coverage, co-location, hotspots, gaps and each sector's coverage, district by district (the
+    result's solution checks are filled in by :func:`overlap`).
+    """
     sectors = [s for s in cat.sectors if (solutions["sector"] == s).any()]
     cover = stages.run("coverage", lambda: _coverage(areas, districts, sectors, *how))
     table = stages.run("co-location", lambda: _colocation(solutions, districts, where, sectors, cover.covered_m2))
@@ -664,8 +667,11 @@ def _coverage(
     chunk_size: int,
     links: tuple[np.ndarray, np.ndarray],
 ) -> _Coverage:
-    """Coverage district by district (:mod:`scmap.analysis._coverage`), in chunks run by *mapper*;
-    *links* are the overlapping pairs (positions of their service areas)."""
+    """Measure coverage district by district, in chunks run by *mapper*.
+
+    Coverage district by district (:mod:`scmap.analysis._coverage`), in chunks run by *mapper*;
+    *links* are the overlapping pairs (positions of their service areas).
+    """
     d_geoms = np.asarray(districts.geometry.array, dtype=object)
     index = {s: j for j, s in enumerate(sectors)}
     a_sector = np.array([index.get(s, -1) for s in areas["sector"]], dtype=np.int64)
@@ -690,15 +696,21 @@ def _coverage(
 
 
 def _default_mapper(n_areas: int) -> Mapper:
-    """This process for a small run; from :data:`LOCAL_CORES_FROM` service areas, the local
-    cores (forked worker processes, :func:`scmap.core._beside.beside_map`)."""
+    """Choose where the coverage chunks run: this process, or the local cores for a large run.
+
+    This process for a small run; from :data:`LOCAL_CORES_FROM` service areas, the local
+    cores (forked worker processes, :func:`scmap.core._beside.beside_map`).
+    """
     return beside_map if n_areas >= LOCAL_CORES_FROM else in_process
 
 
 def _dissolved(groups: Mapping[_K, list[shapely.Geometry]]) -> list[tuple[_K, shapely.Geometry]]:
-    """One geometry per group, united across the chunks while that stays cheap; above
+    """Unite the service areas of each group, across chunks while that stays cheap.
+
+    One geometry per group, united across the chunks while that stays cheap; above
     :data:`DISSOLVE_LIMIT` coordinates, one per group and chunk (a region-wide union of
-    fragmented areas costs far more than linear time)."""
+    fragmented areas costs far more than linear time).
+    """
     total = sum(int(shapely.get_num_coordinates(np.asarray(g, dtype=object)).sum()) for g in groups.values())
     if total <= DISSOLVE_LIMIT:
         return [
@@ -708,8 +720,7 @@ def _dissolved(groups: Mapping[_K, list[shapely.Geometry]]) -> list[tuple[_K, sh
 
 
 def _hotspots(cover: _Coverage, sectors: list[str], crs: object) -> gpd.GeoDataFrame:
-    """Polygons where the service areas of two or more sectors overlap (within the districts), by
-    sector combination."""
+    """Polygons where the service areas of two or more sectors overlap (within the districts), by sector combination."""
     by_combo: dict[frozenset[int], list[shapely.Geometry]] = {}
     for tags, geom in cover.pieces:
         by_combo.setdefault(tags, []).append(geom)
@@ -791,8 +802,11 @@ def _notes(duplicates: pd.DataFrame, outside: pd.DataFrame) -> list[str]:
 
 
 def overlap_project(inputs: Inputs, *, mapper: Mapper | None = None) -> OverlapResult:
-    """:func:`overlap` with the radii, rules and population column of a loaded project (its
-    coverage chunks run by *mapper*: see :func:`overlap`)."""
+    """Run :func:`overlap` with the settings of a loaded project.
+
+    :func:`overlap` with the radii, rules and population column of a loaded project (its
+    coverage chunks run by *mapper*: see :func:`overlap`).
+    """
     inputs.raise_for_errors()
     assert inputs.districts is not None
     assert inputs.solutions is not None

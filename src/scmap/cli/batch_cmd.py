@@ -35,7 +35,9 @@ def command(
     scheduler: str | None,
     standardise: str | None,
 ) -> None:
-    """Run a project TEMPLATE for every city of CITIES (.csv with a 'city' column and project keys
+    """Run one project template for many cities and compare them.
+
+    Run a project TEMPLATE for every city of CITIES (.csv with a 'city' column and project keys
     such as districts.path, districts.id, solutions.0.path; or .yaml), then compare the cities and
     add up their demand. A city that fails is reported and the others go on; the exit code is 1
     when any city failed.

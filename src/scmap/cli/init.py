@@ -14,7 +14,9 @@ from scmap.project.datasets import init_project
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @overwrite_opt
 def command(directory: Path, overwrite: bool) -> None:
-    """Write a starter project into DIRECTORY: the demo data and a project.yaml with every key
+    """Write a starter project (demo data and an explained project.yaml).
+
+    Write a starter project into DIRECTORY: the demo data and a project.yaml with every key
     explained, ready to point at your own city's files.
 
     \b

@@ -21,10 +21,13 @@ from scmap.errors import ScmapError
 
 
 class _Group(click.Group):
-    """Turns every error into a message and exit code 1: scmap's own errors as they are, anything
+    """A click group that turns every error and signal into a message and exit code.
+
+    Turns every error into a message and exit code 1: scmap's own errors as they are, anything
     else as one line naming the command and the failure (``--debug`` shows the traceback); a
     signal into exit 128 + its number. Commands are imported when used, after the signal
-    handlers are in place."""
+    handlers are in place.
+    """
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(_COMMANDS)
@@ -84,8 +87,11 @@ class _Group(click.Group):
 
 
 class Interrupted(BaseException):
-    """Raised in the main thread by SIGINT, SIGHUP or SIGTERM: unwinds like Ctrl-C, so that every
-    output being written is removed and the previous one kept, then exits 128 + the signal."""
+    """Raised when a stop signal arrives, to unwind like Ctrl-C.
+
+    Raised in the main thread by SIGINT, SIGHUP or SIGTERM: unwinds like Ctrl-C, so that every
+    output being written is removed and the previous one kept, then exits 128 + the signal.
+    """
 
     def __init__(self, signum: int) -> None:
         super().__init__(signum)
@@ -98,9 +104,11 @@ def _raise_interrupted(signum: int, frame: object) -> None:
 
 
 def _stop_on_signals() -> dict[int, Any]:
-    """Ctrl-C, a closed terminal and ``kill`` stop a command at once and cleanly (exit 130, 129,
-    143). A SIGHUP ignored at start (``nohup``) stays ignored; SIGINT is caught even when a shell
-    started the command in the background with it ignored. Returns the handlers replaced."""
+    """Ctrl-C, a closed terminal and ``kill`` stop a command at once and cleanly (exit 130, 129, 143).
+
+    A SIGHUP ignored at start (``nohup``) stays ignored; SIGINT is caught even when a shell started the command in the
+    background with it ignored. Returns the handlers replaced.
+    """
     previous: dict[int, Any] = {}
     for name in ("SIGINT", "SIGTERM", "SIGHUP"):
         number = getattr(signal, name, None)

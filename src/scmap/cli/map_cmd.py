@@ -19,7 +19,7 @@ from scmap.cli.options import (
 from scmap.core._atomic import atomic_file
 from scmap.maps import save_html
 from scmap.pipeline.results import run
-from scmap.project.spec import load_project, with_map
+from scmap.project.load import load_project, with_map
 
 
 @click.command("map")

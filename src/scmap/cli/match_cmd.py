@@ -32,7 +32,9 @@ def command(
     candidates: int,
     language: str | None,
 ) -> None:
-    """Rank the FOLLOWER's districts by how much they are like the LIGHTHOUSE's districts where
+    """Rank a follower city's districts by likeness to a lighthouse city's sites.
+
+    Rank the FOLLOWER's districts by how much they are like the LIGHTHOUSE's districts where
     each of its solution types already is (its existing sites), and say why: the most similar
     lighthouse district, the indicators that make them alike and the one that differs most. Each
     is a project file or a pack that scmap run wrote. Indicators: population density, solutions

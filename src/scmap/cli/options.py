@@ -72,7 +72,7 @@ def guard_output(path: Path, overwrite: bool, *, param_hint: str = "'-o' / '--ou
 def load_checked(project: Path, engine: str) -> Inputs:
     """Load a project's inputs, stop on errors (exit 1) and show the warnings on stderr."""
     from scmap.project.inputs import load_inputs
-    from scmap.project.spec import load_project
+    from scmap.project.load import load_project
 
     inputs = load_inputs(load_project(project), engine=engine).raise_for_errors()  # type: ignore[arg-type]
     echo_warnings(inputs)

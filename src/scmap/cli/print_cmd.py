@@ -18,7 +18,7 @@ from scmap.cli.options import (
 from scmap.core._atomic import atomic_file
 from scmap.outputs.atlas import write_atlas
 from scmap.pipeline.results import run
-from scmap.project.spec import load_project, with_map
+from scmap.project.load import load_project, with_map
 
 
 @click.command("print")
@@ -29,7 +29,9 @@ from scmap.project.spec import load_project, with_map
 @engine_opt
 @language_opt
 def command(project: Path, output: Path, paper: str, overwrite: bool, engine: str, language: str | None) -> None:
-    """Write the atlas: one landscape page per colouring (each suitability model, district
+    """Write the printable atlas (PDF) of a project.
+
+    Write the atlas: one landscape page per colouring (each suitability model, district
     roll-ups, coverage gaps) and a solutions overview, each with legend, scale bar, north arrow,
     date, attribution and district labels.
 

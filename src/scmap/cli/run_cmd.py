@@ -23,7 +23,7 @@ from scmap.cli.options import (
 )
 from scmap.core._atomic import open_pack
 from scmap.pipeline.results import CONTRACT_FILES, pack_manifest, run
-from scmap.project.spec import apply_weights, load_project, with_map
+from scmap.project.load import apply_weights, load_project, with_map
 from scmap.sources._validate import left_out_rows
 
 

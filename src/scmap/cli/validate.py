@@ -11,7 +11,7 @@ import click
 from scmap.cli.options import engine_opt, json_opt, project_arg
 from scmap.core._text import write_csv
 from scmap.project.inputs import validate_project
-from scmap.project.spec import load_project
+from scmap.project.load import load_project
 
 
 @click.command("validate")

@@ -44,7 +44,9 @@ from scmap.cli.options import outdir_opt, overwrite_opt
 def serve(
     source: Path, host: str, port: int, store: str | None, votes_per_person: int | None, tls: bool, outdir: Path | None
 ) -> None:
-    """Serve the workshop map of a PROJECT (run first) or of a pack folder as one live, shared map
+    """Serve the live, shared workshop map for the room.
+
+    Serve the workshop map of a PROJECT (run first) or of a pack folder as one live, shared map
     for the room: participants join on their phones or laptops, propose sites, comment, vote and
     save their group's weights; the facilitator runs the rounds and sees the summary. The first
     line on stdout is JSON with the facilitator's and participants' addresses and the store; a QR
@@ -70,7 +72,9 @@ def serve(
 @outdir_opt("Folder for workshop.gpkg, workshop.csv, workshop_weights.csv and workshop.html (created).")
 @overwrite_opt
 def export(store: str, outdir: Path, overwrite: bool) -> None:
-    """Write what a workshop room decided, from its STORE (a SQLite file or postgresql://...):
+    """Write what a workshop room decided as files for the plan.
+
+    Write what a workshop room decided, from its STORE (a SQLite file or postgresql://...):
     workshop.gpkg (layers sites, comments, votes, weight_sets, events; styled for QGIS),
     workshop.csv (the sites with support, opposition and comments), workshop_weights.csv (each
     group's weights and the consensus) and workshop.html (the workshop's part of the report).
@@ -89,7 +93,9 @@ def export(store: str, outdir: Path, overwrite: bool) -> None:
 
 @click.group("workshop")
 def command() -> None:
-    """The workshop room: one live, shared map for everyone at the table (serve), and what the
+    """Serve the workshop room and export what it decided.
+
+    The workshop room: one live, shared map for everyone at the table (serve), and what the
     room decided as files for the plan (export).
 
     \b

@@ -1,4 +1,4 @@
-"""Outputs that are complete or absent: never half-written, never mixed, never written twice at once.
+r"""Outputs that are complete or absent: never half-written, never mixed, never written twice at once.
 
 A pack (a folder) is written into a temporary folder beside it, a ``manifest.json`` with the
 SHA-256 of every file is written last, and only then is the folder moved into place; an old
@@ -13,7 +13,7 @@ Examples
 >>> import tempfile, pathlib
 >>> where = pathlib.Path(tempfile.mkdtemp()) / "pack"
 >>> with open_pack(where, overwrite=False, scmap_version="x") as tmp:
-...     _ = (tmp / "a.csv").write_text("a\\n1\\n")
+...     _ = (tmp / "a.csv").write_text("a\n1\n")
 >>> sorted(p.name for p in where.iterdir())
 ['a.csv', 'manifest.json']
 >>> check_pack(where)["files"]["a.csv"]["bytes"]
@@ -96,16 +96,22 @@ def _locked(target: Path) -> Iterator[None]:
 
 
 def _short(name: str) -> str:
-    """*name*, or for a very long one a shortened unique form, so that the lock and temporary
-    names made from it stay within the 255 bytes a file name may have."""
+    """Return *name*, shortened for a very long one.
+
+    *name*, or for a very long one a shortened unique form, so that the lock and temporary
+    names made from it stay within the 255 bytes a file name may have.
+    """
     if len(name.encode("utf-8")) <= 160:
         return name
     return name[:40] + "-" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:16]
 
 
 def _leftovers(target: Path, marker: str) -> list[Path]:
-    """Temporary outputs of earlier runs into *target* (also those nested in their names); the
-    name is matched literally (``[``, ``*`` and ``?`` are legal in folder names)."""
+    """Return the temporary outputs of earlier runs into *target*.
+
+    Temporary outputs of earlier runs into *target* (also those nested in their names); the
+    name is matched literally (``[``, ``*`` and ``?`` are legal in folder names).
+    """
     key = f"{_short(target.name)}{marker}"
     try:
         found = [p for p in target.parent.iterdir() if p.name.startswith(".") and key in p.name]
@@ -115,8 +121,11 @@ def _leftovers(target: Path, marker: str) -> list[Path]:
 
 
 def _recover(target: Path) -> None:
-    """Clean up after a killed run (we hold the lock): put back an old pack that a run had moved
-    aside but not replaced, and remove temporary folders and files."""
+    """Clean up after a killed run (we hold the lock).
+
+    Clean up after a killed run (we hold the lock): put back an old pack that a run had moved
+    aside but not replaced, and remove temporary folders and files.
+    """
     olds = _leftovers(target, _OLD)
     if olds and not target.exists():
         olds.pop().rename(target)
@@ -175,8 +184,11 @@ _SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
 
 @contextmanager
 def _signals_held() -> Iterator[None]:
-    """Hold Ctrl-C, SIGTERM and SIGHUP for the two renames of a swap (delivered right after), so
-    that a signal never falls between moving the old pack aside and moving the new one in."""
+    """Hold Ctrl-C, SIGTERM and SIGHUP for the two renames of a swap.
+
+    Hold Ctrl-C, SIGTERM and SIGHUP for the two renames of a swap (delivered right after), so
+    that a signal never falls between moving the old pack aside and moving the new one in.
+    """
     import signal
 
     held = {getattr(signal, name) for name in _SIGNALS if hasattr(signal, name)}
@@ -208,7 +220,9 @@ def _swap(tmp: Path, outdir: Path) -> None:
 
 @contextmanager
 def open_pack(outdir: str | Path, *, overwrite: bool, known: Iterable[str] = (), **manifest: Any) -> Iterator[Path]:
-    """Yield an empty temporary folder for a pack; on a clean exit, write ``manifest.json`` and move
+    """Yield an empty temporary folder for a pack, moved into place when complete.
+
+    Yield an empty temporary folder for a pack; on a clean exit, write ``manifest.json`` and move
     the folder to *outdir* (replacing an old pack only when *overwrite*). On an error the
     temporary folder is removed and *outdir* is untouched.
 
@@ -295,8 +309,11 @@ def _is_stream(path: Path) -> bool:
 
 @contextmanager
 def _into_stream(path: Path) -> Iterator[Path]:
-    """Write into a temporary file, then copy it into the device or pipe at *path*, checking
-    every write (``/dev/full`` fails here, not silently)."""
+    """Write into a temporary file, then copy it into the device or pipe at *path*.
+
+    Write into a temporary file, then copy it into the device or pipe at *path*, checking
+    every write (``/dev/full`` fails here, not silently).
+    """
     with tempfile.TemporaryDirectory(prefix="scmap-") as folder:
         tmp = Path(folder) / f"output{path.suffix}"
         try:
@@ -314,11 +331,14 @@ def _into_stream(path: Path) -> Iterator[Path]:
 
 @contextmanager
 def atomic_file(path: str | Path, *, overwrite: bool, lock: bool = True) -> Iterator[Path]:
-    """Yield a temporary path (same folder, same suffix) to write; on a clean exit it is flushed
+    """Yield a temporary path to write, which replaces *path* in one step on a clean exit.
+
+    Yield a temporary path (same folder, same suffix) to write; on a clean exit it is flushed
     to the disk and replaces *path* in one step. Refuses an existing *path* unless *overwrite*.
     With *lock*, a second writer of *path* fails at once (without, e.g. inside a pack's own
     temporary folder, only the replacement is atomic). A device or pipe (``/dev/stdout``) is
-    written in place. A failed write is one :class:`OutputError` and *path* is left as it was."""
+    written in place. A failed write is one :class:`OutputError` and *path* is left as it was.
+    """
     path = Path(path).absolute()
     if _is_stream(path):
         with _into_stream(path) as tmp:
@@ -375,8 +395,11 @@ def _remove(path: Path) -> None:
 
 
 def check_pack(outdir: str | Path) -> dict[str, Any]:
-    """The manifest of a complete pack; raises :class:`OutputError` when a file is missing or
-    differs from its recorded hash (a pack that is not complete)."""
+    """Return the manifest of a complete pack, or raise for an incomplete one.
+
+    The manifest of a complete pack; raises :class:`OutputError` when a file is missing or
+    differs from its recorded hash (a pack that is not complete).
+    """
     outdir = Path(outdir)
     try:
         manifest: dict[str, Any] = json.loads((outdir / MANIFEST).read_text(encoding="utf-8"))

@@ -104,16 +104,22 @@ def _item(i: int) -> Any:
 
 
 def local_workers() -> int:
-    """Worker processes :func:`beside_map` can use here: this machine's cores, or 1 where it
-    cannot fork (not Linux, or threads running)."""
+    """Return the number of worker processes :func:`beside_map` can use here.
+
+    Worker processes :func:`beside_map` can use here: this machine's cores, or 1 where it
+    cannot fork (not Linux, or threads running).
+    """
     return (os.cpu_count() or 1) if _can_fork() else 1
 
 
 def beside_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int | None = None) -> list[Any]:
-    """``[fn(item) for item in items]`` over *workers* forked processes (default
+    """Map *fn* over *items* in forked worker processes, results in order.
+
+    ``[fn(item) for item in items]`` over *workers* forked processes (default
     :func:`local_workers`), results in order. The workers inherit *items* instead of receiving
     them pickled; only results travel back. They die with this process; a worker that dies
-    raises ``BrokenProcessPool`` here instead of hanging. With one worker it runs here."""
+    raises ``BrokenProcessPool`` here instead of hanging. With one worker it runs here.
+    """
     global _WORK
     count = min(workers or local_workers(), len(items))
     if count <= 1 or not _can_fork():

@@ -17,9 +17,12 @@ needs a second full copy of itself in memory while it is written."""
 
 
 def write_layers(path: Path, tables: Mapping[str, pd.DataFrame]) -> Path:
-    """Replace *path* with one layer per table; tables without geometry become attribute layers,
+    """Replace *path* with a GeoPackage of one layer per table.
+
+    Replace *path* with one layer per table; tables without geometry become attribute layers,
     tables without columns are left out. The file is written beside *path* and replaces it when
-    complete, so a failed or killed write never leaves a partial GeoPackage at *path*."""
+    complete, so a failed or killed write never leaves a partial GeoPackage at *path*.
+    """
     with atomic_file(path, overwrite=True, lock=False) as tmp:
         for name, table in tables.items():
             if not len(table.columns):

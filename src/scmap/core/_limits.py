@@ -59,8 +59,11 @@ def too_many(
 
 
 def available_memory() -> int:
-    """Bytes of memory this machine can give a run now (MemAvailable on Linux; else the physical
-    memory; 8 GB when neither is known)."""
+    """Return the bytes of memory this machine can give a run now.
+
+    Bytes of memory this machine can give a run now (MemAvailable on Linux; else the physical
+    memory; 8 GB when neither is known).
+    """
     try:
         with open("/proc/meminfo", encoding="ascii") as fh:
             for line in fh:
@@ -75,8 +78,11 @@ def available_memory() -> int:
 
 
 def pairs_problem(candidates: int, limit: int | None, *, available: int | None = None) -> str | None:
-    """Why *candidates* pairs are refused, or None: with a *limit* (``limits.max_pairs``) past it;
-    without one when their estimated memory is more than half of what this machine has."""
+    """Return why *candidates* pairs are refused, or None.
+
+    Why *candidates* pairs are refused, or None: with a *limit* (``limits.max_pairs``) past it;
+    without one when their estimated memory is more than half of what this machine has.
+    """
     need, seconds = candidates * PAIR_BYTES, candidates * PAIR_SECONDS
     fix = "use smaller radii (overlap.radius_m) or fewer solutions per run"
     if limit is not None:

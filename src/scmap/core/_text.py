@@ -62,8 +62,11 @@ _NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")
 
 
 def display_text(value: str, *, limit: int = MAX_DISPLAY_CHARS) -> str:
-    """*value* as it may be shown to a person: no controls, no bidi overrides, at most *limit*
-    characters (the last one an ellipsis when cut)."""
+    """Return *value* as it may be shown to a person.
+
+    No controls, no bidi overrides, at most *limit*
+    characters (the last one an ellipsis when cut).
+    """
     if len(value) <= limit and value.isprintable():
         return value  # the common case, cheap
     out = _BIDI.sub("\ufffd", _CONTROLS.sub("", _SPACES.sub(" ", value)))
@@ -80,11 +83,14 @@ def display_frame(
     limit: int = MAX_DISPLAY_CHARS,
     warn: bool = True,
 ) -> pd.DataFrame:
-    """A copy of *table* whose text cells are display text; with *warn*, one warning per changed
+    """Return a copy of *table* whose text cells are display text.
+
+    A copy of *table* whose text cells are display text; with *warn*, one warning per changed
     column, naming *what* (e.g. ``districts``), the column and the ids (or row numbers) of the rows.
 
     The *id_column* keeps its values (other tables join on them); a map or page shows them through
-    :func:`display_value`."""
+    :func:`display_value`.
+    """
     out = table.copy()
     for column in table.columns:
         values = table[column]
@@ -127,9 +133,12 @@ def display_value(
     long_keys: frozenset[str] = frozenset(),
     data_keys: frozenset[str] = frozenset(),
 ) -> object:
-    """*value* (nested dicts and lists of text, numbers...) with every string made display text;
+    """Return *value* with every string made display text.
+
+    *value* (nested dicts and lists of text, numbers...) with every string made display text;
     strings under a key in *long_keys* may be :data:`MAX_PROSE_CHARS` long; values under a key
-    in *data_keys* (encoded numbers, ids the page looks up) are not display text and pass as they are."""
+    in *data_keys* (encoded numbers, ids the page looks up) are not display text and pass as they are.
+    """
     if isinstance(value, str):
         return display_text(value, limit=limit)
     if isinstance(value, dict):

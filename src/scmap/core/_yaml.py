@@ -1,4 +1,4 @@
-"""Reading the YAML files people write (projects, catalogues, weights) without surprises.
+r"""Reading the YAML files people write (projects, catalogues, weights) without surprises.
 
 - A key given twice in one mapping is an error naming both lines (PyYAML keeps the last silently).
 - Scalars are read as YAML 1.2's core schema reads them: ``1:30`` is text,
@@ -18,13 +18,13 @@
 
 Examples
 --------
->>> loads("a: 10\\nb: 1:30\\nc: yes\\nd: 1e3\\ne: true\\nf: .inf")
+>>> loads("a: 10\nb: 1:30\nc: yes\nd: 1e3\ne: true\nf: .inf")
 {'a': 10, 'b': '1:30', 'c': 'yes', 'd': 1000.0, 'e': True, 'f': inf}
->>> loads("base: &b {x: 1, y: 2}\\nthis: {<<: *b, y: 3}")["this"]
+>>> loads("base: &b {x: 1, y: 2}\nthis: {<<: *b, y: 3}")["this"]
 {'x': 1, 'y': 3}
 >>> loads("a: 010")["a"].refused  # doctest: +ELLIPSIS
 'line 1: 010 has a leading zero (YAML 1.1 reads it as 8, YAML 1.2 as 10); write 10, or 0o10 for octal'
->>> loads("a: 1\\nb: 2\\na: 3")
+>>> loads("a: 1\nb: 2\na: 3")
 Traceback (most recent call last):
 ...
 scmap.errors.ProjectError: line 3: key 'a' given twice (first on line 1)
@@ -51,8 +51,11 @@ MAX_NODES = 200_000
 
 
 class YamlInt(int):
-    """An integer read from YAML that remembers how it was written (``source``); ``refused`` says
-    why it cannot be used as a number (a leading zero, which YAML 1.1 and 1.2 read differently)."""
+    """An integer read from YAML that remembers how it was written.
+
+    An integer read from YAML that remembers how it was written (``source``); ``refused`` says
+    why it cannot be used as a number (a leading zero, which YAML 1.1 and 1.2 read differently).
+    """
 
     source: str
     refused: str | None = None
@@ -161,10 +164,10 @@ _Dumper.add_representer(YamlFloat, _as_source("tag:yaml.org,2002:float"))
 
 
 def dumps(value: Any) -> str:
-    """YAML text for *value* (a project read by :func:`loads`), keys in their order, numbers as written.
+    r"""YAML text for *value* (a project read by :func:`loads`), keys in their order, numbers as written.
 
-    >>> dumps(loads("a: 1.50\\nb: [0x10, x]"))
-    'a: 1.50\\nb:\\n- 0x10\\n- x\\n'
+    >>> dumps(loads("a: 1.50\nb: [0x10, x]"))
+    'a: 1.50\nb:\n- 0x10\n- x\n'
     """
     return yaml.dump(value, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
 
@@ -178,9 +181,12 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 
 
 def _check_size(root: yaml.Node) -> None:
-    """Refuse a document nested deeper than :data:`MAX_DEPTH` or holding more than
+    """Refuse a document nested too deep or holding too many values.
+
+    Refuse a document nested deeper than :data:`MAX_DEPTH` or holding more than
     :data:`MAX_NODES` values with its aliases expanded. Each node is visited once (an alias is
-    the same node object again), so an alias bomb costs its size on disk, not its expansion."""
+    the same node object again), so an alias bomb costs its size on disk, not its expansion.
+    """
     sizes: dict[int, int] = {}
     depths: dict[int, int] = {}
     stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
@@ -261,8 +267,11 @@ def _text(path: Path, what: str) -> str:
 
 
 def read_yaml(path: str | Path, *, what: str = "project file", error: type[ProjectError] = ProjectError) -> Any:
-    """The YAML document in *path*, read with the rules above; every problem is one *error*
-    naming the file (and line)."""
+    """Read the YAML document in *path* with the rules above.
+
+    The YAML document in *path*, read with the rules above; every problem is one *error*
+    naming the file (and line).
+    """
     path = Path(path)
     try:
         return loads(_text(path, what))

@@ -19,7 +19,7 @@ import difflib
 import functools
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -60,6 +60,8 @@ class _Strict(BaseModel):
 
 
 class Sector(_Strict):
+    """A sector of the catalogue (energy, mobility, ICT...): its label, colour and description."""
+
     label: str = Field(min_length=1)
     colour: str
     description: str = ""
@@ -73,12 +75,16 @@ class Sector(_Strict):
 
 
 class ReferenceCase(_Strict):
+    """A city where a solution type is already deployed, cited in the map and report."""
+
     name: str
     city: str | None = None
     note: str | None = None
 
 
 class SolutionType(_Strict):
+    """A solution type: its sector, label, service radius, icon, colour and aliases."""
+
     sector: str
     label: str = Field(min_length=1)
     radius_m: float = Field(gt=0, le=MAX_DISTANCE_M, description="default service radius in metres (at most 100 km)")
@@ -108,6 +114,8 @@ class Rule(_Strict):
 
 
 class Catalogue(_Strict):
+    """The sectors, solution types and rules that scmap knows (built in, or a city's own file)."""
+
     version: str
     sectors: dict[str, Sector]
     solutions: dict[str, SolutionType]
@@ -160,6 +168,20 @@ class Catalogue(_Strict):
                     )
         return problems
 
+    def radius_problems(self, radius_m: Mapping[str, float], key: str) -> list[str]:
+        """What is wrong with service radii given by solution type (a project's or given in Python).
+
+        The one check of ``radius_m`` overrides: each names a solution type the catalogue knows and
+        is more than 0 and at most 100 km; each message names ``KEY.TYPE``.
+        """
+        problems = []
+        for sol, value in radius_m.items():
+            if sol not in self.solutions:
+                problems.append(f"{key}.{sol}: unknown solution type; allowed: {', '.join(self.solutions)}")
+            elif not 0 < value <= MAX_DISTANCE_M:
+                problems.append(f"{key}.{sol}: radius must be > 0 m and at most 100 km, got {value}")
+        return problems
+
     def type_label(self, key: str) -> str:
         """A solution type's label (the key itself for a type the catalogue does not know)."""
         return self.solutions[key].label if key in self.solutions else key
@@ -169,7 +191,9 @@ class Catalogue(_Strict):
         return self.sectors[key].label if key in self.sectors else key
 
     def colour(self, solution: str) -> str:
-        """Marker colour of a solution type: its own, else a shade of its sector's colour that tells
+        """Return the marker colour of a solution type.
+
+        Marker colour of a solution type: its own, else a shade of its sector's colour that tells
         it from the sector's other types (the first type keeps the sector's colour).
 
         Examples
@@ -189,6 +213,7 @@ class Catalogue(_Strict):
         return self._lookup().get(_norm(value))
 
     def match_sector(self, value: object) -> str | None:
+        """Return the sector key for a messy value (a key, label or alias), or None."""
         norm = _norm(value)
         for key, sector in self.sectors.items():
             if norm in (key, _norm(sector.label)):
@@ -239,10 +264,13 @@ def maki_icons() -> frozenset[str]:
 
 @functools.cache
 def builtin_texts() -> dict[str, str]:
-    """The built-in catalogue's English words by message id: labels (``sector.KEY``, ``type.KEY``),
+    """Return the built-in catalogue's English words by message id.
+
+    The built-in catalogue's English words by message id: labels (``sector.KEY``, ``type.KEY``),
     descriptions (``about.sector.KEY``, ``about.type.KEY``), reference-case notes
     (``case.TYPE.N``, N counting from 0) and rule notes (``rule.A.B``). A text still equal to
-    these is shown in the map's and report's language."""
+    these is shown in the map's and report's language.
+    """
     raw = _builtin_raw()
     texts = {f"sector.{k}": v["label"] for k, v in raw["sectors"].items()}
     texts |= {f"type.{k}": v["label"] for k, v in raw["solutions"].items()}

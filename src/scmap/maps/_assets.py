@@ -1,5 +1,8 @@
-"""Where the map's JavaScript and CSS come from: a CDN in the page, or scmap's vendored copies
-written into the page (``inline``) by :func:`scmap.maps.export.render_html`."""
+"""Where the map's JavaScript and CSS come from.
+
+A CDN in the page, or scmap's vendored copies
+written into the page (``inline``) by :func:`scmap.maps.export.render_html`.
+"""
 
 from __future__ import annotations
 

@@ -27,8 +27,11 @@ __all__ = ["column_kind", "column_label", "format_table", "format_value"]
 
 
 def column_label(column: str, catalogue: Catalogue, msg: Messages | None = None) -> str:
-    """A label a planner reads for a scmap column name, in *msg*'s language (English by default);
-    other columns are made readable as they are."""
+    """Return a label a planner reads for a scmap column name.
+
+    In *msg*'s language (English by default);
+    other columns are made readable as they are.
+    """
     msg = msg or english()
     fixed = msg.get(f"col.{column}")
     if fixed is not None:

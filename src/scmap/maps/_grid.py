@@ -1,5 +1,7 @@
-"""Service areas and hotspots of a large map as one grid of cells, each holding the set of sectors
-that serve it.
+"""Service areas and hotspots of a large map as one grid of cells.
+
+Each cell holds the set of sectors that serve it.
+
 
 Unions of thousands of service circles have outlines far heavier than the points themselves; above
 a vertex budget the map draws them from this grid instead. The grid is laid out in Web Mercator
@@ -71,10 +73,13 @@ class AreaGrid:
 
 
 def area_grid(coverage: gpd.GeoDataFrame, sectors: list[str], *, max_side: int = MAX_SIDE) -> AreaGrid:
-    """The grid of *coverage* (rows of ``sector`` and served area, any CRS); bit ``j`` of a cell
+    """Return the grid of *coverage*: per cell, the set of sectors that serve it.
+
+    The grid of *coverage* (rows of ``sector`` and served area, any CRS); bit ``j`` of a cell
     is ``sectors[j]``, set where the sector serves at least half the cell. The cell is as small as
     *max_side* cells along the longer side allow. Geometries are projected and drawn a batch at a
-    time, so that a region's millions of vertices are never copied whole."""
+    time, so that a region's millions of vertices are never copied whole.
+    """
     if len(sectors) > MAX_SECTORS:
         raise ValueError(f"a grid holds at most {MAX_SECTORS} sectors, not {len(sectors)}")
     to_merc = Transformer.from_crs(coverage.crs or 4326, 3857, always_xy=True)
@@ -100,9 +105,12 @@ def area_grid(coverage: gpd.GeoDataFrame, sectors: list[str], *, max_side: int =
 
 
 def _tolerance(crs: Any, cell: float, lat: float) -> float:
-    """How far (in *crs* units) outlines may move before they are drawn: a tenth of the
+    """Return how far (in *crs* units) outlines may move before they are drawn.
+
+    How far (in *crs* units) outlines may move before they are drawn: a tenth of the
     smallest cell on the ground, so that only a cell about half covered at a served area's edge
-    can change; 0 for a geographic CRS."""
+    can change; 0 for a geographic CRS.
+    """
     if crs is None or not getattr(crs, "is_projected", False):
         return 0.0
     unit = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
@@ -119,8 +127,11 @@ def _batches(geoms: np.ndarray) -> Iterator[np.ndarray]:
 
 
 def polygon_path(geoms: np.ndarray) -> MplPath:
-    """One compound path of every ring, exteriors counter-clockwise and holes clockwise, so that
-    the non-zero rule fills the union of the polygons with their holes left out."""
+    """Return one compound path of every ring of the polygons.
+
+    One compound path of every ring, exteriors counter-clockwise and holes clockwise, so that
+    the non-zero rule fills the union of the polygons with their holes left out.
+    """
     polys = shapely.orient_polygons(shapely.get_parts(geoms))
     polys = polys[shapely.get_type_id(polys) == shapely.GeometryType.POLYGON]
     rings = shapely.get_rings(polys)
@@ -134,10 +145,13 @@ def polygon_path(geoms: np.ndarray) -> MplPath:
 
 
 def _burn(geoms: np.ndarray, x0: float, y1: float, cell: float, w: int, h: int) -> np.ndarray:
-    """How much of each cell (h, w) the polygons cover, 0-255: Agg's anti-aliased coverage (drawn
+    """Return how much of each cell the polygons cover, 0-255.
+
+    How much of each cell (h, w) the polygons cover, 0-255: Agg's anti-aliased coverage (drawn
     without anti-aliasing, every cell an edge touches would be filled: half a cell too wide). The
     caller keeps cells at least half covered, summing batches first so that a cell split between
-    two districts' pieces counts whole."""
+    two districts' pieces counts whole.
+    """
     fig = Figure(figsize=(w / 100, h / 100), dpi=100, facecolor="white")
     canvas = FigureCanvasAgg(fig)
     ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))

@@ -1,4 +1,6 @@
-"""Map symbols that need no font: the Maki icons (CC0, https://labs.mapbox.com/maki-icons) that
+"""Map symbols that need no font.
+
+The Maki icons (CC0, https://labs.mapbox.com/maki-icons) that
 scmap ships in ``vendor/maki`` (``scripts/vendor_assets.sh`` copies them from npm).
 
 Examples

@@ -35,8 +35,11 @@ def _indented(text: str) -> str:
 
 @cache
 def page_script(expose: tuple[str, ...] = ()) -> str:
-    """The page's code as one script. *expose* names inner functions to publish as
-    ``globalThis.scmapInternals`` (for the JavaScript unit tests; a map never asks for it)."""
+    """The page's code as one script.
+
+    *expose* names inner functions to publish as ``globalThis.scmapInternals`` (for the JavaScript unit tests; a map
+    never asks for it).
+    """
     body = "\n".join(_indented(text) for _, text in script_parts())
     tail = f"\n  globalThis.scmapInternals = {{ {', '.join(f'{n}: {n}' for n in expose)} }};\n" if expose else ""
     return f"{_HEADER}{body}{tail}}})();\n"

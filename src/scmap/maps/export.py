@@ -45,15 +45,21 @@ _VENDOR = {
 
 
 def render_html(m: folium.Map, *, inline: bool = False) -> str:
-    """The map's full HTML page; with *inline*, Leaflet and its plugins are written into the page
-    (only the basemap tiles still need a network)."""
+    """Return the map's full HTML page.
+
+    With *inline*, Leaflet and its plugins are written into the page
+    (only the basemap tiles still need a network).
+    """
     page = m.get_root().render()
     return inline_assets(page) if inline else page
 
 
 def inline_assets(page: str) -> str:
-    """*page* with Leaflet and its plugins written into it instead of fetched from their CDN (a
-    page already inlined is returned as it is)."""
+    """Return *page* with Leaflet and its plugins written into it.
+
+    *page* with Leaflet and its plugins written into it instead of fetched from their CDN (a
+    page already inlined is returned as it is).
+    """
     vendor = resources.files("scmap.maps").joinpath("vendor")
 
     def data_uri(match: re.Match[str]) -> str:  # Leaflet's control images, inside the page too
@@ -92,8 +98,11 @@ def save_html(m: folium.Map, path: str | Path, *, inline: bool = False, max_mb: 
 
 
 def embed_html(m: folium.Map, *, height: int = 600, inline: bool = True) -> str:
-    """An ``<iframe srcdoc=...>`` holding the whole map: paste it into a report or notebook
-    (it survives notebook export, and scripts in it cannot reach the page around it)."""
+    """Return an ``<iframe srcdoc=...>`` holding the whole map.
+
+    An ``<iframe srcdoc=...>`` holding the whole map: paste it into a report or notebook
+    (it survives notebook export, and scripts in it cannot reach the page around it).
+    """
     page = render_html(m, inline=inline)
     return (
         f'<iframe srcdoc="{html.escape(page, quote=True)}" style="width:100%;height:{int(height)}px;border:0" '
@@ -108,8 +117,11 @@ DENSITY_CELLS = 400
 
 
 def _density(ax: Any, part: gpd.GeoDataFrame, colour: str, bounds: np.ndarray) -> Any:
-    """*part*'s solutions counted on a grid of cells over *bounds* and drawn in *colour*, darker
-    where more (log scale; empty cells not drawn). Returns the counts drawn."""
+    """Draw *part*'s solutions as a grid of counts, darker where more.
+
+    *part*'s solutions counted on a grid of cells over *bounds* and drawn in *colour*, darker
+    where more (log scale; empty cells not drawn). Returns the counts drawn.
+    """
     from matplotlib.colors import to_rgb
 
     where = np.asarray(part.geometry.array, dtype=object)
@@ -138,8 +150,11 @@ def plot_solutions(
     msg: Messages | None = None,
     **legend: Any,
 ) -> None:
-    """Solutions as dots in their sector's colour on a matplotlib axis (in *crs*), with a legend
-    of the sectors and their counts (*legend*: more ``ax.legend`` options)."""
+    """Draw solutions as dots in their sector's colour on a matplotlib axis.
+
+    Solutions as dots in their sector's colour on a matplotlib axis (in *crs*), with a legend
+    of the sectors and their counts (*legend*: more ``ax.legend`` options).
+    """
     from matplotlib.lines import Line2D
 
     handles = []
@@ -191,9 +206,12 @@ def static_map(
     dpi: int = 150,
     messages: Messages | None = None,
 ) -> object:
-    """A static map (matplotlib) for print and PDF reports: districts (coloured by a suitability
+    """Draw a static map (matplotlib) for print and PDF reports.
+
+    A static map (matplotlib) for print and PDF reports: districts (coloured by a suitability
     model when given) and solutions by sector, labelled in *messages*' language. Saved as PNG when
-    *path* is given; returns the figure."""
+    *path* is given; returns the figure.
+    """
     from scmap.maps._figure import quiet_figure
 
     msg = messages or english()

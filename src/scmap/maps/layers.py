@@ -114,9 +114,12 @@ class MapOptions:
 
 
 def display_geoms(gdf: gpd.GeoDataFrame, options: MapOptions, *, overview: bool = False) -> list[str]:
-    """GeoJSON geometry texts in EPSG:4326, simplified and rounded for display; *overview* areas
+    """Return GeoJSON geometry texts in EPSG:4326, simplified and rounded for display.
+
+    *overview* areas
     (service areas, hotspots: unions of many circles) more coarsely, to ``overview_simplify_m``
-    and 5 decimals (1 m), which keeps their shape and divides their size several times."""
+    and 5 decimals (1 m), which keeps their shape and divides their size several times.
+    """
     geoms = gdf.geometry
     tolerance = options.overview_simplify_m if overview else options.simplify_m
     if gdf.crs is not None and gdf.crs.is_projected and tolerance > 0:
@@ -134,10 +137,12 @@ DISPLAY_VERTICES = 20_000
 
 
 def _simplified(geoms: np.ndarray, tolerance: float) -> np.ndarray:
-    """*geoms* simplified to *tolerance* metres, keeping their topology. A geometry of more than
-    :data:`LARGE_GEOMETRY_VERTICES` vertices (whose simplification by GEOS grows much faster than
-    its size: hours for a million jagged vertices) is thinned instead to every k-th vertex of
-    each ring or line, at most :data:`DISPLAY_VERTICES` in all: linear cost, for display only."""
+    """*geoms* simplified to *tolerance* metres, keeping their topology.
+
+    A geometry of more than :data:`LARGE_GEOMETRY_VERTICES` vertices (whose simplification by GEOS grows much faster
+    than its size: hours for a million jagged vertices) is thinned instead to every k-th vertex of each ring or line, at
+    most :data:`DISPLAY_VERTICES` in all: linear cost, for display only.
+    """
     counts = shapely.get_num_coordinates(geoms)
     large = counts > LARGE_GEOMETRY_VERTICES
     out = geoms.copy()
@@ -251,8 +256,11 @@ def districts_layer(
 
 
 def _label_points(districts: gpd.GeoDataFrame) -> dict[str, Any]:
-    """Where each district's name goes (a point inside it, lon/lat) and the order in which names are
-    placed (largest district first), so that the page can show names without collisions."""
+    """Return where each district's name goes and in which order names are placed.
+
+    Where each district's name goes (a point inside it, lon/lat) and the order in which names are
+    placed (largest district first), so that the page can show names without collisions.
+    """
     if not len(districts):
         return {"label_at": [], "label_order": []}
     points = districts.geometry.representative_point()
@@ -356,8 +364,11 @@ def _rollup_rows(
 
 
 def point_xy(gdf: gpd.GeoDataFrame, options: MapOptions) -> dict[str, Any]:
-    """Points in EPSG:4326 as base64 of little-endian int32 [lon, lat, lon, lat...] in units of
-    ``1 / scale`` degree: 10.7 characters a point at any precision up to 7 decimals."""
+    """Encode points in EPSG:4326 as base64 of little-endian int32 coordinates.
+
+    Points in EPSG:4326 as base64 of little-endian int32 [lon, lat, lon, lat...] in units of
+    ``1 / scale`` degree: 10.7 characters a point at any precision up to 7 decimals.
+    """
     pts = gdf.geometry.to_crs(4326) if gdf.crs is not None else gdf.geometry
     scale = 10 ** min(options.precision, 7)
     xy = np.round(shapely.get_coordinates(np.asarray(pts.array, dtype=object)) * scale)
@@ -370,8 +381,11 @@ def _column(values: pd.Series, msg: Messages) -> list[str | None] | None:
 
 
 def _names(part: pd.DataFrame, present: list[str]) -> tuple[dict[str, str | None], list[str | None] | None]:
-    """Names the page can build as "<prefix> <id>" (the readers' default for rows with no name) are
-    sent as None: per type its prefix, then the other names (None when every name is built)."""
+    """Return the names the page cannot build itself (None where it can).
+
+    Names the page can build as "<prefix> <id>" (the readers' default for rows with no name) are
+    sent as None: per type its prefix, then the other names (None when every name is built).
+    """
     names, ids, types = part["name"].astype(str).tolist(), part["solution_id"].astype(str).tolist(), part["solution"]
     pairs = zip(names, ids, strict=True)
     candidates = pd.Series(
@@ -446,8 +460,11 @@ def _feature_columns(part: gpd.GeoDataFrame, present: list[str], options: MapOpt
 
 
 def _hex_plan(solutions: gpd.GeoDataFrame, options: MapOptions) -> tuple[HexLayout, np.ndarray] | None:
-    """Above ``options.max_points`` solutions, one hexagon layout for every sector and each
-    solution's EPSG:3857 position (a point on the surface of lines and polygons)."""
+    """Return one hexagon layout for every sector above ``options.max_points`` solutions.
+
+    Above ``options.max_points`` solutions, one hexagon layout for every sector and each
+    solution's EPSG:3857 position (a point on the surface of lines and polygons).
+    """
     if len(solutions) <= options.max_points:
         return None
     geoms = np.array(solutions.geometry.array, dtype=object)  # a copy: the table's geometries stay as they are
@@ -473,10 +490,13 @@ def _hex_counts(types: pd.Series, present: list[str], xy: np.ndarray, layout: He
 def sector_layers(
     solutions: gpd.GeoDataFrame, cat: Catalogue, options: MapOptions
 ) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
-    """One layer per sector, stored by column: what is the same for a solution type (label, icon,
+    """Return one map layer per sector, stored by column.
+
+    One layer per sector, stored by column: what is the same for a solution type (label, icon,
     description, reference cases) once per type; per feature only its id, name, type, status and
     the file's own attribute columns. The browser builds tooltips and popups from these. Above
-    ``options.max_points`` solutions, each sector is counted per hexagon instead."""
+    ``options.max_points`` solutions, each sector is counted per hexagon instead.
+    """
     out: list[dict[str, Any]] = []
     geoms: dict[str, list[str]] = {}
     plan = _hex_plan(solutions, options)
@@ -556,9 +576,12 @@ def district_colouring(
     colours: list[str] | None = None,
     shown: bool = False,
 ) -> dict[str, Any]:
-    """A district colouring of *values* (0-1, NaN shown as excluded): its popup rows *cols*
+    """Return a district colouring of *values* with its popup rows and legend.
+
+    A district colouring of *values* (0-1, NaN shown as excluded): its popup rows *cols*
     ({name, values} per row, text in the districts' order) and a continuous legend; *shown*
-    makes it the colouring the map opens with."""
+    makes it the colouring the map opens with.
+    """
     colours = colours or GAP_COLOURS
     return {
         "key": key,
@@ -577,8 +600,11 @@ def district_colouring(
 def _suitability_columns(
     units: pd.DataFrame, key: str, criteria: list[str], names: list[str], live: bool, msg: Messages
 ) -> list[dict[str, Any]]:
-    """Popup rows of a model: each criterion's value, exclusion, rank range; score, rank and
-    contributions too unless the page computes them live (*live*)."""
+    """Return the popup rows of a suitability model.
+
+    Popup rows of a model: each criterion's value, exclusion, rank range; score, rank and
+    contributions too unless the page computes them live (*live*).
+    """
     cols = []
     if not live:
         score = units[f"{key}_score"].to_numpy(dtype=float)
@@ -681,8 +707,11 @@ def _class_breaks(units: pd.DataFrame, key: str) -> list[float]:
 def _rollup_layers(
     districts: gpd.GeoDataFrame, suitability: SuitabilityResult, catalogue: Catalogue, msg: Messages
 ) -> list[dict[str, Any]]:
-    """For grid or H3 units: one district colouring per model by the mean cell score, with the best
-    cell and the share of the district's area that is suitable in the popup."""
+    """Return one district colouring per model for grid or H3 units.
+
+    For grid or H3 units: one district colouring per model by the mean cell score, with the best
+    cell and the share of the district's area that is suitable in the popup.
+    """
     table = suitability.districts
     if not len(table) or len(suitability.units) == len(districts) or "district_id" not in districts.columns:
         return []

@@ -1,5 +1,8 @@
-"""Payloads of the map's analysis overlays: service areas, hotspots, Gi* hot spots and synergy
-and conflict links (the same ``(payload, geometries)`` shape as :mod:`scmap.maps.layers`)."""
+"""Payloads of the map's analysis overlays.
+
+Service areas, hotspots, Gi* hot spots and synergy
+and conflict links (the same ``(payload, geometries)`` shape as :mod:`scmap.maps.layers`).
+"""
 
 from __future__ import annotations
 
@@ -49,8 +52,11 @@ def _overlay(
 
 
 def _area_grid(overlap: OverlapResult, catalogue: Catalogue, options: MapOptions) -> tuple[AreaGrid, list[str]] | None:
-    """Service areas and hotspots as one grid of sector sets when their exact outlines have more
-    than ``options.max_area_vertices`` vertices; the sectors in bit order."""
+    """Return service areas and hotspots as one grid of sector sets when they are too detailed.
+
+    Service areas and hotspots as one grid of sector sets when their exact outlines have more
+    than ``options.max_area_vertices`` vertices; the sectors in bit order.
+    """
     cover = overlap.coverage
     if cover is None or not len(cover):
         return None
@@ -182,8 +188,11 @@ def _rule_words(rule: str, relation: str, msg: Messages) -> str:
 
 
 def _relation_layer(overlap: OverlapResult, catalogue: Catalogue, options: MapOptions) -> Layer | None:
-    """Links stored by column: what one rule says (labels, why, colour) once per rule and pair of
-    types; per link only its rule, its two ids and its distance. The page builds the popups."""
+    """Return a relation layer's links, stored by column.
+
+    Links stored by column: what one rule says (labels, why, colour) once per rule and pair of
+    types; per link only its rule, its two ids and its distance. The page builds the popups.
+    """
     rel, msg = overlap.relations, options.messages
     if not len(rel):
         return None

@@ -24,9 +24,10 @@ def project_map(
     suitability: SuitabilityResult | None = None,
     overlap: OverlapResult | None = None,
 ) -> folium.Map:
-    """The workshop map of loaded project inputs: title, basemap and visible layers from the
-    ``map:`` section. It draws the analysis results it is given and runs none itself (without
-    them, the map shows districts and solutions only).
+    """The workshop map of loaded project inputs: title, basemap and visible layers from the ``map:`` section.
+
+    It draws the analysis results it is given and runs none itself (without them, the map shows districts and solutions
+    only).
 
     Examples
     --------

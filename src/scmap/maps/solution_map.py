@@ -80,6 +80,7 @@ class ScmapLayers(MacroElement):
         self.cluster = cluster
 
     def render(self, **kwargs: Any) -> None:  # type: ignore[override]
+        """Write the layers' data and the page's script into the folium figure."""
         figure = self.get_root()
         assert isinstance(figure, Figure), "add ScmapLayers to a folium map first"
         assert self._parent is not None, "add ScmapLayers to a folium map first"
@@ -95,8 +96,11 @@ class ScmapLayers(MacroElement):
 
 
 class PageFigure(Figure):
-    """A folium page that says its language: ``<html lang="...">`` (screen readers, hyphenation,
-    the browser's translation offer). The language is the figure's data, rendered by its template."""
+    """A folium page that says its language.
+
+    A folium page that says its language: ``<html lang="...">`` (screen readers, hyphenation,
+    the browser's translation offer). The language is the figure's data, rendered by its template.
+    """
 
     _template = Template(
         '<!DOCTYPE html>\n<html lang="{{ this.lang|e }}">\n<head>\n'
@@ -109,8 +113,11 @@ class PageFigure(Figure):
 
 
 def set_page_language(m: folium.Map, language: str) -> None:
-    """Make *m*'s page say *language* in its ``<html lang>`` (a map made elsewhere, in a plain
-    folium page, gets the same template)."""
+    """Make *m*'s page say *language* in its ``<html lang>``.
+
+    Make *m*'s page say *language* in its ``<html lang>`` (a map made elsewhere, in a plain
+    folium page, gets the same template).
+    """
     root = m.get_root()
     if not isinstance(root, Figure):
         raise InputError("solution_map(m=...): give a folium.Map")
@@ -120,8 +127,11 @@ def set_page_language(m: folium.Map, language: str) -> None:
 
 
 class WorkshopMap(folium.Map):
-    """A folium map whose notebook display carries Leaflet and scmap's code inside it, so that it
-    shows with no network but the basemap tiles (folium's own display loads them from a CDN)."""
+    """A folium map that shows in a notebook with no network but the basemap tiles.
+
+    A folium map whose notebook display carries Leaflet and scmap's code inside it, so that it
+    shows with no network but the basemap tiles (folium's own display loads them from a CDN).
+    """
 
     def _repr_html_(self, **kwargs: Any) -> str:
         return embed_html(self, height=600, inline=True)
@@ -131,8 +141,10 @@ def _checked(
     districts: gpd.GeoDataFrame, solutions: gpd.GeoDataFrame | None, cat: Catalogue, options: MapOptions
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Display copies of the tables (text made display text, with warnings); unknown types refused.
-    Solutions counted per hexagon (above ``options.max_points``) show no text of their own: only
-    their sector, type and place are kept, with no copy of the rest. No solutions: an empty table."""
+
+    Solutions counted per hexagon (above ``options.max_points``) show no text of their own: only their sector, type and
+    place are kept, with no copy of the rest. No solutions: an empty table.
+    """
     if solutions is None:
         solutions = gpd.GeoDataFrame({c: [] for c in sorted(STANDARD)}, geometry=[], crs=districts.crs)
     unknown = sorted(set(solutions["solution"]) - set(cat.solutions))
@@ -204,8 +216,11 @@ def _layers(
 def _shared(
     choropleths: list[dict[str, Any]], geoms: dict[str, list[str]], districts: list[str]
 ) -> dict[str, list[str]]:
-    """Colourings of the districts themselves draw the districts' geometries (written once in the
-    page, ``geometry_of: "districts"``); colourings of other units (grid, H3) keep their own."""
+    """Return the colourings with district geometries shared by reference.
+
+    Colourings of the districts themselves draw the districts' geometries (written once in the
+    page, ``geometry_of: "districts"``); colourings of other units (grid, H3) keep their own.
+    """
     own = {}
     for ch in choropleths:
         if geoms[ch["key"]] == districts:

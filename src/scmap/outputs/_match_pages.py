@@ -1,6 +1,9 @@
-"""The map and the report of a lighthouse-to-follower match (:mod:`scmap.pipeline.match`): a colouring per
+"""The map and the report of a lighthouse-to-follower match.
+
+The map and the report of a lighthouse-to-follower match (:mod:`scmap.pipeline.match`): a colouring per
 solution type ("like the lighthouse's districts with EV charging") with the explanation in each
-district's popup, and a page with the method and the most alike districts."""
+district's popup, and a page with the method and the most alike districts.
+"""
 
 from __future__ import annotations
 
@@ -146,8 +149,11 @@ def _section(result: MatchResult, solution: str, cat: Catalogue) -> dict[str, st
 
 
 def match_report(result: MatchResult, fmap: folium.Map) -> str:
-    """The match's page: the method, the indicators, the map, and per solution type the most alike
-    districts with why."""
+    """Return the match's report page.
+
+    The match's page: the method, the indicators, the map, and per solution type the most alike
+    districts with why.
+    """
     msg = result.messages
     cat = msg.catalogue(result.catalogue or load_catalogue())
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)

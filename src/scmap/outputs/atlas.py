@@ -61,8 +61,11 @@ class AtlasPage:
 
 
 def atlas_pages(inp: ReportInput) -> list[AtlasPage]:
-    """The pages: each suitability model, district roll-ups (grid or H3 units), coverage gaps, and
-    the solutions overview."""
+    """Return the atlas pages.
+
+    The pages: each suitability model, district roll-ups (grid or H3 units), coverage gaps, and
+    the solutions overview.
+    """
     cat, suit, msg = inp.catalogue, inp.suitability, inp.messages
     pages = []
     per_district = len(suit.units) == len(inp.districts)
@@ -88,8 +91,11 @@ WORKSHOP_ROWS = 18
 
 
 def _draw_sites(fig: Any, ax: Any, page: AtlasPage, inp: ReportInput) -> None:
-    """The room's sites on the districts, coloured by net support and numbered, with the most
-    supported listed beside the map."""
+    """Draw the room's sites on the districts, coloured by net support.
+
+    The room's sites on the districts, coloured by net support and numbered, with the most
+    supported listed beside the map.
+    """
     msg = inp.messages
     inp.districts.plot(ax=ax, color="#f2f2f2", edgecolor="#555555", linewidth=0.5)
     assert page.sites is not None
@@ -210,8 +216,11 @@ def _north_arrow(ax: Any, north: str) -> None:
 
 
 def _labels(ax: Any, districts: gpd.GeoDataFrame, keep_clear: Sequence[Any] = ()) -> None:
-    """District names, largest district first, each only where it overlaps no name already placed
-    and none of the *keep_clear* artists (the scale bar)."""
+    """Place district names where they collide with nothing already placed.
+
+    District names, largest district first, each only where it overlaps no name already placed
+    and none of the *keep_clear* artists (the scale bar).
+    """
     if "district_name" not in districts.columns or not len(districts):
         return
     largest = districts.assign(_a=districts.geometry.area).nlargest(MAX_LABELS, "_a")

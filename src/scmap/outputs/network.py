@@ -68,8 +68,11 @@ def _rescored(part: dict[str, Any], ranges: dict[int, tuple[float, float]]) -> n
 
 
 def network_scores(runs: Sequence[dict[str, Any]], model: str) -> dict[str, np.ndarray] | None:
-    """Each city's unit scores for *model* on the network's scale (``{city: scores}``, in the
-    order of the city's units), or None when the cities' models measure different criteria."""
+    """Return each city's unit scores for *model* on the network's scale.
+
+    Each city's unit scores for *model* on the network's scale (``{city: scores}``, in the
+    order of the city's units), or None when the cities' models measure different criteria.
+    """
     parts = {r["city"]: r["scoring"][model] for r in runs if model in r.get("scoring", {})}
     if not parts or len({tuple(p["criteria"]) for p in parts.values()}) > 1:
         return None
@@ -93,8 +96,11 @@ def _best_units(part: dict[str, Any], scores: np.ndarray, model: str, city: str)
 def on_scale(
     ok: Sequence[dict[str, Any]], stats: pd.DataFrame, top: pd.DataFrame, standardise: Standardise, threshold: float
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """*stats* and *top* with each model's scores on the *standardise* scale (the per-city view
-    kept in ``*_city`` columns) and the threshold and scale stated."""
+    """Return *stats* and *top* with each model's scores on the *standardise* scale.
+
+    *stats* and *top* with each model's scores on the *standardise* scale (the per-city view
+    kept in ``*_city`` columns) and the threshold and scale stated.
+    """
     stats, models = stats.copy(), [c.removesuffix("_mean_score") for c in stats.columns if c.endswith("_mean_score")]
     top = top.assign(score_city=top["score"]) if len(top) else top.assign(score_city=[])
     for key in models:
@@ -204,9 +210,12 @@ def write_network(
     standardise: Standardise = "network",
     threshold: float = 0.6,
 ) -> Path:
-    """Write the cross-city pack of *runs* (each: city, ok, seconds, message, stats, top,
+    """Write the cross-city pack of *runs* into *folder*.
+
+    Write the cross-city pack of *runs* (each: city, ok, seconds, message, stats, top,
     outline, scoring) into *folder*, replacing the previous one when complete; scores on the
-    *standardise* scale, units at or above *threshold* counted as suitable."""
+    *standardise* scale, units at or above *threshold* counted as suitable.
+    """
     cat = messages.catalogue(catalogue)
     ok = [r for r in runs if r["ok"]]
     cities = pd.DataFrame([{k: r[k] for k in ("city", "ok", "seconds", "message")} for r in runs])

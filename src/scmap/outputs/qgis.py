@@ -1,4 +1,6 @@
-"""QGIS-ready GeoPackages: a default style for every layer in the ``layer_styles`` table (QGIS's
+"""QGIS-ready GeoPackages: a default style for every layer.
+
+QGIS-ready GeoPackages: a default style for every layer in the ``layer_styles`` table (QGIS's
 GeoPackage styling extension), so that QGIS opens the pack's layers styled as the web map shows
 them: suitability scores and roll-ups in the map's score ramp, coverage gaps in its gap ramp,
 service areas and solutions in sector and type colours, hotspots, Gi* and relations in theirs;
@@ -225,8 +227,11 @@ def style_for(fields: list[str], geometry: str | None, catalogue: Catalogue, msg
 
 
 def style_geopackage(path: str | Path, catalogue: Catalogue, messages: Messages | None = None) -> list[str]:
-    """Write a default QGIS style for every layer of the GeoPackage at *path* (replacing earlier
-    ones); returns the layers styled."""
+    """Write a default QGIS style for every layer of a GeoPackage.
+
+    Write a default QGIS style for every layer of the GeoPackage at *path* (replacing earlier
+    ones); returns the layers styled.
+    """
     path, msg = Path(path), messages or english()
     cat = msg.catalogue(catalogue)
     rows = []

@@ -356,8 +356,11 @@ LISTING_LINES = 2_000
 
 
 def project_listing(text: str, msg: Messages) -> str:
-    """The project file for the report: every line up to :data:`LISTING_LINE` characters and the
-    first :data:`LISTING_LINES` lines, each cut saying how much (the SHA-256 names the whole file)."""
+    """Return the project file for the report, long lines and files cut.
+
+    The project file for the report: every line up to :data:`LISTING_LINE` characters and the
+    first :data:`LISTING_LINES` lines, each cut saying how much (the SHA-256 names the whole file).
+    """
     lines = text.splitlines()
     shown = [
         line

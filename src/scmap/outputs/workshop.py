@@ -1,4 +1,6 @@
-"""What the room decided, as files for the plan: ``workshop.gpkg`` (layers ``sites``, ``comments``,
+"""What the room decided, as files for the plan.
+
+``workshop.gpkg`` (layers ``sites``, ``comments``,
 ``votes``, ``weight_sets``, ``events``; QGIS styles), ``workshop.csv`` (the sites with support,
 opposition and comments), ``workshop_weights.csv`` (each group's weights and the consensus) and
 ``workshop.html`` (the workshop's part of the report: sites by support, by department, the
@@ -329,8 +331,11 @@ def write_workshop_files(room: Room, folder: Path, msg: Messages) -> list[str]:
 
 
 def export_workshop(room: Room, outdir: str | Path, *, overwrite: bool = False) -> list[str]:
-    """Write the room's files (see the module's text) into the folder *outdir*, replaced whole
-    when complete; the names written."""
+    """Write the room's files into the folder *outdir*.
+
+    Write the room's files (see the module's text) into the folder *outdir*, replaced whole
+    when complete; the names written.
+    """
     with open_pack(outdir, overwrite=overwrite, known=WORKSHOP_FILES) as tmp:
         return write_workshop_files(room, tmp, room_messages(room))
 
@@ -355,8 +360,11 @@ def room_messages(room: Room) -> Messages:
 
 
 def language_messages(tag: str) -> Messages:
-    """The words of the language *tag*, or English when scmap has no texts for it (a city's own
-    language whose translation files are not here)."""
+    """Return the words of the language *tag*, or English.
+
+    The words of the language *tag*, or English when scmap has no texts for it (a city's own
+    language whose translation files are not here).
+    """
     try:
         return load_messages(tag)
     except ScmapError:

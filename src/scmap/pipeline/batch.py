@@ -1,4 +1,6 @@
-"""Many cities, one run: one project template over a list of cities, each city's pack, and a
+"""Many cities, one run.
+
+One project template over a list of cities, each city's pack, and a
 cross-city pack that compares them and adds up their demand.
 
 The cities file (CSV or YAML) gives each city's name and what differs from the template, as
@@ -33,7 +35,8 @@ from scmap.core.i18n import load_messages
 from scmap.errors import InputError, ProjectError, ScmapError
 from scmap.outputs.network import TOP_K, Standardise, write_network
 from scmap.pipeline.results import Results, run
-from scmap.project.spec import Project, load_project, resolve_path, with_map
+from scmap.project.load import load_project, with_map
+from scmap.project.spec import Project, resolve_path
 from scmap.sources._remote import is_postgres, is_service
 
 __all__ = ["BatchResult", "CityRun", "read_cities", "run_batch"]
@@ -45,8 +48,7 @@ _SHORTHAND = {"districts": "districts.path", "solutions": "solutions.0.path"}
 
 @dataclass
 class CityRun:
-    """What one city's run gave: its pack, or the message of its failure; the figures the
-    cross-city pack compares."""
+    """What one city's run gave: its pack, or the message of its failure; the figures the cross-city pack compares."""
 
     city: str
     slug: str
@@ -64,11 +66,14 @@ class CityRun:
 
 @dataclass
 class BatchResult:
+    """The cities of a batch run, each with its outcome, and the folder they were written into."""
+
     cities: list[CityRun]
     outdir: Path
 
     @property
     def failed(self) -> list[CityRun]:
+        """Return the cities whose run failed."""
         return [c for c in self.cities if not c.ok]
 
 
@@ -79,7 +84,9 @@ def _plain(char: str) -> str:
 
 
 def slug(name: str) -> str:
-    """A folder name for a city: its letters in their own script (Latin ones without accents),
+    """Return a folder name for a city.
+
+    A folder name for a city: its letters in their own script (Latin ones without accents),
     digits and dashes, lower case, at most 80 characters.
 
     >>> slug("Sant Cugat del Vallès"), slug("Велико Търново"), slug("Θεσσαλονίκη"), slug("الرباط")
@@ -208,8 +215,7 @@ def run_city(project_file: str, city: str, outdir: str, overwrite: bool, languag
 
 
 def _summarise(results: Results, city: str, name: str, seconds: float) -> CityRun:
-    """The figures the cross-city pack needs from a city's results (small enough to send back
-    from a Dask worker)."""
+    """The figures the cross-city pack needs from a city's results (small enough to send back from a Dask worker)."""
     import shapely
 
     summary, cat, suit = results.summary, results.project.catalogue, results.suitability
@@ -240,8 +246,11 @@ def _summarise(results: Results, city: str, name: str, seconds: float) -> CityRu
 
 
 def _scoring(results: Results) -> dict[str, dict[str, Any]]:
-    """Each model's inputs as the map's live scoring has them (raw values of min-max criteria,
-    standardised values of the others), its units still in play, weights and aggregation."""
+    """Return each model's inputs as the map's live scoring has them.
+
+    Each model's inputs as the map's live scoring has them (raw values of min-max criteria,
+    standardised values of the others), its units still in play, weights and aggregation.
+    """
     suit = results.suitability
     units = suit.units
     names = units["district_name"] if "district_name" in units.columns else units["district_id"]
@@ -279,9 +288,12 @@ def run_batch(
     progress: Progress | None = None,
     standardise: Standardise | None = None,
 ) -> BatchResult:
-    """Run *template* for every city of *cities* into ``OUTDIR/<city>/`` and write the cross-city
+    """Run *template* for every city of *cities* and write the cross-city pack.
+
+    Run *template* for every city of *cities* into ``OUTDIR/<city>/`` and write the cross-city
     pack into ``OUTDIR/network/``; see the module's description. *standardise* (default the
-    template's ``batch.standardise``, network) puts the cross-city scores on one scale."""
+    template's ``batch.standardise``, network) puts the cross-city scores on one scale.
+    """
     template, outdir = Path(template), Path(outdir)
     _check_template(template)  # a broken template fails at once, for every city
     rows = read_cities(cities)
@@ -313,22 +325,27 @@ def run_batch(
 
 
 def _check_template(template: Path) -> None:
-    """The template's keys and values, checked before any city runs (its files may be placeholders
-    that every city replaces)."""
+    """Check the template's keys and values before any city runs.
+
+    The template's keys and values, checked before any city runs (its files may be placeholders
+    that every city replaces).
+    """
     from pydantic import ValidationError
 
-    from scmap.project.spec import ProjectSpec, _pydantic_problems
+    from scmap.project._messages import pydantic_problems
+    from scmap.project.spec import ProjectSpec
 
     data = read_yaml(template, what="project template")
     try:
         ProjectSpec.model_validate(data)
     except ValidationError as exc:
-        raise ProjectError(f"{template}: invalid project template", _pydantic_problems(exc, str(template))) from None
+        raise ProjectError(
+            f"{template}: invalid project template", pydantic_problems(exc, str(template), ProjectSpec)
+        ) from None
 
 
 def _first_loadable(files: list[str], language: str | None) -> Project | None:
-    """The project of the first city that loads (for the catalogue and language of the cross-city
-    pack)."""
+    """The project of the first city that loads (for the catalogue and language of the cross-city pack)."""
     for file in files:
         try:
             project = load_project(file)

@@ -21,9 +21,11 @@ __all__ = ["cluster", "mapper"]
 
 
 def mapper(client: Any) -> Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]]:
-    """Run a function over items as the client's tasks, results in the items' order. A few tasks
-    per worker are in flight at a time: the items (chunks with their service areas) are sent as
-    workers free up, not all serialised at once in this process."""
+    """Run a function over items as the client's tasks, results in the items' order.
+
+    A few tasks per worker are in flight at a time: the items (chunks with their service areas) are sent as workers free
+    up, not all serialised at once in this process.
+    """
     from dask.distributed import as_completed
 
     def run(fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
@@ -51,8 +53,11 @@ def mapper(client: Any) -> Callable[[Callable[[Any], Any], Sequence[Any]], list[
 
 @contextlib.contextmanager
 def cluster(*, workers: int | None = None, scheduler: str | None = None) -> Iterator[Any]:
-    """A ``dask.distributed.Client``: on a new local cluster of *workers* processes, or on the
-    cluster at *scheduler*."""
+    """Return a ``dask.distributed.Client`` on a new local cluster or an existing one.
+
+    A ``dask.distributed.Client``: on a new local cluster of *workers* processes, or on the
+    cluster at *scheduler*.
+    """
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:  # pragma: no cover - the dask extra is part of the test install

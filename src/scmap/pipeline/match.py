@@ -1,4 +1,6 @@
-"""From lighthouse to follower: the follower's districts most like the lighthouse's districts
+"""From lighthouse to follower.
+
+The follower's districts most like the lighthouse's districts
 where a solution is deployed, and why.
 
 Every district gets a **profile** (:func:`district_profiles`): population density (when
@@ -72,8 +74,11 @@ def _centrality(districts: gpd.GeoDataFrame) -> np.ndarray:
 
 
 def district_profiles(results: Results, profile: Sequence[str] = ()) -> pd.DataFrame:
-    """The indicators of every district of *results* (index: district id), as measured, with the
-    district columns named in *profile* (and in the project's ``match.profile``)."""
+    """Return the indicators of every district of *results*.
+
+    The indicators of every district of *results* (index: district id), as measured, with the
+    district columns named in *profile* (and in the project's ``match.profile``).
+    """
     summary = results.summary.set_index("district_id")
     km2 = summary["area_m2"].to_numpy(dtype=float) / 1e6
     out = pd.DataFrame(index=summary.index)
@@ -100,9 +105,12 @@ def district_profiles(results: Results, profile: Sequence[str] = ()) -> pd.DataF
 
 
 def standardised(profiles: pd.DataFrame) -> pd.DataFrame:
-    """Each indicator as its rank within the city, 0 (lowest) to 1 (highest), ties sharing the
+    """Return each indicator as its rank within the city, 0 to 1.
+
+    Each indicator as its rank within the city, 0 (lowest) to 1 (highest), ties sharing the
     mean rank; a missing value sits in the middle (0.5). Any increasing change of scale of an
-    indicator gives the same result."""
+    indicator gives the same result.
+    """
     n = profiles.notna().sum()
     ranks = profiles.rank(method="average")  # a missing value has no rank
     return (ranks - 1).div((n - 1).where(n > 1), axis=1).fillna(0.5)  # one value alone: the middle too
@@ -122,9 +130,12 @@ def match_profiles(
     *,
     weights: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
-    """Each *follower* district's nearest *reference* district (both: standardised profiles with
+    """Return each *follower* district's nearest *reference* district.
+
+    Each *follower* district's nearest *reference* district (both: standardised profiles with
     the same columns): similarity 0-1, rank (1 = most similar), the reference's id, the indicators
-    that make them alike and the one that differs most."""
+    that make them alike and the one that differs most.
+    """
     names = list(reference.columns)
     if not names or not len(reference):
         raise InputError("matching needs at least one indicator and one lighthouse district with the solution")
@@ -149,9 +160,12 @@ def match_profiles(
 
 @dataclass
 class MatchResult:
-    """The follower's districts ranked per lighthouse solution type (``matches``, with the
+    """The follower's districts ranked per lighthouse solution type, with what the map needs.
+
+    The follower's districts ranked per lighthouse solution type (``matches``, with the
     follower's district geometry), both cities' profiles as measured, and the follower's
-    districts and language for the map and report."""
+    districts and language for the map and report.
+    """
 
     matches: gpd.GeoDataFrame
     profiles: pd.DataFrame
@@ -168,9 +182,12 @@ class MatchResult:
     catalogue: Catalogue | None = None
 
     def save(self, outdir: str | Path, *, overwrite: bool = False) -> Path:
-        """Write ``matches.csv``, ``matches.gpkg``, ``profiles.csv``, ``map.html`` (a colouring per
+        """Write the matching pack into *outdir*.
+
+        Write ``matches.csv``, ``matches.gpkg``, ``profiles.csv``, ``map.html`` (a colouring per
         solution type, the explanation in each district's popup) and ``report.html`` into
-        *outdir* as a pack (complete or absent)."""
+        *outdir* as a pack (complete or absent).
+        """
         from scmap.maps import save_html
         from scmap.outputs._match_pages import match_map, match_report
 
@@ -195,7 +212,8 @@ def _results(source: Results | Project | str | Path) -> Results:
     import json
 
     from scmap.pipeline.results import Results, run
-    from scmap.project.spec import Project, load_project
+    from scmap.project.load import load_project
+    from scmap.project.spec import Project
 
     if isinstance(source, Results):
         return source
@@ -212,8 +230,11 @@ def _results(source: Results | Project | str | Path) -> Results:
 
 
 def _deployed(results: Results) -> dict[str, set[str]]:
-    """Per solution type, the districts holding an existing site of it (placed as the overlap
-    places solutions: its point on surface, a shared edge going to the first district)."""
+    """Return, per solution type, the districts holding an existing site of it.
+
+    Per solution type, the districts holding an existing site of it (placed as the overlap
+    places solutions: its point on surface, a shared edge going to the first district).
+    """
     sol = results.solutions
     sol = sol.loc[sol["status"] == "existing"] if "status" in sol.columns else sol
     districts = results.districts.to_crs(sol.crs)
@@ -233,11 +254,14 @@ def match(
     language: str | None = None,
     candidates: int = 0,
 ) -> MatchResult:
-    """Rank the *follower*'s districts by similarity to the *lighthouse*'s districts where each of
+    """Rank the *follower*'s districts by likeness to the *lighthouse*'s deployed districts.
+
+    Rank the *follower*'s districts by similarity to the *lighthouse*'s districts where each of
     its solution types is deployed (projects, project files or run results); see the module's
     description. The map and report speak *language* (default: the follower's ``map.language``).
     With *candidates*, a candidate site per type goes into each of the that many most alike
-    districts that do not have the type yet (:func:`candidate_sites`)."""
+    districts that do not have the type yet (:func:`candidate_sites`).
+    """
     lh, fw = _results(lighthouse), _results(follower)
     own_columns = [*lh.project.spec.match.profile, *fw.project.spec.match.profile]
     lp, fp = district_profiles(lh, own_columns), district_profiles(fw, own_columns)
@@ -282,8 +306,11 @@ def match(
 
 
 def _best_point(fw: Results, solution: str, district: str) -> Any:
-    """The district's most suitable unit of the follower's own model for *solution* (its
-    representative point), else the district's representative point."""
+    """Return the point of a district most suitable for *solution*.
+
+    The district's most suitable unit of the follower's own model for *solution* (its
+    representative point), else the district's representative point.
+    """
     units = fw.suitability.units
     column = f"{solution}_score"
     if solution in fw.suitability.models and column in units.columns:
@@ -295,9 +322,12 @@ def _best_point(fw: Results, solution: str, district: str) -> Any:
 
 
 def candidate_sites(matches: gpd.GeoDataFrame, fw: Results, name: str, top: int) -> gpd.GeoDataFrame:
-    """A candidate site per solution type in each of its *top* most alike follower districts that
+    """Return candidate sites in the most alike follower districts.
+
+    A candidate site per solution type in each of its *top* most alike follower districts that
     do not have it yet, named *name* ("proposed from LIGHTHOUSE"), in EPSG:4326: a solution
-    source the workshop map shows with status ``candidate``."""
+    source the workshop map shows with status ``candidate``.
+    """
     rows, points = [], []
     fresh = matches.loc[~matches["has_solution"]].sort_values(["solution", "rank"])
     cat = fw.project.catalogue

@@ -31,7 +31,8 @@ from scmap.core._beside import Beside
 from scmap.core._text import write_csv
 from scmap.errors import ScmapWarning
 from scmap.project.inputs import Inputs, load_inputs
-from scmap.project.spec import Project, apply_weights, load_project, resolve_path
+from scmap.project.load import apply_weights, load_project
+from scmap.project.spec import Project, resolve_path
 from scmap.sources._readers import Engine
 from scmap.sources._remote import is_postgres, redact
 from scmap.sources._validate import SourceReport
@@ -73,11 +74,13 @@ class Results:
 
     @property
     def districts(self) -> gpd.GeoDataFrame:
+        """Return the districts the run used."""
         assert self.inputs.districts is not None
         return self.inputs.districts.gdf
 
     @property
     def solutions(self) -> gpd.GeoDataFrame:
+        """Return the solutions the run used."""
         assert self.inputs.solutions is not None
         return self.inputs.solutions
 
@@ -102,7 +105,9 @@ class Results:
         to: str | None = None,
         schema: str | None = None,
     ) -> dict[str, Path]:
-        """Write the workshop pack into *outdir*: the contract files plus ``manifest.json`` (written
+        """Write the workshop pack into *outdir*.
+
+        Write the workshop pack into *outdir*: the contract files plus ``manifest.json`` (written
         last, with every file's SHA-256). The pack is written beside *outdir* and moved into place
         when complete; an existing pack is replaced only with *overwrite*, and only then. With *to*
         (``postgresql://...``) the pack's tables also go into that database's *schema* (the
@@ -124,8 +129,11 @@ class Results:
         return {name: outdir / name for name in written}
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Every table of the pack by the name it gets in a database: ``summary``, ``rejected``,
-        ``suitability`` and ``suitability_<table>``, ``overlap_<layer>`` (empty tables left out)."""
+        """Return every table of the pack by the name it gets in a database.
+
+        Every table of the pack by the name it gets in a database: ``summary``, ``rejected``,
+        ``suitability`` and ``suitability_<table>``, ``overlap_<layer>`` (empty tables left out).
+        """
         out: dict[str, pd.DataFrame] = {}
         for name, table in self.suitability.tables().items():
             out[name if name == "suitability" else f"suitability_{name}"] = table
@@ -139,9 +147,12 @@ class Results:
         return {name: table for name, table in out.items() if len(table.columns)}
 
     def to_postgis(self, url: str, *, schema: str = "scmap", overwrite: bool = False) -> list[str]:
-        """Write :meth:`tables` into *schema* of a PostGIS database in one transaction (a failed or
+        """Write :meth:`tables` into *schema* of a PostGIS database in one transaction.
+
+        Write :meth:`tables` into *schema* of a PostGIS database in one transaction (a failed or
         killed write leaves the previous tables as they were); existing tables are replaced only
-        with *overwrite*. Returns the table names."""
+        with *overwrite*. Returns the table names.
+        """
         from scmap.sources._postgis import write_postgis
 
         return write_postgis(self.tables(), url, schema=schema, overwrite=overwrite)
@@ -155,9 +166,12 @@ class Results:
         schema: str | None = None,
         overwrite: bool = False,
     ) -> dict[str, Path]:
-        """Write the contract files into an existing *folder* as they are (no checks, no manifest),
+        """Write the contract files into an existing *folder* as they are.
+
+        Write the contract files into an existing *folder* as they are (no checks, no manifest),
         and the tables into the PostGIS database *to* when given (see :meth:`save`): :meth:`save`
-        and ``scmap run`` call it on a temporary folder."""
+        and ``scmap run`` call it on a temporary folder.
+        """
         say = progress or (lambda _: None)
         paths = {name: folder / name for name in CONTRACT_FILES}
         say("writing tables")
@@ -223,8 +237,11 @@ class Results:
         )
 
     def workshop(self) -> Outcome | None:
-        """What the project's workshop room decided (``workshop.store``), or None without one; a
-        store named but not there yet (the workshop has not happened) is a warning."""
+        """Return what the project's workshop room decided, or None.
+
+        What the project's workshop room decided (``workshop.store``), or None without one; a
+        store named but not there yet (the workshop has not happened) is a warning.
+        """
         from scmap.outputs.workshop import outcome
         from scmap.workshop.state import room_of
 

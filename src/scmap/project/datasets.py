@@ -57,8 +57,11 @@ complete every key from the schema written beside it."""
 
 
 def init_project(dest: str | Path) -> Path:
-    """The demo's data, the commented starter project as ``project.yaml`` and its JSON Schema
-    (``project.schema.json``) in *dest*."""
+    """Write the demo's data, a commented starter project and its JSON Schema.
+
+    The demo's data, the commented starter project as ``project.yaml`` and its JSON Schema
+    (``project.schema.json``) in *dest*.
+    """
     from scmap.project.schema import schema_text
 
     project = copy_demo(dest)

@@ -61,6 +61,7 @@ class Inputs:
 
     @property
     def ok(self) -> bool:
+        """Return whether no source has an error."""
         return all(not s.errors for s in self.sources)
 
     @property
@@ -70,6 +71,7 @@ class Inputs:
         return pd.concat(tables, ignore_index=True) if tables else empty_rejected()
 
     def raise_for_errors(self) -> Inputs:
+        """Return these inputs, or raise :class:`~scmap.errors.InputError` listing every source's errors."""
         errors = [e for s in self.sources for e in s.errors]
         if errors:
             raise InputError("\n".join(errors))
@@ -85,6 +87,7 @@ class ValidationReport:
     rejected: pd.DataFrame
 
     def to_dict(self) -> dict[str, object]:
+        """Return the sources' checks as plain data (JSON-ready)."""
         return {"ok": self.ok, "sources": [s.to_dict() for s in self.sources]}
 
 
@@ -240,8 +243,11 @@ def _load_solutions(
 
 
 def _check_vertices(loaded: LoadedLayer, limit: int) -> None:
-    """A layer past ``limits.max_vertices`` is an error; very detailed single geometries are noted
-    (the analysis uses them exactly, the map draws them simplified)."""
+    """Check a layer's vertices against ``limits.max_vertices``.
+
+    A layer past ``limits.max_vertices`` is an error; very detailed single geometries are noted
+    (the analysis uses them exactly, the map draws them simplified).
+    """
     if not len(loaded.gdf):
         return
     counts = shapely.get_num_coordinates(np.asarray(loaded.gdf.geometry.array, dtype=object))
@@ -293,8 +299,11 @@ _SWAP_SAMPLE = 20_000
 def _check_swapped(
     districts: LoadedLayer | None, loaded: LoadedLayer, source_crs: CRS | None, src: FileSpec, key: str
 ) -> None:
-    """Most points outside every district but inside with the two axes swapped is an error that
-    says how to fix it (a clean run would otherwise show an empty map)."""
+    """Refuse points that fit the districts only with their axes swapped.
+
+    Most points outside every district but inside with the two axes swapped is an error that
+    says how to fix it (a clean run would otherwise show an empty map).
+    """
     if districts is None or not districts.ok or not len(districts.gdf) or not loaded.ok or not len(loaded.gdf):
         return
     gdf = loaded.gdf.loc[loaded.gdf.geom_type == "Point"]
@@ -398,8 +407,11 @@ MAX_REJECTED_SHARE = {"districts": 0.2, "layer": 1.0, "solutions": 1.0}
 
 
 def _check_rejected_share(loaded: LoadedLayer, raw: RawLayer, spec: FileSpec, key: str) -> None:
-    """A source that loses too many rows is an error (districts: 20 % by default), and one that loses
-    more than half a warning; both say why and which columns hold a unique value in every row."""
+    """Refuse a source that loses too many rows.
+
+    A source that loses too many rows is an error (districts: 20 % by default), and one that loses
+    more than half a warning; both say why and which columns hold a unique value in every row.
+    """
     report = loaded.report
     problems = loaded.rejected.loc[~left_out_rows(loaded.rejected)]
     if report.errors or report.rows <= report.filtered or not len(problems):
@@ -430,8 +442,11 @@ def _check_rejected_share(loaded: LoadedLayer, raw: RawLayer, spec: FileSpec, ke
 
 
 def _reject_non_finite(project: Project, districts: LoadedLayer) -> None:
-    """District values that criteria or gaps compute with must be finite: ``inf`` (or ``1e400``)
-    rejects the row, naming the column; an empty value is missing (the model's ``missing:``)."""
+    """Reject district rows with infinite values.
+
+    District values that criteria or gaps compute with must be finite: ``inf`` (or ``1e400``)
+    rejects the row, naming the column; an empty value is missing (the model's ``missing:``).
+    """
     spec = project.spec
     columns = {spec.overlap.population} if spec.overlap and spec.overlap.population else set()
     for model in spec.suitability.models.values() if spec.suitability else []:

@@ -1,28 +1,20 @@
-"""The project file: a typed, validated description of one scmap run.
+"""The project file's keys: a typed description of one scmap run (pydantic models).
 
-The keys follow the contract in DESIGN.md; unknown keys, wrong values, missing files, unknown
-sectors or solution types are errors naming the file, the key path and the allowed values. All
-problems found are reported together.
+The keys follow the contract in DESIGN.md; each model refuses unknown keys and wrong values.
+:mod:`scmap.project.load` reads a file into these models and checks what they cannot see
+(files, catalogue names, layers), reporting every problem together.
 
 Examples
 --------
->>> from scmap.project.datasets import demo_project_path
->>> project = load_project(demo_project_path())
->>> project.spec.districts.id, len(project.spec.solutions)
-('district_id', 2)
+>>> MapSpec().language, OverlapSpec().radius_m
+('en', {})
 """
 
 from __future__ import annotations
 
 import codecs
-import dataclasses
-import difflib
-import json
-import os
-import re
 import types
 import typing
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -32,22 +24,20 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from scmap.core._limits import MAX_DISTANCE_M, MAX_PAIRS, MAX_SENSITIVITY_CELLS, MAX_UNITS, MAX_VERTICES
-from scmap.core._yaml import YamlFloat, YamlInt, read_yaml
-from scmap.core.catalogue import Catalogue, Rule, load_catalogue
+from scmap.core._yaml import YamlFloat, YamlInt
+from scmap.core.catalogue import Catalogue, Rule
 from scmap.core.i18n import LANGUAGE_TAG, Messages, load_messages
-from scmap.errors import CatalogueError, ProjectError
 from scmap.project._basemaps import resolve_basemap
-from scmap.project._keys import key_docs
+from scmap.project._paths import resolve_path
 from scmap.project._weights import ahp_weights, consistency_problem, weights_problem
 from scmap.sources._derive import DeriveError, columns_of, filter_columns
-from scmap.sources._remote import is_postgres, is_service, redact
+from scmap.sources._remote import is_postgres, redact
 
 __all__ = [
     "AHPSpec",
@@ -67,10 +57,7 @@ __all__ = [
     "SolutionSource",
     "SuitabilitySpec",
     "WeightSet",
-    "WorkshopWeights",
-    "apply_weights",
-    "load_project",
-    "with_map",
+    "resolve_path",
 ]
 
 Status = Literal["existing", "planned", "candidate"]
@@ -87,8 +74,11 @@ def _leaves(annotation: Any) -> set[Any]:
 
 
 def as_written(annotation: Any, value: Any) -> Any:
-    """*value* for a field of *annotation*: numbers read from YAML become their text in text-only
-    fields (and in text-valued mappings and lists); booleans are refused in number fields."""
+    """Return *value* as written, for a field of *annotation*.
+
+    *value* for a field of *annotation*: numbers read from YAML become their text in text-only
+    fields (and in text-valued mappings and lists); booleans are refused in number fields.
+    """
     leaves = _leaves(annotation) - {type(None)}
     containers = [a for a in leaves if typing.get_origin(a) in (dict, list)]
     if len(containers) == 1 and isinstance(value, dict | list):
@@ -113,8 +103,11 @@ class _Strict(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _as_written(cls, value: Any, info: ValidationInfo) -> Any:
-        """A text field keeps a number as it was written (``title: 12:30``, ``name: 2030``); a
-        number field refuses ``true``/``false`` (which pydantic would read as 1 and 0)."""
+        """Keep numbers as written in text fields; refuse booleans in number fields.
+
+        A text field keeps a number as it was written (``title: 12:30``, ``name: 2030``); a
+        number field refuses ``true``/``false`` (which pydantic would read as 1 and 0).
+        """
         field = cls.model_fields.get(info.field_name or "")
         return value if field is None else as_written(field.annotation, value)
 
@@ -225,16 +218,20 @@ Popup = list[str] | dict[str, str]
 
 
 class DistrictsSpec(FileSpec):
+    """The district boundaries: a file (or database layer) with a unique id column and optional name."""
+
     id: str = Field(min_length=1, description="column with unique district ids")
     name: str | None = None
     popup: Popup = Field(default_factory=list, description="the file's own columns the popups show")
 
 
 class LayerSpec(FileSpec):
-    pass
+    """A context layer: a file or database layer that criteria and constraints measure against."""
 
 
 class SolutionSource(FileSpec):
+    """A solution source: a file of solutions and how its rows name their sector and type."""
+
     sector_field: str | None = None
     solution_field: str | None = None
     sector: str | None = None
@@ -305,10 +302,12 @@ class CriterionSpec(_Strict):
 
     @property
     def kind(self) -> str:
+        """Return what the criterion measures: the first of its kind keys that is set."""
         return next(k for k in _KINDS if getattr(self, k) is not None)
 
     @property
     def layer_ref(self) -> str | None:
+        """Return the layer the criterion measures against, or None for a district attribute."""
         return None if self.kind == "attribute" else getattr(self, self.kind)
 
     @property
@@ -352,6 +351,8 @@ class CriterionSpec(_Strict):
 
 
 class AHPSpec(_Strict):
+    """Weights from pairwise comparisons (Saaty's AHP): the criteria's order and the matrix."""
+
     order: list[str] = Field(min_length=2)
     matrix: list[list[float | str]]
     allow_inconsistent: StrictBool = False
@@ -387,12 +388,16 @@ class WeightSet(_Strict):
 
 
 class ClassSpec(_Strict):
+    """How scores are put into classes for the map's legend and the report."""
+
     method: Literal["quantiles", "natural_breaks", "equal_interval", "fixed"] = "quantiles"
     k: int = Field(default=5, ge=2, le=10)
     breaks: list[float] | None = Field(default=None, description="upper bounds of the classes (method: fixed)")
 
 
 class ModelSpec(WeightSet):
+    """A suitability model: criteria, weights, constraints, aggregation and classes."""
+
     criteria: dict[str, CriterionSpec] = Field(min_length=1)
     aggregation: Literal["wlc", "product", "owa"] = "wlc"
     owa: list[Weight] | None = Field(default=None, description="order weights, best criterion value first")
@@ -428,6 +433,8 @@ class ModelSpec(WeightSet):
 
 
 class SensitivitySpec(_Strict):
+    """How much a model's ranking moves when its weights are perturbed (Monte Carlo runs)."""
+
     runs: int = Field(default=200, ge=10, le=100_000)
     spread: float = Field(default=0.2, gt=0, lt=1, description="weights perturbed by up to +/- this share")
     seed: int = 12345
@@ -446,6 +453,8 @@ class H3Units(_Strict):
 
 
 class SuitabilitySpec(_Strict):
+    """Where each solution type fits: the units scored and the models that score them."""
+
     units: Literal["districts"] | GridUnits | H3Units = "districts"
     models: dict[str, ModelSpec] = Field(default_factory=dict)
     sensitivity: SensitivitySpec | None = None
@@ -462,6 +471,8 @@ class GetisOrdSpec(_Strict):
 
 
 class OverlapSpec(_Strict):
+    """Service radii and rules for where solutions overlap, reinforce or conflict."""
+
     radius_m: dict[str, Distance] = Field(default_factory=dict)
     rules: list[Rule] = Field(default_factory=list)
     population: str | None = Field(default=None, description="district column with inhabitants, for gaps")
@@ -496,6 +507,8 @@ class BasemapSpec(_Strict):
 
 
 class MapSpec(_Strict):
+    """How the workshop map looks: title, basemap, language and what it shows."""
+
     title: str | None = None
     basemap: str = Field(default="osm", description="osm | light | dark | topo | imagery | none | an xyzservices name")
     basemaps: list[BasemapSpec] = Field(default_factory=list, description="more basemaps, with a switcher")
@@ -530,8 +543,11 @@ class MapSpec(_Strict):
 
 
 class LimitsSpec(_Strict):
-    """Caps checked before the work starts, so that a typo (h3: 15, runs: 100000) fails at once
-    with the estimate instead of running for hours or exhausting memory."""
+    """Caps checked before the work starts.
+
+    Caps checked before the work starts, so that a typo (h3: 15, runs: 100000) fails at once
+    with the estimate instead of running for hours or exhausting memory.
+    """
 
     max_units: int = Field(default=MAX_UNITS, ge=1, le=100_000_000, description="grid, H3 or Getis-Ord cells")
     max_sensitivity_cells: int = Field(
@@ -602,6 +618,8 @@ class WorkshopSpec(_Strict):
 
 
 class ProjectSpec(_Strict):
+    """One scmap project: districts, context layers, solutions, suitability, overlap, map and output."""
+
     name: str = Field(min_length=1)
     crs: str = "auto"
     districts: DistrictsSpec
@@ -632,6 +650,7 @@ class Project:
 
     @property
     def root(self) -> Path:
+        """Return the folder that relative paths start from."""
         return self.path.parent
 
     @property
@@ -642,6 +661,7 @@ class Project:
 
     @property
     def name(self) -> str:
+        """Return the project's name."""
         return self.spec.name
 
     def resolve(self, relative: str) -> Path:
@@ -649,317 +669,10 @@ class Project:
         return resolve_path(relative, self.root)
 
 
-def resolve_path(written: str, root: Path) -> Path:
-    """The one reading of every path key of a project file: ``~`` is the home folder, a relative
-    path starts at the project's folder (*root*).
-
-    >>> resolve_path("data/d.gpkg", Path("/p")).as_posix(), resolve_path("/x.csv", Path("/p")).as_posix()
-    ('/p/data/d.gpkg', '/x.csv')
-    """
-    p = Path(written).expanduser()
-    return on_disk(p if p.is_absolute() else root / p)
-
-
-def on_disk(path: Path) -> Path:
-    """*path* as the disk spells it when it is written in the other Unicode form (NFC or NFD:
-    a name typed on one system, a folder copied from macOS); *path* itself otherwise."""
-    if path.exists() or "://" in str(path):
-        return path
-    found = Path(path.anchor) if path.is_absolute() else Path()
-    for part in path.parts[len(found.parts) :]:
-        here = found / part
-        if not here.exists():
-            wanted = unicodedata.normalize("NFC", part)
-            try:
-                names = [n for n in os.listdir(found) if unicodedata.normalize("NFC", n) == wanted]
-            except OSError:
-                return path
-            if not names:
-                return path
-            here = found / names[0]
-        found = here
-    return found
-
-
-def _arms(annotation: Any) -> list[Any]:
-    """The types an annotation may hold (Optional, unions and Annotated unwrapped)."""
-    if typing.get_origin(annotation) is Annotated:
-        return _arms(typing.get_args(annotation)[0])
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        return [t for arm in typing.get_args(annotation) for t in _arms(arm)]
-    return [annotation]
-
-
-def _step(current: list[Any], part: str | int) -> list[Any]:
-    """The types found one key or index further along an error location."""
-    out = []
-    for t in current:
-        origin, args = typing.get_origin(t), typing.get_args(t)
-        if isinstance(t, type) and issubclass(t, BaseModel):
-            if isinstance(part, str) and part in t.model_fields:
-                out += _arms(t.model_fields[part].annotation)
-            elif part == t.__name__:  # pydantic names the union arm it tried
-                out.append(t)
-        elif origin is dict and isinstance(part, str):
-            out += _arms(args[1])
-        elif origin in (list, tuple) and isinstance(part, int):
-            out += _arms(args[0])
-    return out
-
-
-def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel] | None:
-    current: list[Any] = [ProjectSpec]
-    for part in loc:
-        current = _step(current, part) or current
-    return next((t for t in current if isinstance(t, type) and issubclass(t, BaseModel)), None)
-
-
-def _unknown_key(loc: tuple[str | int, ...]) -> str:
-    model = _model_at(loc[:-1])
-    if model is None:
-        return "unknown key"
-    accepted = list(model.model_fields)
-    close = difflib.get_close_matches(str(loc[-1]), accepted, n=1, cutoff=0.6)
-    hint = f"did you mean {close[0]!r}? " if close else ""
-    return f"unknown key {str(loc[-1])!r}; {hint}accepted keys here: {', '.join(accepted)}"
-
-
-def _example(loc: tuple[str | int, ...]) -> str:
-    """ " (e.g. KEY: EXAMPLE)" for the key at *loc*, from project_keys.yaml."""
-    model = _model_at(loc[:-1])
-    doc = key_docs().get(model.__name__, {}).get(str(loc[-1])) if model else None
-    return f" (e.g. {loc[-1]}: {json.dumps(doc[1], ensure_ascii=False)})" if doc else ""
-
-
-def _message(err: Any, loc: tuple[str | int, ...]) -> str:
-    msg = re.sub(r" or instance of \w+", "", err["msg"].removeprefix("Value error, "))
-    if err["type"] == "extra_forbidden":
-        return _unknown_key(loc)
-    if err["type"] == "missing":
-        return "required key is missing" + _example(loc)
-    if len(loc) >= 2 and loc[-2] == "weights" and loc[-1] in ("ahp", "rank"):
-        return f"{loc[-1]}: goes beside weights:, not inside it{_example((*loc[:-2], loc[-1]))}"
-    if err["type"] in ("model_type", "dict_type", "list_type", "float_parsing", "int_parsing", "string_type"):
-        return msg + _example(loc)
-    return msg
-
-
-def _pydantic_problems(exc: ValidationError, source: str) -> list[str]:
-    problems = []
-    for err in exc.errors():
-        loc = tuple(p for p in err["loc"] if not str(p).startswith(("function-after", "literal[")))
-        shown = ".".join(str(p) for p in loc if p not in ("GridUnits", "H3Units"))
-        msg = _message(err, loc)
-        problems.append(f"{source}: {shown}: {msg}" if shown else f"{source}: {msg}")
-    return list(dict.fromkeys(problems))
-
-
-def _semantic_problems(spec: ProjectSpec, catalogue: Catalogue, source: str, root: Path) -> list[str]:
-    """What the schema cannot see: files that are not there, names the catalogue does not know."""
-    problems = _file_problems(spec, source, root)
-    problems += _source_problems(spec, catalogue, source, root)
-    types = ", ".join(catalogue.solutions)
-    if spec.suitability is not None:
-        for sol, model in spec.suitability.models.items():
-            if sol not in catalogue.solutions:
-                problems.append(f"{source}: suitability.models.{sol}: unknown solution type; allowed: {types}")
-            for cname, crit in model.criteria.items():
-                problems += _criterion_problems(
-                    spec, catalogue, crit, f"{source}: suitability.models.{sol}.criteria.{cname}"
-                )
-    if spec.overlap is not None:
-        problems += _overlap_problems(spec.overlap, catalogue, source)
-    return problems
-
-
-def _file_problems(spec: ProjectSpec, source: str, root: Path) -> list[str]:
-    """Every file a source or a join names exists; no password is written in an address."""
-    problems: list[str] = []
-    keyed: list[tuple[str, FileSpec]] = [("districts", spec.districts)]
-    keyed += [(f"layers.{name}", layer) for name, layer in spec.layers.items()]
-    keyed += [(f"solutions.{i}", src) for i, src in enumerate(spec.solutions)]
-    paths = []
-    for key, s in keyed:
-        paths += [(f"{key}.path", s.path), *((f"{key}.join.{j}.path", join.path) for j, join in enumerate(s.join))]
-    for key, rel in paths:
-        if is_postgres(rel) or is_service(rel):
-            if redact(rel) != rel:
-                problems.append(
-                    f"{source}: {key}: a password in the project file would end up in reports and logs; "
-                    "remove it and give it in PGPASSWORD or ~/.pgpass"
-                )
-            continue
-        p = resolve_path(rel, root)
-        if not p.exists():
-            problems.append(f"{source}: {key}: file not found: {p}")
-    return problems
-
-
-def _source_problems(spec: ProjectSpec, catalogue: Catalogue, source: str, root: Path) -> list[str]:
-    """Each solutions source once, with a solution type and sector the catalogue knows and that agree."""
-    problems: list[str] = []
-    types, sectors = ", ".join(catalogue.solutions), ", ".join(catalogue.sectors)
-    seen_sources: dict[tuple[str, str | None, str | None], int] = {}
-    for i, src in enumerate(spec.solutions):
-        key = f"solutions.{i}"
-        where = (str(resolve_path(src.path, root).resolve()), src.layer, src.where)
-        if where in seen_sources:
-            problems.append(
-                f"{source}: {key}.path: the same file{' and layer' if src.layer else ''} as "
-                f"solutions.{seen_sources[where]}: each source once (or tell them apart with where:)"
-            )
-        seen_sources.setdefault(where, i)
-        solution = catalogue.match_solution(src.solution) if src.solution is not None else None
-        sector = catalogue.match_sector(src.sector) if src.sector is not None else None
-        if src.solution is not None and solution is None:
-            problems.append(f"{source}: {key}.solution: unknown solution type {src.solution!r}; allowed: {types}")
-        if src.sector is not None and sector is None:
-            problems.append(f"{source}: {key}.sector: unknown sector {src.sector!r}; allowed: {sectors}")
-        if solution is not None and sector is not None and catalogue.solutions[solution].sector != sector:
-            problems.append(
-                f"{source}: {key}.sector: {solution} belongs to sector "
-                f"{catalogue.solutions[solution].sector!r} in the catalogue, not {sector!r}"
-            )
-    return problems
-
-
-def _overlap_problems(overlap: OverlapSpec, catalogue: Catalogue, source: str) -> list[str]:
-    """Radii and rules name solution types (or ``sector:NAME``) the catalogue knows."""
-    problems: list[str] = []
-    types = ", ".join(catalogue.solutions)
-    for sol in overlap.radius_m:
-        if sol not in catalogue.solutions:
-            problems.append(f"{source}: overlap.radius_m.{sol}: unknown solution type; allowed: {types}")
-    problems += [f"{source}: {p}" for p in catalogue.rule_problems(overlap.rules, "overlap.rules")]
-    return problems
-
-
 SOLUTIONS_LAYER = "solutions"
 """What a criterion calls the project's own solutions (unless a layer has that name)."""
-
-
-def _criterion_problems(spec: ProjectSpec, catalogue: Catalogue, crit: CriterionSpec, where: str) -> list[str]:
-    ref, problems = crit.layer_ref, []
-    if ref is not None and ref not in spec.layers and ref != SOLUTIONS_LAYER:
-        allowed = ", ".join([*spec.layers, SOLUTIONS_LAYER])
-        problems.append(f"{where}.{crit.kind}: unknown layer {ref!r}; allowed: {allowed}")
-    if (crit.solution or crit.sector) and (ref != SOLUTIONS_LAYER or ref in spec.layers):
-        problems.append(f"{where}: solution:/sector: pick from the project's solutions: {crit.kind}: solutions")
-    for key, value, keys in (
-        ("solution", crit.solution, catalogue.solutions),
-        ("sector", crit.sector, catalogue.sectors),
-    ):
-        if value is not None and value not in keys:
-            match = catalogue.match_solution(value) if key == "solution" else catalogue.match_sector(value)
-            hint = f"write {match} (the catalogue key)" if match else f"allowed: {', '.join(keys)}"
-            problems.append(f"{where}.{key}: {value!r} is not a {key} key of the catalogue; {hint}")
-    return problems
-
-
-def load_project(path: str | Path) -> Project:
-    """Read and validate a project file (YAML).
-
-    Raises
-    ------
-    ProjectError
-        Listing every problem found, each with the file and key path.
-    """
-    path = Path(path)
-    source = str(path)
-    data: Any = read_yaml(path, what="project file")
-    if not isinstance(data, dict):
-        raise ProjectError(f"{path}: a project file is a YAML mapping with name:, districts:, solutions:")
-    try:
-        spec = ProjectSpec.model_validate(data)
-    except ValidationError as exc:
-        raise ProjectError(f"{path}: invalid project file", _pydantic_problems(exc, source)) from None
-    catalogue_path = None if spec.catalogue is None else resolve_path(spec.catalogue, path.parent)
-    try:
-        catalogue = load_catalogue(catalogue_path)
-    except CatalogueError as exc:
-        raise ProjectError(f"{path}: catalogue: {exc}") from None
-    problems = _semantic_problems(spec, catalogue, source, path.parent)
-    if problems:
-        raise ProjectError(f"{path}: invalid project file", problems)
-    project = Project(spec=spec, path=path.resolve(), catalogue=catalogue)
-    try:
-        _ = project.messages  # the language's texts and the city's translation files, checked now
-    except ProjectError as exc:
-        raise ProjectError(f"{path}: {exc}") from None
-    return project
-
-
-class WorkshopModel(_Strict):
-    """One model's weights as the map's "export weights" writes them."""
-
-    weights: dict[str, Weight]
-    constraints_off: list[str] = Field(default_factory=list)
-    note: str | None = None
-
-
-class WorkshopWeights(_Strict):
-    """A weights file exported from the map (``scmap run PROJECT --weights FILE``)."""
-
-    scmap_weights: int = 1
-    created: str | None = None
-    models: dict[str, WorkshopModel] = Field(min_length=1)
-
-
-def _with_model_weights(spec: ModelSpec, entry: WorkshopModel, where: str) -> ModelSpec:
-    constraints = [k for k, c in spec.criteria.items() if c.is_constraint]
-    unknown = [c for c in entry.constraints_off if c not in constraints]
-    if unknown:
-        raise ProjectError(
-            f"{where}.constraints_off: {unknown} are not constraints of the model; constraints: {constraints}"
-        )
-    data = spec.model_dump(exclude_none=True)
-    for gone in ("rank", "ahp"):
-        data.pop(gone, None)
-    data["weights"] = dict(entry.weights)
-    for name in entry.constraints_off:
-        data["criteria"].pop(name)
-    try:
-        return ModelSpec.model_validate(data)
-    except ValidationError as exc:
-        raise ProjectError(f"{where}: these weights do not fit the model", _pydantic_problems(exc, where)) from None
-
-
-def apply_weights(project: Project, path: str | Path) -> Project:
-    """*project* with the models' weights (and switched-off constraints) of a weights file that the
-    map exported: the workshop's choice, reproduced in the pack and named in the report.
-
-    Raises
-    ------
-    ProjectError
-        When the file is not a weights file, names a model the project does not have, or its
-        weights do not match the model's criteria.
-    """
-    path = Path(path)
-    try:
-        chosen = WorkshopWeights.model_validate(read_yaml(path, what="weights file"))
-    except ValidationError as exc:
-        raise ProjectError(f"{path}: not a weights file", _pydantic_problems(exc, str(path))) from None
-    suit = project.spec.suitability
-    models = dict(suit.models) if suit else {}
-    unknown = sorted(set(chosen.models) - set(models))
-    if suit is None or unknown:
-        raise ProjectError(f"{path}: models {unknown} are not in the project; models: {sorted(models)}")
-    record = dict(project.workshop_weights)
-    for key, entry in chosen.models.items():
-        models[key] = _with_model_weights(models[key], entry, f"{path}: models.{key}")
-        record[key] = {"file": str(path), "note": entry.note or "", "created": chosen.created or ""}
-    spec = project.spec.model_copy(update={"suitability": suit.model_copy(update={"models": models})})
-    return Project(spec=spec, path=project.path, catalogue=project.catalogue, workshop_weights=record)
 
 
 def popup_labels(popup: Popup) -> dict[str, str]:
     """{column: label} of a ``popup:`` key (a list labels each column by its name)."""
     return dict(popup) if isinstance(popup, dict) else {c: c for c in popup}
-
-
-def with_map(project: Project, **changes: Any) -> Project:
-    """*project* with some ``map:`` keys changed (e.g. ``assets="cdn"`` from the command line)."""
-    spec = project.spec.model_copy(update={"map": project.spec.map.model_copy(update=changes)})
-    changed = dataclasses.replace(project, spec=spec)
-    _ = changed.messages  # a language without texts fails here, before any work
-    return changed

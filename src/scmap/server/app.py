@@ -89,6 +89,7 @@ class RoomApp:
         return None
 
     def connected(self) -> list[dict[str, str]]:
+        """Return the people connected now, each once."""
         seen = {
             a.id: {"name": a.name, "organisation": a.organisation, "role": a.role} for a, _ in self.streams.values()
         }

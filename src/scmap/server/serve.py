@@ -1,6 +1,9 @@
-"""Starting the workshop room: the map page of a project or pack with the room's code added, the
+"""Starting the workshop room.
+
+The map page of a project or pack with the room's code added, the
 store opened (and told the models and solution types it needs to stand alone), the addresses
-printed, then uvicorn serving until stopped."""
+printed, then uvicorn serving until stopped.
+"""
 
 from __future__ import annotations
 
@@ -69,7 +72,8 @@ def _project_source(path: Path) -> _Source:
     """A project, run now; its ``workshop:`` keys give the store and the votes."""
     from scmap.maps.export import render_html
     from scmap.pipeline.results import run
-    from scmap.project.spec import load_project, resolve_path
+    from scmap.project.load import load_project
+    from scmap.project.spec import resolve_path
 
     project = load_project(path)
     spec = project.spec.workshop
@@ -87,9 +91,12 @@ def open_workshop(
     votes_per_person: int | None = None,
     outdir: str | Path | None = None,
 ) -> Workshop:
-    """The room for a pack folder or project file (see :func:`run_server`): its store is *store*,
+    """Open the room for a pack folder or project file.
+
+    The room for a pack folder or project file (see :func:`run_server`): its store is *store*,
     else the project's ``workshop.store``, else ``workshop.sqlite`` in the pack or
-    ``PROJECT.workshop.sqlite`` beside the project."""
+    ``PROJECT.workshop.sqlite`` beside the project.
+    """
     src = Path(source).expanduser()
     if not src.exists():
         raise InputError(f"{src}: no such pack folder or project file")
@@ -137,7 +144,7 @@ def room_page(ws: Workshop, participant_url: str) -> str:
 
 
 def _lan_address() -> str:
-    """This machine's address on the room's network (no packet is sent)."""
+    """Return this machine's address on the room's network (no packet is sent)."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         try:
             s.connect(("10.255.255.255", 1))
@@ -197,8 +204,11 @@ def _socket(host: str, port: int | None) -> socket.socket:
 def run_server(
     ws: Workshop, *, host: str = "127.0.0.1", port: int | None = None, tls: bool = False, out: IO[str] | None = None
 ) -> None:
-    """Serve *ws* until stopped: first line on *out* (stdout) a JSON object with the facilitator
-    and participant addresses and the store, then the participant address as a QR code."""
+    """Serve *ws* until stopped.
+
+    Serve *ws* until stopped: first line on *out* (stdout) a JSON object with the facilitator
+    and participant addresses and the store, then the participant address as a QR code.
+    """
     import segno
     import uvicorn
 

@@ -1,4 +1,4 @@
-"""Derived columns: ``derive: {population: "Homes + Dones"}`` on a source.
+r"""Derived columns: ``derive: {population: "Homes + Dones"}`` on a source.
 
 A small arithmetic grammar, parsed here and never evaluated by Python: numbers, column names
 (bare, or in double quotes or backticks when they hold spaces or signs), ``+ - * /``, unary
@@ -11,7 +11,7 @@ Examples
 >>> t = pd.DataFrame({"Homes": [10, 20], "Dones": ["11", None], "àrea km2": [2.0, 0.0]})
 >>> derive_column(t, "(Homes + Dones) / `àrea km2`").tolist()
 [10.5, nan]
->>> columns_of("2 * Homes - \\"àrea km2\\"")
+>>> columns_of("2 * Homes - \"àrea km2\"")
 ['Homes', 'àrea km2']
 >>> derive_column(t, "__import__('os')")
 Traceback (most recent call last):
@@ -85,7 +85,8 @@ class _Parser:
 
     A subclass changes the language through the class attributes and the hooks ``_top`` (the
     rule parentheses and the whole text hold), ``_column`` (what a name gives) and ``_num`` (an
-    operand of + - * /)."""
+    operand of + - * /).
+    """
 
     _pattern: re.Pattern[str] = _TOKEN
     _words: frozenset[str] = frozenset()
@@ -210,8 +211,11 @@ class _Text:
 
 
 class _Filter(_Parser):
-    """cond := conj ('or' conj)*; conj := neg ('and' neg)*; neg := 'not' neg | cmp;
-    cmp := sum ((= != < <= > >=) sum | 'in' '(' value, ... ')')?; sum and below as in derive:."""
+    """Parse and evaluate a ``where:`` condition.
+
+    cond := conj ('or' conj)*; conj := neg ('and' neg)*; neg := 'not' neg | cmp;
+    cmp := sum ((= != < <= > >=) sum | 'in' '(' value, ... ')')?; sum and below as in derive:.
+    """
 
     _pattern = _COND_TOKEN
     _words = frozenset({"and", "or", "not", "in"})

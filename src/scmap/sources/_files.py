@@ -1,4 +1,6 @@
-"""Checks on a file before and after GDAL reads it: unsafe archives, missing shapefile parts, and
+r"""Checks on a file before and after GDAL reads it.
+
+Unsafe archives, missing shapefile parts, and
 text decoded with the wrong code page.
 
 Examples
@@ -98,8 +100,10 @@ def looks_misdecoded(text: str) -> bool:
 
 
 def _declares_encoding(path: Path) -> bool:
-    """A .cpg beside (or in the archive with) the shapefile. (GDAL does not act on every DBF
-    language driver id, so only the decoded text tells whether one was honoured.)"""
+    """A .cpg beside (or in the archive with) the shapefile.
+
+    (GDAL does not act on every DBF language driver id, so only the decoded text tells whether one was honoured.)
+    """
     if path.suffix.lower() == ".zip":
         with zipfile.ZipFile(path) as archive:
             return any(n.lower().endswith(".cpg") for n in archive.namelist())
@@ -120,8 +124,11 @@ def guess_encoding(raw: bytes) -> str | None:
 
 
 def code_page_note(path: Path, table: pd.DataFrame) -> str | None:
-    """A warning when a shapefile without a declared encoding was read as Latin-1 but its text
-    looks like another code page, naming the likely one; None otherwise."""
+    """Return a warning when a shapefile's text looks like another code page, else None.
+
+    A warning when a shapefile without a declared encoding was read as Latin-1 but its text
+    looks like another code page, naming the likely one; None otherwise.
+    """
     if path.suffix.lower() not in (".shp", ".dbf", ".zip") or _declares_encoding(path):
         return None
     columns = [c for c in table.columns if table[c].dtype == object or isinstance(table[c].dtype, pd.StringDtype)]

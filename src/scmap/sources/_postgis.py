@@ -1,4 +1,6 @@
-"""PostGIS in and out: a source ``{path: postgresql://user@host:port/db, table: NAME}`` (or
+"""PostGIS in and out.
+
+A source ``{path: postgresql://user@host:port/db, table: NAME}`` (or
 ``sql:``) read into the same checks as a file, and a pack's tables written into a schema in one
 transaction (a failed or killed write leaves the previous tables as they were).
 
@@ -152,8 +154,11 @@ def _read(conn: Any, url: str, query: str, geom: str, srid: int, crs: str | None
 def write_postgis(
     tables: Mapping[str, pd.DataFrame], url: str, *, schema: str = "scmap", overwrite: bool = False
 ) -> list[str]:
-    """Write *tables* into *schema*, all in one transaction; without *overwrite*, refuse to replace
-    tables that exist. Returns the tables written."""
+    """Write *tables* into *schema*, all in one transaction.
+
+    Write *tables* into *schema*, all in one transaction; without *overwrite*, refuse to replace
+    tables that exist. Returns the tables written.
+    """
     if not _NAME.match(schema) or "." in schema:
         raise OutputError(f"{redact(url)}: schema {schema!r}: letters, digits and _ only")
     from sqlalchemy import text

@@ -77,9 +77,12 @@ def _as_json(value: object) -> object:
 
 
 def nested_as_json(gdf: pd.DataFrame) -> list[str]:
-    """List- and dict-valued cells (GeoJSON arrays and objects, PostgreSQL arrays) become their
+    """Turn list- and dict-valued cells into their JSON text, in place.
+
+    List- and dict-valued cells (GeoJSON arrays and objects, PostgreSQL arrays) become their
     JSON text, in place, so that every later step (ids, duplicates, popups, CSV and GeoPackage
-    output) sees plain values."""
+    output) sees plain values.
+    """
     geometry, changed = getattr(gdf, "_geometry_column_name", None), []
     for column in gdf.columns:
         if column == geometry or gdf[column].dtype != object:
@@ -174,8 +177,11 @@ def read_raw(
     csv_geometry: CsvGeometry | None = None,
     encoding: str | None = None,
 ) -> RawLayer:
-    """Read any supported file into a :class:`RawLayer` (no checks, no reprojection); *csv_geometry* says
-    where a CSV's geometry is (found from the column names when not given)."""
+    """Read any supported file into a :class:`RawLayer` (no checks, no reprojection).
+
+    Read any supported file into a :class:`RawLayer` (no checks, no reprojection); *csv_geometry* says
+    where a CSV's geometry is (found from the column names when not given).
+    """
     path = Path(path)
     reason = _sniff_unreadable(path)
     if reason:
@@ -224,8 +230,11 @@ def _ring_reason(fixed: Any) -> str:
 
 
 def _with_bad_rings(path: Path, chosen: str | None, encoding: str | None) -> RawLayer:
-    """A layer where some polygons have rings GEOS cannot build (not closed, under 4 points):
-    those rows get no geometry and the reason; the others are read as usual."""
+    """Read a layer where some polygons have rings GEOS cannot build.
+
+    A layer where some polygons have rings GEOS cannot build (not closed, under 4 points):
+    those rows get no geometry and the reason; the others are read as usual.
+    """
     import pyogrio
 
     kwargs = {"encoding": encoding} if encoding else {}
@@ -254,8 +263,11 @@ def _finished(path: Path, chosen: str | None, gdf: Any, encoding: str | None) ->
 
 
 def shapefile_hint(path: object, name: str, columns: list[str]) -> str:
-    """For a shapefile, why a long column name is missing: the .dbf keeps 10 characters of each
-    name (two that start alike become NAME_1, NAME_2...), with the likely column."""
+    """Return, for a shapefile, why a long column name is missing.
+
+    For a shapefile, why a long column name is missing: the .dbf keeps 10 characters of each
+    name (two that start alike become NAME_1, NAME_2...), with the likely column.
+    """
     if str(path).lower().rsplit(".", 1)[-1] not in ("shp", "dbf", "zip") or len(name) <= 10:
         return ""
     likely = [c for c in columns if c == name[:10]] or difflib.get_close_matches(name[:10], columns, n=1, cutoff=0.7)
@@ -290,8 +302,11 @@ def _holds(path: Path, needle: bytes) -> bool:
 
 
 def _nul_repaired(path: Path, gdf: gpd.GeoDataFrame) -> str | None:
-    """GDAL reads a GeoJSON text value only up to a NUL character (\\u0000): such values are read
-    again whole from the file, with the NUL left out, and a note names them."""
+    r"""Read again whole the GeoJSON text values that hold a NUL character.
+
+    GDAL reads a GeoJSON text value only up to a NUL character (\u0000): such values are read
+    again whole from the file, with the NUL left out, and a note names them.
+    """
     if path.suffix.lower() not in (".geojson", ".json") or not _holds(path, b"\\u0000"):
         return None
     features = json.loads(path.read_text(encoding="utf-8")).get("features") or []
@@ -348,8 +363,11 @@ _MIXED_WORD = re.compile(r"(?=\w*[A-Za-z])(?=\w*[^\W\d_A-Za-z\u00c0-\u024f])\w+"
 
 
 def _other_script(data: bytes) -> str | None:
-    """A Cyrillic or Greek code page when the bytes read as one and its words do not mix Latin
-    letters with that script's (as Latin text read in the wrong code page would); else None."""
+    """Return a Cyrillic or Greek code page when the bytes read as one, else None.
+
+    A Cyrillic or Greek code page when the bytes read as one and its words do not mix Latin
+    letters with that script's (as Latin text read in the wrong code page would); else None.
+    """
     guess = guess_encoding(data[:1_000_000])
     if guess not in _NON_LATIN:
         return None

@@ -60,8 +60,11 @@ class Remote:
 
 
 def content_sha256(gdf: gpd.GeoDataFrame) -> str:
-    """SHA-256 of a table's content (attributes and geometry as WKB, in row order): equal data,
-    equal digest, whichever server or cache it came from."""
+    """Return the SHA-256 of a table's content.
+
+    SHA-256 of a table's content (attributes and geometry as WKB, in row order): equal data,
+    equal digest, whichever server or cache it came from.
+    """
     digest = hashlib.sha256()
     table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).astype("string").fillna("\0")
     digest.update("\x1f".join(map(str, table.columns)).encode("utf-8"))

@@ -1,4 +1,6 @@
-"""Web feature services as sources: an OGC API - Features collection URL, a WFS endpoint with
+"""Web feature services as sources.
+
+An OGC API - Features collection URL, a WFS endpoint with
 ``layer:`` (the type name), or an ArcGIS FeatureServer query URL, read through GDAL's OAPIF, WFS
 and ESRIJSON drivers (which follow the service's pages).
 
@@ -44,8 +46,11 @@ def _gdal_name(url: str, layer: str | None) -> tuple[str, str | None]:
 
 
 def _probe(url: str, dataset: str) -> None:
-    """One request before GDAL's: a clear error for a host that does not answer, an HTTP error,
-    or an HTML page where features were expected (a WFS is asked for its capabilities)."""
+    """Make one request before GDAL's, for clear errors.
+
+    One request before GDAL's: a clear error for a host that does not answer, an HTTP error,
+    or an HTML page where features were expected (a WFS is asked for its capabilities).
+    """
     probe = url.split(":", 1)[1] if re.match(r"^(WFS|OAPIF|ESRIJSON):", url, re.I) else url
     if dataset.upper().startswith("WFS:") and not re.search(r"request=", probe, re.I):
         probe += (

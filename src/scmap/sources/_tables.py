@@ -1,6 +1,9 @@
-"""What a source does to its rows before they are checked: ``join:`` adds the columns of a table
+"""What a source does to its rows before they are checked.
+
+``join:`` adds the columns of a table
 by a key, ``where:`` leaves out the rows a condition does not hold for (each left-out row is
-listed in the rejected rows with the condition, so that every row of the file is accounted for)."""
+listed in the rejected rows with the condition, so that every row of the file is accounted for).
+"""
 
 from __future__ import annotations
 
@@ -39,8 +42,11 @@ def read_table(path: Path, *, layer: str | None = None, encoding: str | None = N
 def apply_join(
     raw: RawLayer, table: pd.DataFrame, *, on: str, key: str | None, columns: list[str] | None, where: str
 ) -> list[str]:
-    """Add *table*'s columns to *raw* where ``raw[on]`` equals ``table[key]`` (as text: 12 and
-    12.0 match); returns warnings (rows without a match, columns already present)."""
+    """Add *table*'s columns to *raw* where ``raw[on]`` equals ``table[key]``.
+
+    Add *table*'s columns to *raw* where ``raw[on]`` equals ``table[key]`` (as text: 12 and
+    12.0 match); returns warnings (rows without a match, columns already present).
+    """
     key = key or on
     if on not in raw.gdf.columns:
         raise InputError(f"{where}.on: no column {on!r} in the source; columns: {_names(raw.gdf)}")
@@ -88,8 +94,11 @@ def apply_where(raw: RawLayer, expr: str, *, where: str) -> None:
 
 
 def _key_text(values: pd.Series) -> pd.Series:
-    """Keys as text, all-digit codes without leading zeros ('08019' and 8019 match, as a CSV
-    read as numbers and a GeoJSON of text would otherwise not)."""
+    """Return keys as text, all-digit codes without leading zeros.
+
+    Keys as text, all-digit codes without leading zeros ('08019' and 8019 match, as a CSV
+    read as numbers and a GeoJSON of text would otherwise not).
+    """
     text = id_strings(values)
     digits = text.str.fullmatch(r"\d+").fillna(False).astype(bool)
     return text.where(~digits, text.str.lstrip("0").replace("", "0"))

@@ -147,8 +147,11 @@ def _summarise(rows: np.ndarray, ids: pd.Series | None) -> str:
 
 
 def polygonal(geom: shapely.Geometry) -> shapely.Geometry:
-    """The polygon parts of a geometry: a (Multi)Polygon as it is, else the union of its polygons
-    (make_valid, intersections and unions can return collections with stray lines or points)."""
+    """Return the polygon parts of a geometry.
+
+    A (Multi)Polygon as it is, else the union of its polygons
+    (make_valid, intersections and unions can return collections with stray lines or points).
+    """
     if shapely.get_type_id(geom) in _POLY:
         return geom
     polys = [p for p in shapely.get_parts(geom) if shapely.get_type_id(p) in _POLY]
@@ -325,8 +328,11 @@ def _check_placement(c: _Check) -> str | None:
 
 
 def _duplicate_ids(c: _Check, id_field: str | None, merge_by: str | None) -> dict[int, int]:
-    """Reject rows repeating an id; with *merge_by*, rows that also repeat that column's value are
-    parts of one feature: returns {position of a part: position of the first row of its id}."""
+    """Reject rows repeating an id, or merge them as parts of one feature.
+
+    Reject rows repeating an id; with *merge_by*, rows that also repeat that column's value are
+    parts of one feature: returns {position of a part: position of the first row of its id}.
+    """
     merge_into: dict[int, int] = {}
     ids, live, gdf = c.ids, c.live(), c.raw.gdf
     if ids is None:
@@ -502,8 +508,11 @@ def reason_kinds(table: pd.DataFrame) -> pd.Series:
 
 
 def reason_summary(table: pd.DataFrame, *, kinds: int = 4, ids: int = 3) -> str:
-    """ "542 x duplicate id (ids 101, 102, 103, ...); 2 x no geometry (rows 7, 9)": every reason in
-    full words, with the first ids (or rows) of each."""
+    """Summarise the reasons rows were rejected, with the first ids of each.
+
+     "542 x duplicate id (ids 101, 102, 103, ...); 2 x no geometry (rows 7, 9)": every reason in
+    full words, with the first ids (or rows) of each.
+    """
     parts = []
     kind = reason_kinds(table)
     for reason, group in table.groupby(kind, sort=False):

@@ -35,16 +35,16 @@ def parse_crs(value: str | int | CRS, *, where: str) -> CRS:
 def analysis_crs(districts: gpd.GeoDataFrame, crs: str = "auto") -> CRS:
     """The metric CRS the analysis runs in.
 
-        Parameters
-        ----------
+    Parameters
+    ----------
         districts
             District polygons with a CRS.
         crs
             ``"auto"`` for the local UTM zone of the districts, else any CRS text; a geographic
             (degree) CRS is refused because areas and distances need metres.
 
-        Examples
-        --------
+    Examples
+    --------
         >>> import warnings
 
     import geopandas as gpd
@@ -72,7 +72,9 @@ def analysis_crs(districts: gpd.GeoDataFrame, crs: str = "auto") -> CRS:
 
 
 def lon_extent(geoms: np.ndarray) -> tuple[float, float, bool]:
-    """(span in degrees, centre longitude, crosses the antimeridian) of the smallest arc of
+    """Return the smallest arc of longitudes that holds *geoms*.
+
+    (span in degrees, centre longitude, crosses the antimeridian) of the smallest arc of
     longitudes that holds every part of *geoms* (lon/lat).
 
     Examples

@@ -251,9 +251,12 @@ _WORK = ["_key", "_sector", "_status", "_radius"]
 def column_defaults(
     raw: RawLayer, *, solution: str | None, solution_field: str | None, name: str | None, status: str | None
 ) -> tuple[str | None, str | None, str | None]:
-    """(solution_field, name, status) for a source that names no solution type: its ``solution``
+    """Return the default columns of a source that names no solution type.
+
+    (solution_field, name, status) for a source that names no solution type: its ``solution``
     column, and its ``name`` and ``status`` columns when it has them, as the map's exported
-    sketches do, so that they read back with no keys."""
+    sketches do, so that they read back with no keys.
+    """
     if solution is not None or solution_field is not None:
         return solution_field, name, status
     columns = set(raw.gdf.columns)

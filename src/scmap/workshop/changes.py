@@ -1,5 +1,8 @@
-"""What a browser may send to the room: each change checked for type and size by pydantic before
-anything else looks at it (every text is plain data, its length capped; ids have one form)."""
+"""What a browser may send to the room.
+
+Each change checked for type and size by pydantic before
+anything else looks at it (every text is plain data, its length capped; ids have one form).
+"""
 
 from __future__ import annotations
 
@@ -81,6 +84,8 @@ class Merge(_Change):
 
 
 class Join(BaseModel):
+    """The join form: the workshop code, a name and an organisation."""
+
     model_config = ConfigDict(extra="forbid")
     code: Annotated[str, StringConstraints(max_length=64)]
     name: Name

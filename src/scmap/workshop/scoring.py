@@ -72,8 +72,11 @@ def normalised(weights: dict[str, float], live: dict[str, Any]) -> np.ndarray:
 
 
 def rescore(live: dict[str, Any], weights: dict[str, float]) -> np.ndarray:
-    """The units' scores under *weights* (NaN where excluded), as the page's live scoring has them:
-    min-max criteria standardised over the units in play, then the model's aggregation."""
+    """Return the units' scores under *weights*, as the page's live scoring has them.
+
+    The units' scores under *weights* (NaN where excluded), as the page's live scoring has them:
+    min-max criteria standardised over the units in play, then the model's aggregation.
+    """
     values, usable = _values(live), _usable(live)
     std = np.array(values, dtype=float)
     for j, c in enumerate(live["criteria"]):

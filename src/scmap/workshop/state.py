@@ -64,6 +64,8 @@ class Limits:
 
 @dataclass(frozen=True)
 class Actor:
+    """Who made a request: participant id, role, name, organisation and department."""
+
     id: str
     role: str
     name: str = ""
@@ -156,8 +158,11 @@ class Room:
         return Actor(pid, "participant", p["name"], p["organisation"])
 
     def join(self, body: dict[str, Any]) -> tuple[Actor, str]:
-        """A new participant from the join form (the workshop code, a name, an organisation):
-        who they are and their session token."""
+        """Add a new participant from the join form.
+
+        A new participant from the join form (the workshop code, a name, an organisation):
+        who they are and their session token.
+        """
         try:
             form = Join.model_validate(body)
         except ValidationError as err:
@@ -179,8 +184,11 @@ class Room:
 
     # changes
     def change(self, actor: Actor, body: Any) -> dict[str, Any]:
-        """Check and apply one change from *actor*; its acknowledgement (``seq``, ``change_id``,
-        ``duplicate``: already applied, nothing done)."""
+        """Check and apply one change from *actor*.
+
+        Check and apply one change from *actor*; its acknowledgement (``seq``, ``change_id``,
+        ``duplicate``: already applied, nothing done).
+        """
         change_id = body.get("change_id") if isinstance(body, dict) else None
         if isinstance(change_id, str) and change_id in self.state.seen:
             return {"seq": self.state.seen[change_id], "change_id": change_id, "duplicate": True}
@@ -347,8 +355,11 @@ class Room:
         return value
 
     def counted_votes(self) -> dict[tuple[str, str], int]:
-        """``{(voter, site in play): +1 or -1}``: a vote on a merged site counts for the site it
-        was merged into, unless the voter voted there too (that vote wins)."""
+        """Return the votes that count, by voter and site in play.
+
+        ``{(voter, site in play): +1 or -1}``: a vote on a merged site counts for the site it
+        was merged into, unless the voter voted there too (that vote wins).
+        """
         return dict(self.cached("votes", self._counted_votes))
 
     def _counted_votes(self) -> dict[tuple[str, str], int]:
@@ -361,6 +372,7 @@ class Room:
         return out
 
     def votes_used(self, pid: str) -> int:
+        """Return how many votes participant *pid* has used."""
         used: dict[str, int] = self.cached("used", lambda: Counter(voter for voter, _ in self.counted_votes()))
         return used.get(pid, 0)
 

@@ -1,4 +1,6 @@
-"""Where a workshop's events are kept: an append-only log in SQLite (one file, WAL mode, every
+"""Where a workshop's events are kept.
+
+An append-only log in SQLite (one file, WAL mode, every
 change on disk before it is acknowledged) or in PostgreSQL for a city that runs workshops on a
 server. The room's state is derived from the log (:mod:`scmap.workshop.state`); the log itself is
 never changed (triggers refuse UPDATE and DELETE), so the history of how the room decided stays.
@@ -46,15 +48,20 @@ class Store(Protocol):
         target: str,
         before: dict[str, Any] | None,
         after: dict[str, Any] | None,
-    ) -> tuple[int, bool]: ...
+    ) -> tuple[int, bool]:
+        """Append a change; return its sequence number and whether it is new."""
 
-    def events(self, after: int = 0) -> list[Event]: ...
+    def events(self, after: int = 0) -> list[Event]:
+        """Return the events after sequence number *after*, in order."""
 
-    def get(self, key: str) -> Any: ...
+    def get(self, key: str) -> Any:
+        """Return the setting *key* (None when not set)."""
 
-    def put(self, key: str, value: Any) -> None: ...
+    def put(self, key: str, value: Any) -> None:
+        """Set the setting *key* to *value*."""
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Close the store."""
 
 
 _SQLITE = """
@@ -78,8 +85,11 @@ def _load(text: str | None) -> Any:
 
 
 def _statements(events: str, meta: str, mark: str) -> dict[str, str]:
-    """The log's SQL for the tables *events* and *meta* with the parameter mark *mark*: the names
-    are the store classes' own constants, every value goes as a parameter."""
+    """Return the log's SQL for the tables *events* and *meta*.
+
+    The log's SQL for the tables *events* and *meta* with the parameter mark *mark*: the names
+    are the store classes' own constants, every value goes as a parameter.
+    """
     marks = ", ".join([mark] * 7)
     columns = "change_id, at, actor, kind, target, before, after"
     replace = "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
@@ -93,8 +103,11 @@ def _statements(events: str, meta: str, mark: str) -> dict[str, str]:
 
 
 class _SqlLog:
-    """The log's reads and writes, the same in both databases but for the tables' names, the
-    parameter mark and how a JSON value goes in and comes out."""
+    """The log's reads and writes, the same in SQLite and PostgreSQL.
+
+    The log's reads and writes, the same in both databases but for the tables' names, the
+    parameter mark and how a JSON value goes in and comes out.
+    """
 
     sql = _statements("events", "meta", "?")
     db: Any
@@ -116,8 +129,11 @@ class _SqlLog:
         before: dict[str, Any] | None,
         after: dict[str, Any] | None,
     ) -> tuple[int, bool]:
-        """The change's sequence number and whether it is new (a change id seen before is not
-        written again: its first sequence number is returned)."""
+        """Append a change; return its sequence number and whether it is new.
+
+        The change's sequence number and whether it is new (a change id seen before is not
+        written again: its first sequence number is returned).
+        """
         values = (change_id, at, actor, kind, target, self._in(before), self._in(after))
         row = self.db.execute(self.sql["append"], values).fetchone()
         if row is not None:
@@ -171,8 +187,11 @@ CREATE TRIGGER scmap_workshop_kept BEFORE UPDATE OR DELETE ON scmap_workshop_eve
 
 
 class PostgresStore(_SqlLog):
-    """The log in PostgreSQL tables ``scmap_workshop_events`` and ``scmap_workshop_meta``
-    (every change committed before it is acknowledged; psycopg reads jsonb back as values)."""
+    """The log in PostgreSQL tables.
+
+    The log in PostgreSQL tables ``scmap_workshop_events`` and ``scmap_workshop_meta``
+    (every change committed before it is acknowledged; psycopg reads jsonb back as values).
+    """
 
     sql = _statements("scmap_workshop_events", "scmap_workshop_meta", "%s")
 

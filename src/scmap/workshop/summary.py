@@ -1,6 +1,9 @@
-"""What the room shows: each browser's view of the state, and the facilitator's summary (sites by
+"""What the room shows.
+
+Each browser's view of the state, and the facilitator's summary (sites by
 support, support by department, where departments disagree, the consensus weights and the
-districts re-ranked under them)."""
+districts re-ranked under them).
+"""
 
 from __future__ import annotations
 
@@ -24,8 +27,11 @@ def _who(room: Room, pid: str) -> dict[str, str]:
 
 
 def site_table(room: Room) -> list[dict[str, Any]]:
-    """Every site with its author, support, opposition, comments and support per department,
-    those in play first by net support (then support, then order of proposal)."""
+    """Return every site with its author, support, opposition and comments.
+
+    Every site with its author, support, opposition, comments and support per department,
+    those in play first by net support (then support, then order of proposal).
+    """
     return list(room.cached("site_table", lambda: _site_table(room)))
 
 
@@ -62,8 +68,11 @@ def _disagree(row: dict[str, Any]) -> bool:
 
 
 def consensus(room: Room) -> dict[str, dict[str, Any]]:
-    """Per model: the mean of the saved weight sets (each normalised to sum 1), the project's
-    weights, each group's, and the districts ranked under the consensus beside their project rank."""
+    """Return the consensus weights per model.
+
+    Per model: the mean of the saved weight sets (each normalised to sum 1), the project's
+    weights, each group's, and the districts ranked under the consensus beside their project rank.
+    """
     return dict(room.cached("consensus", lambda: _consensus(room)))
 
 
@@ -147,8 +156,11 @@ def _public(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def view(room: Room, actor: Actor, connected: list[dict[str, str]] | None = None) -> dict[str, Any]:
-    """What *actor*'s browser shows: the sites in play (the facilitator also sees hidden and merged
-    ones), their comments, the actor's own votes and votes left, the round."""
+    """Return what *actor*'s browser shows.
+
+    What *actor*'s browser shows: the sites in play (the facilitator also sees hidden and merged
+    ones), their comments, the actor's own votes and votes left, the round.
+    """
     facilitator = actor.role == FACILITATOR
     rows = [r for r in site_table(room) if r["in_play"] or (facilitator and r["status"] == "active")]
     mine = {v["site"]: v["value"] for v in room.state.votes.values() if v["voter"] == actor.id}

@@ -85,6 +85,7 @@ class SuitabilityResult:
     models: dict[str, ModelScores] = field(default_factory=dict)
 
     def tables(self) -> dict[str, pd.DataFrame]:
+        """Return the model's tables by the name they get in the pack."""
         return {
             "suitability": self.units,
             "weights": self.weights,

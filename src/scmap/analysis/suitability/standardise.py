@@ -26,7 +26,9 @@ def minmax(
     better: Literal["higher", "lower"] = "higher",
     bounds: tuple[float, float] | None = None,
 ) -> np.ndarray:
-    """(v - min) / (max - min) over the finite values (reversed when lower is better); *bounds*
+    """Scale values to 0-1 by their minimum and maximum.
+
+    (v - min) / (max - min) over the finite values (reversed when lower is better); *bounds*
     gives min and max from elsewhere (e.g. over the units of every city of a network).
 
     When every value is the same the criterion cannot tell units apart: all get 1.

@@ -110,7 +110,8 @@ def grid_units(districts: gpd.GeoDataFrame, grid_m: float, *, max_units: int = M
 def h3_units(districts: gpd.GeoDataFrame, resolution: int, *, max_units: int = MAX_UNITS) -> gpd.GeoDataFrame:
     """H3 hexagons of *resolution* covering the districts, clipped to them (``unit_id`` = DISTRICT:H3).
 
-    More than *max_units* cells (estimated from the districts' area first) is an error."""
+    More than *max_units* cells (estimated from the districts' area first) is an error.
+    """
     import h3
 
     d = _base(districts)

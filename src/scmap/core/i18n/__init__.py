@@ -1,4 +1,4 @@
-"""The words scmap writes on the map, in the report and in the atlas, in the workshop's language.
+r"""The words scmap writes on the map, in the report and in the atlas, in the workshop's language.
 
 One YAML file per language (``en.yaml``, ``es.yaml``...) maps a message id to its text; ``{name}``
 marks a value scmap fills in. A counted text gives one form per CLDR plural category of its
@@ -16,7 +16,7 @@ Examples
 >>> es("map.rank_of", rank=5, n=73)
 '5 de 73'
 >>> es.num(11522400), es.num(0.4567, 2), es.pct(0.42)
-('11.522.400', '0,46', '42\\xa0%')
+('11.522.400', '0,46', '42\xa0%')
 >>> load_messages("en").num(1234.5, 1)
 '1,234.5'
 >>> load_messages("bg")("report.n_rejected", n=1), load_messages("bg")("report.n_rejected", n=2)
@@ -76,8 +76,11 @@ class Messages:
     """What follows the number in a percentage (``%``, or a no-break space and ``%``)."""
 
     def __call__(self, key: str, **values: Any) -> str:
-        """The text of *key* with *values* filled in; a number given as ``n`` chooses the plural form
-        of a counted text and is written with the language's marks."""
+        """Return the text of *key* with *values* filled in.
+
+        A number given as ``n`` chooses the plural form
+        of a counted text and is written with the language's marks.
+        """
         text, count = self.texts[key], values.get("n")
         if isinstance(count, int | float) and not isinstance(count, bool):
             values["n"] = self.num(count, 0 if float(count).is_integer() else 1)
@@ -113,8 +116,7 @@ class Messages:
         return f"{self.num(round(share * 100))}{self.percent}"
 
     def builtin_note(self, text: str) -> str:
-        """A built-in rule's note (English, as the overlap tables keep it) in this language; any
-        other text as it is."""
+        """A built-in rule's note (English, as the overlap tables keep it) in this language; any other text as it is."""
         from scmap.core.catalogue import builtin_texts
 
         for key, english_text in builtin_texts().items():
@@ -124,15 +126,21 @@ class Messages:
         return text
 
     def for_page(self) -> dict[str, Any]:
-        """What the map page needs: its texts (ids starting ``map.``) and the number marks (the page
-        writes numbers exactly as :meth:`num` does)."""
+        """Return what the map page needs: its texts and number marks.
+
+        What the map page needs: its texts (ids starting ``map.``) and the number marks (the page
+        writes numbers exactly as :meth:`num` does).
+        """
         texts = {k: v for k, v in self.texts.items() if k.startswith("map.")}
         marks = {"percent": self.percent, "decimal": self.decimal, "group": self.group}
         return {"lang": self.language, "texts": texts, **marks}
 
     def catalogue(self, cat: Catalogue) -> Catalogue:
-        """*cat* with the built-in catalogue's words (labels, descriptions, reference-case and rule
-        notes) in this language; words a city wrote itself are kept."""
+        """Return *cat* with the built-in catalogue's words in this language.
+
+        *cat* with the built-in catalogue's words (labels, descriptions, reference-case and rule
+        notes) in this language; words a city wrote itself are kept.
+        """
         from scmap.core.catalogue import builtin_texts
 
         builtin = builtin_texts()
@@ -228,8 +236,10 @@ def _number_marks(language: str) -> dict[str, str]:
 
 
 def load_messages(language: str = "en", extra: Iterable[str | Path] = ()) -> Messages:
-    """The texts for an IETF *language* tag (``es``, ``ca-ES``...) with a city's *extra* files
-    on top. Error for a language scmap does not ship unless *extra* files provide it."""
+    """The texts for an IETF *language* tag (``es``, ``ca-ES``...) with a city's *extra* files on top.
+
+    Error for a language scmap does not ship unless *extra* files provide it.
+    """
     if not isinstance(language, str) or not _TAG.match(language):
         raise ProjectError(f"map.language {language!r}: an IETF language tag such as es, ca, bg or nl-BE")
     return _load(language, tuple(str(p) for p in extra))
