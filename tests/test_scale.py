@@ -181,3 +181,31 @@ def test_large_layers_are_written_in_batches_and_read_back_whole(monkeypatch, tm
             assert back["solution_id"].tolist() == table["solution_id"].astype(str).tolist()
     areas = gpd.read_file(path, layer="service_areas")
     assert areas.geometry.area.sum() == pytest.approx(results.overlap.service_areas.area.sum())
+
+
+def test_only_layers_with_geometries_get_a_spatial_index(monkeypatch, tmp_path):
+    """The pairs of a large region carry no polygons: no R-tree (whose triggers slow each batch),
+    the same rows read back; layers with geometries keep theirs."""
+    import sqlite3
+
+    import yaml
+
+    import scmap.core._gpkg as gpkg
+    from scmap.project.datasets import copy_demo
+
+    project = copy_demo(tmp_path / "demo")
+    spec = yaml.safe_load(project.read_text(encoding="utf-8"))
+    spec["overlap"]["pair_geometry_limit"] = 10  # the demo's 95 pairs without their polygons
+    project.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    monkeypatch.setattr(gpkg, "BATCH_ROWS", 20)
+    results = scmap.run(project)
+    assert results.overlap.pairs.geometry.isna().all() and len(results.overlap.pairs) > 20
+    path = results.overlap.save(tmp_path / "overlap.gpkg")
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT table_name FROM gpkg_extensions WHERE extension_name = 'gpkg_rtree_index'")
+        indexed = {t for (t,) in rows}
+    assert "pairs" not in indexed
+    assert {"service_areas", "districts", "relations"} <= indexed
+    back = gpd.read_file(path, layer="pairs")
+    assert len(back) == len(results.overlap.pairs) and back.geometry.isna().all()
+    assert back["a_id"].tolist() == results.overlap.pairs["a_id"].astype(str).tolist()

@@ -8,6 +8,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+import shapely
 
 from scmap.core._atomic import atomic_file
 
@@ -27,16 +28,28 @@ def write_layers(path: Path, tables: Mapping[str, pd.DataFrame]) -> Path:
         for name, table in tables.items():
             if not len(table.columns):
                 continue
+            index = _indexed(table)
             for start in range(0, max(len(table), 1), BATCH_ROWS):
-                _write(tmp, name, table.iloc[start : start + BATCH_ROWS], append=start > 0)
+                _write(tmp, name, table.iloc[start : start + BATCH_ROWS], append=start > 0, index=index)
     return path
 
 
-def _write(path: Path, layer: str, rows: pd.DataFrame, *, append: bool) -> None:
+def _indexed(table: pd.DataFrame) -> bool:
+    """Whether a layer gets a spatial index: not when it has no geometry to index.
+
+    A geometry column with no geometry in it (the pairs of a large region, whose overlap polygons
+    are left out) gets none: its R-tree triggers would only slow every appended batch.
+    """
+    return isinstance(table, gpd.GeoDataFrame) and not shapely.is_missing(table.geometry.array).all()
+
+
+def _write(path: Path, layer: str, rows: pd.DataFrame, *, append: bool, index: bool = True) -> None:
     """One batch of a layer, through Arrow (columnar: several times faster for millions of rows)."""
     # GeoPackage 1.2 on creation: QGIS and GDAL of older LTS releases read it without warnings
-    options = {} if path.exists() else {"dataset_options": {"VERSION": "1.2"}}
+    options: dict[str, dict[str, str]] = {} if path.exists() else {"dataset_options": {"VERSION": "1.2"}}
     if isinstance(rows, gpd.GeoDataFrame):
+        if not append and not index:
+            options["layer_options"] = {"SPATIAL_INDEX": "NO"}
         rows.to_file(path, layer=layer, driver="GPKG", engine="pyogrio", use_arrow=True, append=append, **options)
     else:
         pyogrio.write_dataframe(rows, path, layer=layer, driver="GPKG", use_arrow=True, append=append, **options)
