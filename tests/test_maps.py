@@ -164,13 +164,25 @@ def test_area_grid_cells_hold_the_sectors_that_serve_them(monkeypatch):
     assert south_west[0] <= lat <= north_east[0] and south_west[1] <= lon <= north_east[1]
 
 
-def test_outlines_simplified_to_the_cell_keep_the_served_area():
+def test_outlines_simplified_to_the_cell_keep_the_served_area(monkeypatch):
+    import scmap.maps._grid as grid_module
+
     rng = np.random.default_rng(3)
     circles = shapely.buffer(shapely.points(rng.uniform(400_000, 420_000, (400, 2))), 300, quad_segs=16)
     union = shapely.union_all(circles)
-    grid = area_grid(gpd.GeoDataFrame({"sector": ["a"]}, geometry=[union], crs=32631), ["a"], max_side=200)
+    cover = gpd.GeoDataFrame({"sector": ["a"]}, geometry=[union], crs=32631)
+    grid = area_grid(cover, ["a"], max_side=200)
     assert grid.cell_m > 90  # cells of about 100 m: each 64-gon drawn with a handful of vertices
     assert (grid.mask == 1).sum() * grid.cell_m**2 == pytest.approx(union.area, rel=0.02)
+    monkeypatch.setattr(grid_module, "_tolerance", lambda *args: 0.0)
+    exact = area_grid(cover, ["a"], max_side=200).mask  # the outlines as they are
+    # outlines moved by at most a tenth of a cell: only cells at an edge (about half covered) change
+    (h, w), padded = exact.shape, np.pad(exact, 1)
+    around = np.stack([padded[1 + dy : 1 + h + dy, 1 + dx : 1 + w + dx] for dy in (-1, 0, 1) for dx in (-1, 0, 1)])
+    at_edge = (around.min(axis=0) == 0) & (around.max(axis=0) == 1)
+    changed = exact != grid.mask
+    assert changed.any() and (changed & ~at_edge).sum() == 0
+    assert changed.sum() <= 0.03 * (exact == 1).sum()
 
 
 def test_print_draws_many_districts_as_one_path(tmp_path: Path):

@@ -95,7 +95,7 @@ def area_grid(coverage: gpd.GeoDataFrame, sectors: list[str], *, max_side: int =
     for j, s in enumerate(sectors):
         covered = np.zeros((h, w), dtype=np.uint16)  # coverage in 1/255 of a cell, summed over the batches
         for part in _batches(geoms[(coverage["sector"] == s).to_numpy()]):
-            part = shapely.simplify(part, tolerance) if tolerance else part
+            part = shapely.simplify(part, tolerance, preserve_topology=False) if tolerance else part
             merc = shapely.transform(part, lambda xy: np.column_stack(to_merc.transform(xy[:, 0], xy[:, 1])))
             covered += _burn(merc, west, north, cell, w, h)
         mask |= (covered >= 128).astype(np.uint32) << j
