@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -75,6 +76,21 @@ def projects(tmp_path_factory) -> tuple[Path, Path]:
     return _project(root, "A"), _project(root, "B")
 
 
+@pytest.fixture(scope="module")
+def pack_a(projects, tmp_path_factory) -> Path:
+    """A complete pack of project A, written once by ``scmap run`` (each test copies it)."""
+    outdir = tmp_path_factory.mktemp("packs") / "A"
+    _ok(_start(projects[0], outdir))
+    assert _pack_project(outdir) == "Project A"
+    return outdir
+
+
+def _previous_pack(pack_a: Path, outdir: Path) -> None:
+    """The pack a run with ``--overwrite`` is about to replace: A's, whole."""
+    shutil.copytree(pack_a, outdir)
+    assert _pack_project(outdir) == "Project A"
+
+
 KILL_POINTS = [None, "suitability.gpkg", "overlap.gpkg", "summary.csv", "map.html", "report.html"]
 
 
@@ -84,11 +100,10 @@ def _ok(proc: subprocess.Popen[str]) -> None:
 
 
 @pytest.mark.parametrize("kill_at", KILL_POINTS)
-def test_killed_overwrite_leaves_the_previous_complete_pack(projects, tmp_path: Path, kill_at: str | None):
-    a, b = projects
+def test_killed_overwrite_leaves_the_previous_complete_pack(projects, pack_a, tmp_path: Path, kill_at: str | None):
+    b = projects[1]
     outdir = tmp_path / "pack"
-    _ok(_start(a, outdir))
-    assert _pack_project(outdir) == "Project A"
+    _previous_pack(pack_a, outdir)
     proc = _start(b, outdir, "--overwrite")
     killed = _kill_when(proc, outdir, kill_at)
     proc.communicate()
@@ -102,12 +117,14 @@ def test_killed_overwrite_leaves_the_previous_complete_pack(projects, tmp_path: 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGHUP, signal.SIGTERM], ids=["INT", "HUP", "TERM"])
 @pytest.mark.parametrize("stage", [None, "suitability.gpkg", "map.html", "report.html"])
-def test_a_signal_stops_the_run_and_keeps_the_previous_pack(projects, tmp_path: Path, sig: int, stage: str | None):
+def test_a_signal_stops_the_run_and_keeps_the_previous_pack(
+    projects, pack_a, tmp_path: Path, sig: int, stage: str | None
+):
     """Ctrl-C (SIGINT), a closed terminal (SIGHUP) and kill (SIGTERM) at each stage of
     ``run --overwrite``: exit 128 + the signal, the previous pack whole, no temporary folder."""
-    a, b = projects
+    b = projects[1]
     outdir = tmp_path / "pack"
-    _ok(_start(a, outdir))
+    _previous_pack(pack_a, outdir)
     proc = _start(b, outdir, "--overwrite")
     signalled = _kill_when(proc, outdir, stage, sig=sig)
     _, err = proc.communicate()
