@@ -188,8 +188,12 @@ def plot_districts(ax: Any, districts: gpd.GeoDataFrame, *, face: str, edge: str
     from scmap.maps._grid import polygon_path
 
     thin = max(0.1, linewidth * (ONE_PATH_FROM / len(districts)) ** 0.5)  # outlines fade as districts shrink
-    ax.add_patch(PathPatch(polygon_path(np.asarray(districts.geometry.array, dtype=object)), facecolor=face,
-                           edgecolor=edge, linewidth=thin))  # fmt: skip
+    # added as an artist with the districts' bounds as its data limits: add_patch would walk every
+    # segment of the path to find them (seconds for tens of thousands of districts)
+    ax.add_artist(PathPatch(polygon_path(np.asarray(districts.geometry.array, dtype=object)), facecolor=face,
+                            edgecolor=edge, linewidth=thin))  # fmt: skip
+    minx, miny, maxx, maxy = districts.total_bounds
+    ax.update_datalim([(minx, miny), (maxx, maxy)])
     ax.autoscale_view()
     ax.set_aspect("equal")
 
