@@ -141,6 +141,19 @@ def test_display_text_removes_controls_and_neutralises_direction():
     assert display_text("Plaça de l'Àngel") == "Plaça de l'Àngel"
 
 
+@given(
+    st.text(alphabet=st.sampled_from(["a", "é", " ", "\x00", "\x07", "\n", "\u202e", "\u200b", "中"]), max_size=200),
+    st.integers(min_value=2, max_value=40),
+)
+def test_display_text_of_a_long_value_is_its_whole_text_cleaned_then_cut(text: str, limit: int):
+    """Cleaning only the start of a long text gives what cleaning all of it gives (also when
+    controls fill the start)."""
+    cleaned = text.replace("\n", " ").replace("\x00", "").replace("\x07", "").replace("\u200b", "")
+    cleaned = cleaned.replace("\u202e", "\ufffd")
+    expected = cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+    assert display_text(text, limit=limit) == expected
+
+
 def test_huge_name_gives_small_map_and_report_a_warning_and_the_full_table(tmp_path: Path):
     huge = "Gràcia " + "x" * 50_000_000
     project = _project_with_names(tmp_path, ["ok", huge])
