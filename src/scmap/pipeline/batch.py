@@ -35,8 +35,9 @@ from scmap.core.i18n import load_messages
 from scmap.errors import InputError, ProjectError, ScmapError
 from scmap.outputs.network import TOP_K, Standardise, write_network
 from scmap.pipeline.results import Results, run
+from scmap.project._paths import resolve_path
 from scmap.project.load import load_project, with_map
-from scmap.project.spec import Project, resolve_path
+from scmap.project.spec import Project
 from scmap.sources._remote import is_postgres, is_service
 
 __all__ = ["BatchResult", "CityRun", "read_cities", "run_batch"]

@@ -30,9 +30,10 @@ from scmap.core._atomic import open_pack, sha256
 from scmap.core._beside import Beside
 from scmap.core._text import write_csv
 from scmap.errors import ScmapWarning
+from scmap.project._paths import resolve_path
 from scmap.project.inputs import Inputs, load_inputs
 from scmap.project.load import apply_weights, load_project
-from scmap.project.spec import Project, resolve_path
+from scmap.project.spec import Project
 from scmap.sources._readers import Engine
 from scmap.sources._remote import is_postgres, redact
 from scmap.sources._validate import SourceReport
@@ -335,7 +336,7 @@ def run(
     """Load, check and analyse a project: suitability (if configured), overlap, summary.
 
     *weights* is a weights file exported from the map: its models' weights replace the project's
-    (see :func:`scmap.project.spec.apply_weights`). With *workers* (a local Dask cluster of that many
+    (see :func:`scmap.project.load.apply_weights`). With *workers* (a local Dask cluster of that many
     processes) or *scheduler* (the address of a running one), the overlap's district chunks run
     as Dask tasks; the results are the same as in this process.
 

@@ -57,7 +57,6 @@ __all__ = [
     "SolutionSource",
     "SuitabilitySpec",
     "WeightSet",
-    "resolve_path",
 ]
 
 Status = Literal["existing", "planned", "candidate"]

@@ -72,8 +72,8 @@ def _project_source(path: Path) -> _Source:
     """A project, run now; its ``workshop:`` keys give the store and the votes."""
     from scmap.maps.export import render_html
     from scmap.pipeline.results import run
+    from scmap.project._paths import resolve_path
     from scmap.project.load import load_project
-    from scmap.project.spec import resolve_path
 
     project = load_project(path)
     spec = project.spec.workshop
