@@ -7,7 +7,6 @@ fails with "File too large", in Python and in GDAL alike) and, for single files,
 from __future__ import annotations
 
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from _warm import run as warm_run
 from scmap.core._atomic import atomic_file, check_pack
 from scmap.errors import OutputError, ProjectError
 from scmap.maps.layers import DISPLAY_VERTICES, _simplified
@@ -32,11 +32,9 @@ SCMAP = str(Path(sys.executable).parent / "scmap")
 
 
 def _scmap(*args: str | Path, limit_bytes: int | None = None, timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    def limit() -> None:
-        if limit_bytes is not None:
-            resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
-
-    return subprocess.run([SCMAP, *map(str, args)], capture_output=True, text=True, preexec_fn=limit, timeout=timeout)
+    """``scmap *args`` in a process of its own (forked from the warm server, tests/_warm.py), its
+    file size limited to *limit_bytes* when given."""
+    return warm_run(list(args), limit_bytes=limit_bytes, timeout=timeout)
 
 
 def _one_error_line(proc: subprocess.CompletedProcess[str]) -> str:
