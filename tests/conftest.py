@@ -124,8 +124,9 @@ _SERVICE_FIXTURES = {"postgis", "postgres", "features", "wfs", "arcgis"}
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Markers from what a test uses, so that none is forgotten: ``browser`` (headless Chromium),
-    ``realdata`` (../shared/realdata), ``services`` (a PostgreSQL, OGC API, WFS or QGIS started
-    for it). The fast tier: ``pytest -m "not browser and not realdata and not services"``."""
+    ``realdata`` (../shared/realdata), ``services`` (a PostgreSQL, OGC API, WFS, QGIS or Dask
+    cluster started for it). The fast tier: ``pytest -m "not browser and not realdata and not
+    services"``."""
     for item in items:
         used = set(getattr(item, "fixturenames", ()))
         if "browser" in used:

@@ -32,6 +32,7 @@ def _tables(results: scmap.Results) -> dict[str, pd.DataFrame]:
     return out
 
 
+@pytest.mark.services  # a Dask scheduler and workers on 127.0.0.1
 @pytest.mark.parametrize("project", ["demo", "valencia"])
 def test_dask_local_cluster_equals_the_in_process_run(project: str, realdata: Path, tmp_path: Path):
     if project == "demo":
@@ -47,6 +48,7 @@ def test_dask_local_cluster_equals_the_in_process_run(project: str, realdata: Pa
         pd.testing.assert_frame_equal(here[name], there[name], obj=name)
 
 
+@pytest.mark.services  # a Dask scheduler and workers on 127.0.0.1
 def test_cli_run_on_a_local_cluster(tmp_path: Path):
     a, b = tmp_path / "a", tmp_path / "b"
     assert CliRunner().invoke(cli, ["run", str(demo_project_path()), "-o", str(a)]).exit_code == 0
