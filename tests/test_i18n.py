@@ -4,6 +4,7 @@ texts, numbers as the language writes them, and no English left on an ``es`` map
 from __future__ import annotations
 
 import html
+import os
 import re
 import subprocess
 from html.parser import HTMLParser
@@ -252,14 +253,34 @@ _BATCH_TEMPLATE = {
 }
 
 
-@pytest.fixture(scope="module", params=OTHER_LANGUAGES)
+@pytest.fixture(params=OTHER_LANGUAGES)
 def packs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path, Path]:
-    """In one language: the demo's pack and a two-city batch (the cross-city pack in network/)."""
+    """In one language: the demo's pack and a two-city batch (the cross-city pack in network/),
+    made once for the whole test run: the test workers (pytest-xdist) share them in the run's
+    temporary folder, the first to need a language making it under a file lock."""
+    from filelock import FileLock
+
+    language = request.param
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "i18n-packs"
+    shared.mkdir(exist_ok=True)
+    folder = shared / language
+    with FileLock(shared / f"{language}.lock"):
+        if not (folder / "made").exists():
+            _make_packs(language, folder)
+            (folder / "made").touch()
+    return language, folder / "pack", folder / "batch"
+
+
+def _make_packs(language: str, folder: Path) -> None:
+    import shutil
+
     import yaml
 
     from scmap.pipeline.batch import run_batch
 
-    language, folder = request.param, tmp_path_factory.mktemp(request.param)
+    shutil.rmtree(folder, ignore_errors=True)  # what a failed first try left
+    folder.mkdir()
     run(with_map(load_project(demo_project_path()), language=language)).save(folder / "pack")
     data = demo_project_path().parent
     (folder / "template.yaml").write_text(yaml.safe_dump(_BATCH_TEMPLATE), encoding="utf-8")
@@ -267,7 +288,6 @@ def packs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     (folder / "cities.csv").write_text("city,districts,solutions\n" + rows, encoding="utf-8")
     batch = run_batch(folder / "template.yaml", folder / "cities.csv", folder / "batch", language=language)
     assert not batch.failed
-    return language, folder / "pack", folder / "batch"
 
 
 def _report_text(page: str) -> str:
