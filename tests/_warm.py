@@ -4,10 +4,10 @@ The crash, signal and full-disk tests start dozens of ``scmap`` processes to kil
 stop them at a chosen file; each new interpreter spends about 3 s importing pandas, GDAL,
 matplotlib, folium and the rest before it writes a byte. Here one fork server per test worker
 imports all of that once (``multiprocessing``'s ``forkserver``), and every run is a fresh
-``fork()`` of it that calls the command line's ``main`` with the arguments: a separate process
+``fork()`` of it that calls the command line (``scmap.cli.main.cli``) with the arguments: a separate process
 with its own pid, exit code, signal handlers, file-size limit and working folder, which the
 test kills or signals exactly as it would a ``subprocess.Popen``. Only what happens before
-``main`` (Python starting, imports) is not exercised here; ``tests/test_readme.py``,
+``cli`` (Python starting, imports) is not exercised here; ``tests/test_readme.py``,
 ``tests/test_examples.py`` and ``tests/test_bad_input.py`` run the installed ``scmap`` command.
 """
 
@@ -23,13 +23,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-# everything a full run imports, some of it only when it gets there
+# everything a full run imports, some of it only when it gets there (and every command's module,
+# from the command line's own table, in _server)
 PRELOAD = [
     "_warm",
     "scmap.cli.main",
-    *(f"scmap.cli.{name}" for name in ("info", "validate", "suitability_cmd", "overlap_cmd", "map_cmd", "print_cmd")),
-    *(f"scmap.cli.{name}" for name in ("run_cmd", "batch_cmd", "match_cmd", "workshop_cmd", "demo", "init")),
-    "scmap.cli.schema_cmd",
     "scmap.pipeline.results",
     "scmap.maps",
     "scmap.outputs.report",
@@ -49,8 +47,10 @@ _context: Any = None
 def _server() -> Any:
     global _context
     if _context is None:
+        from scmap.cli.main import _COMMANDS
+
         _context = multiprocessing.get_context("forkserver")
-        _context.set_forkserver_preload(PRELOAD)
+        _context.set_forkserver_preload([*PRELOAD, *(f"scmap.cli.{module}" for module in _COMMANDS.values())])
     return _context
 
 

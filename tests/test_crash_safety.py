@@ -46,9 +46,10 @@ def _kill_when(
     """Send *sig* to *proc* as soon as a file named like *file_name* (also its own temporary file)
     appears in the run's temporary pack folder (or the folder itself when None), and wait for its
     end; False when the run ended first, or ended well before the signal came (possible on a
-    loaded machine, for the last files; the callers try again)."""
+    loaded machine, for the last files)."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and proc.poll() is None:
+    sent = False
+    while not sent and time.monotonic() < deadline and proc.poll() is None:
         for folder in _temp_folders(outdir):
             try:
                 names = [p.name for p in folder.iterdir()]
@@ -56,21 +57,24 @@ def _kill_when(
                 continue
             if file_name is None or any(file_name in name for name in names):
                 proc.send_signal(sig)
-                return proc.wait(timeout) != 0
+                sent = True
+                break
         time.sleep(0.002)
-    return False
+    return proc.wait(timeout) != 0 and sent
 
 
-def _overwrite_stopped(
-    projects: tuple[Path, Path], pack_a: Path, outdir: Path, at: str | None, sig: int = signal.SIGKILL
+def _stopped_run(
+    project: Path, outdir: Path, at: str | None, sig: int = signal.SIGKILL, previous: Path | None = None
 ) -> tuple[bool, WarmProcess]:
-    """``run --overwrite`` of B over A's pack, sent *sig* when *at* appears: whether it stopped
-    it (up to three tries, as the signal can come after a run on a loaded machine ended)."""
+    """``scmap run`` of *project* (with ``--overwrite`` over a copy of the *previous* pack when
+    given), sent *sig* when *at* appears: whether that stopped it, up to three tries, as the
+    signal can come after a run on a loaded machine ended."""
     for _ in range(3):
         if outdir.exists():
             shutil.rmtree(outdir)
-        _previous_pack(pack_a, outdir)
-        proc = _start(projects[1], outdir, "--overwrite")
+        if previous is not None:
+            _previous_pack(previous, outdir)
+        proc = _start(project, outdir, *(["--overwrite"] if previous is not None else []))
         if _kill_when(proc, outdir, at, sig=sig):
             return True, proc
     return False, proc
@@ -116,8 +120,7 @@ def _ok(proc: WarmProcess) -> None:
 def test_killed_overwrite_leaves_the_previous_complete_pack(projects, pack_a, tmp_path: Path, kill_at: str | None):
     b = projects[1]
     outdir = tmp_path / "pack"
-    killed, proc = _overwrite_stopped(projects, pack_a, outdir, kill_at)
-    proc.communicate()
+    killed, _ = _stopped_run(b, outdir, kill_at, previous=pack_a)
     # the old pack, whole, never a mix of A and B (or B, whole, if B finished before the kill)
     assert _pack_project(outdir) == ("Project A" if killed else "Project B")
     assert killed or kill_at == "report.html"
@@ -134,7 +137,7 @@ def test_a_signal_stops_the_run_and_keeps_the_previous_pack(
     """Ctrl-C (SIGINT), a closed terminal (SIGHUP) and kill (SIGTERM) at each stage of
     ``run --overwrite``: exit 128 + the signal, the previous pack whole, no temporary folder."""
     outdir = tmp_path / "pack"
-    signalled, proc = _overwrite_stopped(projects, pack_a, outdir, stage, sig)
+    signalled, proc = _stopped_run(projects[1], outdir, stage, sig, previous=pack_a)
     _, err = proc.communicate()
     assert signalled, err
     assert proc.returncode == 128 + sig, (proc.returncode, err)
@@ -147,12 +150,7 @@ def test_a_signal_stops_the_run_and_keeps_the_previous_pack(
 @pytest.mark.parametrize("kill_at", [None, "overlap.gpkg", "report.html"])
 def test_killed_first_run_leaves_no_pack(projects, tmp_path: Path, kill_at: str | None):
     outdir = tmp_path / "pack"
-    for _ in range(3):  # again when the run ended before the kill (a loaded machine)
-        if outdir.exists():
-            shutil.rmtree(outdir)
-        killed = _kill_when(_start(projects[0], outdir), outdir, kill_at)
-        if killed:
-            break
+    killed, _ = _stopped_run(projects[0], outdir, kill_at)
     if killed:
         assert not outdir.exists()
     else:
