@@ -131,5 +131,6 @@ def run(
         out, err = proc.communicate(timeout)
     except subprocess.TimeoutExpired:
         proc.kill()
+        proc.wait(10)  # reaped, its output files removed
         raise
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
