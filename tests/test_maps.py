@@ -12,7 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Transformer
 
@@ -22,7 +22,8 @@ from scmap import load_inputs, load_project, solution_map
 from scmap.maps._grid import area_grid
 from scmap.maps._hexes import hex_layout
 from scmap.maps._safe import html_text, script_json
-from scmap.maps.layers import MapOptions
+from scmap.maps._shapes import Shapes, decode
+from scmap.maps.layers import MapOptions, display_geoms
 from scmap.project.datasets import demo_project_path
 
 json_values = st.recursive(
@@ -74,11 +75,24 @@ def render_args(html: str) -> tuple[dict, dict]:
     decoder = json.JSONDecoder()
     payload, end = decoder.raw_decode(html, at)
     geometries, _ = decoder.raw_decode(html, end + 2)
+    geometries = {key: decode(g) for key, g in geometries.items()}  # compact streams, as the page decodes them
     for sector in payload["sectors"]:  # a sector of points: int32 pairs in base64, as the page decodes them
         if sector.get("xy"):
             xy = np.frombuffer(base64.b64decode(sector["xy"]["b64"]), dtype="<i4").reshape(-1, 2)
             geometries[f"sector:{sector['key']}"] = (xy / sector["xy"]["scale"]).tolist()
+    payload["districts"] = _district_texts(payload["districts"])
     return payload, geometries
+
+
+def _district_texts(d: dict) -> dict:
+    """The districts' features as the page decodes them: positions into one table of texts."""
+    texts = d["texts"]
+    feats = [
+        {"tip": texts[c[0]], "title": texts[c[0]], "sub": texts[c[1]],
+         "rows": [[texts[a], texts[b]] for a, b in zip(c[2::2], c[3::2], strict=True)]}
+        for c in d["feats"]
+    ]  # fmt: skip
+    return {**d, "feats": feats, "names": [texts[k] for k in d["names"]]}
 
 
 def test_demo_map_payload_counts():
@@ -199,6 +213,25 @@ def test_print_draws_many_districts_as_one_path(tmp_path: Path):
     assert fig.axes[0].get_xlim()[1] >= side * 100 and (tmp_path / "m.png").stat().st_size > 1000
 
 
+def test_district_popups_send_each_text_once_and_decode_to_the_full_rows():
+    results = scmap.run(demo_project_path())
+    html = results.map().get_root().render()
+    at = re.search(r"scmapRender\(map_\w+, ", html).end()
+    coded = json.JSONDecoder().raw_decode(html, at)[0]["districts"]
+    texts = coded["texts"]
+    assert len(set(texts)) == len(texts)  # each text once, however many districts show it
+    assert texts.count("Solutions by sector") == 1 and len(coded["feats"]) == 24
+    feats = render_args(html)[0]["districts"]["feats"]
+    table = results.overlap.districts.set_index("district_id")
+    for f, (key, row) in zip(feats, table.iterrows(), strict=True):
+        assert f["title"] == f["tip"] == row["district_name"] and f["sub"] == f"District {key}"
+        rows = dict(f["rows"])
+        assert rows["Gaps"].startswith(f"rank {row['gap_rank']} of 24")
+        assert (
+            rows["Solutions by sector"] == f"Energy {row['n_energy']}, Mobility {row['n_mobility']}, ICT {row['n_ict']}"
+        )
+
+
 def test_heavy_service_areas_and_hotspots_are_drawn_from_a_grid():
     results = scmap.run(demo_project_path())
     light = render_args(results.map().get_root().render())[0]
@@ -280,3 +313,33 @@ def test_colourings_of_the_districts_share_their_geometries():
     assert len(shared) == len(payload["choropleths"]) >= 3
     assert not set(shared) & set(geometries)
     assert all(len(ch["cidx"]) == len(geometries["districts"]) for ch in payload["choropleths"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.floats(-180, 180), st.floats(-90, 90)), min_size=3, max_size=40),
+    st.integers(0, 7),
+    st.sampled_from(["line", "polygon", "multipolygon", "points"]),
+)
+def test_compact_geometries_decode_to_shapelys_geojson(coords, digits, kind):
+    pts = np.array(coords)
+    make = {
+        "line": lambda: shapely.LineString(pts),
+        "polygon": lambda: shapely.Polygon(np.vstack([pts, pts[:1]])),
+        "multipolygon": lambda: shapely.MultiPolygon(
+            [shapely.Polygon(np.vstack([pts, pts[:1]])), shapely.box(0, 0, 1, 1)]
+        ),
+        "points": lambda: shapely.MultiPoint(pts),
+    }
+    geoms = np.array([make[kind](), shapely.Point(pts[0]), shapely.Polygon(), make[kind]()], dtype=object)
+    geoms = shapely.transform(geoms, lambda c: np.round(c, digits))
+    shapes = Shapes(geoms, digits)
+    assert decode(json.loads(shapes.json())) == [json.loads(t) for t in shapely.to_geojson(geoms)]
+    assert len(shapes) == 4 and shapes == Shapes(geoms.copy(), digits) and shapes != Shapes(geoms[:3], digits)
+
+
+def test_compact_geometries_are_smaller_than_geojson():
+    districts = load_inputs(load_project(demo_project_path())).districts.gdf
+    shapes = display_geoms(districts, MapOptions())
+    geojson = ",".join(shapely.to_geojson(shapes.geoms))
+    assert len(shapes.json()) < 0.5 * len(geojson)

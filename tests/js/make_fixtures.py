@@ -22,7 +22,18 @@ from scipy.stats import rankdata
 from scmap.core.i18n import LANGUAGES, load_messages, placeholders
 from scmap.maps._script import page_script
 
-EXPOSE = ("pluralForm", "t", "fmt", "pct", "decodeF64", "LiveModel", "ranksOf", "paletteIndex", "setWords")
+EXPOSE = (
+    "pluralForm",
+    "t",
+    "fmt",
+    "pct",
+    "decodeF64",
+    "LiveModel",
+    "ranksOf",
+    "paletteIndex",
+    "setWords",
+    "decodeShapes",
+)
 NUMBERS = [0, 1, 2.5, -3.5, 0.125, 7.45, 999.5, 1234, 1234.56, -98765.4321, 12345678, 0.0004, 1e9 + 0.5]
 COUNTS = [0, 1, 2, 3, 5, 11, 21, 100, 1_000_000]
 
@@ -80,11 +91,45 @@ def _models() -> list[dict[str, object]]:
     return out
 
 
+def _shapes() -> list[dict[str, object]]:
+    """Layers of every geometry type, encoded as a map gets them, with their GeoJSON."""
+    import shapely
+
+    from scmap.maps._shapes import Shapes
+
+    rng = np.random.default_rng(3)
+    ring = [(-179.9999999, -89.5), (179.9999999, -89.5), (0.0000001, 89.9999999), (-179.9999999, -89.5)]
+    holed = shapely.Polygon([(0, 0), (10, 0), (10, 10), (0, 10)], [[(2, 2), (3, 2), (3, 3), (2, 2)]])
+    kinds = [
+        shapely.Point(23.3219, 42.6977),
+        shapely.LineString(rng.uniform(-180, 180, (50, 2))),
+        shapely.Polygon(ring),
+        holed,
+        shapely.MultiPolygon([holed, shapely.box(20, 20, 21, 21)]),
+        shapely.MultiLineString([[(0, 0), (1, 1)], [(2, 2), (3, 3), (4, 5)]]),
+        shapely.MultiPoint([(1, 2), (-3, -4)]),
+        shapely.Polygon(),
+        shapely.Point(),
+        shapely.LineString(),
+        shapely.MultiPolygon(),
+    ]
+    out = []
+    for digits in (5, 6, 7):
+        geoms = shapely.transform(np.array(kinds, dtype=object), lambda c, d=digits: np.round(c, d))
+        expected = [json.loads(t) for t in shapely.to_geojson(geoms)]
+        out.append({"encoded": Shapes(geoms, digits).encoded(), "geojson": expected})
+    return out
+
+
 def main(outdir: str) -> None:
     folder = Path(outdir)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "scmap.js").write_text(page_script(EXPOSE), encoding="utf-8")
-    vectors = {"languages": {lang: _language(lang) for lang in LANGUAGES}, "models": _models()}
+    vectors = {
+        "languages": {lang: _language(lang) for lang in LANGUAGES},
+        "models": _models(),
+        "shapes": _shapes(),
+    }
     (folder / "vectors.json").write_text(json.dumps(vectors, ensure_ascii=False), encoding="utf-8")
     print(f"{folder}: scmap.js and vectors.json ({len(vectors['models'])} models)")
 

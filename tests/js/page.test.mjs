@@ -82,3 +82,12 @@ test("palette classes: a score of 0 is the first, 1 the last, none is -1", () =>
   const js = page();
   assert.deepEqual([0, 0.49, 0.5, 1, 1.2, NaN].map((s) => js.paletteIndex(s, 5)), [0, 2, 2, 4, 4, -1]);
 });
+
+test("geometries decode to the GeoJSON Python wrote, to the last decimal", () => {
+  const js = page();
+  assert.ok(vectors.shapes.length === 3);
+  for (const { encoded, geojson } of vectors.shapes) {
+    assert.ok(!Array.isArray(encoded), "the layer is encoded, not GeoJSON text");
+    assert.deepEqual(JSON.parse(JSON.stringify(js.decodeShapes(encoded))), geojson, `scale ${encoded.scale}`);
+  }
+});

@@ -23,6 +23,7 @@ from scmap.core.i18n import Messages, english
 from scmap.maps._format import format_value
 from scmap.maps._hexes import HexLayout, hex_layout
 from scmap.maps._icons import symbol_paths
+from scmap.maps._shapes import Geoms, Shapes
 
 if TYPE_CHECKING:
     from scmap.analysis.overlap import OverlapResult
@@ -113,8 +114,8 @@ class MapOptions:
     messages: Messages = field(default_factory=english)
 
 
-def display_geoms(gdf: gpd.GeoDataFrame, options: MapOptions, *, overview: bool = False) -> list[str]:
-    """Return GeoJSON geometry texts in EPSG:4326, simplified and rounded for display.
+def display_geoms(gdf: gpd.GeoDataFrame, options: MapOptions, *, overview: bool = False) -> Shapes:
+    """Return the geometries in EPSG:4326, simplified and rounded for display (written compactly).
 
     *overview* areas
     (service areas, hotspots: unions of many circles) more coarsely, to ``overview_simplify_m``
@@ -128,8 +129,7 @@ def display_geoms(gdf: gpd.GeoDataFrame, options: MapOptions, *, overview: bool 
     geoms = geoms.to_crs(4326) if gdf.crs is not None else geoms
     arr = np.asarray(geoms.array, dtype=object)
     digits = min(options.precision, 5) if overview else options.precision
-    arr = shapely.transform(arr, lambda c: np.round(c, digits))
-    return [str(t) for t in shapely.to_geojson(arr)]
+    return Shapes(shapely.transform(arr, lambda c: np.round(c, digits)), digits)
 
 
 DISPLAY_VERTICES = 20_000
@@ -225,7 +225,7 @@ def districts_layer(
     suitability: SuitabilityResult | None,
     overlap: OverlapResult | None,
     catalogue: Catalogue,
-) -> tuple[dict[str, Any], list[str]]:
+) -> tuple[dict[str, Any], Shapes]:
     ids = (
         districts["district_id"].astype(str)
         if "district_id" in districts.columns
@@ -236,23 +236,50 @@ def districts_layer(
     records = districts.drop(columns=districts.geometry.name).to_dict("records")
     msg = options.messages
     extra = _district_explanations(ids, suitability, overlap, catalogue, msg)
+    texts = _TextTable()
     feats = [
-        {
-            "tip": n,
-            "title": n,
-            "sub": "" if options.districts_label else msg("map.district_n", id=i),
-            "rows": extra.get(i, []) + rows_of(r, skip, options.district_columns, msg),
-        }
+        [
+            texts.code(n),
+            texts.code("" if options.districts_label else msg("map.district_n", id=i)),
+            *texts.codes(extra.get(i, []) + rows_of(r, skip, options.district_columns, msg)),
+        ]
         for n, i, r in zip(names, ids, records, strict=True)
     ]
     payload = {
         "label": options.districts_label or msg("map.districts"),
         "note": options.districts_note,
         "feats": feats,
-        "names": sorted(set(names)),
+        "names": [texts.code(n) for n in sorted(set(names))],
+        "texts": texts.texts,
         **_label_points(districts),
     }
     return payload, display_geoms(districts, options)
+
+
+class _TextTable:
+    """Each distinct text once, features as numbers into it.
+
+    The districts' popups repeat their row labels and many of their values ("Energy 0, Mobility
+    0, ICT 0") thousands of times: each district is sent as ``[name, subtitle, label, value,
+    label, value, ...]``, positions in :attr:`texts`, which the page turns back into the same
+    texts (``districtFeatures`` in ``20_features.js``).
+    """
+
+    def __init__(self) -> None:
+        self._at: dict[str | None, int] = {}
+        self.texts: list[str | None] = []
+
+    def code(self, value: str | None) -> int:
+        """The position of *value* in :attr:`texts` (added if new)."""
+        at = self._at.get(value)
+        if at is None:
+            at = self._at[value] = len(self.texts)
+            self.texts.append(value)
+        return at
+
+    def codes(self, rows: list[list[str]]) -> list[int]:
+        """The positions of each row's label and value, row after row."""
+        return [self.code(part) for row in rows for part in row]
 
 
 def _label_points(districts: gpd.GeoDataFrame) -> dict[str, Any]:
@@ -489,7 +516,7 @@ def _hex_counts(types: pd.Series, present: list[str], xy: np.ndarray, layout: He
 
 def sector_layers(
     solutions: gpd.GeoDataFrame, cat: Catalogue, options: MapOptions
-) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+) -> tuple[list[dict[str, Any]], dict[str, Geoms]]:
     """Return one map layer per sector, stored by column.
 
     One layer per sector, stored by column: what is the same for a solution type (label, icon,
@@ -498,7 +525,7 @@ def sector_layers(
     ``options.max_points`` solutions, each sector is counted per hexagon instead.
     """
     out: list[dict[str, Any]] = []
-    geoms: dict[str, list[str]] = {}
+    geoms: dict[str, Geoms] = {}
     plan = _hex_plan(solutions, options)
     for key, sector in cat.sectors.items():
         mine = (solutions["sector"] == key).to_numpy()
@@ -530,9 +557,10 @@ def choropleth_layers(
     suitability: SuitabilityResult | None,
     overlap: OverlapResult | None,
     catalogue: Catalogue,
-) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+) -> tuple[list[dict[str, Any]], dict[str, Geoms]]:
     """District/unit colourings, one visible at a time: one per suitability model, plus coverage gaps."""
-    layers, geoms = [], {}
+    layers: list[dict[str, Any]] = []
+    geoms: dict[str, Geoms] = {}
     if suitability is not None:
         units = suitability.units
         unit_geoms = display_geoms(units, options)
@@ -560,7 +588,22 @@ def choropleth_layers(
     for colouring in options.colourings:
         layers.append(colouring)
         geoms[colouring["key"]] = display_geoms(districts, options)
-    return layers, geoms
+    return [_coded_columns(layer) for layer in layers], geoms
+
+
+def _coded_columns(layer: dict[str, Any]) -> dict[str, Any]:
+    """A colouring with its popup columns coded: ``{name, texts, at}``, each distinct text once.
+
+    A column of 35 000 districts holds few distinct texts ("0%", "1 of 34,969"); the page turns
+    ``at`` (positions in ``texts``) back into the column's ``values`` (``drawColourings``).
+    """
+    if not layer.get("cols"):
+        return layer
+    coded = []
+    for col in layer["cols"]:
+        table = _TextTable()
+        coded.append({"name": col["name"], "at": [table.code(v) for v in col["values"]], "texts": table.texts})
+    return {**layer, "cols": coded}
 
 
 def district_colouring(

@@ -16,6 +16,7 @@ import shapely
 from scmap.core.catalogue import Catalogue
 from scmap.core.i18n import Messages
 from scmap.maps._grid import AreaGrid, area_grid
+from scmap.maps._shapes import Geoms
 from scmap.maps.layers import HOTSPOT_COLOURS, RELATION_COLOURS, MapOptions, display_geoms
 
 if TYPE_CHECKING:
@@ -23,13 +24,13 @@ if TYPE_CHECKING:
 
 __all__ = ["overlay_layers"]
 
-Layer = tuple[dict[str, Any], list[str]]
+Layer = tuple[dict[str, Any], Geoms]
 """One map layer: its payload (key, label, features, legend) and its display geometries."""
 
 
 def overlay_layers(
     overlap: OverlapResult | None, catalogue: Catalogue, options: MapOptions
-) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+) -> tuple[list[dict[str, Any]], dict[str, Geoms]]:
     """Service areas (dissolved per sector), hotspots, Gi* hot spots and synergy/conflict links."""
     if overlap is None:
         return [], {}

@@ -27,6 +27,7 @@ from scmap.errors import CatalogueError, InputError
 from scmap.maps._assets import CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS
 from scmap.maps._safe import html_text, script_json
 from scmap.maps._script import page_script
+from scmap.maps._shapes import Geoms, Shapes
 from scmap.maps.export import embed_html
 from scmap.maps.layers import (
     STANDARD,
@@ -67,15 +68,16 @@ class ScmapLayers(MacroElement):
     The payload never passes through Jinja: :meth:`render` adds pre-rendered elements.
     """
 
-    def __init__(self, payload: dict[str, Any], geometries: dict[str, list[str]], *, cluster: bool = False) -> None:
+    def __init__(self, payload: dict[str, Any], geometries: dict[str, Geoms], *, cluster: bool = False) -> None:
         super().__init__()
         self._name = "ScmapLayers"
         data = frozenset({"values", "ids", "paths", "cells", "b64"})  # encoded numbers, ids the page looks up
         shown = display_value(payload, long_keys=frozenset({"about", "refs"}), data_keys=data)
         self.payload_json = script_json(shown)
-        # shapely's GeoJSON text holds only numbers, brackets and type names: spliced as is
+        # encoded geometries and shapely's GeoJSON text hold only numbers, brackets, base64 and
+        # type names: spliced as is
         self.geometries_json = (
-            "{" + ",".join(f"{script_json(key)}:[{','.join(geoms)}]" for key, geoms in geometries.items()) + "}"
+            "{" + ",".join(f"{script_json(key)}:{_geoms_json(g)}" for key, g in geometries.items()) + "}"
         )
         self.cluster = cluster
 
@@ -93,6 +95,10 @@ class ScmapLayers(MacroElement):
         figure.script.add_child(_Raw(page_script()), name="scmap_js")
         call = f"scmapRender({self._parent.get_name()}, {self.payload_json}, {self.geometries_json});"
         figure.script.add_child(_Raw(call), name=self.get_name())
+
+
+def _geoms_json(geoms: Geoms) -> str:
+    return geoms.json() if isinstance(geoms, Shapes) else f"[{','.join(geoms)}]"
 
 
 class PageFigure(Figure):
@@ -188,7 +194,7 @@ def _layers(
     *,
     suitability: SuitabilityResult | None,
     overlap: OverlapResult | None,
-) -> tuple[dict[str, Any], dict[str, list[str]]]:
+) -> tuple[dict[str, Any], dict[str, Geoms]]:
     """Every layer's payload and display geometries."""
     district_payload, district_geoms = districts_layer(
         districts, options, suitability=suitability, overlap=overlap, catalogue=cat
@@ -213,9 +219,7 @@ def _layers(
     }
 
 
-def _shared(
-    choropleths: list[dict[str, Any]], geoms: dict[str, list[str]], districts: list[str]
-) -> dict[str, list[str]]:
+def _shared(choropleths: list[dict[str, Any]], geoms: dict[str, Geoms], districts: Geoms) -> dict[str, Geoms]:
     """Return the colourings with district geometries shared by reference.
 
     Colourings of the districts themselves draw the districts' geometries (written once in the

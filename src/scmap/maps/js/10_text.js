@@ -72,6 +72,45 @@ function pointsOf(xy) {
   return out;
 }
 
+// signed integers from zigzag LEB128 bytes in base64 (7 bits a byte, low first; maps/_shapes.py);
+// arithmetic, not bit operators, so values past 32 bits stay exact
+function varints(b64) {
+  var bytes = bytesOf(b64), out = [], value = 0, scale = 1;
+  for (var i = 0; i < bytes.length; i++) {
+    value += (bytes[i] & 127) * scale;
+    if (bytes[i] < 128) {
+      out.push(value % 2 ? -(value + 1) / 2 : value / 2);
+      value = 0;
+      scale = 1;
+    } else {
+      scale *= 128;
+    }
+  }
+  return out;
+}
+
+var SHAPE_TYPES = [null, "Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon", "Point"];
+
+// a layer's geometries as GeoJSON from the two streams of maps/_shapes.py: "shape" (each
+// geometry's type code, then its parts' and rings' vertex counts) and "xy" (each coordinate minus the
+// one before it, in 1/scale degree); GeoJSON texts (an array) are taken as they are
+function decodeShapes(enc) {
+  if (Array.isArray(enc)) { return enc; }
+  var shape = varints(enc.shape), d = varints(enc.xy), s = 0, c = 0, x = 0, y = 0, k = enc.scale;
+  function point() { x += d[c++]; y += d[c++]; return [x / k, y / k]; }
+  function many(part) { var out = [], n = shape[s++]; for (var i = 0; i < n; i++) { out.push(part()); } return out; }
+  function line() { return many(point); }
+  function rings() { return many(line); }
+  var read = [null, point, line, rings, line, rings, function () { return many(rings); },
+              function () { return []; }];  // 7: a point with no coordinates
+  var out = [];
+  for (var g = 0; g < enc.n; g++) {
+    var code = shape[s++];
+    out.push(code ? { type: SHAPE_TYPES[code], coordinates: read[code]() } : null);
+  }
+  return out;
+}
+
 function popupBox(heading, subtitle, rows) {
   var box = el("div", "scmap-popup");
   box.appendChild(el("div", "scmap-popup-title", heading));

@@ -97,6 +97,21 @@ function addFeatures(group, feats, geoms, style, points) {
   return geoms.length;
 }
 
+// districts sent as positions in one table of texts (layers.py _TextTable):
+// [name, subtitle, label, value, label, value...]; popup rows built when opened
+function districtFeatures(d) {
+  var texts = d.texts;
+  return d.feats.map(function (codes) {
+    var f = { tip: texts[codes[0]], title: texts[codes[0]], sub: texts[codes[1]] };
+    Object.defineProperty(f, "rows", { get: function () {
+      var rows = [];
+      for (var k = 2; k + 1 < codes.length; k += 2) { rows.push([texts[codes[k]], texts[codes[k + 1]]]); }
+      return rows;
+    } });
+    return f;
+  });
+}
+
 // a sector stored by column: one light object per solution, popup rows built when opened
 function sectorFeatures(sec) {
   var feats = [];

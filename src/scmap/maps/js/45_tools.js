@@ -121,7 +121,8 @@ function searchBox(st) {
   input.setAttribute("aria-label", t("map.find_district"));
   var list = el("datalist");
   list.id = listId;
-  st.data.districts.names.forEach(function (n) { var o = el("option"); o.value = n; list.appendChild(o); });
+  var d = st.data.districts;
+  d.names.forEach(function (k) { var o = el("option"); o.value = d.texts[k]; list.appendChild(o); });
   var status = el("div", "scmap-search-status");
   status.setAttribute("role", "status");
   box.appendChild(input);

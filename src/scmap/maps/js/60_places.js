@@ -4,17 +4,17 @@
 
 // Names placed largest district first, each only where it fits inside its district on screen
 // and overlaps no name already placed: readable for 20 or 1 000 districts at any zoom.
-function districtLabels(map, data, reg, districts) {
-  var d = data.districts, shapes = districts.getLayers(), labels = [];
+function districtLabels(map, d, feats, reg, districts) {
+  var shapes = districts.getLayers(), labels = [];
   (d.label_order || []).forEach(function (i) {
     var at = d.label_at[i];
     if (!at) { return; }
     var point = shapes[i] && !shapes[i].getBounds;  // a place drawn as a dot: its name beside it
     var icon = L.divIcon({ className: "scmap-label" + (point ? " scmap-label-point" : ""),
-                           html: el("span", null, d.feats[i].tip), iconSize: null });
+                           html: el("span", null, feats[i].tip), iconSize: null });
     var m = L.marker([at[1], at[0]], { icon: icon, interactive: false, keyboard: false });
     m.scmapShape = shapes[i];
-    m.scmapText = d.feats[i].tip;
+    m.scmapText = feats[i].tip;
     labels.push(m);
   });
   var group = L.layerGroup(labels);

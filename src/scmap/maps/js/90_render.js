@@ -40,6 +40,9 @@ function leafletWords(map) {
 function drawColourings(data, geometries, reg, bases) {
   reg.models = {};
   data.choropleths.forEach(function (ch) {
+    (ch.cols || []).forEach(function (c) {  // each distinct text sent once (layers.py _coded_columns)
+      if (c.at) { c.values = c.at.map(function (k) { return c.texts[k]; }); }
+    });
     var shapes = geometries[ch.geometry_of || ch.key];  // a colouring of the districts shares their shapes
     var group = choroplethLayer(ch, shapes, reg);
     if (ch.live) { reg.models[ch.model] = new LiveModel(ch); }
@@ -51,12 +54,12 @@ function drawColourings(data, geometries, reg, bases) {
 }
 
 function drawDistricts(map, data, geometries, reg, overlays) {
-  var districts = L.featureGroup();
-  reg.counts.districts = addFeatures(districts, data.districts.feats, geometries.districts, function () {
+  var districts = L.featureGroup(), feats = districtFeatures(data.districts);
+  reg.counts.districts = addFeatures(districts, feats, geometries.districts, function () {
     return { color: "#333333", weight: 1.2, fillColor: "#bbbbbb", fillOpacity: 0.08 };
   }, "circle");
   reg.districts = districts;
-  districtLabels(map, data, reg, districts);
+  districtLabels(map, data.districts, feats, reg, districts);
   reg.byKey.districts = districts;
   overlays[escapeHtml(data.districts.label)] = districts;
   return districts;
@@ -164,7 +167,9 @@ function mapControls(map, data, reg, bases, overlays) {
   reg.legend = legendControl(map, data, reg);
 }
 
-window.scmapRender = function (map, data, geometries) {
+window.scmapRender = function (map, data, encoded) {
+  var geometries = {};
+  Object.keys(encoded).forEach(function (key) { geometries[key] = decodeShapes(encoded[key]); });
   if (!isFinite(map.getMaxZoom())) { map.setMaxZoom(19); }  // clustering needs a maximum zoom
   if (data.i18n) { setWords(data.i18n); }
   var reg = { map: map, districts: null, sectors: {}, choropleths: {}, overlays: {}, counts: {},
