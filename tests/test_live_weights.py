@@ -102,8 +102,7 @@ def test_slider_preset_compare_and_export_round_trip(browser, tmp_path: Path):
     page, _ = _page(browser, tmp_path, project)
     page.evaluate("window.scmap.showModel('ev_charging')")
     before_colours = page.evaluate(
-        "window.scmap._registry.choropleths['suit:ev_charging'].getLayers()"
-        ".map(l => l.getLayers()[0].options.fillColor)"
+        "window.scmap._registry.choropleths['suit:ev_charging'].getLayers().map(l => l.options.fillColor)"
     )
     page.locator(".scmap-weights-toggle").click()
     slider = page.locator(".scmap-weights-slider[data-criterion='stops']")
@@ -113,8 +112,7 @@ def test_slider_preset_compare_and_export_round_trip(browser, tmp_path: Path):
     after = page.evaluate("window.scmap.weights('ev_charging')")
     assert after["stops"] > 0.8
     colours = page.evaluate(
-        "window.scmap._registry.choropleths['suit:ev_charging'].getLayers()"
-        ".map(l => l.getLayers()[0].options.fillColor)"
+        "window.scmap._registry.choropleths['suit:ev_charging'].getLayers().map(l => l.options.fillColor)"
     )
     assert colours != before_colours
     ranks = page.evaluate("window.scmap.ranks('ev_charging')")
@@ -138,8 +136,7 @@ def test_slider_preset_compare_and_export_round_trip(browser, tmp_path: Path):
     page.select_option(".scmap-weights-compare", "project")
     assert page.locator(".scmap-weights-moves li").count() >= 1
     fills = page.evaluate(
-        "window.scmap._registry.choropleths['suit:ev_charging'].getLayers()"
-        ".map(l => l.getLayers()[0].options.fillColor)"
+        "window.scmap._registry.choropleths['suit:ev_charging'].getLayers().map(l => l.options.fillColor)"
     )
     assert {"#1b7837", "#762a83"} & set(fills)  # units that gain or lose rank against the project
     exported = page.evaluate("window.scmap.exportWeights('ev_charging', 'energy department')")

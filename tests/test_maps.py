@@ -22,7 +22,8 @@ from scmap import load_inputs, load_project, solution_map
 from scmap.maps._grid import area_grid
 from scmap.maps._hexes import hex_layout
 from scmap.maps._safe import html_text, script_json
-from scmap.maps._shapes import Shapes, decode
+from scmap.maps._shapes import Shapes, decode, varints
+from scmap.maps._texts import texts_of
 from scmap.maps.layers import MapOptions, display_geoms
 from scmap.project.datasets import demo_project_path
 
@@ -86,13 +87,14 @@ def render_args(html: str) -> tuple[dict, dict]:
 
 def _district_texts(d: dict) -> dict:
     """The districts' features as the page decodes them: positions into one table of texts."""
-    texts = d["texts"]
+    texts = texts_of(d)
     feats = [
         {"tip": texts[c[0]], "title": texts[c[0]], "sub": texts[c[1]],
          "rows": [[texts[a], texts[b]] for a, b in zip(c[2::2], c[3::2], strict=True)]}
         for c in d["feats"]
     ]  # fmt: skip
-    return {**d, "feats": feats, "names": [texts[k] for k in d["names"]]}
+    xy = np.cumsum(np.array(varints(d["label_at"]["b64"]), dtype=np.int64).reshape(-1, 2), axis=0)
+    return {**d, "feats": feats, "label_at": (xy / d["label_at"]["scale"]).tolist()}
 
 
 def test_demo_map_payload_counts():
@@ -218,9 +220,13 @@ def test_district_popups_send_each_text_once_and_decode_to_the_full_rows():
     html = results.map().get_root().render()
     at = re.search(r"scmapRender\(map_\w+, ", html).end()
     coded = json.JSONDecoder().raw_decode(html, at)[0]["districts"]
-    texts = coded["texts"]
+    texts = texts_of(coded)
     assert len(set(texts)) == len(texts)  # each text once, however many districts show it
+    where = render_args(html)[0]["districts"]["label_at"]
+    inside = shapely.contains_xy(np.array(results.districts.to_crs(4326).geometry), *np.array(where).T)
+    assert inside.all() and len(where) == 24  # each name at a point of its own district
     assert texts.count("Solutions by sector") == 1 and len(coded["feats"]) == 24
+    assert len(set(coded["pieces"])) == len(coded["pieces"]) and " of " in coded["pieces"]  # and each piece once
     feats = render_args(html)[0]["districts"]["feats"]
     table = results.overlap.districts.set_index("district_id")
     for f, (key, row) in zip(feats, table.iterrows(), strict=True):

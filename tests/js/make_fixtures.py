@@ -33,6 +33,8 @@ EXPOSE = (
     "paletteIndex",
     "setWords",
     "decodeShapes",
+    "textsOf",
+    "pointStream",
 )
 NUMBERS = [0, 1, 2.5, -3.5, 0.125, 7.45, 999.5, 1234, 1234.56, -98765.4321, 12345678, 0.0004, 1e9 + 0.5]
 COUNTS = [0, 1, 2, 3, 5, 11, 21, 100, 1_000_000]
@@ -121,6 +123,23 @@ def _shapes() -> list[dict[str, object]]:
     return out
 
 
+def _texts() -> dict[str, object]:
+    """Popup texts in every language, coded as a map gets them, and label points as a stream."""
+    from scmap.maps._shapes import point_stream
+    from scmap.maps._texts import TextTable
+
+    table, texts = TextTable(), []
+    for language in LANGUAGES:
+        msg = load_messages(language)
+        texts += [msg.num(v, d) for v in NUMBERS for d in (0, 2)] + [msg.pct(s) for s in (0.0, 0.125, 1.0)]
+        texts += [msg("map.gap_text", rank=msg.num(r), n=msg.num(34_969)) for r in (1, 2, 28_315)]
+    texts += ["", "el Raval", "Ивана Вазова", None]
+    codes = [table.code(t) for t in texts]
+    xy = np.random.default_rng(5).uniform([-180, -90], [180, 90], (50, 2)).round(5)
+    return {"payload": table.payload(), "codes": codes, "texts": texts,
+            "points": point_stream(xy, 5), "xy": xy.tolist()}  # fmt: skip
+
+
 def main(outdir: str) -> None:
     folder = Path(outdir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -129,6 +148,7 @@ def main(outdir: str) -> None:
         "languages": {lang: _language(lang) for lang in LANGUAGES},
         "models": _models(),
         "shapes": _shapes(),
+        "texts": _texts(),
     }
     (folder / "vectors.json").write_text(json.dumps(vectors, ensure_ascii=False), encoding="utf-8")
     print(f"{folder}: scmap.js and vectors.json ({len(vectors['models'])} models)")

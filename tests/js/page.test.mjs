@@ -91,3 +91,11 @@ test("geometries decode to the GeoJSON Python wrote, to the last decimal", () =>
     assert.deepEqual(JSON.parse(JSON.stringify(js.decodeShapes(encoded))), geojson, `scale ${encoded.scale}`);
   }
 });
+
+test("popup texts join back from their pieces as Python wrote them, in every language", () => {
+  const js = page(), v = vectors.texts;
+  const texts = js.textsOf(v.payload);
+  assert.deepEqual(v.codes.map((k) => texts[k]), v.texts);
+  assert.ok(v.payload.pieces.length < v.texts.length, "pieces are shared between texts");
+  assert.deepEqual(JSON.parse(JSON.stringify(js.pointStream(v.points))), v.xy);
+});

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-__all__ = ["Geoms", "Shapes", "decode", "varints"]
+__all__ = ["Geoms", "Shapes", "decode", "point_stream", "varints"]
 
 _TYPES = ["Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon", "Point"]
 """Codes 1.. of the ``shape`` stream, GeoJSON's names (0: a missing geometry, 7: an empty point)."""
@@ -68,6 +68,13 @@ class Shapes:
     def json(self) -> str:
         """The encoded layer as JSON text (numbers, brackets and base64 only: spliced as is)."""
         return json.dumps(self.encoded(), separators=(",", ":"))
+
+
+def point_stream(xy: np.ndarray, digits: int) -> dict[str, Any]:
+    """``{scale, b64}``: [lon, lat] pairs rounded to *digits* decimals, as differences in one stream."""
+    scale = 10**digits
+    ints = np.rint(np.asarray(xy, dtype=float).reshape(-1, 2) * scale).astype(np.int64)
+    return {"scale": scale, "b64": _b64(np.diff(ints, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel())}
 
 
 def _structure(geom: Any, type_id: int) -> list[int]:

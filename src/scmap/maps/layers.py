@@ -23,7 +23,8 @@ from scmap.core.i18n import Messages, english
 from scmap.maps._format import format_value
 from scmap.maps._hexes import HexLayout, hex_layout
 from scmap.maps._icons import symbol_paths
-from scmap.maps._shapes import Geoms, Shapes
+from scmap.maps._shapes import Geoms, Shapes, point_stream
+from scmap.maps._texts import TextTable
 
 if TYPE_CHECKING:
     from scmap.analysis.overlap import OverlapResult
@@ -236,7 +237,7 @@ def districts_layer(
     records = districts.drop(columns=districts.geometry.name).to_dict("records")
     msg = options.messages
     extra = _district_explanations(ids, suitability, overlap, catalogue, msg)
-    texts = _TextTable()
+    texts = TextTable()
     feats = [
         [
             texts.code(n),
@@ -249,37 +250,10 @@ def districts_layer(
         "label": options.districts_label or msg("map.districts"),
         "note": options.districts_note,
         "feats": feats,
-        "names": [texts.code(n) for n in sorted(set(names))],
-        "texts": texts.texts,
+        **texts.payload(),
         **_label_points(districts),
     }
     return payload, display_geoms(districts, options)
-
-
-class _TextTable:
-    """Each distinct text once, features as numbers into it.
-
-    The districts' popups repeat their row labels and many of their values ("Energy 0, Mobility
-    0, ICT 0") thousands of times: each district is sent as ``[name, subtitle, label, value,
-    label, value, ...]``, positions in :attr:`texts`, which the page turns back into the same
-    texts (``districtFeatures`` in ``20_features.js``).
-    """
-
-    def __init__(self) -> None:
-        self._at: dict[str | None, int] = {}
-        self.texts: list[str | None] = []
-
-    def code(self, value: str | None) -> int:
-        """The position of *value* in :attr:`texts` (added if new)."""
-        at = self._at.get(value)
-        if at is None:
-            at = self._at[value] = len(self.texts)
-            self.texts.append(value)
-        return at
-
-    def codes(self, rows: list[list[str]]) -> list[int]:
-        """The positions of each row's label and value, row after row."""
-        return [self.code(part) for row in rows for part in row]
 
 
 def _label_points(districts: gpd.GeoDataFrame) -> dict[str, Any]:
@@ -289,15 +263,12 @@ def _label_points(districts: gpd.GeoDataFrame) -> dict[str, Any]:
     placed (largest district first), so that the page can show names without collisions.
     """
     if not len(districts):
-        return {"label_at": [], "label_order": []}
+        return {"label_at": point_stream(np.empty((0, 2)), 5), "label_order": []}
     points = districts.geometry.representative_point()
     lonlat = points.to_crs(4326) if districts.crs is not None else points
     area = districts.geometry.area.to_numpy() if districts.crs is not None and districts.crs.is_projected else None
     order = np.argsort(-area, kind="stable") if area is not None else np.arange(len(districts))
-    return {
-        "label_at": [[round(float(p.x), 5), round(float(p.y), 5)] for p in lonlat],
-        "label_order": order.tolist(),
-    }
+    return {"label_at": point_stream(np.column_stack([lonlat.x, lonlat.y]), 5), "label_order": order.tolist()}
 
 
 def _district_explanations(
@@ -601,8 +572,8 @@ def _coded_columns(layer: dict[str, Any]) -> dict[str, Any]:
         return layer
     coded = []
     for col in layer["cols"]:
-        table = _TextTable()
-        coded.append({"name": col["name"], "at": [table.code(v) for v in col["values"]], "texts": table.texts})
+        table = TextTable()
+        coded.append({"name": col["name"], "at": [table.code(v) for v in col["values"]], **table.payload()})
     return {**layer, "cols": coded}
 
 

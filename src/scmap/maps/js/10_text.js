@@ -89,6 +89,25 @@ function varints(b64) {
   return out;
 }
 
+// [lon, lat] pairs from one stream of differences (maps/_shapes.py point_stream)
+function pointStream(enc) {
+  var d = varints(enc.b64), out = new Array(d.length / 2), x = 0, y = 0;
+  for (var i = 0; i < out.length; i++) {
+    x += d[2 * i];
+    y += d[2 * i + 1];
+    out[i] = [x / enc.scale, y / enc.scale];
+  }
+  return out;
+}
+
+// texts sent as positions of their pieces (maps/_texts.py): a piece, pieces to join, or null
+function textsOf(table) {
+  return table.texts.map(function (c) {
+    if (c === null || typeof c === "number") { return c === null ? null : table.pieces[c]; }
+    return c.map(function (k) { return table.pieces[k]; }).join("");
+  });
+}
+
 var SHAPE_TYPES = [null, "Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon", "Point"];
 
 // a layer's geometries as GeoJSON from the two streams of maps/_shapes.py: "shape" (each

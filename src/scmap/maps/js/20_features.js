@@ -78,8 +78,13 @@ function layerFor(g, f, style, points) {
     return L.circleMarker([g.coordinates[1], g.coordinates[0]],
       { radius: 6, color: "#ffffff", weight: 1, fillColor: f.colour || "#333333", fillOpacity: 0.9 });
   }
-  return L.geoJSON(g, { style: function () { return style(f); },
-    pointToLayer: function (_, ll) { return L.circleMarker(ll, { radius: 5, color: f.colour }); } });
+  return shapeLayer(g, style(f), function (_, ll) { return L.circleMarker(ll, { radius: 5, color: f.colour }); });
+}
+
+// one Leaflet layer of a GeoJSON geometry (a polygon, a line...), without a group around it
+function shapeLayer(g, options, pointToLayer) {
+  return L.GeoJSON.geometryToLayer({ type: "Feature", properties: {}, geometry: g },
+                                   L.extend({ pointToLayer: pointToLayer }, options));
 }
 
 function bindText(lyr, f, sticky) {
@@ -97,10 +102,10 @@ function addFeatures(group, feats, geoms, style, points) {
   return geoms.length;
 }
 
-// districts sent as positions in one table of texts (layers.py _TextTable):
+// districts sent as positions in one table of texts (maps/_texts.py):
 // [name, subtitle, label, value, label, value...]; popup rows built when opened
 function districtFeatures(d) {
-  var texts = d.texts;
+  var texts = textsOf(d);
   return d.feats.map(function (codes) {
     var f = { tip: texts[codes[0]], title: texts[codes[0]], sub: texts[codes[1]] };
     Object.defineProperty(f, "rows", { get: function () {

@@ -1,13 +1,42 @@
 /* District colourings (choropleths) and the legend that explains what is shown. */
 
 // a district/unit colouring built from columns: popups made when opened
+// A layer group that makes its layers the first time it is shown or asked for them: a map of
+// 35 000 districts has several colourings of them, of which one at most is shown at start.
+// (Defined on first use: the page's code also runs where Leaflet is not loaded, in unit tests.)
+var LazyGroup = null;
+
+function lazyGroup(fill) {
+  LazyGroup = LazyGroup || L.FeatureGroup.extend({
+    initialize: function (make) {
+      L.FeatureGroup.prototype.initialize.call(this);
+      this._make = make;
+    },
+    ensure: function () {
+      if (!this._make) { return this; }
+      var make = this._make, map = this._map;
+      this._make = null;
+      this._map = null;  // filled off the map: onAdd then adds them all
+      make(this);
+      this._map = map;
+      return this;
+    },
+    onAdd: function (map) { this.ensure(); L.FeatureGroup.prototype.onAdd.call(this, map); },
+    eachLayer: function (fn, context) { this.ensure(); return L.FeatureGroup.prototype.eachLayer.call(this, fn, context); },
+    hasLayer: function (layer) { this.ensure(); return L.FeatureGroup.prototype.hasLayer.call(this, layer); }
+  });
+  return new LazyGroup(fill);
+}
+
 function choroplethLayer(ch, geoms, reg) {
-  var group = L.featureGroup();
+  return lazyGroup(function (group) { choroplethShapes(group, ch, geoms, reg); });
+}
+
+function choroplethShapes(group, ch, geoms, reg) {
   for (var u = 0; u < geoms.length; u++) {
     var idx = ch.cidx[u];
     var colour = idx < 0 ? ch.excluded : ch.palette[idx];
-    var lyr = L.geoJSON(geoms[u], { style: { color: "#555555", weight: 0.4, fillColor: colour,
-                                             fillOpacity: idx < 0 ? 0.35 : 0.75 } });
+    var lyr = shapeLayer(geoms[u], { color: "#555555", weight: 0.4, fillColor: colour, fillOpacity: idx < 0 ? 0.35 : 0.75 });
     (function (i) {
       lyr.bindTooltip(function () {
         var live = ch.live ? reg.models[ch.model] : null;
@@ -29,7 +58,6 @@ function choroplethLayer(ch, geoms, reg) {
     })(u);
     group.addLayer(lyr);
   }
-  return group;
 }
 
 function gradient(colours) {

@@ -121,8 +121,9 @@ function searchBox(st) {
   input.setAttribute("aria-label", t("map.find_district"));
   var list = el("datalist");
   list.id = listId;
-  var d = st.data.districts;
-  d.names.forEach(function (k) { var o = el("option"); o.value = d.texts[k]; list.appendChild(o); });
+  var titles = {};  // each district's name once, in order
+  st.reg.districts.eachLayer(function (l) { titles[l.scmapFeature.title] = true; });
+  Object.keys(titles).sort().forEach(function (n) { var o = el("option"); o.value = n; list.appendChild(o); });
   var status = el("div", "scmap-search-status");
   status.setAttribute("role", "status");
   box.appendChild(input);
@@ -201,18 +202,21 @@ function minimap(map, data, reg) {
                           doubleClickZoom: false, boxZoom: false, keyboard: false, touchZoom: false });
   mini.setView(map.getCenter(), Math.max(map.getZoom() - 4, 0));
   if (data.tiles && data.tiles.url) { L.tileLayer(data.tiles.url).addTo(mini); }
-  var outline = L.featureGroup().addTo(mini);
+  var outline = L.featureGroup().addTo(mini), canvas = L.canvas({ padding: 0 });  // one canvas, not a path each
   reg.districts.eachLayer(function (l) {
-    outline.addLayer(L.geoJSON(l.toGeoJSON(), { style: { color: "#666", weight: 0.6, fillOpacity: 0.05 },
-      pointToLayer: function (_, ll) { return L.circleMarker(ll, { radius: 2, color: "#333", weight: 1 }); } }));
+    outline.addLayer(L.geoJSON(l.toGeoJSON(), { renderer: canvas, interactive: false,
+      style: { color: "#666", weight: 0.6, fillOpacity: 0.05 },
+      pointToLayer: function (_, ll) { return L.circleMarker(ll, { renderer: canvas, radius: 2, color: "#333", weight: 1 }); } }));
   });
+  var whole = outline.getBounds();
   var view = L.rectangle(map.getBounds(), { color: "#d7191c", weight: 1.5, fillOpacity: 0.1 }).addTo(mini);
   function sync() {
     view.setBounds(map.getBounds());
-    if (outline.getBounds().isValid()) { mini.fitBounds(outline.getBounds(), { animate: false }); }
+    if (whole.isValid()) { mini.fitBounds(whole, { animate: false }); }
   }
   map.on("moveend zoomend", sync);
   L.DomEvent.disableClickPropagation(box);
   reg.minimap = mini;
+  reg.minimapOutline = outline;
   setTimeout(function () { mini.invalidateSize(); sync(); }, 0);
 }

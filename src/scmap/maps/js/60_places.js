@@ -3,48 +3,57 @@
 // ---------------------------------------------------------------- district names
 
 // Names placed largest district first, each only where it fits inside its district on screen
-// and overlaps no name already placed: readable for 20 or 1 000 districts at any zoom.
+// and overlaps no name already placed: readable for 20 or 35 000 districts at any zoom. Only the
+// names placed are on the map (a marker is made the first time its name is shown): a marker
+// per district of a large region would cost Leaflet time that grows with their square.
 function districtLabels(map, d, feats, reg, districts) {
-  var shapes = districts.getLayers(), labels = [];
+  var shapes = districts.getLayers(), labels = [], group = L.layerGroup(), points = pointStream(d.label_at);
   (d.label_order || []).forEach(function (i) {
-    var at = d.label_at[i];
-    if (!at) { return; }
-    var point = shapes[i] && !shapes[i].getBounds;  // a place drawn as a dot: its name beside it
-    var icon = L.divIcon({ className: "scmap-label" + (point ? " scmap-label-point" : ""),
-                           html: el("span", null, feats[i].tip), iconSize: null });
-    var m = L.marker([at[1], at[0]], { icon: icon, interactive: false, keyboard: false });
-    m.scmapShape = shapes[i];
-    m.scmapText = feats[i].tip;
-    labels.push(m);
+    var at = points[i];
+    if (at) { labels.push({ at: L.latLng(at[1], at[0]), text: feats[i].tip, shape: shapes[i], marker: null }); }
   });
-  var group = L.layerGroup(labels);
   function place() {
     if (!map.hasLayer(districts)) { if (map.hasLayer(group)) { map.removeLayer(group); } return; }
     if (!map.hasLayer(group)) { group.addTo(map); }
-    var size = map.getSize(), placed = [], shown = 0;
-    labels.forEach(function (m) {
-      var p = map.latLngToContainerPoint(m.getLatLng());
-      var w = m.scmapText.length * 6.3 + 8, h = 15;
-      var box = { x0: p.x - w / 2, y0: p.y - h / 2, x1: p.x + w / 2, y1: p.y + h / 2 };
-      var b = m.scmapShape && m.scmapShape.getBounds ? m.scmapShape.getBounds() : null;
-      var fits = true;
-      if (b && b.isValid()) {
-        var sw = map.latLngToContainerPoint(b.getSouthWest()), ne = map.latLngToContainerPoint(b.getNorthEast());
-        fits = Math.abs(ne.x - sw.x) > w * 0.8 && Math.abs(sw.y - ne.y) > h * 1.5;
-      }
-      var inside = box.x1 > 0 && box.y1 > 0 && box.x0 < size.x && box.y0 < size.y;
-      var free = placed.every(function (o) { return box.x1 < o.x0 || box.x0 > o.x1 || box.y1 < o.y0 || box.y0 > o.y1; });
-      var show = fits && inside && free;
-      if (show) { placed.push(box); shown++; }
-      var elm = m.getElement();
-      if (elm) { elm.style.display = show ? "" : "none"; }
+    var size = map.getSize(), placed = [];
+    labels.forEach(function (lab) {
+      var box = labelBox(map, lab, size, placed);
+      if (box) { placed.push(box); }
+      if (box && !(lab.marker && group.hasLayer(lab.marker))) { group.addLayer(labelMarker(lab)); }
+      if (!box && lab.marker && group.hasLayer(lab.marker)) { group.removeLayer(lab.marker); }
     });
-    reg.labelsShown = shown;
+    reg.labelsShown = placed.length;
   }
   map.on("zoomend moveend overlayadd overlayremove resize", place);
   reg.placeLabels = place;
   reg.labels = group;
+  reg.labelCount = labels.length;
   setTimeout(place, 0);
+}
+
+function labelMarker(lab) {
+  if (!lab.marker) {
+    var point = lab.shape && !lab.shape.getBounds;  // a place drawn as a dot: its name beside it
+    var icon = L.divIcon({ className: "scmap-label" + (point ? " scmap-label-point" : ""),
+                           html: el("span", null, lab.text), iconSize: null });
+    lab.marker = L.marker(lab.at, { icon: icon, interactive: false, keyboard: false });
+  }
+  return lab.marker;
+}
+
+// where a name goes on screen, or null: inside the map, inside its district, clear of *placed*
+function labelBox(map, lab, size, placed) {
+  var p = map.latLngToContainerPoint(lab.at);
+  var w = lab.text.length * 6.3 + 8, h = 15;
+  var box = { x0: p.x - w / 2, y0: p.y - h / 2, x1: p.x + w / 2, y1: p.y + h / 2 };
+  if (!(box.x1 > 0 && box.y1 > 0 && box.x0 < size.x && box.y0 < size.y)) { return null; }
+  var b = lab.shape && lab.shape.getBounds ? lab.shape.getBounds() : null;
+  if (b && b.isValid()) {
+    var sw = map.latLngToContainerPoint(b.getSouthWest()), ne = map.latLngToContainerPoint(b.getNorthEast());
+    if (!(Math.abs(ne.x - sw.x) > w * 0.8 && Math.abs(sw.y - ne.y) > h * 1.5)) { return null; }
+  }
+  var free = placed.every(function (o) { return box.x1 < o.x0 || box.x0 > o.x1 || box.y1 < o.y0 || box.y0 > o.y1; });
+  return free ? box : null;
 }
 
 // ---------------------------------------------------------------- basemaps

@@ -41,7 +41,7 @@ function drawColourings(data, geometries, reg, bases) {
   reg.models = {};
   data.choropleths.forEach(function (ch) {
     (ch.cols || []).forEach(function (c) {  // each distinct text sent once (layers.py _coded_columns)
-      if (c.at) { c.values = c.at.map(function (k) { return c.texts[k]; }); }
+      if (c.at) { var texts = textsOf(c); c.values = c.at.map(function (k) { return texts[k]; }); }
     });
     var shapes = geometries[ch.geometry_of || ch.key];  // a colouring of the districts shares their shapes
     var group = choroplethLayer(ch, shapes, reg);
