@@ -1,6 +1,9 @@
 """HTML size and time to first render in Chromium: scmap's map vs geopandas explore().
 
 Run: .venv/bin/python benchmarks/bench_map.py [--sizes 1000 10000 100000]
+     .venv/bin/python benchmarks/bench_map.py --pages PACK/map.html ...   (pages already written,
+     e.g. by bench_scale.py or ``scmap run``: size and first render against the scale issue's
+     10 MB and 3 s)
 Needs Debian chromium and the npm assets of the browser tests (bash scripts/test.sh installs
 both). Leaflet is served from those assets; other CDN files that explore() asks for (jQuery,
 Bootstrap, icon fonts) are answered empty, and tiles with a blank image, so that only the
@@ -76,11 +79,38 @@ def first_render(browser, path: Path, ready: str, timeout_s: float) -> float | N
         page.close()
 
 
+PAGE_MB, PAGE_S = 10.0, 3.0
+"""The large map's targets: at most 10 MB, first painted in at most 3 s."""
+
+
+def pages(paths: list[Path], timeout_s: float) -> None:
+    """Size and first render of map pages already written, three renders each (median)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+        print("page | MB | vs 10 MB | first render (median of 3) | vs 3 s")
+        for path in paths:
+            times = sorted(
+                t for t in (first_render(browser, path, "window.scmap !== undefined", timeout_s) for _ in range(3)) if t
+            )
+            mb = path.stat().st_size / 1e6
+            shown = (
+                f"{times[len(times) // 2]:.2f} s | x{times[len(times) // 2] / PAGE_S:.2f}" if times else "failed | -"
+            )
+            print(f"{path} | {mb:.2f} | x{mb / PAGE_MB:.2f} | {shown}")
+        browser.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds before a render counts as failed")
+    parser.add_argument("--pages", type=Path, nargs="+", help="time these map pages instead")
     args = parser.parse_args()
+    if args.pages:
+        pages(args.pages, args.timeout)
+        return
     from playwright.sync_api import sync_playwright
 
     districts = load_inputs(load_project(demo_project_path())).districts.gdf

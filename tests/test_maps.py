@@ -19,6 +19,7 @@ from pyproj import Transformer
 import scmap
 from payloads import MARKER, PAYLOADS, payload_catalogue, payload_layers
 from scmap import load_inputs, load_project, solution_map
+from scmap.core._page import page_payload
 from scmap.maps._grid import area_grid
 from scmap.maps._hexes import hex_layout
 from scmap.maps._safe import html_text, script_json
@@ -72,10 +73,12 @@ def test_payloads_do_not_run_while_rendering(tmp_path: Path):
 
 def render_args(html: str) -> tuple[dict, dict]:
     """The payload and geometries the page hands to scmapRender, parsed as JSON."""
-    at = re.search(r"scmapRender\(map_\w+, ", html).end()
     decoder = json.JSONDecoder()
-    payload, end = decoder.raw_decode(html, at)
-    geometries, _ = decoder.raw_decode(html, end + 2)
+    payload, _ = decoder.raw_decode(
+        html, re.search(r'<script type="application/json" id="scmap-data-\w+">', html).end()
+    )
+    shapes = re.search(r'<script type="application/json" id="scmap-data-\w+-shapes">', html).end()
+    geometries, _ = decoder.raw_decode(html, shapes)
     geometries = {key: decode(g) for key, g in geometries.items()}  # compact streams, as the page decodes them
     for sector in payload["sectors"]:  # a sector of points: int32 pairs in base64, as the page decodes them
         if sector.get("xy"):
@@ -218,8 +221,7 @@ def test_print_draws_many_districts_as_one_path(tmp_path: Path):
 def test_district_popups_send_each_text_once_and_decode_to_the_full_rows():
     results = scmap.run(demo_project_path())
     html = results.map().get_root().render()
-    at = re.search(r"scmapRender\(map_\w+, ", html).end()
-    coded = json.JSONDecoder().raw_decode(html, at)[0]["districts"]
+    coded = page_payload(html)["districts"]
     texts = texts_of(coded)
     assert len(set(texts)) == len(texts)  # each text once, however many districts show it
     where = render_args(html)[0]["districts"]["label_at"]

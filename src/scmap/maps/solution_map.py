@@ -20,6 +20,7 @@ import shapely
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
+from scmap.core._page import data_blocks, render_call
 from scmap.core._text import display_frame, display_value
 from scmap.core.catalogue import Catalogue, load_catalogue
 from scmap.core.i18n import load_messages
@@ -93,8 +94,9 @@ class ScmapLayers(MacroElement):
             figure.header.add_child(_Raw(f'{links}<script src="{CLUSTER_JS}"></script>'), name="scmap_cluster")
         figure.header.add_child(_Raw(f"<style>{css}</style>"), name="scmap_css")
         figure.script.add_child(_Raw(page_script()), name="scmap_js")
-        call = f"scmapRender({self._parent.get_name()}, {self.payload_json}, {self.geometries_json});"
-        figure.script.add_child(_Raw(call), name=self.get_name())
+        blocks = data_blocks(self.get_name(), self.payload_json, self.geometries_json)
+        figure.html.add_child(_Raw(blocks), name=f"{self.get_name()}_data")
+        figure.script.add_child(_Raw(render_call(self._parent.get_name(), self.get_name())), name=self.get_name())
 
 
 def _geoms_json(geoms: Geoms) -> str:

@@ -9,30 +9,15 @@ the room's consensus weights exactly as the page does, without the project or th
 from __future__ import annotations
 
 import base64
-import json
-import re
 from typing import Any
 
 import numpy as np
 
 from scmap.analysis.suitability.model import aggregate
+from scmap.core._page import page_payload
 from scmap.errors import InputError
 
 __all__ = ["map_models", "normalised", "page_payload", "project_weights", "ranks", "rescore"]
-
-_CALL = re.compile(r"scmapRender\(\s*[A-Za-z_$][\w$]*\s*,\s*")
-
-
-def page_payload(page: str) -> dict[str, Any]:
-    """What an scmap map page draws (the data it hands to ``scmapRender``)."""
-    found = _CALL.search(page)
-    if found is None:
-        raise InputError("this page is not an scmap map (no scmapRender call found)")
-    try:
-        payload, _ = json.JSONDecoder().raw_decode(page, found.end())
-    except ValueError as err:
-        raise InputError(f"this map page's data cannot be read ({err})") from err
-    return dict(payload)
 
 
 def map_models(page: str) -> dict[str, dict[str, Any]]:
