@@ -10,6 +10,8 @@ id="scmap-data-NAME">`` (the payload: labels, popups, colourings, live models) a
 >>> page = data_blocks("map_1", '{"districts":{}}', '{}') + '<script>scmapRender(map_1, ...)</script>'
 >>> page_payload(page)
 {'districts': {}}
+>>> page_payload('<script>scmapRender(map_1, {"districts": {"n": 2}}, {});</script>')  # a page of before
+{'districts': {'n': 2}}
 """
 
 from __future__ import annotations
