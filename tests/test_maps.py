@@ -94,7 +94,7 @@ def _district_texts(d: dict) -> dict:
     feats = [
         {"tip": texts[c[0]], "title": texts[c[0]], "sub": texts[c[1]],
          "rows": [[texts[a], texts[b]] for a, b in zip(c[2::2], c[3::2], strict=True)]}
-        for c in d["feats"]
+        for c in d["coded"]
     ]  # fmt: skip
     xy = np.cumsum(np.array(varints(d["label_at"]["b64"]), dtype=np.int64).reshape(-1, 2), axis=0)
     return {**d, "feats": feats, "label_at": (xy / d["label_at"]["scale"]).tolist()}
@@ -227,7 +227,7 @@ def test_district_popups_send_each_text_once_and_decode_to_the_full_rows():
     where = render_args(html)[0]["districts"]["label_at"]
     inside = shapely.contains_xy(np.array(results.districts.to_crs(4326).geometry), *np.array(where).T)
     assert inside.all() and len(where) == 24  # each name at a point of its own district
-    assert texts.count("Solutions by sector") == 1 and len(coded["feats"]) == 24
+    assert texts.count("Solutions by sector") == 1 and len(coded["coded"]) == 24
     assert len(set(coded["pieces"])) == len(coded["pieces"]) and " of " in coded["pieces"]  # and each piece once
     feats = render_args(html)[0]["districts"]["feats"]
     table = results.overlap.districts.set_index("district_id")
@@ -344,6 +344,10 @@ def test_compact_geometries_decode_to_shapelys_geojson(coords, digits, kind):
     shapes = Shapes(geoms, digits)
     assert decode(json.loads(shapes.json())) == [json.loads(t) for t in shapely.to_geojson(geoms)]
     assert len(shapes) == 4 and shapes == Shapes(geoms.copy(), digits) and shapes != Shapes(geoms[:3], digits)
+    polygons = geoms[shapely.get_type_id(geoms) == 3]
+    polygons = polygons[~shapely.is_empty(polygons)]  # a layer of polygons only: written without a loop
+    if len(polygons):
+        assert decode(Shapes(polygons, digits).encoded()) == [json.loads(t) for t in shapely.to_geojson(polygons)]
 
 
 def test_compact_geometries_are_smaller_than_geojson():

@@ -68,7 +68,7 @@ class AreaGrid:
             "cell": self.cell,
             "bytes": dtype.itemsize,
             "bounds": [list(self.bounds[0]), list(self.bounds[1])],
-            "cells": base64.b64encode(zlib.compress(raw.tobytes(), 9)).decode("ascii"),
+            "cells": base64.b64encode(zlib.compress(raw.tobytes(), 6)).decode("ascii"),
         }
 
 

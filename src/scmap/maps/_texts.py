@@ -11,7 +11,7 @@ table of pieces. The page joins the pieces back into the same texts (``textsOf``
 >>> [table.code(t) for t in ["rank 1 of 24", "Gaps", "rank 2 of 24", "Gaps"]]
 [0, 1, 2, 1]
 >>> table.payload()
-{'texts': [[0, 1, 2, 3], 4, [0, 5, 2, 3]], 'pieces': ['rank ', '1', ' of ', '24', 'Gaps', '2']}
+{'text_parts': [[0, 1, 2, 3], 4, [0, 5, 2, 3]], 'pieces': ['rank ', '1', ' of ', '24', 'Gaps', '2']}
 >>> texts_of(table.payload())
 ['rank 1 of 24', 'Gaps', 'rank 2 of 24']
 """
@@ -48,7 +48,7 @@ class TextTable:
         return [self.code(part) for row in rows for part in row]
 
     def payload(self) -> dict[str, Any]:
-        """``{texts, pieces}``: each text as a piece's position, a list of them, or null."""
+        """``{text_parts, pieces}``: each text as a piece's position, a list of them, or null."""
         pieces: dict[str, int] = {}
         texts: list[Any] = []
         for text in self._texts:
@@ -57,12 +57,13 @@ class TextTable:
                 continue
             parts = [pieces.setdefault(p, len(pieces)) for p in _PIECES.split(text) if p]
             texts.append(parts[0] if len(parts) == 1 else parts)
-        return {"texts": texts, "pieces": list(pieces)}
+        return {"text_parts": texts, "pieces": list(pieces)}
 
 
 def texts_of(payload: dict[str, Any]) -> list[str | None]:
     """The texts of a :meth:`TextTable.payload`, as the page joins them back."""
     pieces = payload["pieces"]
     return [
-        c if c is None else pieces[c] if isinstance(c, int) else "".join(pieces[k] for k in c) for c in payload["texts"]
+        c if c is None else pieces[c] if isinstance(c, int) else "".join(pieces[k] for k in c)
+        for c in payload["text_parts"]
     ]

@@ -249,7 +249,7 @@ def districts_layer(
     payload = {
         "label": options.districts_label or msg("map.districts"),
         "note": options.districts_note,
-        "feats": feats,
+        "coded": feats,
         **texts.payload(),
         **_label_points(districts),
     }

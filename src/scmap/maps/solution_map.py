@@ -72,7 +72,8 @@ class ScmapLayers(MacroElement):
     def __init__(self, payload: dict[str, Any], geometries: dict[str, Geoms], *, cluster: bool = False) -> None:
         super().__init__()
         self._name = "ScmapLayers"
-        data = frozenset({"values", "ids", "paths", "cells", "b64"})  # encoded numbers, ids the page looks up
+        # encoded numbers, ids the page looks up, positions of texts (whose pieces are display text)
+        data = frozenset({"values", "ids", "paths", "cells", "b64", "coded", "text_parts", "at", "cidx", "label_order"})
         shown = display_value(payload, long_keys=frozenset({"about", "refs"}), data_keys=data)
         self.payload_json = script_json(shown)
         # encoded geometries and shapely's GeoJSON text hold only numbers, brackets, base64 and

@@ -102,7 +102,7 @@ function pointStream(enc) {
 
 // texts sent as positions of their pieces (maps/_texts.py): a piece, pieces to join, or null
 function textsOf(table) {
-  return table.texts.map(function (c) {
+  return table.text_parts.map(function (c) {
     if (c === null || typeof c === "number") { return c === null ? null : table.pieces[c]; }
     return c.map(function (k) { return table.pieces[k]; }).join("");
   });

@@ -106,7 +106,7 @@ function addFeatures(group, feats, geoms, style, points) {
 // [name, subtitle, label, value, label, value...]; popup rows built when opened
 function districtFeatures(d) {
   var texts = textsOf(d);
-  return d.feats.map(function (codes) {
+  return d.coded.map(function (codes) {
     var f = { tip: texts[codes[0]], title: texts[codes[0]], sub: texts[codes[1]] };
     Object.defineProperty(f, "rows", { get: function () {
       var rows = [];
