@@ -127,6 +127,16 @@ def _demo(tmp_path: Path, change) -> Path:
             "did you mean 'sensitivity'?",
             "SuitabilitySpec",
         ),
+        (  # a word other tools use, not a near spelling: the keys it stands for
+            lambda s: s["solutions"][0].update(type="ev_charging"),
+            "solutions.0.type: unknown key 'type'; did you mean 'solution' or 'solution_field'?",
+            "SolutionSource",
+        ),
+        (
+            lambda s: s["districts"].update(file="d.gpkg"),
+            "districts.file: unknown key 'file'; did you mean 'path'?",
+            "Spec",
+        ),
     ],
 )
 def test_errors_list_keys_suggest_and_never_name_classes(tmp_path: Path, change, expected: str, never: str):

@@ -53,13 +53,32 @@ def _model_at(root: type[BaseModel], loc: tuple[str | int, ...]) -> type[BaseMod
     return next((t for t in current if isinstance(t, type) and issubclass(t, BaseModel)), None)
 
 
+_ALIASES = {
+    "type": ("solution", "solution_field"),
+    "type_field": ("solution_field",),
+    "type_column": ("solution_field",),
+    "kind": ("solution", "solution_field"),
+    "file": ("path",),
+    "filename": ("path",),
+    "lang": ("language",),
+    "id_field": ("id",),
+    "id_column": ("id",),
+    "name_field": ("name",),
+    "name_column": ("name",),
+}
+"""Words other tools use for a key, and scmap's keys for them (offered where they are accepted):
+"type: ev_charging" is the natural guess for a solution file's type, but no near spelling of it."""
+
+
 def _unknown_key(root: type[BaseModel], loc: tuple[str | int, ...]) -> str:
     model = _model_at(root, loc[:-1])
     if model is None:
         return "unknown key"
     accepted = list(model.model_fields)
-    close = difflib.get_close_matches(str(loc[-1]), accepted, n=1, cutoff=0.6)
-    hint = f"did you mean {close[0]!r}? " if close else ""
+    key = str(loc[-1])
+    close = [a for a in _ALIASES.get(key.lower(), ()) if a in accepted]
+    close = close or difflib.get_close_matches(key, accepted, n=1, cutoff=0.6)
+    hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
     return f"unknown key {str(loc[-1])!r}; {hint}accepted keys here: {', '.join(accepted)}"
 
 
