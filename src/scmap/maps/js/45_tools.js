@@ -202,21 +202,33 @@ function minimap(map, data, reg) {
                           doubleClickZoom: false, boxZoom: false, keyboard: false, touchZoom: false });
   mini.setView(map.getCenter(), Math.max(map.getZoom() - 4, 0));
   if (data.tiles && data.tiles.url) { L.tileLayer(data.tiles.url).addTo(mini); }
-  var outline = L.featureGroup().addTo(mini), canvas = L.canvas({ padding: 0 });  // one canvas, not a path each
-  reg.districts.eachLayer(function (l) {
-    outline.addLayer(L.geoJSON(l.toGeoJSON(), { renderer: canvas, interactive: false,
-      style: { color: "#666", weight: 0.6, fillOpacity: 0.05 },
-      pointToLayer: function (_, ll) { return L.circleMarker(ll, { renderer: canvas, radius: 2, color: "#333", weight: 1 }); } }));
-  });
-  var whole = outline.getBounds();
+  var outline = L.featureGroup().addTo(mini), whole = null;
   var view = L.rectangle(map.getBounds(), { color: "#d7191c", weight: 1.5, fillOpacity: 0.1 }).addTo(mini);
   function sync() {
     view.setBounds(map.getBounds());
-    if (whole.isValid()) { mini.fitBounds(whole, { animate: false }); }
+    if (whole && whole.isValid()) { mini.fitBounds(whole, { animate: false }); }
   }
   map.on("moveend zoomend", sync);
   L.DomEvent.disableClickPropagation(box);
   reg.minimap = mini;
   reg.minimapOutline = outline;
-  setTimeout(function () { mini.invalidateSize(); sync(); }, 0);
+  // the districts drawn once the map itself is on screen: after its first frame
+  requestAnimationFrame(function () {
+    setTimeout(function () {
+      whole = minimapOutline(outline, reg.districts);
+      mini.invalidateSize();
+      sync();
+    }, 0);
+  });
+}
+
+// every district on one canvas of the overview map (not a path each); returns their bounds
+function minimapOutline(outline, districts) {
+  var canvas = L.canvas({ padding: 0 });
+  districts.eachLayer(function (l) {
+    outline.addLayer(L.geoJSON(l.toGeoJSON(), { renderer: canvas, interactive: false,
+      style: { color: "#666", weight: 0.6, fillOpacity: 0.05 },
+      pointToLayer: function (_, ll) { return L.circleMarker(ll, { renderer: canvas, radius: 2, color: "#333", weight: 1 }); } }));
+  });
+  return outline.getBounds();
 }

@@ -51,16 +51,16 @@ function gridImage(grid, cells, colourOf) {
   var canvas = document.createElement("canvas");
   canvas.width = grid.w;
   canvas.height = grid.h;
-  var ctx = canvas.getContext("2d"), img = ctx.createImageData(grid.w, grid.h), px = img.data, cache = {};
+  var ctx = canvas.getContext("2d"), img = ctx.createImageData(grid.w, grid.h), px = img.data;
+  var cache = new Map();  // 2 * mask + edge: the cell's colour, computed once
   for (var i = 0; i < cells.length; i++) {
     var m = cells[i];
     if (!m) { continue; }
     var x = i % grid.w;
     var edge = x === 0 || x === grid.w - 1 || i < grid.w || i >= cells.length - grid.w ||
       cells[i - 1] !== m || cells[i + 1] !== m || cells[i - grid.w] !== m || cells[i + grid.w] !== m;
-    var key = m + (edge ? "e" : "");
-    if (!(key in cache)) { cache[key] = colourOf(m, edge); }
-    var c = cache[key];
+    var key = 2 * m + (edge ? 1 : 0), c = cache.get(key);
+    if (c === undefined) { c = colourOf(m, edge); cache.set(key, c); }
     if (c) { px[4 * i] = c[0]; px[4 * i + 1] = c[1]; px[4 * i + 2] = c[2]; px[4 * i + 3] = c[3]; }
   }
   ctx.putImageData(img, 0, 0);
