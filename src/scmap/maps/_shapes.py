@@ -6,7 +6,7 @@ zigzag LEB128 integers in base64 (the encoding of protocol buffers): ``shape`` h
 geometry's type and part counts, ``xy`` each coordinate as the difference from the one before
 it, in units of ``1 / scale`` degree. Neighbouring vertices differ by a few units, so a
 coordinate takes 2 to 4 characters instead of 9 to 11. The page decodes both streams back to
-the same GeoJSON geometries (``decodeShapes`` in ``js/20_features.js``), to the same decimals.
+the same GeoJSON geometries (``decodeShapes`` in ``js/10_text.js``), to the same decimals.
 
 >>> import shapely
 >>> shapes = Shapes(np.array([shapely.box(23.3, 42.6, 23.31, 42.61)], dtype=object), digits=6)
@@ -60,8 +60,7 @@ class Shapes:
         if (types == 7).any():
             return [json.loads(t) if t is not None else None for t in shapely.to_geojson(self.geoms)]
         scale = 10**self.digits
-        xy = np.rint(shapely.get_coordinates(self.geoms) * scale).astype(np.int64)
-        deltas = np.diff(xy, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel()
+        deltas = _deltas(shapely.get_coordinates(self.geoms), scale)
         if len(types) and (types == 3).all() and not shapely.is_empty(self.geoms).any():
             shape = _polygons(self.geoms)  # districts: the common case, without a loop
         else:
@@ -75,9 +74,13 @@ class Shapes:
 
 def point_stream(xy: np.ndarray, digits: int) -> dict[str, Any]:
     """``{scale, b64}``: [lon, lat] pairs rounded to *digits* decimals, as differences in one stream."""
-    scale = 10**digits
+    return {"scale": 10**digits, "b64": _b64(_deltas(xy, 10**digits))}
+
+
+def _deltas(xy: np.ndarray, scale: int) -> np.ndarray:
+    """[x, y] pairs in units of ``1 / scale``, each minus the one before (the first minus 0), flat."""
     ints = np.rint(np.asarray(xy, dtype=float).reshape(-1, 2) * scale).astype(np.int64)
-    return {"scale": scale, "b64": _b64(np.diff(ints, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel())}
+    return np.diff(ints, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel()
 
 
 def _polygons(geoms: np.ndarray) -> np.ndarray:
@@ -167,8 +170,8 @@ def decode(encoded: dict[str, Any] | list[Any]) -> list[Any]:
         4: line,
         5: rings,
         6: lambda: [rings() for _ in range(next(shape))],
+        7: list,
     }
-    read[7] = list
     out: list[Any] = []
     for _ in range(encoded["n"]):
         code = next(shape)

@@ -563,10 +563,11 @@ def choropleth_layers(
 
 
 def _coded_columns(layer: dict[str, Any]) -> dict[str, Any]:
-    """A colouring with its popup columns coded: ``{name, texts, at}``, each distinct text once.
+    """A colouring with its popup columns coded: ``{name, at, text_parts, pieces}``.
 
-    A column of 35 000 districts holds few distinct texts ("0%", "1 of 34,969"); the page turns
-    ``at`` (positions in ``texts``) back into the column's ``values`` (``drawColourings``).
+    A column of 35 000 districts holds few distinct texts ("0%", "1 of 34,969"), each sent once
+    (:class:`scmap.maps._texts.TextTable`); the page turns ``at`` (each district's position in
+    the column's texts) back into the column's ``values`` (``drawColourings``).
     """
     if not layer.get("cols"):
         return layer
