@@ -73,12 +73,9 @@ def test_payloads_do_not_run_while_rendering(tmp_path: Path):
 
 def render_args(html: str) -> tuple[dict, dict]:
     """The payload and geometries the page hands to scmapRender, parsed as JSON."""
-    decoder = json.JSONDecoder()
-    payload, _ = decoder.raw_decode(
-        html, re.search(r'<script type="application/json" id="scmap-data-\w+">', html).end()
-    )
+    payload = page_payload(html)  # the room's own reader of the data block
     shapes = re.search(r'<script type="application/json" id="scmap-data-\w+-shapes">', html).end()
-    geometries, _ = decoder.raw_decode(html, shapes)
+    geometries, _ = json.JSONDecoder().raw_decode(html, shapes)
     geometries = {key: decode(g) for key, g in geometries.items()}  # compact streams, as the page decodes them
     for sector in payload["sectors"]:  # a sector of points: int32 pairs in base64, as the page decodes them
         if sector.get("xy"):
@@ -224,12 +221,13 @@ def test_district_popups_send_each_text_once_and_decode_to_the_full_rows():
     coded = page_payload(html)["districts"]
     texts = texts_of(coded)
     assert len(set(texts)) == len(texts)  # each text once, however many districts show it
-    where = render_args(html)[0]["districts"]["label_at"]
+    decoded = render_args(html)[0]["districts"]
+    where = decoded["label_at"]
     inside = shapely.contains_xy(np.array(results.districts.to_crs(4326).geometry), *np.array(where).T)
     assert inside.all() and len(where) == 24  # each name at a point of its own district
     assert texts.count("Solutions by sector") == 1 and len(coded["coded"]) == 24
     assert len(set(coded["pieces"])) == len(coded["pieces"]) and " of " in coded["pieces"]  # and each piece once
-    feats = render_args(html)[0]["districts"]["feats"]
+    feats = decoded["feats"]
     table = results.overlap.districts.set_index("district_id")
     for f, (key, row) in zip(feats, table.iterrows(), strict=True):
         assert f["title"] == f["tip"] == row["district_name"] and f["sub"] == f"District {key}"
