@@ -75,6 +75,41 @@ def test_running_twice_gives_identical_tables(tmp_path: Path):
         )
 
 
+def _gpkg_layers(path: Path) -> dict[str, pd.DataFrame]:
+    names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    return {n: pyogrio.read_dataframe(path, layer=n) for n in names if n != "layer_styles"}
+
+
+def test_pairs_written_during_the_run_give_the_same_overlap_geopackage(pack, tmp_path: Path):
+    """``scmap run`` starts writing overlap.gpkg's pairs while the district stages run
+    (``run(pack_folder=...)``): the file it ends with is the one ``Results.save`` writes, layer
+    for layer and in the same order, styles included; pairs that are no longer the result's
+    (changed after the run) or a pack written elsewhere get the whole file written again."""
+    _, saved = pack
+    folder = tmp_path / "early"
+    folder.mkdir()
+    results = run(demo_project_path(), pack_folder=folder)
+    assert results.early_pairs is not None and results.early_pairs.writer is not None
+    results.write_files(folder)
+    assert results.early_pairs is None  # used once
+    early, whole = _gpkg_layers(folder / "overlap.gpkg"), _gpkg_layers(saved / "overlap.gpkg")
+    assert list(early) == list(whole) and len(early["pairs"]) == 95
+    for name in whole:
+        pd.testing.assert_frame_equal(early[name], whole[name], check_like=False)
+    styles = pyogrio.read_dataframe(folder / "overlap.gpkg", layer="layer_styles")
+    assert set(styles["f_table_name"]) == set(whole)  # the pairs' style too
+
+    for name in ("changed", "other"):
+        (tmp_path / name).mkdir()
+    changed = run(demo_project_path(), pack_folder=tmp_path / "changed")
+    changed.overlap.pairs = changed.overlap.pairs.head(3)
+    changed.write_files(tmp_path / "changed")
+    assert len(pyogrio.read_dataframe(tmp_path / "changed" / "overlap.gpkg", layer="pairs")) == 3
+    elsewhere = run(demo_project_path(), pack_folder=tmp_path / "changed")
+    elsewhere.write_files(tmp_path / "other")
+    assert len(pyogrio.read_dataframe(tmp_path / "other" / "overlap.gpkg", layer="pairs")) == 95
+
+
 def test_report_has_method_tables_and_provenance(pack):
     results, out = pack
     page = (out / "report.html").read_text()

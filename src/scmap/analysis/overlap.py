@@ -481,6 +481,7 @@ def overlap(
     pair_geometry_limit: int = PAIR_GEOMETRY_LIMIT,
     mapper: Mapper | None = None,
     chunk_size: int = CHUNK_DISTRICTS,
+    on_pairs: Callable[[gpd.GeoDataFrame], object] | None = None,
 ) -> OverlapResult:
     """Service-area overlaps, per-district co-location and coverage, hotspots, rule matches, gaps.
 
@@ -507,6 +508,9 @@ def overlap(
         *chunk_size* districts, run by *mapper*: by default here, or over the local cores from
         :data:`LOCAL_CORES_FROM` service areas; ``in_process`` keeps to this process; or a Dask
         client's map (:mod:`scmap.pipeline.distributed`). The result does not depend on either.
+    on_pairs
+        Called with the ``pairs`` table as soon as it is complete, before the district stages
+        (``scmap run`` starts writing it into the pack then).
     """
     cat = catalogue or load_catalogue()
     _check_arguments(solutions, districts, cat, rules, population)
@@ -514,6 +518,8 @@ def overlap(
     areas = stages.run("service areas", lambda: service_areas(solutions, catalogue=cat, radius_m=radius_m))
     geoms = np.asarray(solutions.geometry.array, dtype=object)
     links, pairs = stages.run("pairs", lambda: _pairs_and_links(areas, geoms, max_pairs, pair_geometry_limit))
+    if on_pairs is not None:
+        on_pairs(pairs)
     d_geoms = np.asarray(districts.geometry.array, dtype=object)
     where = stages.run("points in districts", lambda: assign_points(shapely.point_on_surface(geoms), d_geoms))
     how = (mapper, chunk_size, links)
@@ -801,11 +807,13 @@ def _notes(duplicates: pd.DataFrame, outside: pd.DataFrame) -> list[str]:
     return notes
 
 
-def overlap_project(inputs: Inputs, *, mapper: Mapper | None = None) -> OverlapResult:
+def overlap_project(
+    inputs: Inputs, *, mapper: Mapper | None = None, on_pairs: Callable[[gpd.GeoDataFrame], object] | None = None
+) -> OverlapResult:
     """Run :func:`overlap` with the settings of a loaded project.
 
     :func:`overlap` with the radii, rules and population column of a loaded project (its
-    coverage chunks run by *mapper*: see :func:`overlap`).
+    coverage chunks run by *mapper*, *on_pairs* called with the pairs: see :func:`overlap`).
     """
     inputs.raise_for_errors()
     assert inputs.districts is not None
@@ -823,4 +831,5 @@ def overlap_project(inputs: Inputs, *, mapper: Mapper | None = None) -> OverlapR
         max_units=inputs.project.spec.limits.max_units,
         pair_geometry_limit=spec.pair_geometry_limit if spec else PAIR_GEOMETRY_LIMIT,
         mapper=mapper,
+        on_pairs=on_pairs,
     )

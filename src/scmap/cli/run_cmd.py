@@ -69,7 +69,7 @@ def run_into(
     loaded = dataclasses.replace(with_map(loaded, **map_changes(cdn=cdn, language=language)), refresh=refresh)
     database = to or loaded.spec.output.postgis
     with open_pack(outdir, overwrite=overwrite, known=CONTRACT_FILES, **pack_manifest(loaded)) as tmp:
-        results = run(loaded, engine=engine, progress=say, workers=workers, scheduler=scheduler)  # type: ignore[arg-type]
+        results = run(loaded, engine=engine, progress=say, workers=workers, scheduler=scheduler, pack_folder=tmp)  # type: ignore[arg-type]
         echo_warnings(results.inputs)
         results.write_files(tmp, progress=say, to=database, schema=schema, overwrite=overwrite)
         say("moving the complete pack into place")

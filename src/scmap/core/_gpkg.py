@@ -25,12 +25,22 @@ def write_layers(path: Path, tables: Mapping[str, pd.DataFrame]) -> Path:
     complete, so a failed or killed write never leaves a partial GeoPackage at *path*.
     """
     with atomic_file(path, overwrite=True, lock=False) as tmp:
-        for name, table in tables.items():
-            if not len(table.columns):
-                continue
-            index = _indexed(table)
-            for start in range(0, max(len(table), 1), BATCH_ROWS):
-                _write(tmp, name, table.iloc[start : start + BATCH_ROWS], append=start > 0, index=index)
+        add_layers(tmp, tables)
+    return path
+
+
+def add_layers(path: Path, tables: Mapping[str, pd.DataFrame]) -> Path:
+    """Add one layer per table to the GeoPackage at *path* (created if absent), in place.
+
+    In place, so only for a file that is not in its final place yet (one in a pack's temporary
+    folder, or :func:`write_layers`' own temporary file): a failed write leaves it partial.
+    """
+    for name, table in tables.items():
+        if not len(table.columns):
+            continue
+        index = _indexed(table)
+        for start in range(0, max(len(table), 1), BATCH_ROWS):
+            _write(path, name, table.iloc[start : start + BATCH_ROWS], append=start > 0, index=index)
     return path
 
 

@@ -72,6 +72,8 @@ class Results:
     summary: pd.DataFrame
     provenance: dict[str, object] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    early_pairs: _EarlyPairs | None = field(default=None, init=False, repr=False, compare=False)
+    """overlap.gpkg's pairs layer, being written since the run (``run(pack_folder=...)``)."""
 
     @property
     def districts(self) -> gpd.GeoDataFrame:
@@ -177,9 +179,15 @@ class Results:
         paths = {name: folder / name for name in CONTRACT_FILES}
         say("writing tables")
         # overlap.gpkg (millions of pairs for a large region) is written beside everything else
-        overlap = Beside(_save_styled, self.overlap, paths["overlap.gpkg"], self.project)
+        early, self.early_pairs = self.early_pairs, None
+        started = early.writer if early is not None and early.fits(self.overlap, paths["overlap.gpkg"]) else None
+        if early is not None and started is None:
+            early.stop()
+        overlap = started or Beside(_save_styled, self.overlap, paths["overlap.gpkg"], self.project)
         try:
             self._write_rest(folder, paths, say, overlap)
+            if started is not None:  # the pairs are there: the other layers after them
+                _save_styled(self.overlap, paths["overlap.gpkg"], self.project, but="pairs")
         finally:
             overlap.stop()
         if to:
@@ -277,12 +285,48 @@ class Results:
         )
 
 
-def _save_styled(result: SuitabilityResult | OverlapResult, path: Path, project: Project) -> None:
-    """A result's GeoPackage, with the layer styles QGIS opens it with (those of the map)."""
+def _save_styled(
+    result: SuitabilityResult | OverlapResult, path: Path, project: Project, *, but: str | None = None
+) -> None:
+    """A result's GeoPackage, with the layer styles QGIS opens it with (those of the map).
+
+    With *but* (a layer already written into *path*, in a pack's temporary folder), the other
+    layers are added to it.
+    """
+    from scmap.core._gpkg import add_layers
     from scmap.outputs.qgis import style_geopackage
 
-    result.save(path)
+    if but is None:
+        result.save(path)
+    else:
+        assert isinstance(result, OverlapResult)
+        add_layers(path, {name: table for name, table in result.layers().items() if name != but})
     style_geopackage(path, project.catalogue, project.messages)
+
+
+@dataclass
+class _EarlyPairs:
+    """The pairs layer of overlap.gpkg, written beside the run from the moment they are known."""
+
+    folder: Path
+    pairs: gpd.GeoDataFrame | None = None
+    writer: Beside | None = None
+
+    def start(self, pairs: gpd.GeoDataFrame) -> None:
+        from scmap.core._gpkg import add_layers
+
+        self.pairs = pairs
+        if len(pairs.columns):
+            self.writer = Beside(add_layers, self.folder / "overlap.gpkg", {"pairs": pairs})
+
+    def fits(self, result: OverlapResult, path: Path) -> bool:
+        """Whether what was started is *result*'s pairs, at *path*."""
+        return self.writer is not None and result.pairs is self.pairs and path == self.folder / "overlap.gpkg"
+
+    def stop(self) -> None:
+        """End the writer if it is still working (the run failed, or its pack goes elsewhere)."""
+        if self.writer is not None:
+            self.writer.stop()
 
 
 def pack_manifest(project: Project) -> dict[str, object]:
@@ -290,13 +334,14 @@ def pack_manifest(project: Project) -> dict[str, object]:
     return {"scmap_version": __version__, "project": project.spec.name, "project_file": str(project.path)}
 
 
-def _overlap(inputs: Inputs, workers: int | None, scheduler: str | None) -> OverlapResult:
+def _overlap(inputs: Inputs, workers: int | None, scheduler: str | None, early: _EarlyPairs | None) -> OverlapResult:
+    on_pairs = early.start if early is not None else None
     if workers is None and scheduler is None:
-        return overlap_project(inputs)
+        return overlap_project(inputs, on_pairs=on_pairs)
     from scmap.pipeline.distributed import cluster, mapper
 
     with cluster(workers=workers, scheduler=scheduler) as client:
-        return overlap_project(inputs, mapper=mapper(client))
+        return overlap_project(inputs, mapper=mapper(client), on_pairs=on_pairs)
 
 
 def _input_sha256(source: SourceReport) -> str | None:
@@ -332,13 +377,17 @@ def run(
     weights: str | Path | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
+    pack_folder: str | Path | None = None,
 ) -> Results:
     """Load, check and analyse a project: suitability (if configured), overlap, summary.
 
     *weights* is a weights file exported from the map: its models' weights replace the project's
     (see :func:`scmap.project.load.apply_weights`). With *workers* (a local Dask cluster of that many
     processes) or *scheduler* (the address of a running one), the overlap's district chunks run
-    as Dask tasks; the results are the same as in this process.
+    as Dask tasks; the results are the same as in this process. *pack_folder* is the empty
+    folder the pack will be written into with :meth:`Results.write_files` (``scmap run`` passes
+    its temporary one): overlap.gpkg's pairs layer, millions of rows for a region, is written
+    there beside the rest of the run from the moment it is known.
 
     Raises
     ------
@@ -377,10 +426,18 @@ def run(
             weight_sets=pd.DataFrame(),
             districts=pd.DataFrame(),
         )
-    over = step("analysing overlaps and gaps", lambda: _overlap(inputs, workers, scheduler))
+    early = _EarlyPairs(Path(pack_folder)) if pack_folder is not None else None
+    try:
+        over = step("analysing overlaps and gaps", lambda: _overlap(inputs, workers, scheduler, early))
+    except BaseException:
+        if early is not None:
+            early.stop()
+        raise
     assert isinstance(suit, SuitabilityResult)
     assert isinstance(over, OverlapResult)
-    return Results(project, inputs, suit, over, _summary(inputs, suit, over), _provenance(project, inputs), timings)
+    results = Results(project, inputs, suit, over, _summary(inputs, suit, over), _provenance(project, inputs), timings)
+    results.early_pairs = early
+    return results
 
 
 def _provenance(project: Project, inputs: Inputs) -> dict[str, object]:
