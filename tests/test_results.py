@@ -80,16 +80,27 @@ def _gpkg_layers(path: Path) -> dict[str, pd.DataFrame]:
     return {n: pyogrio.read_dataframe(path, layer=n) for n in names if n != "layer_styles"}
 
 
-def test_pairs_written_during_the_run_give_the_same_overlap_geopackage(pack, tmp_path: Path):
+@pytest.mark.parametrize("pairs_done", [True, False], ids=["pairs-done", "pairs-still-writing"])
+def test_pairs_written_during_the_run_give_the_same_overlap_geopackage(
+    pack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pairs_done: bool
+):
     """``scmap run`` starts writing overlap.gpkg's pairs while the district stages run
     (``run(pack_folder=...)``): the file it ends with is the one ``Results.save`` writes, layer
-    for layer and in the same order, styles included; pairs that are no longer the result's
-    (changed after the run) or a pack written elsewhere get the whole file written again."""
+    for layer and in the same order, styles included, whether the pairs were done when the pack's
+    other files began (the other layers then written beside them) or not (added after them);
+    pairs that are no longer the result's (changed after the run) or a pack written elsewhere get
+    the whole file written again."""
+    from scmap.core._beside import Beside
+
     _, saved = pack
     folder = tmp_path / "early"
     folder.mkdir()
     results = run(demo_project_path(), pack_folder=folder)
     assert results.early_pairs is not None and results.early_pairs.writer is not None
+    if pairs_done:
+        results.early_pairs.writer.wait()
+    else:
+        monkeypatch.setattr(Beside, "done", lambda self: False)
     results.write_files(folder)
     assert results.early_pairs is None  # used once
     early, whole = _gpkg_layers(folder / "overlap.gpkg"), _gpkg_layers(saved / "overlap.gpkg")

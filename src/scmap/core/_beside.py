@@ -85,6 +85,10 @@ class Beside:
             raise value
         return value
 
+    def done(self) -> bool:
+        """Whether the function has ended (:meth:`wait` then returns at once)."""
+        return self._process is None or not self._process.is_alive()
+
     def stop(self) -> None:
         """End the child if it is still working (this run failed or was interrupted)."""
         if self._process is not None and self._process.is_alive():

@@ -178,16 +178,11 @@ class Results:
         say = progress or (lambda _: None)
         paths = {name: folder / name for name in CONTRACT_FILES}
         say("writing tables")
-        # overlap.gpkg (millions of pairs for a large region) is written beside everything else
-        early, self.early_pairs = self.early_pairs, None
-        started = early.writer if early is not None and early.fits(self.overlap, paths["overlap.gpkg"]) else None
-        if early is not None and started is None:
-            early.stop()
-        overlap = started or Beside(_save_styled, self.overlap, paths["overlap.gpkg"], self.project)
+        overlap, rest_here = self._start_overlap(paths["overlap.gpkg"])
         try:
             self._write_rest(folder, paths, say, overlap)
-            if started is not None:  # the pairs are there: the other layers after them
-                _save_styled(self.overlap, paths["overlap.gpkg"], self.project, but="pairs")
+            if rest_here:  # the pairs are there: the other layers after them
+                _save_styled(self.overlap, paths["overlap.gpkg"], self.project, "pairs")
         finally:
             overlap.stop()
         if to:
@@ -195,6 +190,23 @@ class Results:
             say(f"writing the tables into {redact(to)}, schema {target} (one transaction)")
             self.to_postgis(to, schema=target, overwrite=overwrite)
         return paths
+
+    def _start_overlap(self, path: Path) -> tuple[Beside, bool]:
+        """Start writing overlap.gpkg (millions of pairs for a large region) beside the other files.
+
+        All of it; or, when the run started its pairs layer (``run(pack_folder=...)``) and that is
+        done, the other layers after it; or, while that is still being written, nothing more:
+        True then, the other layers are to be added here once it is done.
+        """
+        early, self.early_pairs = self.early_pairs, None
+        if early is None or early.writer is None or not early.fits(self.overlap, path):
+            if early is not None:
+                early.stop()
+            return Beside(_save_styled, self.overlap, path, self.project), False
+        if not early.writer.done():
+            return early.writer, True
+        early.writer.wait()
+        return Beside(_save_styled, self.overlap, path, self.project, "pairs"), False
 
     def _write_rest(self, folder: Path, paths: dict[str, Path], say: Progress, overlap: Beside) -> None:
         """Every file of the pack but overlap.gpkg, then wait for *overlap* (written beside)."""
@@ -286,7 +298,7 @@ class Results:
 
 
 def _save_styled(
-    result: SuitabilityResult | OverlapResult, path: Path, project: Project, *, but: str | None = None
+    result: SuitabilityResult | OverlapResult, path: Path, project: Project, but: str | None = None
 ) -> None:
     """A result's GeoPackage, with the layer styles QGIS opens it with (those of the map).
 
