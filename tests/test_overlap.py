@@ -347,3 +347,35 @@ def test_getis_ord_finds_the_cluster(grid_districts):
     assert set(a["gi_class"]) <= {"hot", "cold", "not significant"}
     hot_cells = set(a.loc[a["gi_class"] == "hot", "unit_id"])
     assert hot_cells <= {f"D1:{c}_{r}" for c in range(5) for r in range(5)}  # only around the cluster
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(0, 400),
+    radii=st.lists(st.floats(0.5, 5000.0, allow_nan=False), min_size=1, max_size=4),
+    batch=st.sampled_from([7, 100_000]),
+)
+def test_circles_moved_from_one_template_are_the_buffers_bit_for_bit(seed: int, n: int, radii: list[float], batch: int):
+    """Service areas of points sharing a radius are one template circle moved: the same WKB as
+    GEOS's buffer of each point, among rows with their own radius, polygons, lines, empty and 3D
+    points (which are buffered)."""
+    from scmap.analysis.overlap import QUAD_SEGS, TEMPLATE_FROM, _buffered
+
+    rng = np.random.default_rng(seed)
+    geoms = shapely.points(rng.uniform(-1e6, 1e6, n), rng.uniform(-1e6, 1e6, n))
+    radius = rng.choice(np.asarray(radii), n) if n else np.zeros(0)
+    if n > 4:
+        radius[:3] = rng.uniform(1.0, 50.0, 3)  # a row's own radius
+        geoms[3] = shapely.box(0, 0, 30, 20)
+        geoms[4] = shapely.Point()
+    if n > 6:
+        geoms[5], geoms[6] = shapely.Point(1, 2, 3), shapely.LineString([(0, 0), (40, 10)])
+    moved, polygons = [], shapely.polygons
+    with pytest.MonkeyPatch.context() as patch:  # count the circles drawn from the template
+        patch.setattr(shapely, "polygons", lambda xy: moved.append(len(xy)) or polygons(xy))
+        got = _buffered(geoms, radius, batch=batch)
+    expected = shapely.buffer(geoms, radius, quad_segs=QUAD_SEGS)
+    assert [shapely.to_wkb(g) for g in got] == [shapely.to_wkb(g) for g in expected]
+    counts = np.unique(radius[7:], return_counts=True)[1] if n > 7 else np.zeros(0)
+    assert sum(moved) >= int(counts[counts >= TEMPLATE_FROM].sum())  # those shared radii came from the template
