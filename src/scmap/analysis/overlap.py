@@ -424,16 +424,15 @@ def _outside(solutions: gpd.GeoDataFrame, where: np.ndarray, d_geoms: np.ndarray
 
 def _duplicates(solutions: gpd.GeoDataFrame) -> pd.DataFrame:
     """Exact duplicates: same solution type at the same place (one row per connector, say)."""
-    wkb = shapely.to_wkb(shapely.normalize(np.asarray(solutions.geometry.array, dtype=object)), hex=True)
-    key = pd.Series(solutions["solution"].to_numpy(), dtype=str) + "|" + pd.Series(wkb, dtype=str)
-    first_id = pd.Series(solutions["solution_id"].to_numpy()).groupby(key.to_numpy()).transform("first")
-    dup = key.duplicated(keep="first").to_numpy()
+    wkb = shapely.to_wkb(shapely.normalize(np.asarray(solutions.geometry.array, dtype=object)))
+    place = pd.factorize(wkb)[0].astype(np.int64)  # one integer per place, one per type: a fast integer key
+    kind = pd.factorize(solutions["solution"].to_numpy())[0].astype(np.int64)
+    key = kind * (int(place.max()) + 1 if len(place) else 1) + place
+    first = pd.Series(np.arange(len(key))).groupby(key).transform("first").to_numpy()
+    dup = pd.Series(key).duplicated(keep="first").to_numpy()
+    ids = solutions["solution_id"].to_numpy()
     return pd.DataFrame(
-        {
-            "solution_id": solutions["solution_id"].to_numpy()[dup],
-            "duplicate_of": first_id.to_numpy()[dup],
-            "solution": solutions["solution"].to_numpy()[dup],
-        }
+        {"solution_id": ids[dup], "duplicate_of": ids[first[dup]], "solution": solutions["solution"].to_numpy()[dup]}
     )
 
 
