@@ -100,3 +100,35 @@ def test_district_names_on_paper_never_overlap(demo, tmp_path: Path):
 def test_the_pack_holds_the_atlas(demo, tmp_path: Path):
     demo.save(tmp_path / "pack")
     assert _pdf_info(tmp_path / "pack" / "atlas.pdf")["Pages"] == "4"
+
+
+def test_many_areas_are_one_path_per_colour_in_the_colours_geopandas_gives():
+    """Above ``ONE_PATH_FROM`` areas, the atlas draws the areas of each colour as one compound
+    path: the same colours geopandas gives each area (missing values in the missing colour),
+    every area in exactly one path."""
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    from matplotlib.figure import Figure
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as MplPath
+    from shapely import box
+
+    from scmap.maps.export import ONE_PATH_FROM, plot_values
+
+    side = 50
+    squares = gpd.GeoDataFrame(geometry=[box(i, j, i + 1, j + 1) for i in range(side) for j in range(side)], crs=3857)
+    assert len(squares) > ONE_PATH_FROM
+    values = pd.Series(np.linspace(-0.2, 1.3, len(squares)))  # below and above the scale too
+    values[::97] = np.nan
+    ax = Figure().add_subplot()
+    plot_values(ax, squares, values, cmap="RdYlBu", vmin=0, vmax=1, missing="#dddddd")
+    patches = [a for a in ax.patches if isinstance(a, PathPatch)]
+    reference = Figure().add_subplot()
+    squares.assign(_v=values).plot(ax=reference, column="_v", cmap="RdYlBu", vmin=0, vmax=1, edgecolor="none",
+                                   missing_kwds={"color": "#dddddd"})  # fmt: skip
+    reference.figure.draw_without_rendering()  # the colours are given when the collection is drawn
+    expected = {tuple(c) for coll in reference.collections for c in coll.get_facecolors()}
+    assert {tuple(p.get_facecolor()) for p in patches} == expected and len(patches) == len(expected)
+    assert sum(int((p.get_path().codes == MplPath.MOVETO).sum()) for p in patches) == len(squares)
+    assert ax.dataLim.bounds == pytest.approx((0, 0, side, side))

@@ -31,9 +31,20 @@ from scmap.errors import ScmapWarning
 from scmap.maps._assets import CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from scmap.analysis.suitability import SuitabilityResult
 
-__all__ = ["embed_html", "inline_assets", "plot_solutions", "render_html", "save_html", "static_map"]
+__all__ = [
+    "embed_html",
+    "inline_assets",
+    "plot_districts",
+    "plot_solutions",
+    "plot_values",
+    "render_html",
+    "save_html",
+    "static_map",
+]
 
 _VENDOR = {
     LEAFLET_JS: ("leaflet.js", "script"),
@@ -196,6 +207,36 @@ def plot_districts(ax: Any, districts: gpd.GeoDataFrame, *, face: str, edge: str
     ax.update_datalim([(minx, miny), (maxx, maxy)])
     ax.autoscale_view()
     ax.set_aspect("equal")
+
+
+def plot_values(
+    ax: Any, areas: gpd.GeoDataFrame, values: pd.Series, *, cmap: str, vmin: float, vmax: float, missing: str
+) -> None:
+    """Areas coloured by *values* (*missing* where there is none) on a matplotlib axis.
+
+    Up to :data:`ONE_PATH_FROM` areas, geopandas draws one patch each; above, the areas sharing
+    one of the colour map's colours (256 at most) are one compound path, the same picture at a
+    cost that does not grow with the number of areas.
+    """
+    if len(areas) <= ONE_PATH_FROM:
+        areas.assign(_v=values).plot(ax=ax, column="_v", cmap=cmap, vmin=vmin, vmax=vmax, edgecolor="none",
+                                     missing_kwds={"color": missing})  # fmt: skip
+        return
+    from matplotlib import colormaps, colors
+    from matplotlib.patches import PathPatch
+
+    from scmap.maps._grid import polygon_path
+
+    geoms = np.asarray(areas.geometry.array, dtype=object)
+    known = values.notna().to_numpy()
+    rgba = np.tile(colors.to_rgba(missing), (len(areas), 1))  # the colours geopandas gives each area
+    rgba[known] = colormaps[cmap](colors.Normalize(vmin, vmax)(values.to_numpy(dtype=float)[known]))
+    faces, which = np.unique(rgba, axis=0, return_inverse=True)
+    for i, face in enumerate(faces):
+        ax.add_artist(PathPatch(polygon_path(geoms[which.ravel() == i]), facecolor=tuple(face), edgecolor="none"))
+    minx, miny, maxx, maxy = areas.total_bounds
+    ax.update_datalim([(minx, miny), (maxx, maxy)])
+    ax.autoscale_view()
 
 
 def static_map(

@@ -30,7 +30,7 @@ from scmap.core._atomic import atomic_file
 from scmap.core._text import mpl_literal
 from scmap.core.i18n import Messages
 from scmap.maps._figure import quiet_figure
-from scmap.maps.export import plot_solutions
+from scmap.maps.export import plot_districts, plot_solutions, plot_values
 
 if TYPE_CHECKING:
     from scmap.outputs.report import ReportInput
@@ -254,15 +254,7 @@ def _draw(fig: Any, page: AtlasPage, inp: ReportInput) -> None:
         _draw_sites(fig, ax, page, inp)
     elif page.column is not None:
         values = pd.to_numeric(page.areas[page.column], errors="coerce")
-        page.areas.assign(_v=values).plot(
-            ax=ax,
-            column="_v",
-            cmap=page.cmap,
-            vmin=page.vmin,
-            vmax=page.vmax,
-            edgecolor="none",
-            missing_kwds={"color": "#dddddd", "label": inp.messages("atlas.excluded")},
-        )
+        plot_values(ax, page.areas, values, cmap=page.cmap, vmin=page.vmin, vmax=page.vmax, missing="#dddddd")
         from matplotlib import cm, colors
         from matplotlib.ticker import FuncFormatter
 
@@ -275,9 +267,9 @@ def _draw(fig: Any, page: AtlasPage, inp: ReportInput) -> None:
         )
         bar.set_label(mpl_literal(page.legend))
         bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: inp.messages.num(v, 1)))
-        inp.districts.boundary.plot(ax=ax, color="#333333", linewidth=0.5)
+        plot_districts(ax, inp.districts, face="none", edge="#333333", linewidth=0.5)
     else:
-        inp.districts.plot(ax=ax, color="#f2f2f2", edgecolor="#555555", linewidth=0.5)
+        plot_districts(ax, inp.districts, face="#f2f2f2", edge="#555555", linewidth=0.5)
         title = mpl_literal(inp.messages("atlas.solutions"))
         plot_solutions(
             ax,
