@@ -251,7 +251,7 @@ def _norm(value: object) -> str:
 
 def _builtin_raw() -> dict[str, Any]:
     text = resources.files("scmap.core").joinpath("catalogue.yaml").read_text(encoding="utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    data: dict[str, Any] = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
     return data
 
 

@@ -35,7 +35,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scmap.core._yaml import loads, read_yaml
+from scmap.core._yaml import loads_shipped, read_yaml
 from scmap.errors import ProjectError, ScmapWarning
 
 if TYPE_CHECKING:
@@ -171,7 +171,7 @@ class Messages:
 
 def _shipped(language: str) -> dict[str, Text]:
     text = resources.files("scmap.core.i18n").joinpath(f"{language}.yaml").read_text(encoding="utf-8")
-    return _checked(loads(text), f"scmap's {language}.yaml")
+    return _checked(loads_shipped(text), f"scmap's {language}.yaml")
 
 
 def _good_text(value: object) -> bool:
