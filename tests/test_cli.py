@@ -219,3 +219,25 @@ def test_commands_that_write_a_folder_refuse_a_file_in_its_place(
     result = runner.invoke(cli, [*command, *args])
     assert result.exit_code in (1, 2) and "Traceback" not in result.output, result.output
     assert taken.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_the_installed_command_ends_with_every_byte_written_and_the_right_code(tmp_path: Path):
+    """The ``scmap`` command ends its process without Python's teardown once the command is done
+    (``scmap.cli.main.main``): what it printed is all there, through a pipe or into a file, and
+    the exit codes are those of the command (0, 1 for an error, 2 for a usage error)."""
+    import subprocess
+    import sys
+
+    scmap = str(Path(sys.executable).parent / "scmap")
+    expected = CliRunner().invoke(cli, ["schema"]).output
+    piped = subprocess.run([scmap, "schema"], capture_output=True, text=True, timeout=120)
+    assert piped.returncode == 0 and piped.stdout == expected and len(expected) > 10_000
+    with (tmp_path / "schema.json").open("w") as out:
+        assert subprocess.run([scmap, "schema"], stdout=out, timeout=120).returncode == 0
+    assert (tmp_path / "schema.json").read_text() == expected
+    missing = subprocess.run([scmap, "validate", str(tmp_path / "nope.yaml")], capture_output=True, text=True)
+    assert missing.returncode == 2 and "nope.yaml" in missing.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\ndistricts: {path: nowhere.gpkg}\n", encoding="utf-8")
+    failed = subprocess.run([scmap, "validate", str(bad)], capture_output=True, text=True, timeout=120)
+    assert failed.returncode == 1 and failed.stderr.startswith("Error: ") and "Traceback" not in failed.stderr

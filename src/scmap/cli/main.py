@@ -179,3 +179,35 @@ _COMMANDS = {
     "schema": "schema_cmd",
 }
 """Each command's module in :mod:`scmap.cli`, imported when the command runs (or help lists it)."""
+
+
+def main() -> None:
+    """Run the ``scmap`` command (:func:`cli`), then end the process without the interpreter's teardown.
+
+    Once the command has returned, its files are complete and closed (they are written beside
+    their place and moved into it). Python's teardown of the libraries a run loads (pandas,
+    GDAL, matplotlib, scipy...) then takes most of a second and has nothing left to do: after
+    the exit handlers ran and stdout and stderr are flushed, the process ends at once with the
+    command's exit code. With other threads still running, it exits the usual way.
+    """
+    import atexit
+    import threading
+
+    try:
+        cli.main(prog_name="scmap")
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    if threading.active_count() > 1:
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    status = code if isinstance(code, int) else (0 if code is None else 1)
+    if not isinstance(code, int | None):
+        with contextlib.suppress(OSError, ValueError):
+            print(code, file=sys.stderr)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            status = status or 120  # what Python's own exit gives when flushing fails
+    os._exit(status)
