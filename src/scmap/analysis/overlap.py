@@ -531,35 +531,45 @@ def overlap(
     pair_geometry_limit
         Up to this many pairs, each carries its overlap polygon (its area is exact either way).
     mapper, chunk_size
-        Coverage and hotspots are computed district by district, in spatial chunks of
-        *chunk_size* districts, run by *mapper*: by default here, or over the local cores from
-        :data:`LOCAL_CORES_FROM` service areas; ``in_process`` keeps to this process; or a Dask
-        client's map (:mod:`scmap.pipeline.distributed`). The result does not depend on either.
+        Coverage and hotspots go by spatial chunks of *chunk_size* districts run by *mapper*:
+        here, or over the local cores from :data:`LOCAL_CORES_FROM` service areas (the default);
+        ``in_process``; or a Dask client's map (:mod:`scmap.pipeline.distributed`). Same result.
     on_pairs
-        Called with the ``pairs`` table as soon as it is complete, before the district stages
-        (``scmap run`` starts writing it into the pack then).
+        Given the ``pairs`` table once complete, before the district stages (``scmap run`` writes it).
     """
     cat = catalogue or load_catalogue()
     _check_arguments(solutions, districts, cat, rules, population)
     stages = _Stages()
-    areas = stages.run("service areas", lambda: service_areas(solutions, catalogue=cat, radius_m=radius_m))
-    geoms = np.asarray(solutions.geometry.array, dtype=object)
-    links, pairs = stages.run("pairs", lambda: _pairs_and_links(areas, geoms, max_pairs, pair_geometry_limit))
-    if on_pairs is not None:
-        on_pairs(pairs)
-    d_geoms = np.asarray(districts.geometry.array, dtype=object)
+    areas, links, pairs = _areas_and_pairs(stages, solutions, cat, radius_m, (max_pairs, pair_geometry_limit), on_pairs)
+    geoms, d_geoms = (np.asarray(frame.geometry.array, dtype=object) for frame in (solutions, districts))
     where = stages.run("points in districts", lambda: assign_points(shapely.point_on_surface(geoms), d_geoms))
     how = (mapper, chunk_size, links)
     result = _district_stages(stages, areas, pairs, solutions, districts, where, cat, population, how)
-    result.relations, result.duplicates, result.outside = _solution_checks(
-        stages, solutions, where, d_geoms, [*cat.rules, *rules]
-    )
+    checks = _solution_checks(stages, solutions, where, d_geoms, [*cat.rules, *rules])
+    result.relations, result.duplicates, result.outside = checks
     result.warnings = _notes(result.duplicates, result.outside)
     if getis_ord:
         result.gi_star = stages.run("getis-ord", lambda: _gi(solutions, districts, getis_ord, max_units))
     log.info("overlap: %d service areas, %d pairs, %d relations", len(areas), len(pairs), len(result.relations))
     result.stages = stages.seconds
     return result
+
+
+def _areas_and_pairs(
+    stages: _Stages,
+    solutions: gpd.GeoDataFrame,
+    cat: Catalogue,
+    radius_m: Mapping[str, float] | None,
+    limits: tuple[int | None, int],
+    on_pairs: Callable[[gpd.GeoDataFrame], object] | None,
+) -> tuple[gpd.GeoDataFrame, tuple[np.ndarray, np.ndarray], gpd.GeoDataFrame]:
+    """Service areas and their overlapping pairs (given to *on_pairs* once complete)."""
+    areas = stages.run("service areas", lambda: service_areas(solutions, catalogue=cat, radius_m=radius_m))
+    geoms = np.asarray(solutions.geometry.array, dtype=object)
+    links, pairs = stages.run("pairs", lambda: _pairs_and_links(areas, geoms, *limits))
+    if on_pairs is not None:
+        on_pairs(pairs)
+    return areas, links, pairs
 
 
 def _district_stages(

@@ -346,14 +346,36 @@ def pack_manifest(project: Project) -> dict[str, object]:
     return {"scmap_version": __version__, "project": project.spec.name, "project_file": str(project.path)}
 
 
-def _overlap(inputs: Inputs, workers: int | None, scheduler: str | None, early: _EarlyPairs | None) -> OverlapResult:
-    on_pairs = early.start if early is not None else None
-    if workers is None and scheduler is None:
-        return overlap_project(inputs, on_pairs=on_pairs)
-    from scmap.pipeline.distributed import cluster, mapper
+def _no_suitability(inputs: Inputs) -> SuitabilityResult:
+    """The suitability result of a project without models: its units, nothing scored."""
+    assert inputs.districts is not None
+    spec = inputs.project.spec.suitability
+    units = make_units(inputs.districts.gdf, spec.units if spec else "districts")
+    empty = pd.DataFrame
+    return SuitabilityResult(
+        units=units[["unit_id", "district_id", "area_m2", "geometry"]].copy(),
+        weights=empty(),
+        sensitivity=empty(),
+        oat=empty(),
+        weight_sets=empty(),
+        districts=empty(),
+    )
 
-    with cluster(workers=workers, scheduler=scheduler) as client:
-        return overlap_project(inputs, mapper=mapper(client), on_pairs=on_pairs)
+
+def _overlap(inputs: Inputs, workers: int | None, scheduler: str | None, early: _EarlyPairs | None) -> OverlapResult:
+    """The overlap stage, its pairs handed to *early* (whose writer is stopped if the stage fails)."""
+    on_pairs = early.start if early is not None else None
+    try:
+        if workers is None and scheduler is None:
+            return overlap_project(inputs, on_pairs=on_pairs)
+        from scmap.pipeline.distributed import cluster, mapper
+
+        with cluster(workers=workers, scheduler=scheduler) as client:
+            return overlap_project(inputs, mapper=mapper(client), on_pairs=on_pairs)
+    except BaseException:
+        if early is not None:
+            early.stop()
+        raise
 
 
 def _input_sha256(source: SourceReport) -> str | None:
@@ -428,23 +450,9 @@ def run(
     if spec.suitability is not None and spec.suitability.models:
         suit = step("scoring suitability", lambda: suitability_project(inputs))
     else:
-        assert inputs.districts is not None
-        units = make_units(inputs.districts.gdf, spec.suitability.units if spec.suitability else "districts")
-        suit = SuitabilityResult(
-            units=units[["unit_id", "district_id", "area_m2", "geometry"]].copy(),
-            weights=pd.DataFrame(),
-            sensitivity=pd.DataFrame(),
-            oat=pd.DataFrame(),
-            weight_sets=pd.DataFrame(),
-            districts=pd.DataFrame(),
-        )
+        suit = _no_suitability(inputs)
     early = _EarlyPairs(Path(pack_folder)) if pack_folder is not None else None
-    try:
-        over = step("analysing overlaps and gaps", lambda: _overlap(inputs, workers, scheduler, early))
-    except BaseException:
-        if early is not None:
-            early.stop()
-        raise
+    over = step("analysing overlaps and gaps", lambda: _overlap(inputs, workers, scheduler, early))
     assert isinstance(suit, SuitabilityResult)
     assert isinstance(over, OverlapResult)
     results = Results(project, inputs, suit, over, _summary(inputs, suit, over), _provenance(project, inputs), timings)
