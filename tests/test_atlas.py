@@ -132,3 +132,21 @@ def test_many_areas_are_one_path_per_colour_in_the_colours_geopandas_gives():
     assert {tuple(p.get_facecolor()) for p in patches} == expected and len(patches) == len(expected)
     assert sum(int((p.get_path().codes == MplPath.MOVETO).sum()) for p in patches) == len(squares)
     assert ax.dataLim.bounds == pytest.approx((0, 0, side, side))
+
+
+def test_areas_without_a_value_get_a_legend_entry_only_when_there_are_some():
+    """Grey areas (excluded units, districts without a value) are named in a legend entry that
+    stays when the sectors' legend is drawn after it; without any, there is no entry."""
+    import numpy as np
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    from scmap.maps.export import missing_legend
+
+    ax = Figure().add_subplot()
+    missing_legend(ax, pd.Series([0.2, 0.5]), "#dddddd", "excluded")
+    assert ax.get_legend() is None and not ax.artists
+    missing_legend(ax, pd.Series([0.2, np.nan]), "#dddddd", "ausgeschlossen")
+    ax.legend(handles=[], loc="lower right")  # the sectors' legend, drawn later
+    kept = [a for a in ax.artists if hasattr(a, "get_texts")]
+    assert [t.get_text() for t in kept[0].get_texts()] == ["ausgeschlossen"]

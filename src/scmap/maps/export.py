@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 __all__ = [
     "embed_html",
     "inline_assets",
+    "missing_legend",
     "plot_districts",
     "plot_solutions",
     "plot_values",
@@ -239,6 +240,34 @@ def plot_values(
     ax.autoscale_view()
 
 
+def missing_legend(ax: Any, values: pd.Series, colour: str, label: str) -> None:
+    """A legend entry for the areas without a value (drawn in *colour*), when there are any.
+
+    Kept on the axis beside any legend drawn later (the solutions' sectors).
+    """
+    if not values.isna().any():
+        return
+    from matplotlib.patches import Patch
+
+    legend = ax.legend(handles=[Patch(facecolor=colour, label=mpl_literal(label))], loc="upper left", fontsize=8,
+                       framealpha=0.9)  # fmt: skip
+    ax.add_artist(legend)
+
+
+def _scores(fig: Any, ax: Any, units: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, label: str, column: str,
+            msg: Messages) -> None:  # fmt: skip
+    """A model's scores by unit (0-1, grey where excluded) under the district outlines, with a colour bar."""
+    from matplotlib import cm, colors
+    from matplotlib.ticker import FuncFormatter
+
+    plot_values(ax, units, units[column], cmap="YlGn", vmin=0, vmax=1, missing="#dddddd")
+    missing_legend(ax, units[column], "#dddddd", msg("atlas.excluded"))
+    bar = fig.colorbar(cm.ScalarMappable(colors.Normalize(0, 1), "YlGn"), ax=ax, shrink=0.6)
+    bar.set_label(mpl_literal(msg("atlas.suitability_figure", label=label)))
+    bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: msg.num(v, 1)))  # the language's decimal mark
+    plot_districts(ax, districts, face="none", edge="#333333", linewidth=0.6)
+
+
 def static_map(
     districts: gpd.GeoDataFrame,
     solutions: gpd.GeoDataFrame | None = None,
@@ -264,26 +293,7 @@ def static_map(
     fig = quiet_figure((9, 8))
     ax = fig.add_subplot()
     if suitability is not None and model is not None:
-        units = suitability.units
-        units.plot(
-            ax=ax,
-            column=f"{model}_score",
-            cmap="YlGn",
-            vmin=0,
-            vmax=1,
-            legend=True,
-            legend_kwds={
-                "label": mpl_literal(msg("atlas.suitability_figure", label=cat.solutions[model].label)),
-                "shrink": 0.6,
-            },
-            missing_kwds={"color": "#dddddd", "label": msg("atlas.excluded")},
-            edgecolor="none",
-        )
-        districts.boundary.plot(ax=ax, color="#333333", linewidth=0.6)
-        from matplotlib.ticker import FuncFormatter
-
-        if len(fig.axes) > 1:  # the colour bar's ticks in the language's decimal mark
-            fig.axes[-1].yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: msg.num(v, 1)))
+        _scores(fig, ax, suitability.units, districts, cat.solutions[model].label, f"{model}_score", msg)
     else:
         plot_districts(ax, districts, face="#f2f2f2", edge="#555555", linewidth=0.6)
     if solutions is not None:

@@ -30,7 +30,7 @@ from scmap.core._atomic import atomic_file
 from scmap.core._text import mpl_literal
 from scmap.core.i18n import Messages
 from scmap.maps._figure import quiet_figure
-from scmap.maps.export import plot_districts, plot_solutions, plot_values
+from scmap.maps.export import missing_legend, plot_districts, plot_solutions, plot_values
 
 if TYPE_CHECKING:
     from scmap.outputs.report import ReportInput
@@ -255,6 +255,7 @@ def _draw(fig: Any, page: AtlasPage, inp: ReportInput) -> None:
     elif page.column is not None:
         values = pd.to_numeric(page.areas[page.column], errors="coerce")
         plot_values(ax, page.areas, values, cmap=page.cmap, vmin=page.vmin, vmax=page.vmax, missing="#dddddd")
+        missing_legend(ax, values, "#dddddd", inp.messages("atlas.excluded"))
         from matplotlib import cm, colors
         from matplotlib.ticker import FuncFormatter
 
