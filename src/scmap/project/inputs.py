@@ -366,7 +366,8 @@ def _combine_solutions(parts: list[LoadedLayer], target: CRS | None) -> gpd.GeoD
                 f"{loaded.report.path}: {int(clash.sum())} ids are also used by an earlier source "
                 f"({examples}...): written as {stem}:ID"
             )
-        seen.update(gdf["solution_id"])
+        if loaded is not parts[-1]:  # only a later source can clash
+            seen.update(gdf["solution_id"])
         frames.append(gdf)
     combined = pd.concat(frames, ignore_index=True)
     return gpd.GeoDataFrame(combined, geometry="geometry", crs=target or frames[0].crs)

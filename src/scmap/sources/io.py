@@ -196,12 +196,19 @@ def read_districts(
     return _emit(_reproject(loaded, to_crs) if loaded.ok else loaded)
 
 
-def _reject_more(loaded: LoadedLayer, mask: np.ndarray, field: str, reasons: pd.Series | str) -> None:
-    """Move rows of ``loaded.gdf`` flagged by *mask* to the rejected table."""
+def _reject_more(
+    loaded: LoadedLayer, mask: np.ndarray, field: str, reasons: pd.Series | str | Callable[[], pd.Series]
+) -> None:
+    """Move rows of ``loaded.gdf`` flagged by *mask* to the rejected table.
+
+    *reasons* may be a function giving them, called only when some row is flagged (one text per
+    row of a million-row layer costs a second for nothing).
+    """
     if not mask.any():
         return
     gdf = loaded.gdf
     gone = gdf.loc[mask]
+    reasons = reasons() if callable(reasons) else reasons
     why = reasons if isinstance(reasons, str) else reasons[mask].astype(str).to_numpy()
     id_column = next((c for c in ("_id", "district_id", "solution_id") if c in gone.columns), None)
     ids = gone[id_column].astype("string").fillna("") if id_column else ""
@@ -317,8 +324,9 @@ def _solution_types(loaded: LoadedLayer, cat: Catalogue, *, solution: str | None
     values = gdf[solution_field]
     keys = _match_each_value(values, cat.match_solution)
     loaded.gdf = gdf.assign(_key=keys)
-    reasons = "unknown solution type " + values.astype(str).map(repr) + "; allowed: " + ", ".join(cat.solutions)
-    _reject_more(loaded, keys.isna().to_numpy(), solution_field, reasons)
+    allowed = "; allowed: " + ", ".join(cat.solutions)
+    _reject_more(loaded, keys.isna().to_numpy(), solution_field,
+                 lambda: "unknown solution type " + values.astype(str).map(repr) + allowed)  # fmt: skip
     _note_matches(
         loaded, f"values of {solution_field!r}", values.drop_duplicates(), keys[values.drop_duplicates().index]
     )
@@ -336,13 +344,22 @@ def _solution_sectors(loaded: LoadedLayer, cat: Catalogue, *, sector: str | None
     loaded.gdf = gdf.assign(_sector=sectors)
     allowed = "; allowed: " + ", ".join(cat.sectors)
     _reject_more(
-        loaded, sectors.isna().to_numpy(), sector_field, "unknown sector " + given.astype(str).map(repr) + allowed
+        loaded,
+        sectors.isna().to_numpy(),
+        sector_field,
+        lambda: "unknown sector " + given.astype(str).map(repr) + allowed,
     )
     gdf = loaded.gdf
     type_sector = gdf["_key"].map({k: sol.sector for k, sol in cat.solutions.items()})
     mismatch = (gdf["_sector"] != type_sector).to_numpy()
-    reasons = "sector " + gdf["_sector"].map(repr) + " does not match the catalogue sector " + type_sector.map(repr)
-    _reject_more(loaded, mismatch, sector_field, reasons + " of " + gdf["_key"].astype(str))
+
+    def reasons() -> pd.Series:
+        return (
+            "sector " + gdf["_sector"].map(repr) + " does not match the catalogue sector " + type_sector.map(repr)
+            + " of " + gdf["_key"].astype(str)
+        )  # fmt: skip
+
+    _reject_more(loaded, mismatch, sector_field, reasons)
 
 
 def _solution_status(loaded: LoadedLayer, *, status: str | None, default_status: str) -> None:
@@ -354,8 +371,13 @@ def _solution_status(loaded: LoadedLayer, *, status: str | None, default_status:
     blank = given.isna() | given.eq("")
     statuses = given.map(_STATUS).where(~blank, default_status)
     loaded.gdf = gdf.assign(_status=statuses)
-    reasons = "unknown status " + gdf[status].astype(str).map(repr) + "; allowed: existing, planned, candidate"
-    _reject_more(loaded, statuses.isna().to_numpy(), status, reasons)
+    allowed = "; allowed: existing, planned, candidate"
+    _reject_more(
+        loaded,
+        statuses.isna().to_numpy(),
+        status,
+        lambda: "unknown status " + gdf[status].astype(str).map(repr) + allowed,
+    )
 
 
 def _solution_radius(loaded: LoadedLayer, *, radius_field: str | None) -> None:
@@ -369,7 +391,7 @@ def _solution_radius(loaded: LoadedLayer, *, radius_field: str | None) -> None:
     loaded.gdf = gdf.assign(_radius=radius.astype(float))
     bad = (~blank & ~((radius > 0) & (radius <= MAX_DISTANCE_M))).to_numpy()
     why = " is not a positive, finite number of metres (at most 100 km)"
-    _reject_more(loaded, bad, radius_field, "radius " + text.astype(str).map(repr) + why)
+    _reject_more(loaded, bad, radius_field, lambda: "radius " + text.astype(str).map(repr) + why)
 
 
 def _standard_columns(gdf: gpd.GeoDataFrame, raw: RawLayer, cat: Catalogue, *, name: str | None) -> gpd.GeoDataFrame:
