@@ -178,17 +178,17 @@ def _buffered(geoms: np.ndarray, radius: np.ndarray, batch: int = 100_000) -> np
     """
     out = np.empty(len(geoms), dtype=object)
     simple = (shapely.get_type_id(geoms) == 0) & ~shapely.is_empty(geoms) & ~shapely.has_z(geoms)
-    _, inverse, counts = np.unique(np.where(simple, radius, np.nan), return_inverse=True, return_counts=True)
-    templated = simple & (counts[inverse.ravel()] >= TEMPLATE_FROM)
+    values, inverse, counts = np.unique(np.where(simple, radius, np.nan), return_inverse=True, return_counts=True)
+    group = inverse.ravel()
+    templated = simple & (counts[group] >= TEMPLATE_FROM)
     out[~templated] = shapely.buffer(geoms[~templated], radius[~templated], quad_segs=QUAD_SEGS)
-    where = np.flatnonzero(templated)
-    xy = shapely.get_coordinates(geoms[where])
-    for value in np.unique(radius[where]):
-        offsets = shapely.get_coordinates(shapely.buffer(shapely.Point(0.0, 0.0), value, quad_segs=QUAD_SEGS).exterior)
-        rows = np.flatnonzero(radius[where] == value)
+    for g in np.unique(group[templated]):
+        circle = shapely.buffer(shapely.Point(0.0, 0.0), values[g], quad_segs=QUAD_SEGS)
+        offsets = shapely.get_coordinates(circle.exterior)
+        rows = np.flatnonzero(templated & (group == g))
         for start in range(0, len(rows), batch):
             part = rows[start : start + batch]
-            out[where[part]] = shapely.polygons(xy[part, None, :] + offsets[None, :, :])
+            out[part] = shapely.polygons(shapely.get_coordinates(geoms[part])[:, None, :] + offsets[None, :, :])
     return out
 
 
@@ -429,7 +429,7 @@ def _duplicates(solutions: gpd.GeoDataFrame) -> pd.DataFrame:
     kind = pd.factorize(solutions["solution"].to_numpy())[0].astype(np.int64)
     key = kind * (int(place.max()) + 1 if len(place) else 1) + place
     first = pd.Series(np.arange(len(key))).groupby(key).transform("first").to_numpy()
-    dup = pd.Series(key).duplicated(keep="first").to_numpy()
+    dup = first != np.arange(len(key))  # a row that is not the first of its key
     ids = solutions["solution_id"].to_numpy()
     return pd.DataFrame(
         {"solution_id": ids[dup], "duplicate_of": ids[first[dup]], "solution": solutions["solution"].to_numpy()[dup]}
@@ -565,7 +565,7 @@ def _areas_and_pairs(
 ) -> tuple[gpd.GeoDataFrame, tuple[np.ndarray, np.ndarray], gpd.GeoDataFrame]:
     """Service areas and their overlapping pairs (given to *on_pairs* once complete)."""
     areas = stages.run("service areas", lambda: service_areas(solutions, catalogue=cat, radius_m=radius_m))
-    geoms = np.asarray(solutions.geometry.array, dtype=object)
+    geoms = np.asarray(solutions.geometry.array, dtype=object)  # the same array as the caller's, not a copy
     links, pairs = stages.run("pairs", lambda: _pairs_and_links(areas, geoms, *limits))
     if on_pairs is not None:
         on_pairs(pairs)

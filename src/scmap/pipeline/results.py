@@ -333,7 +333,7 @@ class _EarlyPairs:
 
     def fits(self, result: OverlapResult, path: Path) -> bool:
         """Whether what was started is *result*'s pairs, at *path*."""
-        return self.writer is not None and result.pairs is self.pairs and path == self.folder / "overlap.gpkg"
+        return result.pairs is self.pairs and path == self.folder / "overlap.gpkg"
 
     def stop(self) -> None:
         """End the writer if it is still working (the run failed, or its pack goes elsewhere)."""
