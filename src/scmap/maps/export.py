@@ -40,6 +40,7 @@ __all__ = [
     "inline_assets",
     "missing_legend",
     "plot_districts",
+    "plot_scored",
     "plot_solutions",
     "plot_values",
     "render_html",
@@ -254,18 +255,54 @@ def missing_legend(ax: Any, values: pd.Series, colour: str, label: str) -> None:
     ax.add_artist(legend)
 
 
-def _scores(fig: Any, ax: Any, units: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, label: str, column: str,
-            msg: Messages) -> None:  # fmt: skip
-    """A model's scores by unit (0-1, grey where excluded) under the district outlines, with a colour bar."""
+def plot_scored(
+    fig: Any,
+    ax: Any,
+    areas: gpd.GeoDataFrame,
+    values: pd.Series,
+    districts: gpd.GeoDataFrame,
+    *,
+    cmap: str,
+    vmin: float,
+    vmax: float,
+    label: str,
+    msg: Messages,
+    shrink: float = 0.6,
+    pad: float = 0.05,
+    linewidth: float = 0.6,
+) -> None:
+    """Draw areas coloured by *values* under the district outlines, with a colour bar.
+
+    Parameters
+    ----------
+    fig, ax
+        The matplotlib figure and the axis to draw on.
+    areas
+        The areas coloured (units, districts or cells), in the districts' CRS.
+    values
+        One value per area; grey ``#dddddd``, with a legend entry, where there is none.
+    districts
+        The districts whose outlines are drawn on top.
+    cmap, vmin, vmax
+        The colour map and the values at its two ends.
+    label
+        The colour bar's label, drawn literally (no mathtext).
+    msg
+        The language of the legend entry and of the bar's decimal mark.
+    shrink, pad
+        The colour bar's length (share of the axis) and its distance from the axis.
+    linewidth
+        The outlines' width in points.
+    """
     from matplotlib import cm, colors
     from matplotlib.ticker import FuncFormatter
 
-    plot_values(ax, units, units[column], cmap="YlGn", vmin=0, vmax=1, missing="#dddddd")
-    missing_legend(ax, units[column], "#dddddd", msg("atlas.excluded"))
-    bar = fig.colorbar(cm.ScalarMappable(colors.Normalize(0, 1), "YlGn"), ax=ax, shrink=0.6)
-    bar.set_label(mpl_literal(msg("atlas.suitability_figure", label=label)))
+    plot_values(ax, areas, values, cmap=cmap, vmin=vmin, vmax=vmax, missing="#dddddd")
+    missing_legend(ax, values, "#dddddd", msg("atlas.excluded"))
+    bar = fig.colorbar(cm.ScalarMappable(colors.Normalize(vmin, vmax), cmap), ax=ax, shrink=shrink, pad=pad)
+    bar.set_label(mpl_literal(label))
     bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: msg.num(v, 1)))  # the language's decimal mark
-    plot_districts(ax, districts, face="none", edge="#333333", linewidth=0.6)
+    plot_districts(ax, districts, face="none", edge="#333333", linewidth=linewidth)
 
 
 def static_map(
@@ -293,7 +330,9 @@ def static_map(
     fig = quiet_figure((9, 8))
     ax = fig.add_subplot()
     if suitability is not None and model is not None:
-        _scores(fig, ax, suitability.units, districts, cat.solutions[model].label, f"{model}_score", msg)
+        units, label = suitability.units, msg("atlas.suitability_figure", label=cat.solutions[model].label)
+        scores = units[f"{model}_score"]
+        plot_scored(fig, ax, units, scores, districts, cmap="YlGn", vmin=0, vmax=1, label=label, msg=msg)
     else:
         plot_districts(ax, districts, face="#f2f2f2", edge="#555555", linewidth=0.6)
     if solutions is not None:

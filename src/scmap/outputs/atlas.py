@@ -30,7 +30,7 @@ from scmap.core._atomic import atomic_file
 from scmap.core._text import mpl_literal
 from scmap.core.i18n import Messages
 from scmap.maps._figure import quiet_figure
-from scmap.maps.export import missing_legend, plot_districts, plot_solutions, plot_values
+from scmap.maps.export import plot_districts, plot_scored, plot_solutions
 
 if TYPE_CHECKING:
     from scmap.outputs.report import ReportInput
@@ -254,21 +254,8 @@ def _draw(fig: Any, page: AtlasPage, inp: ReportInput) -> None:
         _draw_sites(fig, ax, page, inp)
     elif page.column is not None:
         values = pd.to_numeric(page.areas[page.column], errors="coerce")
-        plot_values(ax, page.areas, values, cmap=page.cmap, vmin=page.vmin, vmax=page.vmax, missing="#dddddd")
-        missing_legend(ax, values, "#dddddd", inp.messages("atlas.excluded"))
-        from matplotlib import cm, colors
-        from matplotlib.ticker import FuncFormatter
-
-        bar = fig.colorbar(
-            cm.ScalarMappable(colors.Normalize(page.vmin, page.vmax), page.cmap),
-            ax=ax,
-            shrink=0.45,
-            pad=0.01,
-            location="right",
-        )
-        bar.set_label(mpl_literal(page.legend))
-        bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: inp.messages.num(v, 1)))
-        plot_districts(ax, inp.districts, face="none", edge="#333333", linewidth=0.5)
+        plot_scored(fig, ax, page.areas, values, inp.districts, cmap=page.cmap, vmin=page.vmin, vmax=page.vmax,
+                    label=page.legend, msg=inp.messages, shrink=0.45, pad=0.01, linewidth=0.5)  # fmt: skip
     else:
         plot_districts(ax, inp.districts, face="#f2f2f2", edge="#555555", linewidth=0.5)
         title = mpl_literal(inp.messages("atlas.solutions"))
