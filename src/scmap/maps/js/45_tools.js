@@ -215,20 +215,40 @@ function minimap(map, data, reg) {
   // the districts drawn once the map itself is on screen: after its first frame
   requestAnimationFrame(function () {
     setTimeout(function () {
-      whole = minimapOutline(outline, reg.districts);
+      whole = minimapOutline(outline, reg.districtShapes);
       mini.invalidateSize();
       sync();
     }, 0);
   });
 }
 
-// every district on one canvas of the overview map (not a path each); returns their bounds
-function minimapOutline(outline, districts) {
-  var canvas = L.canvas({ padding: 0 });
-  districts.eachLayer(function (l) {
-    outline.addLayer(L.geoJSON(l.toGeoJSON(), { renderer: canvas, interactive: false,
-      style: { color: "#666", weight: 0.6, fillOpacity: 0.05 },
-      pointToLayer: function (_, ll) { return L.circleMarker(ll, { renderer: canvas, radius: 2, color: "#333", weight: 1 }); } }));
+// every district as one shape on one canvas of the overview map (not a layer each), read once
+// more from the districts' decoded geometries; returns their bounds
+function minimapOutline(outline, shapes) {
+  var canvas = L.canvas({ padding: 0 }), parts = { polygons: [], lines: [], points: [] };
+  shapes.forEach(function (g) { if (g) { outlineParts(g, parts); } });
+  var style = { renderer: canvas, interactive: false, color: "#666", weight: 0.6, fillOpacity: 0.05 };
+  for (var i = 0; i < parts.polygons.length; i += 500) {  // a few hundred rings a path: one huge path draws slowly
+    outline.addLayer(L.polygon(parts.polygons.slice(i, i + 500), style));
+  }
+  if (parts.lines.length) { outline.addLayer(L.polyline(parts.lines, style)); }
+  parts.points.forEach(function (ll) {
+    outline.addLayer(L.circleMarker(ll, { renderer: canvas, interactive: false, radius: 2, color: "#333", weight: 1 }));
   });
+  outline.scmapShapes = shapes.filter(function (g) { return g; }).length;
   return outline.getBounds();
+}
+
+// a GeoJSON geometry's polygons, lines and points in Leaflet's [lat, lon] order
+function outlineParts(g, parts) {
+  function flip(line) { return line.map(function (p) { return [p[1], p[0]]; }); }
+  function rings(poly) { parts.polygons.push(poly.map(flip)); }
+  if (Array.isArray(g)) { parts.points.push([g[1], g[0]]); return; }  // compact points: [lon, lat]
+  var c = g.coordinates;
+  if (g.type === "Polygon") { rings(c); }
+  if (g.type === "MultiPolygon") { c.forEach(rings); }
+  if (g.type === "LineString") { parts.lines.push(flip(c)); }
+  if (g.type === "MultiLineString") { c.forEach(function (l) { parts.lines.push(flip(l)); }); }
+  if (g.type === "Point") { parts.points.push([c[1], c[0]]); }
+  if (g.type === "MultiPoint") { flip(c).forEach(function (ll) { parts.points.push(ll); }); }
 }

@@ -59,6 +59,7 @@ function drawDistricts(map, data, geometries, reg, overlays) {
     return { color: "#333333", weight: 1.2, fillColor: "#bbbbbb", fillOpacity: 0.08 };
   }, "circle");
   reg.districts = districts;
+  reg.districtShapes = geometries.districts;  // the overview map draws them once more
   districtLabels(map, data.districts, feats, reg, districts);
   reg.byKey.districts = districts;
   overlays[escapeHtml(data.districts.label)] = districts;
