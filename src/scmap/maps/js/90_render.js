@@ -183,18 +183,19 @@ window.scmapRender = function (map, data, encoded) {
   drawDistricts(map, data, geometries, reg, overlays);
   drawOverlays(map, data, geometries, reg, overlays);
   drawSectors(map, data, geometries, reg, overlays);
-  showAtStart(map, data, reg);
   compactMode(map, data, reg);
   mapControls(map, data, reg, bases, overlays);
-  firstColouring(map, data, reg, plain);
   if (data.title) {
     map.getContainer().appendChild(el("div", "scmap-title", data.title));
     document.title = data.title;
   }
   if (data.attribution) { map.attributionControl.addAttribution(escapeHtml(data.attribution)); }
-  reg.syncCompact();
   minimap(map, data, reg);
+  // the view fitted before the layers are on the map: each is then projected once, at the fitted zoom
   fitAtStart(map, reg);
+  showAtStart(map, data, reg);
+  firstColouring(map, data, reg, plain);
+  reg.syncCompact();
   liveApi(map, reg);
   weightsPanel(map, reg);
   publishWords(reg);
