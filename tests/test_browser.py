@@ -590,3 +590,41 @@ def test_hexagon_counts_draw_and_answer_clicks(browser, tmp_path: Path):
     popup = page.locator(".leaflet-popup-content").inner_text()
     assert f"Solutions in this hexagon: {at['n']}" in popup and "Energy · Counted per hexagon" in popup
     assert opened.errors == []
+
+
+def test_shapes_answer_the_pointer_and_the_keyboard_though_bound_only_when_first_needed(browser, tmp_path: Path):
+    """Tooltips and popups are bound on first need: a real pointer and Enter on a marker still get them."""
+    out = tmp_path / "map.html"
+    scmap.run(demo_project_path()).map().save(str(out))
+    opened = open_html(browser, out)
+    page = opened.page
+    unbound = "window.scmap._registry.districts.getLayers().filter(l => l.scmapTexts).length"
+    assert page.evaluate(unbound) == 24  # nothing bound at start
+    at = page.evaluate(
+        """() => { const r = window.scmap._registry;
+           Object.values(r.sectors).forEach(g => r.map.removeLayer(g));
+           Object.values(r.overlays).forEach(g => r.map.removeLayer(g));
+           r.map.removeLayer(r.labels);
+           const d = r.districts.getLayers().find(l => l.scmapFeature.title === 'Mladost');
+           r.map.fitBounds(d.getBounds(), { animate: false });
+           const p = r.map.latLngToContainerPoint(d.getCenter()); return { x: p.x, y: p.y }; }"""
+    )
+    page.mouse.move(at["x"], at["y"])
+    page.wait_for_selector(".leaflet-tooltip")
+    assert "Mladost" in page.locator(".leaflet-tooltip").inner_text()
+    page.mouse.click(at["x"], at["y"])
+    assert page.locator(".leaflet-popup-content .scmap-popup-title").inner_text() == "Mladost"
+    assert page.evaluate(unbound) == 23  # the one shape asked, and no other
+    page.mouse.move(at["x"] + 400, at["y"] + 300)  # the pointer leaves: the shape's own handlers now answer
+    page.keyboard.press("Escape")
+    page.evaluate("window.scmap.map.closePopup()")
+    # a marker reached by the keyboard opens its popup with Enter
+    page.evaluate(
+        "() => { const r = window.scmap._registry; r.sectors.mobility.addTo(r.map);"
+        " r.map.fitBounds(r.districts.getBounds()); }"
+    )
+    page.locator(".scmap-marker").first.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".leaflet-popup-content .scmap-popup-title")
+    assert "Service radius" in page.locator(".leaflet-popup-content").inner_text()
+    assert opened.errors == []

@@ -88,12 +88,61 @@ function shapeLayer(g, options, pointToLayer) {
 }
 
 function bindText(lyr, f, sticky) {
-  lyr.bindTooltip(function () { return el("span", null, f.tip); }, { sticky: sticky });
-  lyr.bindPopup(function () { return popupBox(f.title, f.sub, f.rows); }, POPUP);
+  lazyTexts(lyr, function () { return el("span", null, f.tip); }, function () { return popupBox(f.title, f.sub, f.rows); },
+            sticky);
   lyr.scmapFeature = f;
 }
 
+// A shape's tooltip and popup are bound the first time it needs one (the pointer over it, a
+// click, a search, code asking for them): bound at start, each of a large map's tens of
+// thousands of shapes costs a Tooltip, a Popup and eight listeners, a second of its first paint.
+// Its group (answerLazily) answers for it until then; Leaflet's popup and tooltip methods bind
+// first (lazyLeaflet), so code that asks a shape for them finds them as if bound at start.
+function lazyTexts(lyr, tip, popup, sticky) {
+  lyr.scmapTexts = { tip: tip, popup: popup, sticky: sticky };
+}
+
+function textsNow(lyr) {
+  var texts = lyr.scmapTexts;
+  if (!texts) { return; }
+  lyr.scmapTexts = null;
+  lyr.bindTooltip(texts.tip, { sticky: texts.sticky });
+  lyr.bindPopup(texts.popup, POPUP);
+}
+
+// the group's events stand in for its shapes' own until they are bound (then theirs answer)
+function answerLazily(group) {
+  if (group.scmapAnswers) { return group; }
+  group.scmapAnswers = true;
+  function first(e, open) {
+    if (!e.layer || !e.layer.scmapTexts) { return; }
+    textsNow(e.layer);
+    open(e.layer);
+  }
+  group.on({
+    mouseover: function (e) { first(e, function (l) { l._openTooltip(e); }); },
+    click: function (e) { first(e, function (l) { l._openPopup(e); }); },
+    keypress: function (e) {
+      if (e.originalEvent && e.originalEvent.keyCode === 13) { first(e, function (l) { l._openPopup(e); }); }
+    }
+  });
+  return group;
+}
+
+var BINDING_METHODS = ["openPopup", "getPopup", "togglePopup", "openTooltip", "getTooltip", "toggleTooltip"];
+
+function lazyLeaflet() {
+  var proto = L.Layer.prototype;
+  if (proto.scmapBindsFirst) { return; }
+  proto.scmapBindsFirst = true;
+  BINDING_METHODS.forEach(function (name) {
+    var own = proto[name];
+    proto[name] = function () { textsNow(this); return own.apply(this, arguments); };
+  });
+}
+
 function addFeatures(group, feats, geoms, style, points) {
+  answerLazily(group);
   for (var i = 0; i < geoms.length; i++) {
     var lyr = layerFor(geoms[i], feats[i], style, points);
     bindText(lyr, feats[i], !Array.isArray(geoms[i]) && geoms[i].type !== "Point");
@@ -159,7 +208,7 @@ function relationFeatures(ov) {
 
 // a sector counted per hexagon (maps of very many solutions): darker where more
 function hexLayer(map, sec) {
-  var group = L.featureGroup(), hex = sec.hex, size = hex.size, most = 1;
+  var group = answerLazily(L.featureGroup()), hex = sec.hex, size = hex.size, most = 1;
   if (!map.getPane("scmapHexes")) { map.createPane("scmapHexes").style.zIndex = 450; }  // above districts, as markers are
   function sum(counts) { return counts.reduce(function (a, b) { return a + b; }, 0); }
   hex.n.forEach(function (counts) { most = Math.max(most, sum(counts)); });

@@ -33,12 +33,13 @@ function choroplethLayer(ch, geoms, reg) {
 }
 
 function choroplethShapes(group, ch, geoms, reg) {
+  answerLazily(group);
   for (var u = 0; u < geoms.length; u++) {
     var idx = ch.cidx[u];
     var colour = idx < 0 ? ch.excluded : ch.palette[idx];
     var lyr = shapeLayer(geoms[u], { color: "#555555", weight: 0.4, fillColor: colour, fillOpacity: idx < 0 ? 0.35 : 0.75 });
     (function (i) {
-      lyr.bindTooltip(function () {
+      lazyTexts(lyr, function () {
         var live = ch.live ? reg.models[ch.model] : null;
         if (live) {
           return el("span", null, ch.titles[i] + (live.rank[i] === null ? " · " + t("map.excluded_short")
@@ -46,15 +47,14 @@ function choroplethShapes(group, ch, geoms, reg) {
         }
         var score = ch.cols[0].values[i];
         return el("span", null, ch.titles[i] + (score === null ? "" : " · " + ch.cols[0].name + " " + score));
-      }, { sticky: true });
-      lyr.bindPopup(function () {
+      }, function () {
         var rows = ch.live ? liveRows(reg.models[ch.model], i) : [];
         for (var c = 0; c < ch.cols.length; c++) {
           var v = ch.cols[c].values[i];
           if (v !== null && v !== undefined) { rows.push([ch.cols[c].name, v]); }
         }
         return popupBox(ch.titles[i], ch.sub, rows);
-      }, POPUP);
+      }, true);
     })(u);
     group.addLayer(lyr);
   }

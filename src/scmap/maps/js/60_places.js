@@ -13,6 +13,7 @@ function districtLabels(map, d, feats, reg, districts) {
     if (at) { labels.push({ at: L.latLng(at[1], at[0]), text: feats[i].tip, shape: shapes[i], marker: null }); }
   });
   function place() {
+    if (reg.drawing) { return; }  // placed once the whole map is drawn, not once per layer added
     if (!map.hasLayer(districts)) { if (map.hasLayer(group)) { map.removeLayer(group); } return; }
     if (!map.hasLayer(group)) { group.addTo(map); }
     var size = map.getSize(), placed = [];
@@ -28,7 +29,6 @@ function districtLabels(map, d, feats, reg, districts) {
   reg.placeLabels = place;
   reg.labels = group;
   reg.labelCount = labels.length;
-  setTimeout(place, 0);
 }
 
 function labelMarker(lab) {

@@ -171,10 +171,13 @@ function mapControls(map, data, reg, bases, overlays) {
 window.scmapRender = function (map, data, encoded) {
   var geometries = {};
   Object.keys(encoded).forEach(function (key) { geometries[key] = decodeShapes(encoded[key]); });
+  lazyLeaflet();
   if (!isFinite(map.getMaxZoom())) { map.setMaxZoom(19); }  // clustering needs a maximum zoom
   if (data.i18n) { setWords(data.i18n); }
   var reg = { map: map, districts: null, sectors: {}, choropleths: {}, overlays: {}, counts: {},
-              legendBlocks: {}, byKey: {}, data: data, gridsReady: Promise.resolve() };  // resolves once grids are drawn
+              legendBlocks: {}, byKey: {}, data: data,
+              gridsReady: Promise.resolve(),  // resolves once grids are drawn
+              drawing: true };  // until the whole map is drawn
   var overlays = {}, bases = {};
   basemaps(map, data, reg);
   var plain = L.layerGroup().addTo(map);
@@ -196,6 +199,8 @@ window.scmapRender = function (map, data, encoded) {
   showAtStart(map, data, reg);
   firstColouring(map, data, reg, plain);
   reg.syncCompact();
+  reg.drawing = false;
+  reg.placeLabels();
   liveApi(map, reg);
   weightsPanel(map, reg);
   publishWords(reg);
