@@ -42,6 +42,17 @@ def _as_child() -> None:
         signal.signal(number, signal.SIG_DFL)
 
 
+def _trimmed() -> None:
+    """Give the heap's free pages back to the system before forking (glibc's ``malloc_trim``).
+
+    Pages the allocator keeps free after a large analysis (half a gigabyte at a million
+    solutions) would otherwise be inherited by the child, and copied as soon as either
+    process allocates into them: every process would count them again.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def _child(conn: Any, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
     _as_child()
     try:
@@ -64,6 +75,7 @@ class Beside:
         if not _can_fork():
             self._result = fn(*args)
             return
+        _trimmed()
         context = multiprocessing.get_context("fork")
         self._conn, child_conn = context.Pipe(duplex=False)
         self._process = context.Process(target=_child, args=(child_conn, fn, args), daemon=True)
@@ -129,6 +141,7 @@ def beside_map(fn: Callable[[Any], Any], items: Sequence[Any], workers: int | No
     if count <= 1 or not _can_fork():
         return [fn(item) for item in items]
     _WORK = (fn, items)
+    _trimmed()
     pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=_as_child)
     try:
         return list(pool.map(_item, range(len(items))))
