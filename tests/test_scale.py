@@ -185,6 +185,23 @@ def test_large_layers_are_written_in_batches_and_read_back_whole(monkeypatch, tm
     assert areas.geometry.area.sum() == pytest.approx(results.overlap.service_areas.area.sum())
 
 
+def test_layers_of_huge_polygons_are_written_a_few_rows_at_a_time_and_read_back_the_same(monkeypatch, tmp_path):
+    """Batches bounded by vertices as well as rows: one huge polygon alone, small ones together."""
+    import scmap.core._gpkg as gpkg
+
+    sizes = [1, 1, 1, 100, 1, 1, 1, 1, 1, 1]  # quad_segs: 5 vertices each, and 401 for the fourth
+    geoms = [shapely.Point(i * 10, 0).buffer(3, quad_segs=q) for i, q in enumerate(sizes)]
+    table = gpd.GeoDataFrame({"n": range(10)}, geometry=geoms, crs=3857)
+    monkeypatch.setattr(gpkg, "BATCH_VERTICES", 50)
+    monkeypatch.setattr(gpkg, "BATCH_ROWS", 4)
+    assert gpkg._batches(table) == [(0, 3), (3, 4), (4, 8), (8, 10)]
+    assert gpkg._batches(pd.DataFrame(table.drop(columns="geometry"))) == [(0, 4), (4, 8), (8, 10)]
+    assert gpkg._batches(table.iloc[:0]) == [(0, 0)]
+    back = gpd.read_file(gpkg.write_layers(tmp_path / "t.gpkg", {"t": table}), layer="t")
+    assert back["n"].tolist() == list(range(10))
+    assert shapely.equals_exact(back.geometry.array, table.geometry.array, tolerance=0).all()
+
+
 def test_only_layers_with_geometries_get_a_spatial_index(monkeypatch, tmp_path):
     """The pairs of a large region carry no polygons: no R-tree (whose triggers slow each batch),
     the same rows read back; layers with geometries keep theirs."""

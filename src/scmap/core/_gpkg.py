@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
@@ -15,6 +16,11 @@ from scmap.core._atomic import atomic_file
 BATCH_ROWS = 250_000
 """Rows converted and written at a time: a table of millions of rows (pairs, service areas) never
 needs a second full copy of itself in memory while it is written."""
+
+BATCH_VERTICES = 4_000_000
+"""Vertices converted and written at a time: a layer of few but huge polygons (the hotspots and
+coverage of a million service areas: tens of millions of vertices) is written a few hundred rows
+at a time, not as one copy of all its geometry (and a second one in Arrow)."""
 
 
 def write_layers(path: Path, tables: Mapping[str, pd.DataFrame]) -> Path:
@@ -39,9 +45,30 @@ def add_layers(path: Path, tables: Mapping[str, pd.DataFrame]) -> Path:
         if not len(table.columns):
             continue
         index = _indexed(table)
-        for start in range(0, max(len(table), 1), BATCH_ROWS):
-            _write(path, name, table.iloc[start : start + BATCH_ROWS], append=start > 0, index=index)
+        for start, stop in _batches(table):
+            _write(path, name, table.iloc[start:stop], append=start > 0, index=index)
     return path
+
+
+def _batches(table: pd.DataFrame) -> list[tuple[int, int]]:
+    """``(start, stop)`` of the batches of rows written.
+
+    At most :data:`BATCH_ROWS` rows and, beyond its first row, :data:`BATCH_VERTICES` vertices
+    each; one (empty) batch for no rows.
+    """
+    if not len(table):
+        return [(0, 0)]
+    if not isinstance(table, gpd.GeoDataFrame):
+        return [(s, min(s + BATCH_ROWS, len(table))) for s in range(0, len(table), BATCH_ROWS)]
+    done = np.cumsum(shapely.get_num_coordinates(table.geometry.array))  # vertices up to each row
+    out, start = [], 0
+    while start < len(table):
+        before = done[start - 1] if start else 0
+        stop = int(np.searchsorted(done, before + BATCH_VERTICES, side="right"))
+        stop = min(max(stop, start + 1), start + BATCH_ROWS, len(table))
+        out.append((start, stop))
+        start = stop
+    return out
 
 
 def _indexed(table: pd.DataFrame) -> bool:
