@@ -228,3 +228,30 @@ def test_only_layers_with_geometries_get_a_spatial_index(monkeypatch, tmp_path):
     back = gpd.read_file(path, layer="pairs")
     assert len(back) == len(results.overlap.pairs) and back.geometry.isna().all()
     assert back["a_id"].tolist() == results.overlap.pairs["a_id"].astype(str).tolist()
+
+
+def test_the_atlas_waits_for_the_report_while_a_large_overlap_gpkg_is_written_beside(monkeypatch, tmp_path):
+    """No third process for the atlas when overlap.gpkg is large and still being written: the same pack."""
+    import scmap.core._beside as beside
+    import scmap.pipeline.results as results_module
+
+    forked: list[str] = []
+    real_init = beside.Beside.__init__
+
+    def counting(self, fn, *args):
+        forked.append(fn.__name__)
+        real_init(self, fn, *args)
+
+    monkeypatch.setattr(beside.Beside, "__init__", counting)
+    monkeypatch.setattr(beside.Beside, "done", lambda self: False)  # overlap.gpkg still being written
+    results = scmap.run(demo_project_path())
+    monkeypatch.setattr(results_module, "ATLAS_BESIDE_BELOW", 1_000_000)
+    results.save(tmp_path / "small", overwrite=True)
+    assert "write_atlas" in forked  # few service areas: the atlas beside the report
+    forked.clear()
+    monkeypatch.setattr(results_module, "ATLAS_BESIDE_BELOW", len(results.overlap.service_areas))
+    results.save(tmp_path / "large", overwrite=True)
+    assert "write_atlas" not in forked and "_save_styled" in forked  # drawn here, after the report
+    for pack in ("small", "large"):
+        assert (tmp_path / pack / "atlas.pdf").read_bytes()[:4] == b"%PDF"
+        assert (tmp_path / pack / "manifest.json").exists()
