@@ -306,7 +306,7 @@ def test_measure_and_search(browser, tmp_path: Path):
     page.locator(".scmap-search input").dispatch_event("change")
     page.wait_for_function("document.querySelectorAll('.leaflet-popup').length === 1")  # others faded out
     assert "Mladost" in page.locator(".leaflet-popup-content").inner_text()
-    # the overview map draws every district as one shape on one canvas (not a layer each), and draws something
+    # the overview map draws every district on one canvas in a few paths (not a layer each), and draws something
     assert page.evaluate("window.scmap._registry.minimapOutline.scmapShapes") == 24
     assert page.evaluate("window.scmap._registry.minimapOutline.getLayers().length") == 1
     assert page.locator(".scmap-minimap canvas").count() == 1

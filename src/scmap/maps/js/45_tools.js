@@ -222,8 +222,8 @@ function minimap(map, data, reg) {
   });
 }
 
-// every district as one shape on one canvas of the overview map (not a layer each), read once
-// more from the districts' decoded geometries; returns their bounds
+// every district on one canvas of the overview map, as a few paths of 500 rings (not a layer
+// each), read once more from the districts' decoded geometries; returns their bounds
 function minimapOutline(outline, shapes) {
   var canvas = L.canvas({ padding: 0 }), parts = { polygons: [], lines: [], points: [] };
   shapes.forEach(function (g) { if (g) { outlineParts(g, parts); } });
