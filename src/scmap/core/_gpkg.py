@@ -54,17 +54,15 @@ def _batches(table: pd.DataFrame) -> list[tuple[int, int]]:
     """``(start, stop)`` of the batches of rows written.
 
     At most :data:`BATCH_ROWS` rows and, beyond its first row, :data:`BATCH_VERTICES` vertices
-    each; one (empty) batch for no rows.
+    each (a table without geometry has none); one (empty) batch for no rows.
     """
     if not len(table):
         return [(0, 0)]
-    if not isinstance(table, gpd.GeoDataFrame):
-        return [(s, min(s + BATCH_ROWS, len(table))) for s in range(0, len(table), BATCH_ROWS)]
-    done = np.cumsum(shapely.get_num_coordinates(table.geometry.array))  # vertices up to each row
+    vertices = shapely.get_num_coordinates(table.geometry.array) if isinstance(table, gpd.GeoDataFrame) else 0
+    before = np.concatenate([[0], np.cumsum(np.broadcast_to(vertices, len(table)))])  # vertices before each row
     out, start = [], 0
     while start < len(table):
-        before = done[start - 1] if start else 0
-        stop = int(np.searchsorted(done, before + BATCH_VERTICES, side="right"))
+        stop = int(np.searchsorted(before, before[start] + BATCH_VERTICES, side="right")) - 1
         stop = min(max(stop, start + 1), start + BATCH_ROWS, len(table))
         out.append((start, stop))
         start = stop
