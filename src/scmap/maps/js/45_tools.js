@@ -225,8 +225,8 @@ function minimap(map, data, reg) {
 // every district on one canvas of the overview map, as a few paths of 500 rings (not a layer
 // each), read once more from the districts' decoded geometries; returns their bounds
 function minimapOutline(outline, shapes) {
-  var canvas = L.canvas({ padding: 0 }), parts = { polygons: [], lines: [], points: [] };
-  shapes.forEach(function (g) { if (g) { outlineParts(g, parts); } });
+  var canvas = L.canvas({ padding: 0 }), parts = { polygons: [], lines: [], points: [] }, drawn = 0;
+  shapes.forEach(function (g) { if (g) { outlineParts(g, parts); drawn += 1; } });
   var style = { renderer: canvas, interactive: false, color: "#666", weight: 0.6, fillOpacity: 0.05 };
   for (var i = 0; i < parts.polygons.length; i += 500) {  // a few hundred rings a path: one huge path draws slowly
     outline.addLayer(L.polygon(parts.polygons.slice(i, i + 500), style));
@@ -235,20 +235,19 @@ function minimapOutline(outline, shapes) {
   parts.points.forEach(function (ll) {
     outline.addLayer(L.circleMarker(ll, { renderer: canvas, interactive: false, radius: 2, color: "#333", weight: 1 }));
   });
-  outline.scmapShapes = shapes.filter(function (g) { return g; }).length;
+  outline.scmapShapes = drawn;
   return outline.getBounds();
 }
 
-// a GeoJSON geometry's polygons, lines and points in Leaflet's [lat, lon] order
+// a GeoJSON geometry's polygons, lines and points as Leaflet's LatLngs (read by Leaflet's own GeoJSON helpers)
 function outlineParts(g, parts) {
-  function flip(line) { return line.map(function (p) { return [p[1], p[0]]; }); }
-  function rings(poly) { parts.polygons.push(poly.map(flip)); }
-  if (Array.isArray(g)) { parts.points.push([g[1], g[0]]); return; }  // compact points: [lon, lat]
+  var latLngs = L.GeoJSON.coordsToLatLngs, push = Array.prototype.push;
+  if (Array.isArray(g)) { g = { type: "Point", coordinates: g }; }  // compact points: [lon, lat]
   var c = g.coordinates;
-  if (g.type === "Polygon") { rings(c); }
-  if (g.type === "MultiPolygon") { c.forEach(rings); }
-  if (g.type === "LineString") { parts.lines.push(flip(c)); }
-  if (g.type === "MultiLineString") { c.forEach(function (l) { parts.lines.push(flip(l)); }); }
-  if (g.type === "Point") { parts.points.push([c[1], c[0]]); }
-  if (g.type === "MultiPoint") { flip(c).forEach(function (ll) { parts.points.push(ll); }); }
+  if (g.type === "Polygon") { parts.polygons.push(latLngs(c, 1)); }
+  if (g.type === "MultiPolygon") { push.apply(parts.polygons, latLngs(c, 2)); }
+  if (g.type === "LineString") { parts.lines.push(latLngs(c, 0)); }
+  if (g.type === "MultiLineString") { push.apply(parts.lines, latLngs(c, 1)); }
+  if (g.type === "Point") { parts.points.push(L.GeoJSON.coordsToLatLng(c)); }
+  if (g.type === "MultiPoint") { push.apply(parts.points, latLngs(c, 0)); }
 }
