@@ -96,13 +96,13 @@ def test_pairs_written_during_the_run_give_the_same_overlap_geopackage(
     folder = tmp_path / "early"
     folder.mkdir()
     results = run(demo_project_path(), pack_folder=folder)
-    assert results.early_pairs is not None and results.early_pairs.writer is not None
+    assert results.early_layers is not None and results.early_layers.writer is not None
     if pairs_done:
-        results.early_pairs.writer.wait()
+        results.early_layers.writer.wait()
     else:
         monkeypatch.setattr(Beside, "done", lambda self: False)
     results.write_files(folder)
-    assert results.early_pairs is None  # used once
+    assert results.early_layers is None  # used once
     early, whole = _gpkg_layers(folder / "overlap.gpkg"), _gpkg_layers(saved / "overlap.gpkg")
     assert list(early) == list(whole) and len(early["pairs"]) == 95
     for name in whole:
@@ -119,6 +119,44 @@ def test_pairs_written_during_the_run_give_the_same_overlap_geopackage(
     elsewhere = run(demo_project_path(), pack_folder=tmp_path / "changed")
     elsewhere.write_files(tmp_path / "other")
     assert len(pyogrio.read_dataframe(tmp_path / "other" / "overlap.gpkg", layer="pairs")) == 95
+
+
+def test_a_run_that_writes_its_service_areas_keeps_their_table_and_draws_the_same_polygons(
+    pack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """With ``run(pack_folder=...)`` the service areas go into overlap.gpkg beside the run, and the
+    result keeps their table and centres only: reading ``service_areas`` draws them again, the same
+    rows and polygons (WKB for WKB) as a run that kept them, and a GeoPackage saved elsewhere gets
+    them a batch at a time, the same layer."""
+    import pickle
+
+    import shapely
+
+    from scmap.analysis import overlap as overlap_module
+
+    kept, _ = pack
+    assert not kept.overlap.service_areas_released
+    results = run(demo_project_path(), pack_folder=tmp_path)
+    assert results.early_layers is not None and results.early_layers.names == ("pairs", "service_areas")
+    released = results.overlap
+    assert released.service_areas_released and "service_areas" not in vars(released)
+    assert released.service_area_count == len(kept.overlap.service_areas) == 147
+    drawn, whole = released.service_areas, kept.overlap.service_areas
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(drawn.drop(columns="geometry")), pd.DataFrame(whole.drop(columns="geometry"))
+    )
+    assert (shapely.to_wkb(drawn.geometry.array) == shapely.to_wkb(whole.geometry.array)).all()
+    assert pickle.loads(pickle.dumps(released)).service_areas.geometry.equals(whole.geometry)
+
+    monkeypatch.setattr(overlap_module, "AREA_BATCH", 10)  # 15 parts of at most 10 rows
+    assert [len(part) for part in released.layers(batched=True)["service_areas"].parts()] == [10] * 14 + [7]
+    back = gpd.read_file(released.save(tmp_path / "elsewhere.gpkg"), layer="service_areas")
+    expected = gpd.read_file(kept.overlap.save(tmp_path / "kept.gpkg"), layer="service_areas")
+    pd.testing.assert_frame_equal(back, expected)
+    results.early_layers.stop()
+
+    released.service_areas = whole.head(3)  # given new ones: those are what it holds and writes
+    assert not released.service_areas_released and released.service_area_count == 3
 
 
 def test_report_has_method_tables_and_provenance(pack):

@@ -22,10 +22,10 @@ import logging
 import math
 import time
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -91,29 +91,93 @@ class OverlapResult:
     """Seconds spent in each stage of :func:`overlap` (for benchmarks and ``-v`` logs)."""
     coverage: gpd.GeoDataFrame | None = None
     """Per sector, the area its service areas cover within the districts (one row each)."""
+    _released: ReleasedAreas | None = field(default=None, init=False, repr=False, compare=False)
 
-    def layers(self) -> dict[str, pd.DataFrame]:
-        """Every table by its GeoPackage layer name."""
-        out: dict[str, pd.DataFrame] = {
-            "pairs": self.pairs,
-            "districts": self.districts,
-            "hotspots": self.hotspots,
-            "relations": self.relations,
-            "gaps": self.gaps,
-            "service_areas": self.service_areas,
-            **({"coverage": self.coverage} if self.coverage is not None else {}),
-            "duplicates": self.duplicates,
-            "outside": self.outside,
+    def __getattr__(self, name: str) -> Any:
+        """``service_areas`` drawn again from their centres once released (:meth:`release_service_areas`)."""
+        released = self.__dict__.get("_released")
+        if name == "service_areas" and released is not None:
+            return released.frame()
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def release_service_areas(self, centres: np.ndarray) -> None:
+        """Keep the service areas as their table and centres, not their polygons.
+
+        Keep the service areas as their attributes and *centres* (the solutions' geometries, row
+        for row): ``service_areas`` then draws the same polygons again each time it is read, and a
+        GeoPackage gets them a batch at a time (:meth:`layers` with ``batched=True``). A run that
+        has written them (``scmap run``) holds a million of them (1.85 GB) no longer.
+        """
+        areas = self.__dict__["service_areas"]
+        if len(centres) != len(areas):
+            raise ValueError(f"{len(centres)} centres for {len(areas)} service areas")
+        table = pd.DataFrame(areas.drop(columns=areas.geometry.name))
+        self._released = ReleasedAreas(table, np.asarray(centres, dtype=object), areas.crs)
+        del self.__dict__["service_areas"]
+
+    @property
+    def service_areas_released(self) -> bool:
+        """Return whether the service areas are kept as their table and centres only."""
+        return self._released is not None and "service_areas" not in self.__dict__
+
+    @property
+    def service_area_count(self) -> int:
+        """Return how many service areas there are (without drawing released ones again)."""
+        released = self._released
+        return len(released) if released is not None and self.service_areas_released else len(self.service_areas)
+
+    def layers(self, *, but: Collection[str] = (), batched: bool = False) -> dict[str, Any]:
+        """Every table by its GeoPackage layer name.
+
+        Every table by its GeoPackage layer name, but those named in *but*; with *batched*,
+        released service areas come as their :class:`ReleasedAreas` (drawn a batch at a time).
+        """
+        out: dict[str, Any] = {
+            "pairs": lambda: self.pairs,
+            "districts": lambda: self.districts,
+            "hotspots": lambda: self.hotspots,
+            "relations": lambda: self.relations,
+            "gaps": lambda: self.gaps,
+            "service_areas": lambda: self._released if batched and self.service_areas_released else self.service_areas,
+            **({"coverage": lambda: self.coverage} if self.coverage is not None else {}),
+            "duplicates": lambda: self.duplicates,
+            "outside": lambda: self.outside,
+            **({"gi_star": lambda: self.gi_star} if self.gi_star is not None else {}),
         }
-        if self.gi_star is not None:
-            out["gi_star"] = self.gi_star
-        return out
+        return {name: table() for name, table in out.items() if name not in but}
 
     def save(self, path: str | Path) -> Path:
         """Write every table as a layer of one GeoPackage (tables without geometry as attribute layers)."""
         from scmap.core._gpkg import write_layers
 
-        return write_layers(Path(path), self.layers())
+        return write_layers(Path(path), self.layers(batched=True))
+
+
+AREA_BATCH = 50_000
+"""Released service areas drawn (and written) at a time: 3.3 million vertices for circles."""
+
+
+@dataclass(frozen=True)
+class ReleasedAreas:
+    """Service areas kept as their table and centres; their polygons drawn again when asked for."""
+
+    table: pd.DataFrame
+    centres: np.ndarray
+    crs: Any
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def frame(self, start: int = 0, stop: int | None = None) -> gpd.GeoDataFrame:
+        """Rows *start* to *stop* with their polygons, the same as :func:`service_areas` drew them."""
+        rows = self.table.iloc[start:stop]
+        radius = rows["radius_m"].to_numpy(dtype=float)
+        return gpd.GeoDataFrame(rows, geometry=_buffered(self.centres[start:stop], radius), crs=self.crs)
+
+    def parts(self) -> Iterator[gpd.GeoDataFrame]:
+        """The whole table, :data:`AREA_BATCH` rows at a time (one empty part for none)."""
+        for start in range(0, max(len(self), 1), AREA_BATCH):
+            yield self.frame(start, start + AREA_BATCH)
 
 
 def _radius(solutions: gpd.GeoDataFrame, catalogue: Catalogue, radius_m: Mapping[str, float]) -> np.ndarray:
@@ -508,7 +572,7 @@ def overlap(
     pair_geometry_limit: int = PAIR_GEOMETRY_LIMIT,
     mapper: Mapper | None = None,
     chunk_size: int = CHUNK_DISTRICTS,
-    on_pairs: Callable[[gpd.GeoDataFrame], object] | None = None,
+    on_early: Callable[[dict[str, gpd.GeoDataFrame]], object] | None = None,
 ) -> OverlapResult:
     """Service-area overlaps, per-district co-location and coverage, hotspots, rule matches, gaps.
 
@@ -534,13 +598,14 @@ def overlap(
         Coverage and hotspots go by spatial chunks of *chunk_size* districts run by *mapper*:
         here, or over the local cores from :data:`LOCAL_CORES_FROM` service areas (the default);
         ``in_process``; or a Dask client's map (:mod:`scmap.pipeline.distributed`). Same result.
-    on_pairs
-        Given the ``pairs`` table once complete, before the district stages (``scmap run`` writes it).
+    on_early
+        Given the ``pairs`` and ``service_areas`` layers once complete, before the district stages
+        (``scmap run`` writes them beside those stages).
     """
     cat = catalogue or load_catalogue()
     _check_arguments(solutions, districts, cat, rules, population)
     stages = _Stages()
-    areas, links, pairs = _areas_and_pairs(stages, solutions, cat, radius_m, (max_pairs, pair_geometry_limit), on_pairs)
+    areas, links, pairs = _areas_and_pairs(stages, solutions, cat, radius_m, (max_pairs, pair_geometry_limit), on_early)
     geoms, d_geoms = (np.asarray(frame.geometry.array, dtype=object) for frame in (solutions, districts))
     where = stages.run("points in districts", lambda: assign_points(shapely.point_on_surface(geoms), d_geoms))
     how = (mapper, chunk_size, links)
@@ -561,14 +626,14 @@ def _areas_and_pairs(
     cat: Catalogue,
     radius_m: Mapping[str, float] | None,
     limits: tuple[int | None, int],
-    on_pairs: Callable[[gpd.GeoDataFrame], object] | None,
+    on_early: Callable[[dict[str, gpd.GeoDataFrame]], object] | None,
 ) -> tuple[gpd.GeoDataFrame, tuple[np.ndarray, np.ndarray], gpd.GeoDataFrame]:
-    """Service areas and their overlapping pairs (given to *on_pairs* once complete)."""
+    """Service areas and their overlapping pairs (given to *on_early* once complete)."""
     areas = stages.run("service areas", lambda: service_areas(solutions, catalogue=cat, radius_m=radius_m))
     geoms = np.asarray(solutions.geometry.array, dtype=object)  # the same array as the caller's, not a copy
     links, pairs = stages.run("pairs", lambda: _pairs_and_links(areas, geoms, *limits))
-    if on_pairs is not None:
-        on_pairs(pairs)
+    if on_early is not None:
+        on_early({"pairs": pairs, "service_areas": areas})
     return areas, links, pairs
 
 
@@ -845,12 +910,16 @@ def _notes(duplicates: pd.DataFrame, outside: pd.DataFrame) -> list[str]:
 
 
 def overlap_project(
-    inputs: Inputs, *, mapper: Mapper | None = None, on_pairs: Callable[[gpd.GeoDataFrame], object] | None = None
+    inputs: Inputs,
+    *,
+    mapper: Mapper | None = None,
+    on_early: Callable[[dict[str, gpd.GeoDataFrame]], object] | None = None,
 ) -> OverlapResult:
     """Run :func:`overlap` with the settings of a loaded project.
 
     :func:`overlap` with the radii, rules and population column of a loaded project (its
-    coverage chunks run by *mapper*, *on_pairs* called with the pairs: see :func:`overlap`).
+    coverage chunks run by *mapper*, *on_early* called with the pairs and service areas: see
+    :func:`overlap`).
     """
     inputs.raise_for_errors()
     assert inputs.districts is not None
@@ -868,5 +937,5 @@ def overlap_project(
         max_units=inputs.project.spec.limits.max_units,
         pair_geometry_limit=spec.pair_geometry_limit if spec else PAIR_GEOMETRY_LIMIT,
         mapper=mapper,
-        on_pairs=on_pairs,
+        on_early=on_early,
     )

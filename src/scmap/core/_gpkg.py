@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Protocol, TypeAlias
 
 import geopandas as gpd
 import numpy as np
@@ -23,7 +26,16 @@ coverage of a million service areas: tens of millions of vertices) is written a 
 at a time, not as one copy of all its geometry (and a second one in Arrow)."""
 
 
-def write_layers(path: Path, tables: Mapping[str, pd.DataFrame]) -> Path:
+class Parts(Protocol):
+    """A table too large to hold whole, given a part at a time (e.g. released service areas)."""
+
+    def parts(self) -> Iterator[pd.DataFrame]: ...
+
+
+Table: TypeAlias = "pd.DataFrame | Parts"
+
+
+def write_layers(path: Path, tables: Mapping[str, Table]) -> Path:
     """Replace *path* with a GeoPackage of one layer per table.
 
     Replace *path* with one layer per table; tables without geometry become attribute layers,
@@ -35,18 +47,21 @@ def write_layers(path: Path, tables: Mapping[str, pd.DataFrame]) -> Path:
     return path
 
 
-def add_layers(path: Path, tables: Mapping[str, pd.DataFrame]) -> Path:
+def add_layers(path: Path, tables: Mapping[str, Table]) -> Path:
     """Add one layer per table to the GeoPackage at *path* (created if absent), in place.
 
     In place, so only for a file that is not in its final place yet (one in a pack's temporary
     folder, or :func:`write_layers`' own temporary file): a failed write leaves it partial.
     """
     for name, table in tables.items():
-        if not len(table.columns):
-            continue
-        index = _indexed(table)
-        for start, stop in _batches(table):
-            _write(path, name, table.iloc[start:stop], append=start > 0, index=index)
+        written, index = False, True
+        for part in [table] if isinstance(table, pd.DataFrame) else table.parts():
+            if not len(part.columns):
+                break
+            index = index if written else _indexed(part)  # the first part decides for the layer
+            for start, stop in _batches(part):
+                _write(path, name, part.iloc[start:stop], append=written, index=index)
+                written = True
     return path
 
 
@@ -88,3 +103,19 @@ def _write(path: Path, layer: str, rows: pd.DataFrame, *, append: bool, index: b
         rows.to_file(path, layer=layer, driver="GPKG", engine="pyogrio", use_arrow=True, append=append, **options)
     else:
         pyogrio.write_dataframe(rows, path, layer=layer, driver="GPKG", use_arrow=True, append=append, **options)
+
+
+def order_layers(path: Path, names: Sequence[str]) -> None:
+    """Put the layers of the GeoPackage at *path* in the order of *names* (others after them).
+
+    GDAL, and so QGIS and pyogrio, list a GeoPackage's tables in the order of their rows in
+    ``gpkg_contents`` (those with geometry first): layers written out of order (some beside the
+    run) are given the rows of the order they would have had.
+    """
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        rows = [str(row[0]) for row in db.execute("SELECT table_name FROM gpkg_contents ORDER BY rowid")]
+        ordered = [n for n in names if n in rows] + [n for n in rows if n not in names]
+        if ordered != rows:
+            top = int(db.execute("SELECT max(rowid) FROM gpkg_contents").fetchone()[0])
+            for i, name in enumerate(ordered, start=1):
+                db.execute("UPDATE gpkg_contents SET rowid = ? WHERE table_name = ?", (top + i, name))

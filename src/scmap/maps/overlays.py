@@ -77,13 +77,13 @@ def _grid_note(grid: AreaGrid, msg: Messages) -> str:
 def _service_area_layer(
     overlap: OverlapResult, catalogue: Catalogue, options: MapOptions, grid: tuple[AreaGrid, list[str]] | None
 ) -> Layer | None:
-    areas, msg = overlap.service_areas, options.messages
-    if not len(areas):
+    msg = options.messages
+    if not overlap.service_area_count:
         return None
     if overlap.coverage is not None:  # already united, district by district: no global union here
         dissolved = overlap.coverage.loc[~overlap.coverage.geometry.is_empty].sort_values("sector")
     else:
-        dissolved = areas.dissolve(by="sector", sort=True).reset_index()
+        dissolved = overlap.service_areas.dissolve(by="sector", sort=True).reset_index()
     dissolved = dissolved.loc[[s in catalogue.sectors for s in dissolved["sector"]]]
     if grid is not None:  # one feature per sector, in the grid's bit order
         totals = dissolved.area.groupby(dissolved["sector"].to_numpy()).sum()

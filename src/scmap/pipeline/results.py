@@ -14,13 +14,14 @@ import html
 import logging
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from scmap._version import __version__
@@ -78,8 +79,8 @@ class Results:
     summary: pd.DataFrame
     provenance: dict[str, object] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
-    early_pairs: _EarlyPairs | None = field(default=None, init=False, repr=False, compare=False)
-    """overlap.gpkg's pairs layer, being written since the run (``run(pack_folder=...)``)."""
+    early_layers: _EarlyLayers | None = field(default=None, init=False, repr=False, compare=False)
+    """overlap.gpkg's pairs and service areas, being written since the run (``run(pack_folder=...)``)."""
 
     @property
     def districts(self) -> gpd.GeoDataFrame:
@@ -184,11 +185,11 @@ class Results:
         say = progress or (lambda _: None)
         paths = {name: folder / name for name in CONTRACT_FILES}
         say("writing tables")
-        overlap, rest_here = self._start_overlap(paths["overlap.gpkg"])
+        overlap, written = self._start_overlap(paths["overlap.gpkg"])
         try:
             self._write_rest(folder, paths, say, overlap)
-            if rest_here:  # the pairs are there: the other layers after them
-                _save_styled(self.overlap, paths["overlap.gpkg"], self.project, "pairs")
+            if written:  # the pairs and service areas are there: the other layers after them
+                _save_styled(self.overlap, paths["overlap.gpkg"], self.project, written)
         finally:
             overlap.stop()
         if to:
@@ -197,22 +198,22 @@ class Results:
             self.to_postgis(to, schema=target, overwrite=overwrite)
         return paths
 
-    def _start_overlap(self, path: Path) -> tuple[Beside, bool]:
+    def _start_overlap(self, path: Path) -> tuple[Beside, tuple[str, ...]]:
         """Start writing overlap.gpkg (millions of pairs for a large region) beside the other files.
 
-        All of it; or, when the run started its pairs layer (``run(pack_folder=...)``) and that is
-        done, the other layers after it; or, while that is still being written, nothing more:
-        True then, the other layers are to be added here once it is done.
+        All of it; or, when the run started its pairs and service areas (``run(pack_folder=...)``)
+        and that is done, the other layers after them; or, while those are still being written,
+        nothing more: the names of those layers then, the others to be added here once they are done.
         """
-        early, self.early_pairs = self.early_pairs, None
+        early, self.early_layers = self.early_layers, None
         if early is None or early.writer is None or not early.fits(self.overlap, path):
             if early is not None:
                 early.stop()
-            return Beside(_save_styled, self.overlap, path, self.project), False
+            return Beside(_save_styled, self.overlap, path, self.project), ()
         if not early.writer.done():
-            return early.writer, True
+            return early.writer, early.names
         early.writer.wait()
-        return Beside(_save_styled, self.overlap, path, self.project, "pairs"), False
+        return Beside(_save_styled, self.overlap, path, self.project, early.names), ()
 
     def _write_rest(self, folder: Path, paths: dict[str, Path], say: Progress, overlap: Beside) -> None:
         """Every file of the pack but overlap.gpkg, then wait for *overlap* (written beside)."""
@@ -236,7 +237,7 @@ class Results:
             for name in write_workshop_files(tables.workshop.room, folder, self.project.messages):
                 paths[name] = folder / name
         # drawn beside the report when it can be, but not as a third process while a large overlap.gpkg is written
-        beside = overlap.done() or len(self.overlap.service_areas) < ATLAS_BESIDE_BELOW
+        beside = overlap.done() or self.overlap.service_area_count < ATLAS_BESIDE_BELOW
         atlas = Beside(write_atlas, tables, paths["atlas.pdf"]) if beside else None
         try:
             say("writing report.html")
@@ -310,42 +311,55 @@ class Results:
 
 
 def _save_styled(
-    result: SuitabilityResult | OverlapResult, path: Path, project: Project, but: str | None = None
+    result: SuitabilityResult | OverlapResult, path: Path, project: Project, but: Sequence[str] = ()
 ) -> None:
     """A result's GeoPackage, with the layer styles QGIS opens it with (those of the map).
 
-    With *but* (a layer already written into *path*, in a pack's temporary folder), the other
-    layers are added to it.
+    With *but* (layers already written into *path*, in a pack's temporary folder), the other
+    layers are added to it, and the layers put in the order :meth:`OverlapResult.layers` gives.
     """
-    from scmap.core._gpkg import add_layers
+    from scmap.core._gpkg import add_layers, order_layers
     from scmap.outputs.qgis import style_geopackage
 
-    if but is None:
+    if not but:
         result.save(path)
     else:
         assert isinstance(result, OverlapResult)
-        add_layers(path, {name: table for name, table in result.layers().items() if name != but})
+        add_layers(path, result.layers(but=but, batched=True))
+        order_layers(path, list(result.layers(batched=True)))
     style_geopackage(path, project.catalogue, project.messages)
 
 
 @dataclass
-class _EarlyPairs:
-    """The pairs layer of overlap.gpkg, written beside the run from the moment they are known."""
+class _EarlyLayers:
+    """overlap.gpkg's pairs and service areas, written beside the run from the moment they are known.
+
+    The run then keeps its service areas as their table and centres only
+    (:meth:`OverlapResult.release_service_areas`): they are in the file already.
+    """
 
     folder: Path
     pairs: gpd.GeoDataFrame | None = None
+    names: tuple[str, ...] = ()
     writer: Beside | None = None
 
-    def start(self, pairs: gpd.GeoDataFrame) -> None:
+    def start(self, layers: dict[str, gpd.GeoDataFrame]) -> None:
         from scmap.core._gpkg import add_layers
 
-        self.pairs = pairs
-        if len(pairs.columns):
-            self.writer = Beside(add_layers, self.folder / "overlap.gpkg", {"pairs": pairs})
+        self.pairs = layers["pairs"]
+        if len(self.pairs.columns):
+            self.names = tuple(name for name, table in layers.items() if len(table.columns))
+            self.writer = Beside(add_layers, self.folder / "overlap.gpkg", {n: layers[n] for n in self.names})
+
+    def release(self, result: OverlapResult, centres: np.ndarray) -> None:
+        """Let *result* keep its service areas' table and centres only, when they are being written here."""
+        if self.writer is not None and "service_areas" in self.names and result.pairs is self.pairs:
+            result.release_service_areas(centres)
 
     def fits(self, result: OverlapResult, path: Path) -> bool:
-        """Whether what was started is *result*'s pairs, at *path*."""
-        return result.pairs is self.pairs and path == self.folder / "overlap.gpkg"
+        """Whether what was started is *result*'s pairs and service areas, at *path*."""
+        areas = "service_areas" not in self.names or result.service_areas_released
+        return result.pairs is self.pairs and areas and path == self.folder / "overlap.gpkg"
 
     def stop(self) -> None:
         """End the writer if it is still working (the run failed, or its pack goes elsewhere)."""
@@ -374,20 +388,25 @@ def _no_suitability(inputs: Inputs) -> SuitabilityResult:
     )
 
 
-def _overlap(inputs: Inputs, workers: int | None, scheduler: str | None, early: _EarlyPairs | None) -> OverlapResult:
-    """The overlap stage, its pairs handed to *early* (whose writer is stopped if the stage fails)."""
-    on_pairs = early.start if early is not None else None
+def _overlap(inputs: Inputs, workers: int | None, scheduler: str | None, early: _EarlyLayers | None) -> OverlapResult:
+    """The overlap stage, its pairs and service areas handed to *early* (whose writer is stopped if the stage fails)."""
+    on_early = early.start if early is not None else None
     try:
         if workers is None and scheduler is None:
-            return overlap_project(inputs, on_pairs=on_pairs)
-        from scmap.pipeline.distributed import cluster, mapper
+            result = overlap_project(inputs, on_early=on_early)
+        else:
+            from scmap.pipeline.distributed import cluster, mapper
 
-        with cluster(workers=workers, scheduler=scheduler) as client:
-            return overlap_project(inputs, mapper=mapper(client), on_pairs=on_pairs)
+            with cluster(workers=workers, scheduler=scheduler) as client:
+                result = overlap_project(inputs, mapper=mapper(client), on_early=on_early)
     except BaseException:
         if early is not None:
             early.stop()
         raise
+    if early is not None:
+        assert inputs.solutions is not None
+        early.release(result, np.asarray(inputs.solutions.geometry.array, dtype=object))
+    return result
 
 
 def _input_sha256(source: SourceReport) -> str | None:
@@ -463,12 +482,12 @@ def run(
         suit = step("scoring suitability", lambda: suitability_project(inputs))
     else:
         suit = _no_suitability(inputs)
-    early = _EarlyPairs(Path(pack_folder)) if pack_folder is not None else None
+    early = _EarlyLayers(Path(pack_folder)) if pack_folder is not None else None
     over = step("analysing overlaps and gaps", lambda: _overlap(inputs, workers, scheduler, early))
     assert isinstance(suit, SuitabilityResult)
     assert isinstance(over, OverlapResult)
     results = Results(project, inputs, suit, over, _summary(inputs, suit, over), _provenance(project, inputs), timings)
-    results.early_pairs = early
+    results.early_layers = early
     return results
 
 
