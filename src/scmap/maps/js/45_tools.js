@@ -165,11 +165,28 @@ function findDistrict(st, name) {
     map.fitBounds(bounds, { maxZoom: 15, animate: false, paddingTopLeft: [10, room], paddingBottomRight: [10, 10] });
     if (hits.length === 1) {
       hits[0].openPopup();
-      var popup = hits[0].getPopup();  // once laid out, pan it clear of the controls again
-      setTimeout(function () { if (popup.isOpen()) { popup.update(); } }, 60);
+      keepClear(hits[0].getPopup());
     }
   }
   return hits.map(function (l) { return l.scmapFeature.title; });
+}
+
+// each time the open popup's box changes size (laid out, its tables wrapped), pan it clear of the
+// controls again; no longer once it is closed
+function keepClear(popup) {
+  var box = popup.getElement(), height = -1;
+  if (!box || typeof window.ResizeObserver !== "function") {
+    setTimeout(function () { if (popup.isOpen()) { popup.update(); } }, 60);
+    return;
+  }
+  var watch = new window.ResizeObserver(function () {
+    if (!popup.isOpen()) { watch.disconnect(); return; }
+    if (box.offsetHeight === height) { return; }
+    height = box.offsetHeight;  // laid out again in the next frame, not while sizes are delivered
+    window.requestAnimationFrame(function () { if (popup.isOpen()) { popup.update(); } });
+  });
+  watch.observe(box);
+  popup.once("remove", function () { watch.disconnect(); });
 }
 
 function control(position, onAdd) {
