@@ -417,12 +417,12 @@ def test_cp1252_console_and_non_ascii_path(tmp_path: Path):
 
 
 def test_unexpected_failure_is_one_line_and_debug_shows_the_traceback(tmp_path: Path, monkeypatch):
-    import scmap.cli.validate as validate_cmd
+    import scmap.project.inputs as inputs  # the command imports it when it runs
 
     def boom(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("division by zero in a place nobody expected")
 
-    monkeypatch.setattr(validate_cmd, "validate_project", boom)
+    monkeypatch.setattr(inputs, "validate_project", boom)
     project = _project(tmp_path)
     result = CliRunner().invoke(cli, ["validate", str(project)])
     assert result.exit_code == 1

@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from scmap.cli.options import language_opt, outdir_opt, overwrite_opt, scheduler_opt, workers_opt
-from scmap.pipeline.batch import NETWORK, run_batch
 
 
 @click.command("batch")
@@ -48,6 +47,8 @@ def command(
       scmap batch mobility-islands.yaml cities.csv -o network-2026 --workers 4
       scmap batch mobility-islands.yaml cities.csv -o network-2026 --standardise city
     """
+    from scmap.pipeline.batch import NETWORK, run_batch
+
     result = run_batch(
         template,
         cities,

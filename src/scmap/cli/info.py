@@ -8,8 +8,6 @@ from pathlib import Path
 import click
 
 from scmap.cli.options import engine_opt, json_opt
-from scmap.sources._readers import CsvGeometry
-from scmap.sources.io import file_info
 
 
 @click.command("info")
@@ -48,6 +46,9 @@ def command(
       scmap info districts.gpkg --json
       scmap info plants.csv --coordinates geo --coordinate-order lat,lon
     """
+    from scmap.sources._readers import CsvGeometry
+    from scmap.sources.io import file_info
+
     geometry = CsvGeometry(lon, lat, wkt, coordinates, coordinate_order)  # type: ignore[arg-type]
     info = file_info(path, layer=layer, engine=engine, crs=crs, csv_geometry=geometry)  # type: ignore[arg-type]
     if as_json:

@@ -17,9 +17,6 @@ from scmap.cli.options import (
     project_arg,
 )
 from scmap.core._atomic import atomic_file
-from scmap.maps import save_html
-from scmap.pipeline.results import run
-from scmap.project.load import load_project, with_map
 
 
 @click.command("map")
@@ -38,6 +35,10 @@ def command(project: Path, output: Path, overwrite: bool, engine: str, cdn: bool
     Example:
       scmap map project.yaml -o map.html
     """
+    from scmap.maps import save_html
+    from scmap.pipeline.results import run
+    from scmap.project.load import load_project, with_map
+
     guard_output(output, overwrite)
     loaded = with_map(load_project(project), **map_changes(cdn=cdn, language=language))
     with atomic_file(output, overwrite=overwrite) as tmp:

@@ -6,10 +6,8 @@ from pathlib import Path
 
 import click
 
-from scmap.analysis.overlap import overlap_project
 from scmap.cli.options import engine_opt, guard_output, load_checked, overwrite_opt, project_arg
 from scmap.core._atomic import atomic_file
-from scmap.outputs.qgis import style_geopackage
 
 
 @click.command("overlap")
@@ -30,6 +28,9 @@ def command(project: Path, output: Path, overwrite: bool, engine: str) -> None:
     Example:
       scmap overlap project.yaml -o overlap.gpkg
     """
+    from scmap.analysis.overlap import overlap_project
+    from scmap.outputs.qgis import style_geopackage
+
     if output.suffix.lower() != ".gpkg":
         raise click.BadParameter("the output is a GeoPackage: name it *.gpkg", param_hint="'-o' / '--output'")
     guard_output(output, overwrite)

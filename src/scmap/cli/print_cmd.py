@@ -16,9 +16,6 @@ from scmap.cli.options import (
     project_arg,
 )
 from scmap.core._atomic import atomic_file
-from scmap.outputs.atlas import write_atlas
-from scmap.pipeline.results import run
-from scmap.project.load import load_project, with_map
 
 
 @click.command("print")
@@ -39,6 +36,10 @@ def command(project: Path, output: Path, paper: str, overwrite: bool, engine: st
     Example:
       scmap print project.yaml -o atlas.pdf --paper a3
     """
+    from scmap.outputs.atlas import write_atlas
+    from scmap.pipeline.results import run
+    from scmap.project.load import load_project, with_map
+
     if output.suffix.lower() != ".pdf":
         raise click.BadParameter("the atlas is a PDF: name it *.pdf", param_hint="'-o' / '--output'")
     guard_output(output, overwrite)

@@ -22,9 +22,6 @@ from scmap.cli.options import (
     workers_opt,
 )
 from scmap.core._atomic import open_pack
-from scmap.pipeline.results import CONTRACT_FILES, pack_manifest, run
-from scmap.project.load import apply_weights, load_project, with_map
-from scmap.sources._validate import left_out_rows
 
 
 def _progress() -> tuple[Callable[[str], None], Callable[[], float]]:
@@ -58,6 +55,10 @@ def run_into(
 
     The output folder is locked before the analysis starts, so a second run into it fails at once.
     """
+    from scmap.pipeline.results import CONTRACT_FILES, pack_manifest, run
+    from scmap.project.load import apply_weights, load_project, with_map
+    from scmap.sources._validate import left_out_rows
+
     existing = [n for n in CONTRACT_FILES if (outdir / n).exists()]
     if existing and not overwrite:
         raise click.BadParameter(

@@ -8,7 +8,6 @@ import click
 
 from scmap.cli.options import overwrite_opt
 from scmap.core._atomic import atomic_file
-from scmap.project.schema import schema_text
 
 
 @click.command("schema")
@@ -22,6 +21,8 @@ def command(output: Path | None, overwrite: bool) -> None:
       scmap schema -o project.schema.json
       # then, first line of project.yaml:  # yaml-language-server: $schema=project.schema.json
     """
+    from scmap.project.schema import schema_text
+
     text = schema_text()
     if output is None:
         click.echo(text, nl=False)

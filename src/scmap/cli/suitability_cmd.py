@@ -6,10 +6,8 @@ from pathlib import Path
 
 import click
 
-from scmap.analysis.suitability import suitability_project
 from scmap.cli.options import engine_opt, guard_output, load_checked, overwrite_opt, project_arg
 from scmap.core._atomic import atomic_file
-from scmap.outputs.qgis import style_geopackage
 
 
 @click.command("suitability")
@@ -30,6 +28,9 @@ def command(project: Path, output: Path, overwrite: bool, engine: str) -> None:
     Example:
       scmap suitability project.yaml -o suitability.gpkg
     """
+    from scmap.analysis.suitability import suitability_project
+    from scmap.outputs.qgis import style_geopackage
+
     if output.suffix.lower() not in (".gpkg", ".csv"):
         raise click.BadParameter("write to a .gpkg or a .csv file", param_hint="'-o' / '--output'")
     guard_output(output, overwrite)

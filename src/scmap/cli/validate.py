@@ -9,9 +9,6 @@ from pathlib import Path
 import click
 
 from scmap.cli.options import engine_opt, json_opt, project_arg
-from scmap.core._text import write_csv
-from scmap.project.inputs import validate_project
-from scmap.project.load import load_project
 
 
 @click.command("validate")
@@ -32,6 +29,10 @@ def command(project: Path, as_json: bool, engine: str, rejected_path: Path | Non
     Example:
       scmap validate project.yaml --json
     """
+    from scmap.core._text import write_csv
+    from scmap.project.inputs import validate_project
+    from scmap.project.load import load_project
+
     report = validate_project(load_project(project), engine=engine)  # type: ignore[arg-type]
     if rejected_path is not None:
         write_csv(report.rejected, rejected_path)
