@@ -177,6 +177,32 @@ def test_results_save_writes_the_pack_and_the_tables_together(postgis: Postgres,
     assert not (tmp_path / "second").exists()
 
 
+def test_service_areas_a_run_has_written_go_into_postgis_a_part_at_a_time(
+    postgis: Postgres, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A run that wrote its service areas into its pack (``run(pack_folder=...)``) keeps their
+    table and centres only: the database gets them a part at a time, the same rows and polygons as
+    a run that kept them."""
+    import shapely
+
+    from scmap.analysis import overlap as overlap_module
+
+    project = copy_demo(tmp_path / "demo")
+    kept = scmap.run(project).overlap.service_areas
+    (tmp_path / "pack").mkdir()
+    released = scmap.run(project, pack_folder=tmp_path / "pack")
+    assert released.overlap.service_areas_released
+    monkeypatch.setattr(overlap_module, "AREA_BATCH", 40)  # 147 rows: 4 parts
+    released.to_postgis(postgis.url(), schema="parts")
+    engine = sqlalchemy.create_engine(postgis.url().replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as conn:
+        back = gpd.read_postgis("SELECT * FROM parts.overlap_service_areas", conn, geom_col="geometry")
+    engine.dispose()
+    assert back["solution_id"].tolist() == kept["solution_id"].tolist()
+    assert (shapely.to_wkb(back.geometry.array) == shapely.to_wkb(kept.geometry.array)).all()
+    assert back["area_m2"].tolist() == kept["area_m2"].tolist()
+
+
 def test_a_database_that_refuses_the_write_is_one_line_and_keeps_the_tables(postgis: Postgres, tmp_path: Path):
     """The write error of --to postgis: a role whose transactions are read-only (as a full or
     read-only database answers); one line, exit 1, the previous tables as they were."""

@@ -112,7 +112,8 @@ class OverlapResult:
         if len(centres) != len(areas):
             raise ValueError(f"{len(centres)} centres for {len(areas)} service areas")
         table = pd.DataFrame(areas.drop(columns=areas.geometry.name))
-        self._released = ReleasedAreas(table, np.asarray(centres, dtype=object), areas.crs)
+        centres = np.array(centres, dtype=object)  # a copy: later edits of the caller's array stay out
+        self._released = ReleasedAreas(table, centres, areas.crs)
         del self.__dict__["service_areas"]
 
     @property

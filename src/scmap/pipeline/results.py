@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import folium
 import geopandas as gpd
@@ -144,17 +144,21 @@ class Results:
         Every table of the pack by the name it gets in a database: ``summary``, ``rejected``,
         ``suitability`` and ``suitability_<table>``, ``overlap_<layer>`` (empty tables left out).
         """
-        out: dict[str, pd.DataFrame] = {}
+        return self._tables(batched=False)
+
+    def _tables(self, *, batched: bool) -> dict[str, Any]:
+        """:meth:`tables`; with *batched*, released service areas as their parts (see ``OverlapResult.layers``)."""
+        out: dict[str, Any] = {}
         for name, table in self.suitability.tables().items():
             out[name if name == "suitability" else f"suitability_{name}"] = table
-        out |= {f"overlap_{name}": table for name, table in self.overlap.layers().items()}
+        out |= {f"overlap_{name}": table for name, table in self.overlap.layers(batched=batched).items()}
         geometry = self.overlap.districts.set_index("district_id").geometry if len(self.overlap.districts) else None
         summary = self.summary
         if geometry is not None and "district_id" in summary.columns:
             outlines = summary["district_id"].map(geometry).to_numpy()
             summary = gpd.GeoDataFrame(summary, geometry=outlines, crs=self.overlap.districts.crs)
         out |= {"summary": summary, "rejected": self.rejected}
-        return {name: table for name, table in out.items() if len(table.columns)}
+        return {name: table for name, table in out.items() if not isinstance(table, pd.DataFrame) or len(table.columns)}
 
     def to_postgis(self, url: str, *, schema: str = "scmap", overwrite: bool = False) -> list[str]:
         """Write :meth:`tables` into *schema* of a PostGIS database in one transaction.
@@ -165,7 +169,7 @@ class Results:
         """
         from scmap.sources._postgis import write_postgis
 
-        return write_postgis(self.tables(), url, schema=schema, overwrite=overwrite)
+        return write_postgis(self._tables(batched=True), url, schema=schema, overwrite=overwrite)
 
     def write_files(
         self,

@@ -151,13 +151,12 @@ def _read(conn: Any, url: str, query: str, geom: str, srid: int, crs: str | None
     return gpd.GeoDataFrame(frame.drop(columns=[geom]), geometry=values.values, crs=target)
 
 
-def write_postgis(
-    tables: Mapping[str, pd.DataFrame], url: str, *, schema: str = "scmap", overwrite: bool = False
-) -> list[str]:
+def write_postgis(tables: Mapping[str, Any], url: str, *, schema: str = "scmap", overwrite: bool = False) -> list[str]:
     """Write *tables* into *schema*, all in one transaction.
 
-    Write *tables* into *schema*, all in one transaction; without *overwrite*, refuse to replace
-    tables that exist. Returns the tables written.
+    Write *tables* (data frames, or objects giving one a part at a time from ``parts()``) into
+    *schema*, all in one transaction; without *overwrite*, refuse to replace tables that exist.
+    Returns the tables written.
     """
     if not _NAME.match(schema) or "." in schema:
         raise OutputError(f"{redact(url)}: schema {schema!r}: letters, digits and _ only")
@@ -188,12 +187,22 @@ def write_postgis(
     return list(tables)
 
 
-def _write_table(conn: Any, table: pd.DataFrame, name: str, schema: str) -> None:
+def _write_table(conn: Any, table: Any, name: str, schema: str) -> None:
+    """Write one table, replacing what *schema* held under *name*.
+
+    A table given as parts (``parts()``, e.g. released service areas) goes a part at a time, each
+    appended to the first.
+    """
     from sqlalchemy import text
 
     conn.execute(text(f'DROP TABLE IF EXISTS "{schema}"."{name}" CASCADE'))
-    if isinstance(table, gpd.GeoDataFrame) and not shapely.is_missing(table.geometry.to_numpy()).all():
-        table.to_postgis(name, conn, schema=schema, index=False)
-    else:
-        plain = pd.DataFrame(table.drop(columns=[c for c in table.columns if c == "geometry"]))
-        plain.to_sql(name, conn, schema=schema, index=False)
+    spatial: bool | None = None
+    for i, part in enumerate([table] if isinstance(table, pd.DataFrame) else table.parts()):
+        if spatial is None:  # the first part decides, as for a whole table
+            spatial = isinstance(part, gpd.GeoDataFrame) and not shapely.is_missing(part.geometry.to_numpy()).all()
+        how = "append" if i else "fail"
+        if spatial:
+            part.to_postgis(name, conn, schema=schema, index=False, if_exists=how)
+        else:
+            plain = pd.DataFrame(part.drop(columns=[c for c in part.columns if c == "geometry"]))
+            plain.to_sql(name, conn, schema=schema, index=False, if_exists=how)
