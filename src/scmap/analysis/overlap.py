@@ -124,8 +124,8 @@ class OverlapResult:
     @property
     def service_area_count(self) -> int:
         """Return how many service areas there are (without drawing released ones again)."""
-        released = self._released
-        return len(released) if released is not None and self.service_areas_released else len(self.service_areas)
+        areas = self.__dict__.get("service_areas")
+        return len(areas) if areas is not None else len(self._released or ())
 
     def layers(self, *, but: Collection[str] = (), batched: bool = False) -> dict[str, Any]:
         """Every table by its GeoPackage layer name.
@@ -133,19 +133,23 @@ class OverlapResult:
         Every table by its GeoPackage layer name, but those named in *but*; with *batched*,
         released service areas come as their :class:`ReleasedAreas` (drawn a batch at a time).
         """
+        if "service_areas" in but:
+            areas = None  # not drawn again only to be left out
+        else:
+            areas = self._released if batched and self.service_areas_released else self.service_areas
         out: dict[str, Any] = {
-            "pairs": lambda: self.pairs,
-            "districts": lambda: self.districts,
-            "hotspots": lambda: self.hotspots,
-            "relations": lambda: self.relations,
-            "gaps": lambda: self.gaps,
-            "service_areas": lambda: self._released if batched and self.service_areas_released else self.service_areas,
-            **({"coverage": lambda: self.coverage} if self.coverage is not None else {}),
-            "duplicates": lambda: self.duplicates,
-            "outside": lambda: self.outside,
-            **({"gi_star": lambda: self.gi_star} if self.gi_star is not None else {}),
+            "pairs": self.pairs,
+            "districts": self.districts,
+            "hotspots": self.hotspots,
+            "relations": self.relations,
+            "gaps": self.gaps,
+            "service_areas": areas,
+            **({"coverage": self.coverage} if self.coverage is not None else {}),
+            "duplicates": self.duplicates,
+            "outside": self.outside,
+            **({"gi_star": self.gi_star} if self.gi_star is not None else {}),
         }
-        return {name: table() for name, table in out.items() if name not in but}
+        return {name: table for name, table in out.items() if name not in but}
 
     def save(self, path: str | Path) -> Path:
         """Write every table as a layer of one GeoPackage (tables without geometry as attribute layers)."""

@@ -35,6 +35,11 @@ class Parts(Protocol):
 Table: TypeAlias = "pd.DataFrame | Parts"
 
 
+def parts_of(table: Table) -> Iterator[pd.DataFrame]:
+    """A table's parts: a data frame whole, a :class:`Parts` as it gives them."""
+    return iter([table]) if isinstance(table, pd.DataFrame) else table.parts()
+
+
 def write_layers(path: Path, tables: Mapping[str, Table]) -> Path:
     """Replace *path* with a GeoPackage of one layer per table.
 
@@ -55,7 +60,7 @@ def add_layers(path: Path, tables: Mapping[str, Table]) -> Path:
     """
     for name, table in tables.items():
         written, index = False, True
-        for part in [table] if isinstance(table, pd.DataFrame) else table.parts():
+        for part in parts_of(table):
             if not len(part.columns):
                 break
             index = index if written else _indexed(part)  # the first part decides for the layer

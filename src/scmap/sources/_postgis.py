@@ -21,6 +21,7 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from scmap.core._gpkg import Table, parts_of
 from scmap.errors import InputError, OutputError, UnreadableFileError
 from scmap.sources._readers import RawLayer
 from scmap.sources._remote import Remote, content_sha256, redact
@@ -151,7 +152,9 @@ def _read(conn: Any, url: str, query: str, geom: str, srid: int, crs: str | None
     return gpd.GeoDataFrame(frame.drop(columns=[geom]), geometry=values.values, crs=target)
 
 
-def write_postgis(tables: Mapping[str, Any], url: str, *, schema: str = "scmap", overwrite: bool = False) -> list[str]:
+def write_postgis(
+    tables: Mapping[str, Table], url: str, *, schema: str = "scmap", overwrite: bool = False
+) -> list[str]:
     """Write *tables* into *schema*, all in one transaction.
 
     Write *tables* (data frames, or objects giving one a part at a time from ``parts()``) into
@@ -187,7 +190,7 @@ def write_postgis(tables: Mapping[str, Any], url: str, *, schema: str = "scmap",
     return list(tables)
 
 
-def _write_table(conn: Any, table: Any, name: str, schema: str) -> None:
+def _write_table(conn: Any, table: Table, name: str, schema: str) -> None:
     """Write one table, replacing what *schema* held under *name*.
 
     A table given as parts (``parts()``, e.g. released service areas) goes a part at a time, each
@@ -197,7 +200,7 @@ def _write_table(conn: Any, table: Any, name: str, schema: str) -> None:
 
     conn.execute(text(f'DROP TABLE IF EXISTS "{schema}"."{name}" CASCADE'))
     spatial: bool | None = None
-    for i, part in enumerate([table] if isinstance(table, pd.DataFrame) else table.parts()):
+    for i, part in enumerate(parts_of(table)):
         if spatial is None:  # the first part decides, as for a whole table
             spatial = isinstance(part, gpd.GeoDataFrame) and not shapely.is_missing(part.geometry.to_numpy()).all()
         how = "append" if i else "fail"
