@@ -19,7 +19,8 @@ import numpy as np
 import shapely
 from shapely import STRtree
 
-from scmap.analysis.overlap import _pairs, overlap, service_areas
+from scmap.analysis._pairs import _pairs
+from scmap.analysis.overlap import overlap, service_areas
 from scmap.core.catalogue import load_catalogue
 
 
