@@ -1,7 +1,38 @@
-"""Interactive maps of districts, solutions and analyses (folium/Leaflet), and their export."""
+"""Interactive maps of districts, solutions and analyses (folium/Leaflet), and their export.
 
-from scmap.maps.export import embed_html, save_html, static_map
-from scmap.maps.layers import MapOptions
-from scmap.maps.solution_map import solution_map
+The names below are imported when first used, so that what needs only the map's small helpers
+(the workshop room serving a written page, ``_safe``, ``_assets``) starts without folium and
+matplotlib.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scmap.maps.export import embed_html, save_html, static_map
+    from scmap.maps.layers import MapOptions
+    from scmap.maps.solution_map import solution_map
 
 __all__ = ["MapOptions", "embed_html", "save_html", "solution_map", "static_map"]
+
+_HOMES = {
+    "MapOptions": "scmap.maps.layers",
+    "embed_html": "scmap.maps.export",
+    "save_html": "scmap.maps.export",
+    "solution_map": "scmap.maps.solution_map",
+    "static_map": "scmap.maps.export",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'scmap.maps' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOMES[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -10,11 +10,8 @@ True
 
 from __future__ import annotations
 
-import base64
 import html
-import re
 import warnings
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +25,7 @@ from scmap.core._text import mpl_literal
 from scmap.core.catalogue import Catalogue, load_catalogue
 from scmap.core.i18n import Messages, english
 from scmap.errors import ScmapWarning
-from scmap.maps._assets import CLUSTER_CSS, CLUSTER_JS, LEAFLET_CSS, LEAFLET_JS
+from scmap.maps._assets import inline_assets
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,15 +45,6 @@ __all__ = [
     "static_map",
 ]
 
-_VENDOR = {
-    LEAFLET_JS: ("leaflet.js", "script"),
-    LEAFLET_CSS: ("leaflet.css", "style"),
-    CLUSTER_JS: ("leaflet.markercluster.js", "script"),
-    CLUSTER_CSS[0]: ("MarkerCluster.css", "style"),
-    CLUSTER_CSS[1]: ("MarkerCluster.Default.css", "style"),
-}
-
-
 def render_html(m: folium.Map, *, inline: bool = False) -> str:
     """Return the map's full HTML page.
 
@@ -65,32 +53,6 @@ def render_html(m: folium.Map, *, inline: bool = False) -> str:
     """
     page = m.get_root().render()
     return inline_assets(page) if inline else page
-
-
-def inline_assets(page: str) -> str:
-    """Return *page* with Leaflet and its plugins written into it.
-
-    *page* with Leaflet and its plugins written into it instead of fetched from their CDN (a
-    page already inlined is returned as it is).
-    """
-    vendor = resources.files("scmap.maps").joinpath("vendor")
-
-    def data_uri(match: re.Match[str]) -> str:  # Leaflet's control images, inside the page too
-        image = vendor.joinpath("images", match.group(1)).read_bytes()
-        return f"url(data:image/png;base64,{base64.b64encode(image).decode('ascii')})"
-
-    for url, (name, kind) in _VENDOR.items():
-        if url not in page:
-            continue
-        content = vendor.joinpath(name).read_text(encoding="utf-8")
-        content = re.sub(r"url\(images/([\w.-]+\.png)\)", data_uri, content)
-        if kind == "script":
-            for tag in (f'<script src="{url}"></script>', f"<script src='{url}'></script>"):
-                page = page.replace(tag, f"<script>{content}</script>")
-        else:
-            for tag in (f'<link rel="stylesheet" href="{url}"/>', f'<link rel="stylesheet" href="{url}" />'):
-                page = page.replace(tag, f"<style>{content}</style>")
-    return page
 
 
 def save_html(m: folium.Map, path: str | Path, *, inline: bool = False, max_mb: float | None = 25.0) -> Path:

@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from scmap.analysis.suitability.model import aggregate
 from scmap.analysis.suitability.standardise import minmax
+from scmap.core._aggregate import aggregate
 from scmap.core._atomic import open_pack
 from scmap.core._text import mpl_literal, write_csv
 from scmap.core.catalogue import Catalogue

@@ -24,8 +24,7 @@ import shapely.geometry
 from scmap.core._atomic import open_pack
 from scmap.core._gpkg import write_layers
 from scmap.core._text import write_csv
-from scmap.core.i18n import Messages, load_messages
-from scmap.errors import ScmapError
+from scmap.core.i18n import Messages, language_messages
 from scmap.maps._safe import html_text
 from scmap.workshop.state import FACILITATOR, Room
 from scmap.workshop.summary import consensus, site_table, summary
@@ -357,15 +356,3 @@ def outcome(room: Room, msg: Messages) -> Outcome:
 def room_messages(room: Room) -> Messages:
     """The words of the room's language (English when scmap has no texts for it)."""
     return language_messages(str(room.store.get("language") or "en"))
-
-
-def language_messages(tag: str) -> Messages:
-    """Return the words of the language *tag*, or English.
-
-    The words of the language *tag*, or English when scmap has no texts for it (a city's own
-    language whose translation files are not here).
-    """
-    try:
-        return load_messages(tag)
-    except ScmapError:
-        return load_messages("en")

@@ -38,7 +38,7 @@ from scmap.pipeline.results import Results, run
 from scmap.project._paths import resolve_path
 from scmap.project.load import load_project, with_map
 from scmap.project.spec import Project
-from scmap.sources._remote import is_postgres, is_service
+from scmap.sources._where import is_postgres, is_service
 
 __all__ = ["BatchResult", "CityRun", "read_cities", "run_batch"]
 

@@ -36,8 +36,8 @@ from scmap.project.inputs import Inputs, load_inputs
 from scmap.project.load import apply_weights, load_project
 from scmap.project.spec import Project
 from scmap.sources._readers import Engine
-from scmap.sources._remote import is_postgres, redact
 from scmap.sources._validate import SourceReport
+from scmap.sources._where import is_postgres, redact
 
 if TYPE_CHECKING:
     from scmap.outputs.report import ReportInput

@@ -28,7 +28,7 @@ from scmap.project.spec import FileSpec, Project, SolutionSource, popup_labels
 from scmap.sources._derive import DeriveError, derive_column
 from scmap.sources._postgis import read_postgis_source
 from scmap.sources._readers import CsvGeometry, Engine, RawLayer, describe, read_raw, shapefile_hint
-from scmap.sources._remote import Remote, is_postgres, is_service
+from scmap.sources._remote import Remote
 from scmap.sources._services import read_service
 from scmap.sources._tables import apply_join, apply_where, read_table
 from scmap.sources._validate import (
@@ -41,6 +41,7 @@ from scmap.sources._validate import (
     left_out_rows,
     reason_summary,
 )
+from scmap.sources._where import is_postgres, is_service
 from scmap.sources.crs import analysis_crs, parse_crs
 from scmap.sources.io import SOLUTION_COLUMNS, _districts, _reject_more, _solutions, column_defaults
 

@@ -37,7 +37,7 @@ from scmap.project.spec import (
     Weight,
     _Strict,
 )
-from scmap.sources._remote import is_postgres, is_service, redact
+from scmap.sources._where import is_postgres, is_service, redact
 
 __all__ = ["WorkshopModel", "WorkshopWeights", "apply_weights", "load_project", "with_map"]
 

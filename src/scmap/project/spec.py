@@ -37,7 +37,7 @@ from scmap.project._basemaps import resolve_basemap
 from scmap.project._paths import resolve_path
 from scmap.project._weights import ahp_weights, consistency_problem, weights_problem
 from scmap.sources._derive import DeriveError, columns_of, filter_columns
-from scmap.sources._remote import is_postgres, redact
+from scmap.sources._where import is_postgres, redact
 
 __all__ = [
     "AHPSpec",

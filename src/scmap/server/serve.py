@@ -17,13 +17,12 @@ from importlib import resources
 from pathlib import Path
 from typing import IO
 
-from scmap.core.i18n import Messages
+from scmap.core.i18n import Messages, language_messages
 from scmap.errors import InputError
+from scmap.maps._assets import inline_assets
 from scmap.maps._safe import script_json
-from scmap.maps.export import inline_assets
-from scmap.outputs.workshop import language_messages
 from scmap.server.app import RoomApp
-from scmap.sources._remote import is_postgres
+from scmap.sources._where import is_postgres
 from scmap.workshop.scoring import map_models, page_payload
 from scmap.workshop.state import Limits, Room
 from scmap.workshop.store import open_store

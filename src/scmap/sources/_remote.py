@@ -8,36 +8,15 @@ record (address, time, feature count, content hash) goes into the report's prove
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 
 import geopandas as gpd
 import pandas as pd
 import shapely
 
+from scmap.sources._where import is_postgres, is_service, redact
+
 __all__ = ["Remote", "content_sha256", "is_postgres", "is_service", "redact"]
-
-_POSTGRES = re.compile(r"^postgres(ql)?(\+\w+)?://", re.I)
-_SERVICE = re.compile(r"^(https?://|(WFS|OAPIF|ESRIJSON):)", re.I)
-_PASSWORD = re.compile(r"(?P<head>^[a-z][\w+.-]*://[^:/@\s]*):(?P<secret>[^@/\s]*)@", re.I)
-
-
-def is_postgres(path: str) -> bool:
-    return bool(_POSTGRES.match(path))
-
-
-def is_service(path: str) -> bool:
-    return bool(_SERVICE.match(path))
-
-
-def redact(text: str) -> str:
-    """*text* with the password of any ``scheme://user:password@host`` hidden.
-
-    >>> redact("postgresql://anna:s3cret@db.city.org:5432/gis")
-    'postgresql://anna:***@db.city.org:5432/gis'
-    """
-    return _PASSWORD.sub(lambda m: f"{m.group('head')}:***@", text)
-
 
 @dataclass(frozen=True)
 class Remote:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from scmap.analysis.suitability.model import aggregate
+from scmap.core._aggregate import aggregate
 from scmap.core._page import page_payload
 from scmap.errors import InputError
 

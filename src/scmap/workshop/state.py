@@ -23,7 +23,7 @@ import shapely.geometry
 from pydantic import ValidationError
 
 from scmap.errors import InputError
-from scmap.sources._remote import is_postgres
+from scmap.sources._where import is_postgres
 from scmap.workshop.changes import CHANGE, FACILITATOR_ONLY, Join
 from scmap.workshop.store import Event, Store, open_store
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from scmap.errors import InputError
-from scmap.sources._remote import is_postgres
+from scmap.sources._where import is_postgres
 
 __all__ = ["Event", "Store", "open_store"]
 

@@ -36,12 +36,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scmap.core._yaml import loads_shipped, read_yaml
-from scmap.errors import ProjectError, ScmapWarning
+from scmap.errors import ProjectError, ScmapError, ScmapWarning
 
 if TYPE_CHECKING:
     from scmap.core.catalogue import Catalogue, SolutionType
 
-__all__ = ["LANGUAGES", "LANGUAGE_TAG", "PLURAL_FORMS", "Messages", "english", "load_messages", "placeholders"]
+__all__ = [
+    "LANGUAGES",
+    "LANGUAGE_TAG",
+    "PLURAL_FORMS",
+    "Messages",
+    "english",
+    "language_messages",
+    "load_messages",
+    "placeholders",
+]
 
 LANGUAGES = ("en", "es", "ca", "bg", "nl", "de", "fr", "it")
 """Languages scmap ships a translation file for."""
@@ -243,6 +252,18 @@ def load_messages(language: str = "en", extra: Iterable[str | Path] = ()) -> Mes
     if not isinstance(language, str) or not _TAG.match(language):
         raise ProjectError(f"map.language {language!r}: an IETF language tag such as es, ca, bg or nl-BE")
     return _load(language, tuple(str(p) for p in extra))
+
+
+def language_messages(tag: str) -> Messages:
+    """Return the words of the language *tag*, or English.
+
+    The words of the language *tag*, or English when scmap has no texts for it (a city's own
+    language whose translation files are not here).
+    """
+    try:
+        return load_messages(tag)
+    except ScmapError:
+        return load_messages("en")
 
 
 @functools.lru_cache(maxsize=32)
