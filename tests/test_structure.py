@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -132,3 +134,14 @@ def test_functions_fit_a_screen():
                 if lines > MAX_FUNCTION_LINES:
                     long.append(f"{name}.{node.name}: {lines} lines")
     assert long == []
+
+
+def test_the_room_and_the_command_line_start_without_the_analysis_libraries():
+    """``scmap --help`` and a served room import none of the heavy libraries they do not use."""
+    heavy = ["pandas", "geopandas", "folium", "matplotlib", "scipy", "mapclassify", "pyogrio"]
+    code = (
+        "import sys, scmap.cli.main, scmap.server, scmap.cli.workshop_cmd\n"
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
