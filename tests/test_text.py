@@ -7,7 +7,7 @@ import warnings
 from pathlib import Path
 
 import geopandas as gpd
-import matplotlib
+import matplotlib.text
 import numpy as np
 import pandas as pd
 import pytest

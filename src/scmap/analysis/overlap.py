@@ -360,7 +360,7 @@ def getis_ord_hotspots(
     from scmap.analysis.suitability.criteria import count_of
     from scmap.analysis.suitability.units import grid_units
 
-    cells = grid_units(districts, grid_m, max_units=max_units)
+    cells = grid_units(districts[["district_id", districts.geometry.name]], grid_m, max_units=max_units)  # no names
     counts = count_of(cells, solutions)
     out = cells[["unit_id", "district_id", "area_m2", "geometry"]].copy()
     out["n_solutions"] = counts.astype(int)

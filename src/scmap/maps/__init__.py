@@ -8,6 +8,8 @@ matplotlib.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -36,3 +38,20 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted([*globals(), *__all__])
+
+
+class _Maps(types.ModuleType):
+    """``scmap.maps``, where ``solution_map`` stays the function once its module is imported.
+
+    Importing the module ``scmap.maps.solution_map`` makes Python set the package's attribute of
+    that name to the module; the function of the same name takes its place, as when this package
+    imported it at once.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "solution_map" and isinstance(value, types.ModuleType):
+            value = value.solution_map
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Maps
