@@ -45,6 +45,7 @@ __all__ = [
     "static_map",
 ]
 
+
 def render_html(m: folium.Map, *, inline: bool = False) -> str:
     """Return the map's full HTML page.
 

@@ -18,6 +18,7 @@ from scmap.sources._where import is_postgres, is_service, redact
 
 __all__ = ["Remote", "content_sha256", "is_postgres", "is_service", "redact"]
 
+
 @dataclass(frozen=True)
 class Remote:
     """A source's address in place of a file path (``str()`` gives it, password hidden)."""
