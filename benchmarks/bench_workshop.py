@@ -6,13 +6,16 @@ Prints the acknowledgement time of a change (median, 95th percentile, worst), ho
 takes to be in every browser's view (each fetches its view on news, as the page does), the time
 of one browser's view of the room, and as the floor in the same run the time of the same number
 of bare SQLite commits (WAL, full sync) on the same disk; then the ratios. Bounded: N x 10
-changes, every request on 127.0.0.1.
+changes, every request on 127.0.0.1. First, the room's start: `scmap workshop serve PACK` until
+it answers (median of 3), against, in the same run, a Python that only imports the libraries the
+room serves with (uvicorn, starlette, pydantic, shapely, numpy, segno).
 """
 
 from __future__ import annotations
 
 import argparse
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import threading
@@ -116,6 +119,23 @@ def floor_commits(n: int, folder: Path) -> float:
     return seconds / n
 
 
+_ROOM_LIBRARIES = "import numpy, pydantic, segno, shapely, starlette.applications, uvicorn"
+
+
+def starts(pack: Path, folder: Path, repeat: int = 3) -> None:
+    """Print the room's start (until it answers) against its libraries' imports, medians of *repeat*."""
+    rooms, bare = [], []
+    for i in range(repeat):
+        t0 = time.perf_counter()
+        start_room(pack, folder / f"start-{i}.sqlite").stop()
+        rooms.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", _ROOM_LIBRARIES], check=True)
+        bare.append(time.perf_counter() - t0)
+    room, floor = float(np.median(rooms)), float(np.median(bare))
+    print(f"start of the room until it answers: {room:.2f} s (its libraries: {floor:.2f} s, x{room / floor:.1f})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--people", type=int, default=50)
@@ -125,6 +145,7 @@ def main() -> None:
     pack = args.pack or folder / "demo"
     if args.pack is None:
         scmap.run(scmap.demo_project_path()).save(pack)
+    starts(pack, folder)
     server = start_room(pack, folder / "room.sqlite")
     try:
         tokens = [join(server, f"p{i}") for i in range(args.people)]
