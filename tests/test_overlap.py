@@ -150,6 +150,35 @@ def test_coverage_and_multi_sector_area_equal_plain_shapely(points, chunk_size):
         assert got.loc[district, "covered_multi"] == pytest.approx(want_multi, rel=1e-9, abs=1e-9)
 
 
+def test_a_group_larger_than_a_batch_is_united_in_parts_with_the_same_served_area():
+    """A sector's areas chained into one group of 600 (a dense city) are united in parts of at
+    most 50, run as separate items, then united: the same pieces, sectors and served area as
+    uniting the group at once; smaller groups and lone areas are as they were."""
+    from scmap.analysis._coverage import in_process, united
+
+    chain = shapely.buffer(shapely.points(np.c_[np.arange(600) * 150.0, np.zeros(600)]), 100, quad_segs=16)
+    pair = shapely.buffer(shapely.points([(0, 5000), (120, 5000)]), 100, quad_segs=16)
+    lone = shapely.buffer(shapely.points([(0, 9000)]), 100, quad_segs=16)
+    geoms = np.array([*chain, *pair, *lone], dtype=object)
+    sector = np.array([0] * 600 + [1, 1, 2])
+    label = np.array([0] * 600 + [1, 1, 2])
+    seen: list[int] = []
+
+    def recording(fn, items):
+        seen.extend(len(geoms_of_item) for geoms_of_item, _ in items)
+        return in_process(fn, items)
+
+    parts, parts_sector = united(geoms, sector, label, recording, batch=50)
+    whole, whole_sector = united(geoms, sector, label, in_process, batch=10**6)
+    assert len(seen) >= 12 and max(seen) <= 50  # the chain ran as parts of at most 50 areas
+    assert parts_sector.tolist() == whole_sector.tolist() == [2, 0, 1]  # lone areas first, then by group
+    assert len(parts) == len(whole) == 3
+    for got, want in zip(parts, whole, strict=True):
+        assert shapely.area(shapely.symmetric_difference(got, want)) <= 1e-9 * shapely.area(want)
+    assert shapely.area(parts[1]) == pytest.approx(shapely.area(shapely.union_all(chain)), rel=1e-12)
+    assert shapely.get_num_geometries(parts[1]) == 1  # one piece, no seams where the parts met
+
+
 def test_district_figures_by_hand(grid_districts):
     districts = grid_districts.assign(district_id=grid_districts["code"], district_name=grid_districts["label"])
     sols = solutions_at(

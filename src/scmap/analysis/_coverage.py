@@ -104,20 +104,46 @@ def united(
     Each sector's served area as disjoint pieces, and their sectors: a service area that
     overlaps no other of its sector stays as it is; each group of overlapping ones
     (:func:`overlap_groups` *label*) is united once, the groups in batches of about *batch*
-    service areas run by *run*.
+    service areas run by *run*. A group of more than *batch* areas (one sector's areas chained
+    across a dense city) is united in spatially compact parts of about *batch*, run side by side,
+    whose unions are then united here.
     """
-    sizes = np.bincount(label)
-    alone = sizes[label] == 1
-    order = np.flatnonzero(~alone)[np.argsort(label[~alone], kind="stable")]
+    alone = np.bincount(label)[label] == 1
+    part = _parts(a_geoms, label, batch)
+    order = np.flatnonzero(~alone)[np.argsort(part[~alone], kind="stable")]
     if not len(order):
         return a_geoms[alone], a_sector[alone]
-    starts = np.flatnonzero(np.r_[True, np.diff(label[order]) != 0])
+    starts = np.flatnonzero(np.r_[True, np.diff(part[order]) != 0])
     bounds = np.r_[starts, len(order)]
     cuts = np.unique(np.searchsorted(bounds, np.arange(0, len(order), batch), side="right") - 1)
-    spans = zip(cuts, [*cuts[1:], len(starts)], strict=True)  # whole groups, about *batch* areas each
+    spans = zip(cuts, [*cuts[1:], len(starts)], strict=True)  # whole parts, about *batch* areas each
     items = [(a_geoms[order[bounds[a] : bounds[b]]], bounds[a:b] - bounds[a]) for a, b in spans]
-    unions = [g for part in run(_unite, items) for g in part]
-    return np.r_[a_geoms[alone], np.array(unions, dtype=object)], np.r_[a_sector[alone], a_sector[order[starts]]]
+    unions = np.array([g for chunk in run(_unite, items) for g in chunk], dtype=object)
+    _, first, which = np.unique(label[order[starts]], return_index=True, return_inverse=True)
+    pieces = [unions[first[i]] if n == 1 else polygonal(shapely.union_all(unions[which == i]))
+              for i, n in enumerate(np.bincount(which))]  # fmt: skip
+    sectors = a_sector[order[starts]][first]
+    return np.r_[a_geoms[alone], np.array(pieces, dtype=object)], np.r_[a_sector[alone], sectors]
+
+
+def _parts(a_geoms: np.ndarray, label: np.ndarray, batch: int) -> np.ndarray:
+    """Return a part label per service area: its group's, or a part of a group larger than *batch*.
+
+    The group's label, or for a group of more than *batch* areas one of its parts of at most
+    *batch* areas, consecutive in Hilbert order (spatially compact), labelled after every group.
+    """
+    sizes = np.bincount(label)
+    part = label.copy()
+    fresh = len(sizes)
+    for group in np.flatnonzero(sizes > batch):
+        import geopandas as gpd
+
+        members = np.flatnonzero(label == group)
+        members = members[np.argsort(gpd.GeoSeries(a_geoms[members]).hilbert_distance().to_numpy(), kind="stable")]
+        for rest in np.array_split(members, -(-len(members) // batch))[1:]:
+            part[rest] = fresh
+            fresh += 1
+    return part
 
 
 def _unite(item: tuple[np.ndarray, np.ndarray]) -> list[shapely.Geometry]:
