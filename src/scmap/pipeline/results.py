@@ -143,6 +143,9 @@ class Results:
 
         Every table of the pack by the name it gets in a database: ``summary``, ``rejected``,
         ``suitability`` and ``suitability_<table>``, ``overlap_<layer>`` (empty tables left out).
+        Service areas a run has released (``scmap run``; see :attr:`OverlapResult.service_areas`)
+        are drawn again whole here, 1.85 GB for a million: :meth:`to_postgis` and :meth:`save`
+        write them a part at a time instead.
         """
         return self._tables(batched=False)
 
