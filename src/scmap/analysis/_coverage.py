@@ -135,9 +135,10 @@ def _parts(a_geoms: np.ndarray, label: np.ndarray, batch: int) -> np.ndarray:
     sizes = np.bincount(label)
     part = label.copy()
     fresh = len(sizes)
-    for group in np.flatnonzero(sizes > batch):
-        import geopandas as gpd
-
+    large = np.flatnonzero(sizes > batch)
+    if len(large):
+        import geopandas as gpd  # for its Hilbert distance, only when a group needs parts
+    for group in large:
         members = np.flatnonzero(label == group)
         members = members[np.argsort(gpd.GeoSeries(a_geoms[members]).hilbert_distance().to_numpy(), kind="stable")]
         for rest in np.array_split(members, -(-len(members) // batch))[1:]:
