@@ -63,7 +63,7 @@ def add_layers(path: Path, tables: Mapping[str, Table]) -> Path:
         for part in parts_of(table):
             if not len(part.columns):
                 break
-            index = index if written else _indexed(part)  # the first part decides for the layer
+            index = index if written else has_geometry(part)  # the first part decides for the layer
             for start, stop in _batches(part):
                 _write(path, name, part.iloc[start:stop], append=written, index=index)
                 written = True
@@ -89,11 +89,12 @@ def _batches(table: pd.DataFrame) -> list[tuple[int, int]]:
     return out
 
 
-def _indexed(table: pd.DataFrame) -> bool:
-    """Whether a layer gets a spatial index: not when it has no geometry to index.
+def has_geometry(table: pd.DataFrame) -> bool:
+    """Whether *table* holds any geometry: a GeoDataFrame with at least one geometry present.
 
-    A geometry column with no geometry in it (the pairs of a large region, whose overlap polygons
-    are left out) gets none: its R-tree triggers would only slow every appended batch.
+    A GeoPackage layer gets a spatial index, and a PostGIS table a geometry column, only then: the
+    pairs of a large region, whose overlap polygons are left out, have an empty geometry column,
+    whose R-tree triggers would only slow every appended batch.
     """
     return isinstance(table, gpd.GeoDataFrame) and not shapely.is_missing(table.geometry.array).all()
 

@@ -17,11 +17,10 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from scmap.core._gpkg import Table, parts_of
+from scmap.core._gpkg import Table, has_geometry, parts_of
 from scmap.errors import InputError, OutputError, UnreadableFileError
 from scmap.sources._readers import RawLayer
 from scmap.sources._remote import Remote, content_sha256, redact
@@ -202,7 +201,7 @@ def _write_table(conn: Any, table: Table, name: str, schema: str) -> None:
     spatial: bool | None = None
     for i, part in enumerate(parts_of(table)):
         if spatial is None:  # the first part decides, as for a whole table
-            spatial = isinstance(part, gpd.GeoDataFrame) and not shapely.is_missing(part.geometry.to_numpy()).all()
+            spatial = has_geometry(part)
         how = "append" if i else "fail"
         if spatial:
             part.to_postgis(name, conn, schema=schema, index=False, if_exists=how)
