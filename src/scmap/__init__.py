@@ -11,9 +11,10 @@ Examples
 'Sofia pre-workshop solution map (demo, schematic data)'
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from scmap._version import __version__
+from scmap.core._lazy import lazy_names
 from scmap.errors import CatalogueError, InputError, OutputError, ProjectError, ScmapError, UnreadableFileError
 
 # the public names, imported on first use: ``import scmap`` (and the command line, before it
@@ -63,16 +64,7 @@ if TYPE_CHECKING:
     from scmap.sources.io import LoadedLayer, read_districts, read_layer, read_solutions
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name's module on first use (PEP 562)."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'scmap' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names("scmap", _LAZY, globals())  # PEP 562
 
 
 def __dir__() -> list[str]:

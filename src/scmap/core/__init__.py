@@ -3,7 +3,7 @@
 Outputs written whole or not at all (``_atomic``), limits that protect the machine
 (``_limits``), YAML as people write it (``_yaml``), text from data made safe (``_text``),
 GeoPackage layers (``_gpkg``), geometry helpers (``_geom``), criteria aggregated into a
-score (``_aggregate``), the catalogue of sectors and
-solution types (:mod:`scmap.core.catalogue`) and the messages in eight languages
+score (``_aggregate``), public names imported on first use (``_lazy``), the catalogue of
+sectors and solution types (:mod:`scmap.core.catalogue`) and the messages in eight languages
 (:mod:`scmap.core.i18n`).
 """

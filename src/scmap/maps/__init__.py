@@ -7,10 +7,11 @@ matplotlib.
 
 from __future__ import annotations
 
-import importlib
 import sys
 import types
 from typing import TYPE_CHECKING, Any
+
+from scmap.core._lazy import lazy_names
 
 if TYPE_CHECKING:
     from scmap.maps.export import embed_html, save_html, static_map
@@ -28,12 +29,7 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _HOMES:
-        raise AttributeError(f"module 'scmap.maps' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_HOMES[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _HOMES, globals())  # PEP 562
 
 
 def __dir__() -> list[str]:
