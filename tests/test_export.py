@@ -92,6 +92,20 @@ def test_static_png(demo, tmp_path: Path):
     assert plain.stat().st_size > 10_000
 
 
+def test_a_static_map_is_drawn_once_when_saved(demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Its layers and its tight layout draw nothing; saving draws it once (``tight_layout`` left a
+    layout engine behind, and ``savefig`` drew such a figure twice)."""
+    from matplotlib.figure import Figure
+
+    draws: list[object] = []
+    draw = Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda self, renderer: draws.append(self) or draw(self, renderer))
+    fig = static_map(demo.districts.gdf, demo.solutions, suitability=suitability_project(demo), model="ev_charging")
+    assert draws == []
+    fig.savefig(tmp_path / "map.png", dpi=50)
+    assert draws == [fig]
+
+
 def test_print_draws_very_many_solutions_as_counts_per_cell(tmp_path: Path):
     """Above DENSITY_FROM solutions, a static map draws each sector as one image of counts (its
     time and size do not grow with the solutions); every solution is counted once."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["quiet_figure"]
+__all__ = ["fit_tightly", "quiet_figure"]
 
 
 def quiet_figure(figsize: tuple[float, float]) -> Any:
@@ -26,3 +26,14 @@ def quiet_figure(figsize: tuple[float, float]) -> Any:
     fig = Figure(figsize=figsize)
     _SavedOnly(fig)
     return fig
+
+
+def fit_tightly(fig: Any) -> None:
+    """Fit *fig*'s axes to their labels (``tight_layout``) once, now.
+
+    ``tight_layout`` leaves a placeholder layout engine on the figure, and ``savefig`` draws a
+    figure that has one an extra time before drawing it into the file (for a layout it would
+    redo). The layout is done here, so the figure is left without an engine: it is drawn once.
+    """
+    fig.tight_layout()
+    fig.set_layout_engine(None)

@@ -286,7 +286,7 @@ def static_map(
     model when given) and solutions by sector, labelled in *messages*' language. Saved as PNG when
     *path* is given; returns the figure.
     """
-    from scmap.maps._figure import quiet_figure
+    from scmap.maps._figure import fit_tightly, quiet_figure
 
     msg = messages or english()
     cat = msg.catalogue(catalogue or load_catalogue())
@@ -303,7 +303,7 @@ def static_map(
     if title:
         ax.set_title(mpl_literal(title))
     ax.set_axis_off()
-    fig.tight_layout()
+    fit_tightly(fig)
     if path is not None:
         fig.savefig(path, dpi=dpi)
     return fig

@@ -37,7 +37,7 @@ from scmap.core._text import mpl_literal, write_csv
 from scmap.core.catalogue import Catalogue
 from scmap.core.i18n import Messages
 from scmap.maps import save_html, solution_map
-from scmap.maps._figure import quiet_figure
+from scmap.maps._figure import fit_tightly, quiet_figure
 from scmap.maps.layers import MapOptions
 
 __all__ = ["NETWORK_FILES", "network_scores", "write_network"]
@@ -172,7 +172,7 @@ def _chart(stats: pd.DataFrame, cat: Catalogue, msg: Messages, path: Path, stand
     if "suitable_threshold" in stats.columns and models:
         title += "\n" + msg("batch.threshold", threshold=msg.num(float(stats["suitable_threshold"].iloc[0]), 2))
     fig.suptitle(mpl_literal(title), fontsize=10)
-    fig.tight_layout()
+    fit_tightly(fig)
     fig.savefig(path, dpi=120)
 
 
