@@ -171,6 +171,25 @@ def test_huge_name_gives_small_map_and_report_a_warning_and_the_full_table(tmp_p
     assert kept["district_name"].str.len().max() == len(huge)
 
 
+def test_the_warning_names_long_ids_by_their_start_and_their_end():
+    """Ids made from a long layer name (València's air-quality stations) differ at their end: the
+    warning about their shortened texts keeps both ends, so that the rows stay told apart."""
+    ids = [f"red_de_vigilancia_de_la_contaminacion_atmosferica-{i}" for i in (1, 2, 10)]
+    message = _one_warning(pd.DataFrame({"solution_id": ids, "parametros": ["NO2 " * 80] * 3}))
+    shown = ["'red_de_vigilancia_de…acion_atmosferica-1'", "'red_de_vigilancia_de…cion_atmosferica-10'"]
+    assert all(name in message for name in shown), message
+    assert all(len(name) == 42 for name in shown)  # 20 + "…" + 19 characters, and the quotes
+    assert "'short-id'" in _one_warning(pd.DataFrame({"solution_id": ["short-id"], "parametros": ["x" * 300]}))
+
+
+def _one_warning(table: pd.DataFrame) -> str:
+    from scmap.core._text import display_frame
+
+    with pytest.warns(UserWarning, match="text shortened") as caught:
+        display_frame(table, what="solutions", id_column="solution_id")
+    return str(caught[0].message)
+
+
 @pytest.mark.parametrize("bad", ["\x00", "\u202e", "\x1b[31m"])
 def test_map_payload_has_no_control_or_override_characters(grid_districts, bad: str):
     from scmap import solution_map

@@ -117,12 +117,25 @@ def display_frame(
     return out
 
 
+def _short_id(value: str, *, limit: int) -> str:
+    """Return an id as display text of at most *limit* characters, cut in the middle.
+
+    Ids made from a long layer name differ only in their ends (``..._atmosferica-3``,
+    ``..._atmosferica-4``): a warning keeps both ends, so that its rows stay told apart.
+    """
+    text = display_text(value, limit=4 * limit)
+    if len(text) <= limit:
+        return text
+    tail = (limit - 1) // 2
+    return text[: limit - 1 - tail] + "…" + text[-tail:]
+
+
 def _warn_changed(
     table: pd.DataFrame, changed: pd.Index, *, what: str, column: Hashable, id_column: Hashable | None, limit: int
 ) -> None:
     if id_column is not None and id_column in table.columns:
         ids = [str(v) for v in table.loc[changed[:5], id_column]]
-        where = f"{id_column} " + ", ".join(repr(display_text(i, limit=40)) for i in ids)
+        where = f"{id_column} " + ", ".join(repr(_short_id(i, limit=40)) for i in ids)
     else:
         where = "rows " + ", ".join(str(i) for i in changed[:5])
     more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
