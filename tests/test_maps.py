@@ -10,6 +10,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from hypothesis import given, settings
@@ -117,6 +118,40 @@ def test_demo_map_payload_counts():
         part = sols.loc[sols["sector"] == sector["key"]]
         got = np.array(geometries[f"sector:{sector['key']}"])
         assert np.abs(got - np.column_stack([part.geometry.x, part.geometry.y])).max() <= 0.5e-6 + 1e-12
+
+
+def _clustered(districts: gpd.GeoDataFrame, solutions: gpd.GeoDataFrame, **options) -> dict[str, bool]:
+    page = solution_map(districts, solutions, basemap="none", options=MapOptions(**options)).get_root().render()
+    return {s["key"]: s["cluster"] for s in render_args(page)[0]["sectors"]}
+
+
+def test_a_sector_whose_icons_cover_each_other_at_first_is_clustered():
+    """60 stations within 600 m of a 10 km city's centre: their median nearest neighbour is about
+    40 m, 0.4 % of the first view's 10 km, so their icons pile up: clustered, as above
+    ``cluster_limit``. Spread over the whole city, or fewer than 50, or turned off: not."""
+    rng = np.random.default_rng(3)
+    districts = gpd.GeoDataFrame(
+        {"district_id": ["W", "E"], "district_name": ["West", "East"]},
+        geometry=[shapely.box(0, 0, 5_000, 10_000), shapely.box(5_000, 0, 10_000, 10_000)],
+        crs="EPSG:3857",
+    )
+
+    def stations(xy: np.ndarray, sector: str, solution: str) -> gpd.GeoDataFrame:
+        ids = [f"{sector}{i}" for i in range(len(xy))]
+        columns = {"solution_id": ids, "name": ids, "sector": sector, "solution": solution, "status": "existing"}
+        return gpd.GeoDataFrame(columns, geometry=gpd.points_from_xy(*xy.T), crs="EPSG:3857")
+
+    centre = 4_700 + rng.random((60, 2)) * 600
+    spread = rng.random((60, 2)) * 10_000
+    solutions = pd.concat([stations(centre, "mobility", "bike_sharing"), stations(spread, "ict", "public_wifi")])
+    solutions = gpd.GeoDataFrame(solutions, crs="EPSG:3857")
+    assert _clustered(districts, solutions) == {"mobility": True, "ict": False}
+    assert _clustered(districts, solutions.iloc[10:]) == {"mobility": True, "ict": False}
+    assert _clustered(districts, solutions.iloc[11:]) == {"mobility": False, "ict": False}  # 49 in the centre
+    assert _clustered(districts, solutions, cluster_crowded=False) == {"mobility": False, "ict": False}
+    assert _clustered(districts, solutions, cluster_limit=59) == {"mobility": True, "ict": True}
+    inputs = load_inputs(load_project(demo_project_path()))  # the demo's sectors, about 2 % apart: icons
+    assert not any(_clustered(inputs.districts.gdf, inputs.solutions).values())
 
 
 def test_default_names_are_built_by_the_page_and_given_names_are_kept():

@@ -58,6 +58,9 @@ class MapOptions:
         Sectors with more points than this are drawn as light circle markers instead of icons.
     cluster_limit
         Sectors with more points than this are clustered (Leaflet.markercluster).
+    cluster_crowded
+        Also cluster a sector of at least :data:`CROWDED_MIN_POINTS` points whose icons would
+        mostly cover each other in the first view of the districts (:func:`crowded`).
     label_limit
         Kept for compatibility: district names are now placed by the page, largest district
         first, wherever they fit without overlapping (any number of districts).
@@ -99,6 +102,7 @@ class MapOptions:
     precision: int = 6
     icon_limit: int = 2000
     cluster_limit: int = 400
+    cluster_crowded: bool = True
     label_limit: int = 40
     max_html_mb: float = 25.0
     live_weights: bool = True
@@ -485,15 +489,58 @@ def _hex_counts(types: pd.Series, present: list[str], xy: np.ndarray, layout: He
     return {"hex": hexes | {"n": n.reshape(len(cells), len(present)).tolist()}, "note": note}
 
 
+CROWDED_MIN_POINTS = 50
+"""Fewest points of a sector that :func:`crowded` clusters."""
+CROWDED_SHARE = 0.012
+"""Nearest-neighbour distance, as a share of the first view's larger side, below which two icons
+mostly cover each other: half an icon (about 12 px) of a map about 1,000 px wide."""
+
+
+def crowded(points: gpd.GeoSeries, view: tuple[float, float, float, float] | None) -> bool:
+    """Whether most of *points*' icons would cover each other in the first view.
+
+    True when there are at least :data:`CROWDED_MIN_POINTS` points and their median distance to
+    the nearest other point (in Web Mercator, as the map draws them) is less than
+    :data:`CROWDED_SHARE` of *view*'s larger side (*view*: the districts' bounds in EPSG:3857).
+    València's 276 bike-share stations, in a city whose districts run 20 km south to the marshes,
+    are 0.9 % apart; the demo's sectors about 2 %.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, numpy as np
+    >>> xy = np.random.default_rng(0).random((60, 2)) * 500  # 60 points in 500 m
+    >>> pts = gpd.GeoSeries(gpd.points_from_xy(*xy.T), crs=3857)
+    >>> city, block = (0, 0, 10_000, 10_000), (0, 0, 1_000, 1_000)
+    >>> crowded(pts, city), crowded(pts, block), crowded(pts[:40], city)
+    (True, False, False)
+    """
+    from scipy.spatial import cKDTree
+
+    points = points[points.geom_type == "Point"]
+    if view is None or len(points) < CROWDED_MIN_POINTS or points.crs is None:
+        return False
+    x, y = Transformer.from_crs(points.crs, 3857, always_xy=True).transform(points.x.to_numpy(), points.y.to_numpy())
+    xy = np.unique(np.c_[x, y][np.isfinite(x) & np.isfinite(y)], axis=0)  # repeats: one icon
+    if len(xy) < 2:
+        return len(points) >= CROWDED_MIN_POINTS
+    nearest = cKDTree(xy).query(xy, k=2)[0][:, 1]
+    side = max(view[2] - view[0], view[3] - view[1])
+    return bool(np.median(nearest) < CROWDED_SHARE * side)
+
+
 def sector_layers(
-    solutions: gpd.GeoDataFrame, cat: Catalogue, options: MapOptions
+    solutions: gpd.GeoDataFrame,
+    cat: Catalogue,
+    options: MapOptions,
+    view: tuple[float, float, float, float] | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Geoms]]:
     """Return one map layer per sector, stored by column.
 
     One layer per sector, stored by column: what is the same for a solution type (label, icon,
     description, reference cases) once per type; per feature only its id, name, type, status and
     the file's own attribute columns. The browser builds tooltips and popups from these. Above
-    ``options.max_points`` solutions, each sector is counted per hexagon instead.
+    ``options.max_points`` solutions, each sector is counted per hexagon instead. *view* is the
+    first view's bounds in EPSG:3857, for clustering a crowded sector (:func:`crowded`).
     """
     out: list[dict[str, Any]] = []
     geoms: dict[str, Geoms] = {}
@@ -514,6 +561,8 @@ def sector_layers(
         prefixes, names = _names(part, present)
         out.append(entry | {"types": _type_entries(part, present, cat, prefixes), "names": names})
         out[-1] |= _feature_columns(part, present, options)
+        if options.cluster_crowded and not out[-1]["cluster"]:
+            out[-1]["cluster"] = crowded(part.geometry, view)
         if bool((part.geometry.geom_type == "Point").all()):  # compact: one string for the whole sector
             out[-1]["xy"] = point_xy(part, options)
         else:

@@ -54,6 +54,7 @@ def project_map(
             district_columns=popup_labels(spec.districts.popup),
             solution_columns={k: v for src in spec.solutions for k, v in popup_labels(src.popup).items()},
             cluster_limit=spec.map.cluster_above,
+            cluster_crowded=spec.map.cluster_crowded,
             icons_from_zoom=spec.map.icons_from_zoom,
             cluster_until_zoom=spec.map.cluster_until_zoom,
             max_relations=spec.map.max_relations,

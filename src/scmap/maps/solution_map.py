@@ -189,6 +189,17 @@ def _new_map(districts: gpd.GeoDataFrame, *, title: str | None) -> folium.Map:
     return m
 
 
+def _first_view(districts: gpd.GeoDataFrame) -> tuple[float, float, float, float] | None:
+    """The districts' bounds in EPSG:3857: what the page first shows."""
+    from pyproj import Transformer
+
+    if districts.crs is None or not len(districts):
+        return None
+    x0, y0, x1, y1 = districts.total_bounds
+    xs, ys = Transformer.from_crs(districts.crs, 3857, always_xy=True).transform([x0, x1, x0, x1], [y0, y0, y1, y1])
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
 def _layers(
     districts: gpd.GeoDataFrame,
     solutions: gpd.GeoDataFrame,
@@ -202,7 +213,7 @@ def _layers(
     district_payload, district_geoms = districts_layer(
         districts, options, suitability=suitability, overlap=overlap, catalogue=cat
     )
-    sectors, sector_geoms = sector_layers(solutions, cat, options)
+    sectors, sector_geoms = sector_layers(solutions, cat, options, _first_view(districts))
     choropleths, choro_geoms = choropleth_layers(
         districts, options, suitability=suitability, overlap=overlap, catalogue=cat
     )

@@ -526,6 +526,9 @@ class MapSpec(_Strict):
     )
     max_html_mb: float = Field(default=25.0, gt=0, le=10_000, description="warn when map.html is larger (MB)")
     cluster_above: int = Field(default=400, ge=0, le=10_000_000, description="sectors with more points are clustered")
+    cluster_crowded: bool = Field(
+        default=True, description="also cluster a sector of 50 or more points whose icons mostly overlap at first"
+    )
     icons_from_zoom: int = Field(default=15, ge=0, le=22, description="below, points are dots while a colouring shows")
     cluster_until_zoom: int = Field(default=17, ge=0, le=22, description="clusters break up from this zoom on")
     max_relations: int = Field(default=2000, ge=0, le=10_000_000, description="links drawn at most (closest first)")
