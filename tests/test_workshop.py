@@ -450,6 +450,34 @@ def test_scmap_run_adds_what_the_room_decided(demo_pack: Path, tmp_path: Path):
     assert again.exit_code == 0, again.output  # a pack with the workshop's files is still replaced whole
 
 
+def test_a_pack_that_holds_the_rooms_store_is_not_replaced(demo_pack: Path, tmp_path: Path):
+    """``scmap workshop serve PACK`` keeps the room's store in the pack; running the project into
+    that folder again would delete it with the old pack. Refused, from the command line and from
+    Python, saying how to put the room's decisions into a new pack; nothing is touched."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from scmap.cli.main import cli
+    from scmap.errors import OutputError
+    from scmap.server import open_workshop
+
+    pack = tmp_path / "pack"
+    shutil.copytree(demo_pack, pack)
+    room = open_workshop(pack).room
+    propose(room, join(room, "Ana", "Energy"), "Charging hub at Serdika")
+    before = {p.name: p.read_bytes() for p in pack.iterdir()}
+    assert "workshop.sqlite" in before
+    result = CliRunner().invoke(cli, ["run", str(scmap.demo_project_path()), "-o", str(pack), "--overwrite"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "holds workshop.sqlite, the workshop room's store" in result.output
+    assert f"(workshop: store: {(pack / 'workshop.sqlite').resolve()})" in result.output
+    with pytest.raises(OutputError, match="the workshop room's store"):
+        scmap.run(scmap.demo_project_path()).save(pack, overwrite=True)
+    assert {p.name: p.read_bytes() for p in pack.iterdir()} == before
+    assert [s["title"] for s in summary(room_of(pack / "workshop.sqlite"))["sites"]] == ["Charging hub at Serdika"]
+
+
 def subprocess_text(command: list[str]) -> str:
     import shutil
     import subprocess

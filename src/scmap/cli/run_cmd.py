@@ -21,7 +21,6 @@ from scmap.cli.options import (
     scheduler_opt,
     workers_opt,
 )
-from scmap.core._atomic import open_pack
 
 
 def _progress() -> tuple[Callable[[str], None], Callable[[], float]]:
@@ -55,7 +54,7 @@ def run_into(
 
     The output folder is locked before the analysis starts, so a second run into it fails at once.
     """
-    from scmap.pipeline.results import CONTRACT_FILES, pack_manifest, run
+    from scmap.pipeline.results import CONTRACT_FILES, open_run_pack, run
     from scmap.project.load import apply_weights, load_project, with_map
     from scmap.sources._validate import left_out_rows
 
@@ -69,7 +68,7 @@ def run_into(
     loaded = load_project(project) if weights is None else apply_weights(load_project(project), weights)
     loaded = dataclasses.replace(with_map(loaded, **map_changes(cdn=cdn, language=language)), refresh=refresh)
     database = to or loaded.spec.output.postgis
-    with open_pack(outdir, overwrite=overwrite, known=CONTRACT_FILES, **pack_manifest(loaded)) as tmp:
+    with open_run_pack(outdir, loaded, overwrite=overwrite) as tmp:
         results = run(loaded, engine=engine, progress=say, workers=workers, scheduler=scheduler, pack_folder=tmp)  # type: ignore[arg-type]
         echo_warnings(results.inputs)
         results.write_files(tmp, progress=say, to=database, schema=schema, overwrite=overwrite)

@@ -15,6 +15,7 @@ import logging
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +31,7 @@ from scmap.analysis.suitability import SuitabilityResult, make_units, suitabilit
 from scmap.core._atomic import open_pack, sha256
 from scmap.core._beside import Beside
 from scmap.core._text import write_csv
-from scmap.errors import ScmapWarning
+from scmap.errors import OutputError, ScmapWarning
 from scmap.project._paths import resolve_path
 from scmap.project.inputs import Inputs, load_inputs
 from scmap.project.load import apply_weights, load_project
@@ -38,6 +39,7 @@ from scmap.project.spec import Project
 from scmap.sources._readers import Engine
 from scmap.sources._validate import SourceReport
 from scmap.sources._where import is_postgres, redact
+from scmap.workshop.store import room_store_problem
 
 if TYPE_CHECKING:
     from scmap.outputs.report import ReportInput
@@ -127,14 +129,11 @@ class Results:
         Raises
         ------
         OutputError
-            When *outdir* holds a pack (without *overwrite*) or other files, or another run is
-            writing it.
+            When *outdir* holds a pack (without *overwrite*), a workshop room's store or other
+            files, or another run is writing it.
         """
-        from scmap.outputs.workshop import WORKSHOP_FILES
-
         outdir = Path(outdir)
-        known = (*CONTRACT_FILES, *WORKSHOP_FILES)
-        with open_pack(outdir, overwrite=overwrite, known=known, **pack_manifest(self.project)) as tmp:
+        with open_run_pack(outdir, self.project, overwrite=overwrite) as tmp:
             written = self.write_files(tmp, progress=progress, to=to, schema=schema, overwrite=overwrite)
         return {name: outdir / name for name in written}
 
@@ -372,6 +371,21 @@ class _EarlyLayers:
         """End the writer if it is still working (the run failed, or its pack goes elsewhere)."""
         if self.writer is not None:
             self.writer.stop()
+
+
+def open_run_pack(outdir: Path, project: Project, *, overwrite: bool) -> AbstractContextManager[Path]:
+    """The temporary folder of a run's pack, moved into *outdir* when complete (:func:`open_pack`).
+
+    Refused (:class:`OutputError`) when *outdir* holds a workshop room's store, which replacing the
+    folder would delete.
+    """
+    from scmap.outputs.workshop import WORKSHOP_FILES
+
+    problem = room_store_problem(outdir)
+    if problem is not None:
+        raise OutputError(problem)
+    known = (*CONTRACT_FILES, *WORKSHOP_FILES)
+    return open_pack(outdir, overwrite=overwrite, known=known, **pack_manifest(project))
 
 
 def pack_manifest(project: Project) -> dict[str, object]:

@@ -25,7 +25,7 @@ from scmap.server.app import RoomApp
 from scmap.sources._where import is_postgres
 from scmap.workshop.scoring import map_models, page_payload
 from scmap.workshop.state import Limits, Room
-from scmap.workshop.store import open_store
+from scmap.workshop.store import PACK_STORE, open_store
 
 __all__ = ["Workshop", "open_workshop", "run_server"]
 
@@ -64,7 +64,7 @@ def _pack_source(pack: Path) -> _Source:
         )
     lang = re.search(r'<html lang="([^"]+)"', page)
     msg = language_messages(lang.group(1) if lang else "en")
-    return _Source(page, msg, pack / "workshop.sqlite", pack / "workshop")
+    return _Source(page, msg, pack / PACK_STORE, pack / "workshop")
 
 
 def _project_source(path: Path) -> _Source:

@@ -17,7 +17,25 @@ from typing import Any, Protocol
 from scmap.errors import InputError
 from scmap.sources._where import is_postgres
 
-__all__ = ["Event", "Store", "open_store"]
+__all__ = ["PACK_STORE", "Event", "Store", "open_store", "room_store_problem"]
+
+PACK_STORE = "workshop.sqlite"
+"""The room's store when ``scmap workshop serve`` serves a pack folder: this file in it."""
+
+
+def room_store_problem(outdir: Path) -> str | None:
+    """Why a pack may not be written into *outdir*: it holds a room's store (None when not).
+
+    A pack replaces its whole folder; the store is every site, comment and vote of a workshop.
+    """
+    store = outdir / PACK_STORE
+    if not store.exists():
+        return None
+    return (
+        f"{outdir}: holds {PACK_STORE}, the workshop room's store (every site, comment and vote), and a pack "
+        "replaces its whole folder, so it is not written here. Write it into a new folder; to put what the "
+        f"room decided in it, give the store in the project (workshop: store: {store.resolve()})"
+    )
 
 
 @dataclass(frozen=True)
