@@ -522,7 +522,7 @@ def crowded(points: gpd.GeoSeries, view: tuple[float, float, float, float] | Non
     x, y = Transformer.from_crs(points.crs, 3857, always_xy=True).transform(points.x.to_numpy(), points.y.to_numpy())
     xy = np.unique(np.c_[x, y][np.isfinite(x) & np.isfinite(y)], axis=0)  # repeats: one icon
     if len(xy) < 2:
-        return len(points) >= CROWDED_MIN_POINTS
+        return True  # all of them at one place: one icon hides the rest
     nearest = cKDTree(xy).query(xy, k=2)[0][:, 1]
     side = max(view[2] - view[0], view[3] - view[1])
     return bool(np.median(nearest) < CROWDED_SHARE * side)
