@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import click
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -241,3 +242,34 @@ def test_the_installed_command_ends_with_every_byte_written_and_the_right_code(t
     bad.write_text("name: x\ndistricts: {path: nowhere.gpkg}\n", encoding="utf-8")
     failed = subprocess.run([scmap, "validate", str(bad)], capture_output=True, text=True, timeout=120)
     assert failed.returncode == 1 and failed.stderr.startswith("Error: ") and "Traceback" not in failed.stderr
+
+
+def test_solutions_outside_every_district_are_said_once(runner: CliRunner, tmp_path: Path, capsys):
+    """The input check says it for its file; the overlap's own warning for all the files is not
+    printed again when it counts no more solutions, and is printed when it counts more."""
+    from scmap.cli.options import echo_warnings, held_back, one_warning_per_fact
+    from scmap.errors import OutsideWarning
+    from scmap.sources._validate import SourceReport
+
+    project = copy_demo(tmp_path / "demo")
+    extra = project.parent / "wifi.csv"
+    extra.write_text("ref,lon,lat\nin,23.32,42.69\nfar,24.75,42.15\n", encoding="utf-8")  # far: Plovdiv
+    spec = yaml.safe_load(project.read_text(encoding="utf-8"))
+    spec["solutions"].append({"path": "wifi.csv", "id": "ref", "solution": "public_wifi"})
+    project.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    result = runner.invoke(cli, ["run", str(project), "-o", str(tmp_path / "pack")])
+    assert result.exit_code == 0, result.output
+    said = [line for line in result.stderr.splitlines() if "outside every district" in line]
+    assert said == [
+        f"Warning: {extra}: 1 of 2 solutions lie outside every district (kept; the overlap layer 'outside' "
+        "lists them): is this the right file for these districts?"
+    ]
+    for files_said, printed in ((3, ""), (2, "Warning: 3 solutions lie outside every district\n")):
+        reports = [SourceReport("a.csv", "solutions", outside=files_said, warnings=["a.csv: outside"])]
+        with click.Context(cli), one_warning_per_fact():
+            assert held_back(OutsideWarning("3 solutions lie outside every district", count=3))
+            assert not held_back(UserWarning("another fact"))
+            capsys.readouterr()
+            echo_warnings(type("Checked", (), {"sources": reports}))  # type: ignore[arg-type]
+            assert capsys.readouterr().err == "Warning: a.csv: outside\n"
+        assert capsys.readouterr().err == printed  # at the block's end, when the files said fewer

@@ -19,7 +19,7 @@ from scmap import load_inputs, load_project, overlap, read_districts, read_solut
 from scmap.analysis.overlap import overlap_project
 from scmap.cli.main import cli
 from scmap.core.catalogue import Rule
-from scmap.errors import CatalogueError, InputError
+from scmap.errors import CatalogueError, InputError, OutsideWarning
 from scmap.project.datasets import copy_demo
 
 CRS = "EPSG:32634"
@@ -250,6 +250,7 @@ def test_duplicates_and_outside_are_reported_not_dropped(grid_districts):
     text = " ".join(str(w.message) for w in record)
     assert "1 solutions repeat another of the same type at the same place (e.g. b = a)" in text
     assert "1 solutions lie outside every district (e.g. far)" in text
+    assert [w.message.count for w in record if isinstance(w.message, OutsideWarning)] == [1]  # for the CLI
     assert r.duplicates[["solution_id", "duplicate_of"]].values.tolist() == [["b", "a"]]
     assert r.outside["solution_id"].tolist() == ["far"]
     assert len(r.service_areas) == 4

@@ -10,6 +10,7 @@ __all__ = [
     "CatalogueError",
     "InputError",
     "OutputError",
+    "OutsideWarning",
     "ProjectError",
     "RepairWarning",
     "ScmapError",
@@ -50,6 +51,18 @@ class ScmapWarning(UserWarning):
 
 class RepairWarning(ScmapWarning):
     """Input data was repaired (e.g. an invalid polygon made valid) and is used repaired."""
+
+
+class OutsideWarning(ScmapWarning):
+    """Solutions lie outside every district: kept, and listed in the overlap's ``outside`` table.
+
+    *count* is how many; ``scmap`` commands that have already said it per input file do not say
+    it again for all files.
+    """
+
+    def __init__(self, message: str, count: int = 0) -> None:
+        super().__init__(message)
+        self.count = count
 
 
 class OutputError(ScmapError, OSError):

@@ -39,7 +39,7 @@ from scmap.core._beside import beside_map
 from scmap.core._geom import assign_points
 from scmap.core._limits import MAX_PAIRS, MAX_UNITS
 from scmap.core.catalogue import Catalogue, Rule, load_catalogue
-from scmap.errors import CatalogueError, InputError, ScmapWarning
+from scmap.errors import CatalogueError, InputError, OutsideWarning, ScmapWarning
 from scmap.sources._validate import polygonal
 
 if TYPE_CHECKING:
@@ -735,13 +735,15 @@ def _notes(duplicates: pd.DataFrame, outside: pd.DataFrame) -> list[str]:
             f"(e.g. {duplicates['solution_id'].iloc[0]} = {duplicates['duplicate_of'].iloc[0]}); "
             "kept, listed in the duplicates layer"
         )
+    for note in notes:
+        warnings.warn(note, ScmapWarning, stacklevel=4)
     if len(outside):
-        notes.append(
+        note = (
             f"{len(outside)} solutions lie outside every district (e.g. {outside['solution_id'].iloc[0]}); "
             "kept in pairs and relations, listed in the outside layer"
         )
-    for note in notes:
-        warnings.warn(note, ScmapWarning, stacklevel=4)
+        notes.append(note)
+        warnings.warn(OutsideWarning(note, count=len(outside)), stacklevel=4)
     return notes
 
 

@@ -137,7 +137,10 @@ def _tolerant_console() -> None:
 
 
 def _show_warning(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
-    click.echo(f"Warning: {message}", err=True)
+    from scmap.cli.options import held_back
+
+    if not held_back(message):
+        click.echo(f"Warning: {message}", err=True)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -13,6 +13,7 @@ from scmap.cli.options import (
     guard_output,
     language_opt,
     map_changes,
+    one_warning_per_fact,
     overwrite_opt,
     project_arg,
 )
@@ -42,8 +43,9 @@ def command(project: Path, output: Path, overwrite: bool, engine: str, cdn: bool
     guard_output(output, overwrite)
     loaded = with_map(load_project(project), **map_changes(cdn=cdn, language=language))
     with atomic_file(output, overwrite=overwrite) as tmp:
-        results = run(loaded, engine=engine)  # type: ignore[arg-type]
-        echo_warnings(results.inputs)
+        with one_warning_per_fact():
+            results = run(loaded, engine=engine)  # type: ignore[arg-type]
+            echo_warnings(results.inputs)
         spec = results.project.spec.map
         save_html(results.map(), tmp, inline=spec.assets == "inline", max_mb=spec.max_html_mb)
     click.echo(str(output))

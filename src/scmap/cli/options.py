@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -84,3 +85,40 @@ def echo_warnings(inputs: Inputs) -> None:
     for source in inputs.sources:
         for warning in source.warnings:
             click.echo(f"Warning: {warning}", err=True)
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta[_OUTSIDE_SAID] = ctx.meta.get(_OUTSIDE_SAID, 0) + sum(s.outside for s in inputs.sources)
+
+
+_OUTSIDE_HELD, _OUTSIDE_SAID = "scmap_outside_held", "scmap_outside_said"
+
+
+@contextlib.contextmanager
+def one_warning_per_fact() -> Iterator[None]:
+    """Say once that solutions lie outside every district.
+
+    The input check says it per file (:func:`echo_warnings`) and the overlap again for all the
+    files (:class:`~scmap.errors.OutsideWarning`). Within this block the overlap's warning waits
+    to its end and is shown only when it counts more solutions than the files' warnings did (a
+    layer the input check could not compare with the districts, say).
+    """
+    ctx = click.get_current_context()
+    ctx.meta[_OUTSIDE_HELD] = []
+    try:
+        yield
+    finally:
+        said = ctx.meta.get(_OUTSIDE_SAID, 0)
+        for warning in ctx.meta.pop(_OUTSIDE_HELD):
+            if warning.count > said:
+                click.echo(f"Warning: {warning}", err=True)
+
+
+def held_back(message: Warning | str) -> bool:
+    """Whether *message* waits for the end of :func:`one_warning_per_fact` (and is kept there)."""
+    from scmap.errors import OutsideWarning
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or _OUTSIDE_HELD not in ctx.meta or not isinstance(message, OutsideWarning):
+        return False
+    ctx.meta[_OUTSIDE_HELD].append(message)
+    return True

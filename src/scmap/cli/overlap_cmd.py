@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from scmap.cli.options import engine_opt, guard_output, load_checked, overwrite_opt, project_arg
+from scmap.cli.options import engine_opt, guard_output, load_checked, one_warning_per_fact, overwrite_opt, project_arg
 from scmap.core._atomic import atomic_file
 
 
@@ -35,8 +35,9 @@ def command(project: Path, output: Path, overwrite: bool, engine: str) -> None:
         raise click.BadParameter("the output is a GeoPackage: name it *.gpkg", param_hint="'-o' / '--output'")
     guard_output(output, overwrite)
     with atomic_file(output, overwrite=overwrite) as tmp:
-        inputs = load_checked(project, engine)
-        result = overlap_project(inputs)
+        with one_warning_per_fact():
+            inputs = load_checked(project, engine)
+            result = overlap_project(inputs)
         result.save(tmp)
         style_geopackage(tmp, inputs.project.catalogue, inputs.project.messages)
     click.echo(

@@ -12,6 +12,7 @@ from scmap.cli.options import (
     guard_output,
     language_opt,
     map_changes,
+    one_warning_per_fact,
     overwrite_opt,
     project_arg,
 )
@@ -45,7 +46,8 @@ def command(project: Path, output: Path, paper: str, overwrite: bool, engine: st
     guard_output(output, overwrite)
     loaded = with_map(load_project(project), **map_changes(language=language))
     with atomic_file(output, overwrite=overwrite) as tmp:
-        results = run(loaded, engine=engine)  # type: ignore[arg-type]
-        echo_warnings(results.inputs)
+        with one_warning_per_fact():
+            results = run(loaded, engine=engine)  # type: ignore[arg-type]
+            echo_warnings(results.inputs)
         write_atlas(results.report_input(), tmp, paper=paper)  # type: ignore[arg-type]
     click.echo(str(output))

@@ -15,6 +15,7 @@ from scmap.cli.options import (
     engine_opt,
     language_opt,
     map_changes,
+    one_warning_per_fact,
     outdir_opt,
     overwrite_opt,
     project_arg,
@@ -69,8 +70,9 @@ def run_into(
     loaded = dataclasses.replace(with_map(loaded, **map_changes(cdn=cdn, language=language)), refresh=refresh)
     database = to or loaded.spec.output.postgis
     with open_run_pack(outdir, loaded, overwrite=overwrite) as tmp:
-        results = run(loaded, engine=engine, progress=say, workers=workers, scheduler=scheduler, pack_folder=tmp)  # type: ignore[arg-type]
-        echo_warnings(results.inputs)
+        with one_warning_per_fact():
+            results = run(loaded, engine=engine, progress=say, workers=workers, scheduler=scheduler, pack_folder=tmp)  # type: ignore[arg-type]
+            echo_warnings(results.inputs)
         results.write_files(tmp, progress=say, to=database, schema=schema, overwrite=overwrite)
         say("moving the complete pack into place")
     left_out = int(left_out_rows(results.rejected).sum())

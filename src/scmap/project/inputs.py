@@ -286,6 +286,7 @@ def _warn_outside(inputs: Inputs, parts: list[LoadedLayer]) -> None:
             continue
         points = shapely.point_on_surface(np.asarray(loaded.gdf.geometry.array, dtype=object))
         outside = int((assign_points(points, districts) < 0).sum())
+        loaded.report.outside = outside
         if outside:
             share = "all" if outside == len(loaded.gdf) else f"{outside} of {len(loaded.gdf)}"
             loaded.report.warnings.append(

@@ -58,6 +58,8 @@ class SourceReport:
     """Rows left out by the source's ``where:`` (counted in ``rejected`` too, and listed there)."""
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    outside: int = 0
+    """Solutions outside every district, said in ``warnings`` (kept, and listed by the overlap)."""
     remote: dict[str, object] | None = None
     """For a PostGIS table or a web service: url, layer, fetched, features, sha256 (and cache)."""
 
