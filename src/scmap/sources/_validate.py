@@ -495,18 +495,29 @@ def left_out_rows(table: pd.DataFrame) -> np.ndarray:
 
 
 def reason_kinds(table: pd.DataFrame) -> pd.Series:
-    """Each rejected row's reason without its particulars (the id, quoted values, numbers)."""
-    reasons = [  # the id as a whole token: id "c" must not take the c out of "closed"
-        re.sub(rf"(?<!\w){re.escape(str(i))}(?!\w)", "", str(r).split(";")[0]) if str(i) else str(r).split(";")[0]
-        for r, i in zip(table["reason"], table["id"].fillna(""), strict=True)
-    ]
-    return (
+    """Each rejected row's reason without its particulars (the id, quoted values, numbers).
+
+    The row's own field, quoted, stays ("missing id in column 'op_id'"): it names the problem.
+    """
+    fields = table["field"].fillna("").astype(str)
+    rows = zip(table["reason"], table["id"].fillna(""), fields, strict=True)
+    reasons = [_marked(str(reason), str(row_id), field_name) for reason, row_id, field_name in rows]
+    kinds = (
         pd.Series(reasons, index=table.index)
         .str.replace(r"\(.*?\)|'[^']*'", "", regex=True)
         .str.replace(r"(?<![\w-])[-+]?\d[\w.:/+-]*", "", regex=True)
         .str.replace(r"\s+", " ", regex=True)
         .str.strip(" :,")
     )
+    return pd.Series([k.replace("\0", f"'{f}'") for k, f in zip(kinds, fields, strict=True)], index=table.index)
+
+
+def _marked(reason: str, row_id: str, field_name: str) -> str:
+    """The reason's first part without the row's id, its own field quoted marked by a NUL to keep."""
+    text = reason.split(";")[0]
+    if row_id:  # the id as a whole token: id "c" must not take the c out of "closed"
+        text = re.sub(rf"(?<!\w){re.escape(row_id)}(?!\w)", "", text)
+    return text.replace(f"'{field_name}'", "\0") if field_name else text
 
 
 def reason_summary(table: pd.DataFrame, *, kinds: int = 4, ids: int = 3) -> str:
