@@ -133,3 +133,19 @@ def test_print_draws_very_many_solutions_as_counts_per_cell(tmp_path: Path):
     assert counts.sum() == (sectors == "energy").sum()
     few = static_map(districts, inputs.solutions)  # the demo's 147: one dot each, as before
     assert not few.axes[0].get_images()
+
+
+def test_a_printed_map_of_a_few_sites_draws_them_large(demo):
+    """Five marked sites get dots of 80 points² (about 3 mm), the demo's 147 of 14 x sqrt(400 / 147)
+    and 2,000 of 14: dots shrink as they grow many, and a handful still shows on paper."""
+    from matplotlib.collections import PathCollection
+
+    def sizes(solutions) -> set[float]:
+        fig = static_map(demo.districts.gdf, solutions)
+        dots = [c for c in fig.axes[0].collections if isinstance(c, PathCollection) and len(c.get_offsets())]
+        assert sum(len(c.get_offsets()) for c in dots) == (solutions.geom_type == "Point").sum()  # a dot each
+        return {round(float(v), 2) for c in dots for v in c.get_sizes()}
+
+    assert sizes(demo.solutions.head(5)) == {80.0}
+    assert sizes(demo.solutions) == {23.09} and len(demo.solutions) == 147  # 14 x 1.6496
+    assert sizes(demo.solutions.sample(2_000, replace=True, random_state=1)) == {14.0}

@@ -92,6 +92,21 @@ DENSITY_FROM = 20_000
 DENSITY_CELLS = 400
 
 
+def dot_size(count: int) -> float:
+    """Return the area (points²) of a solution's dot on a printed map of *count* solutions.
+
+    14 from 400 solutions on (dots that would cover each other stay small), growing as the square
+    root of how many fewer there are, to 80 (about 3 mm across) for a handful, so that a few
+    marked sites show on paper.
+
+    Examples
+    --------
+    >>> dot_size(5000), dot_size(400), dot_size(100), dot_size(5)
+    (14.0, 14.0, 28.0, 80.0)
+    """
+    return float(min(80.0, max(14.0, 14.0 * (400 / max(count, 1)) ** 0.5)))
+
+
 def _density(ax: Any, part: gpd.GeoDataFrame, colour: str, bounds: np.ndarray) -> Any:
     """Draw *part*'s solutions as a grid of counts, darker where more.
 
@@ -122,19 +137,21 @@ def plot_solutions(
     crs: Any,
     catalogue: Catalogue,
     *,
-    markersize: float = 14,
+    markersize: float | None = None,
     msg: Messages | None = None,
     **legend: Any,
 ) -> None:
     """Draw solutions as dots in their sector's colour on a matplotlib axis.
 
     Solutions as dots in their sector's colour on a matplotlib axis (in *crs*), with a legend
-    of the sectors and their counts (*legend*: more ``ax.legend`` options).
+    of the sectors and their counts (*legend*: more ``ax.legend`` options). The dots'
+    *markersize* is by default :func:`dot_size` of the number of solutions.
     """
     from matplotlib.lines import Line2D
 
     handles = []
     sols = solutions.to_crs(crs) if len(solutions) else solutions
+    markersize = dot_size(len(sols)) if markersize is None else markersize
     dense = len(sols) > DENSITY_FROM
     for key, sector in catalogue.sectors.items():
         part = sols.loc[sols["sector"] == key] if len(sols) else sols
