@@ -314,6 +314,24 @@ def test_measure_and_search(browser, tmp_path: Path):
         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
         let n = 0; for (let i = 3; i < d.length; i += 4) { if (d[i] > 0) { n++; } } return n; }"""
     assert page.evaluate(inked) > 500
+    # the search box shows its whole prompt in every language
+    from scmap.core.i18n import LANGUAGES, load_messages
+
+    fits = """(text) => { const input = document.querySelector('.scmap-search input');
+        input.value = text; const whole = input.scrollWidth <= input.clientWidth; input.value = ''; return whole; }"""
+    prompts = {language: load_messages(language)("map.find_district") for language in LANGUAGES}
+    assert [p for p in prompts.values() if not page.evaluate(fits, p)] == []
+    # no control of the left side covers another: in a short window the overview map gives way
+    controls = (".leaflet-control-zoom", ".scmap-tools", ".scmap-search", ".scmap-minimap")
+    for height in (900, 560, 400):
+        page.set_viewport_size({"width": 900, "height": height})
+        boxes = [page.locator(c).first.bounding_box() for c in controls]  # None: not shown
+        shown = [b for b in boxes if b is not None]
+        assert len(shown) == (3 if height == 400 else 4), height
+        for i, a in enumerate(shown):
+            for b in shown[i + 1 :]:
+                apart = a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"]
+                assert apart or a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"], (height, a, b)
 
 
 def test_inline_map_works_without_cdn_and_clusters_many_points(browser, tmp_path: Path):
