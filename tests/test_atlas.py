@@ -150,3 +150,30 @@ def test_areas_without_a_value_get_a_legend_entry_only_when_there_are_some():
     ax.legend(handles=[], loc="lower right")  # the sectors' legend, drawn later
     kept = [a for a in ax.artists if hasattr(a, "get_texts")]
     assert [t.get_text() for t in kept[0].get_texts()] == ["ausgeschlossen"]
+
+
+def test_the_solutions_page_draws_a_few_sites_large(demo):
+    """The atlas' page of solutions by sector: dots of 30 points² for the demo's 147, and of
+    80 (about 3 mm, maps.export.dot_size) when a city has marked five sites."""
+    import dataclasses
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import PathCollection
+
+    from scmap.outputs.atlas import PAPER, _draw
+
+    def sizes(inp) -> set[float]:
+        page = next(p for p in atlas_pages(inp) if p.column is None and p.sites is None)
+        fig = plt.figure(figsize=PAPER["a4"])
+        _draw(fig, page, inp)
+        dots = [c for c in fig.axes[0].collections if isinstance(c, PathCollection) and len(c.get_offsets())]
+        plt.close(fig)
+        return {float(v) for c in dots for v in c.get_sizes()}
+
+    inp = demo.report_input()
+    assert sizes(inp) == {30.0}
+    few = inp.solutions[inp.solutions.geom_type == "Point"].head(5)
+    assert sizes(dataclasses.replace(inp, solutions=few)) == {80.0}

@@ -30,7 +30,7 @@ from scmap.core._atomic import atomic_file
 from scmap.core._text import mpl_literal
 from scmap.core.i18n import Messages
 from scmap.maps._figure import quiet_figure
-from scmap.maps.export import plot_districts, plot_scored, plot_solutions
+from scmap.maps.export import dot_size, plot_districts, plot_scored, plot_solutions
 
 if TYPE_CHECKING:
     from scmap.outputs.report import ReportInput
@@ -264,7 +264,7 @@ def _draw(fig: Any, page: AtlasPage, inp: ReportInput) -> None:
             inp.solutions,
             inp.districts.crs,
             inp.catalogue,
-            markersize=30 if len(inp.solutions) <= 2000 else 12,
+            markersize=max(30.0, dot_size(len(inp.solutions))) if len(inp.solutions) <= 2000 else 12,  # a few: large
             title=title,
             fontsize=9,
             msg=inp.messages,
