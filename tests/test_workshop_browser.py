@@ -247,6 +247,8 @@ def test_the_room_speaks_the_maps_language(browser: Any, tmp_path: Path):
         page.get_by_role("button", name="Unirse").click()
         page.wait_for_function("window.scmapRoom && window.scmapRoom.view && window.scmapRoom.online")
         assert "votos restantes: 5 de 5" in page.inner_text(".scmap-room-status")
+        empty = page.locator(".scmap-room-sites .scmap-room-empty")  # no site yet: a sentence, not rank 1
+        assert empty.evaluate("li => getComputedStyle(li).listStyleType") == "none"
         assert page.get_attribute(".scmap-room-panel", "aria-label") == "Sala del taller"
         page.evaluate("window.scmapRoom.send({kind: 'round', state: 'paused'})")
         page.wait_for_function("document.querySelector('.scmap-room-notice').textContent.length > 0")
