@@ -185,6 +185,25 @@ def test_wrong_id_with_a_list_column_names_a_better_column(tmp_path: Path):
     assert result.exit_code == 1 and "unexpectedly" not in result.output
 
 
+def test_districts_without_an_id_get_the_columns_that_could_be_one(tmp_path: Path):
+    """Piemonte's municipalities, first tried without id: the error names the file's columns with
+    a value in every row and none twice (not the repeated code, nor the list or dict columns)."""
+    from scmap.errors import ProjectError
+
+    _squares(tmp_path / "d.geojson")
+    body = {"districts": {"path": "d.geojson"}, "solutions": [{"path": "s.csv", "solution": "rooftop_pv"}]}
+    project = _project(tmp_path, body)
+    with pytest.raises(ProjectError) as caught:
+        load_project(project)
+    assert caught.value.problems == [
+        f'{project}: districts.id: required key is missing (e.g. id: "district_id"); columns of d.geojson with '
+        "a unique value in every row: nm"
+    ]
+    (tmp_path / "d.geojson").write_text("<html>not found</html>", encoding="utf-8")  # unreadable: no hint
+    with pytest.raises(ProjectError, match=r'e\.g\. id: "district_id"\)$'):
+        load_project(project)
+
+
 def test_list_and_dict_columns_reach_popups_and_tables(tmp_path: Path):
     _squares(tmp_path / "d.geojson")
     (tmp_path / "s.csv").write_text("id,lat,lon\n1,42.605,23.305\n")

@@ -40,6 +40,7 @@ from scmap.sources._validate import (
     empty_rejected,
     left_out_rows,
     reason_summary,
+    unique_columns,
 )
 from scmap.sources._where import is_postgres, is_service
 from scmap.sources.crs import analysis_crs, parse_crs
@@ -429,14 +430,7 @@ def _check_rejected_share(loaded: LoadedLayer, raw: RawLayer, spec: FileSpec, ke
     if duplicates.any():
         column = problems.loc[duplicates, "field"].iloc[0]
         text += f"; {key}.id = {column!r} repeats values"
-        unique = [
-            str(c)
-            for c in raw.gdf.columns
-            if c != raw.gdf.geometry.name
-            and c not in raw.nested
-            and raw.gdf[c].notna().all()
-            and raw.gdf[c].nunique() == len(raw.gdf)
-        ]
+        unique = unique_columns(raw)
         text += f"; columns with a unique value in every row, for {key}.id: {', '.join(unique[:6]) or 'none'}"
     if share > limit:
         report.errors.append(f"{text}. More than {key}.max_rejected_share ({limit:.0%}) is not usable")

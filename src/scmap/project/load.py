@@ -23,7 +23,7 @@ from pydantic import Field, ValidationError
 
 from scmap.core._yaml import read_yaml
 from scmap.core.catalogue import Catalogue, load_catalogue
-from scmap.errors import CatalogueError, ProjectError
+from scmap.errors import CatalogueError, ProjectError, ScmapError
 from scmap.project._messages import pydantic_problems
 from scmap.project._paths import resolve_path
 from scmap.project.spec import (
@@ -137,6 +137,33 @@ def _criterion_problems(spec: ProjectSpec, catalogue: Catalogue, crit: Criterion
     return problems
 
 
+def _spec_problems(exc: ValidationError, data: dict[str, Any], path: Path) -> list[str]:
+    """Return pydantic's problems as lines; a districts: without id: gets the file's columns that could be one."""
+    problems = pydantic_problems(exc, str(path), ProjectSpec)
+    if not any(e["type"] == "missing" and tuple(e["loc"]) == ("districts", "id") for e in exc.errors()):
+        return problems
+    hint = _id_candidates(data.get("districts"), path.parent)
+    return [p + hint if p.startswith(f"{path}: districts.id: ") else p for p in problems]
+
+
+def _id_candidates(districts: object, root: Path) -> str:
+    """Return "; columns of FILE with a unique value in every row: ..." for a districts file, if readable."""
+    from scmap.sources._readers import read_raw
+    from scmap.sources._validate import unique_columns
+
+    where = districts.get("path") if isinstance(districts, dict) else None
+    if not isinstance(where, str) or is_postgres(where) or is_service(where):
+        return ""
+    layer = districts.get("layer") if isinstance(districts, dict) else None
+    try:
+        raw = read_raw(resolve_path(where, root), layer=layer if isinstance(layer, str) else None)
+    except (ScmapError, OSError, ValueError):  # the file's own problem is said once the project is valid
+        return ""
+    unique = unique_columns(raw)
+    shown = ", ".join(unique[:6]) + (", ..." if len(unique) > 6 else "")
+    return f"; columns of {where} with a unique value in every row: {shown}" if unique else ""
+
+
 def load_project(path: str | Path) -> Project:
     """Read and validate a project file (YAML).
 
@@ -153,7 +180,7 @@ def load_project(path: str | Path) -> Project:
     try:
         spec = ProjectSpec.model_validate(data)
     except ValidationError as exc:
-        raise ProjectError(f"{path}: invalid project file", pydantic_problems(exc, source, ProjectSpec)) from None
+        raise ProjectError(f"{path}: invalid project file", _spec_problems(exc, data, path)) from None
     catalogue_path = None if spec.catalogue is None else resolve_path(spec.catalogue, path.parent)
     try:
         catalogue = load_catalogue(catalogue_path)

@@ -494,6 +494,16 @@ def left_out_rows(table: pd.DataFrame) -> np.ndarray:
     return (table["field"].astype(str).eq("where") & table["reason"].astype(str).str.startswith(LEFT_OUT)).to_numpy()
 
 
+def unique_columns(raw: RawLayer) -> list[str]:
+    """Return the columns of *raw* with a value in every row, and no value twice: ids it could use."""
+    gdf = raw.gdf
+    return [
+        str(c)
+        for c in gdf.columns
+        if c != gdf.geometry.name and c not in raw.nested and gdf[c].notna().all() and gdf[c].nunique() == len(gdf)
+    ]
+
+
 def reason_kinds(table: pd.DataFrame) -> pd.Series:
     """Each rejected row's reason without its particulars (the id, quoted values, numbers).
 
