@@ -314,6 +314,20 @@ def test_measure_and_search(browser, tmp_path: Path):
         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
         let n = 0; for (let i = 3; i < d.length; i += 4) { if (d[i] > 0) { n++; } } return n; }"""
     assert page.evaluate(inked) > 500
+    # the overview's red frame is the view: inside the overview, filling it when the view is larger than the
+    # districts, a part of it when zoomed in
+    frame = """() => { const r = window.scmap._registry, m = r.minimap, size = m.getSize();
+        const b = r.minimapView.getBounds();
+        const a = m.latLngToContainerPoint(b.getNorthWest()), z = m.latLngToContainerPoint(b.getSouthEast());
+        const inside = a.x >= -1 && a.y >= -1 && z.x <= size.x + 1 && z.y <= size.y + 1;
+        return [inside, Math.max((z.x - a.x) / size.x, (z.y - a.y) / size.y)]; }"""
+    zoom = "(by) => { const m = window.scmap.map; m.setZoom(m.getZoom() + by, {animate: false}); }"
+    page.evaluate(zoom, -1)  # the view is larger than the districts (as a region's first view often is)
+    page.wait_for_function(f"({frame})()[0]", timeout=5_000)
+    assert page.evaluate(frame)[1] > 0.75
+    page.evaluate(zoom, 4)
+    page.wait_for_function(f"({frame})()[1] < 0.3")
+    assert page.evaluate(frame)[0]
     # the search box shows its whole prompt in every language
     from scmap.core.i18n import LANGUAGES, load_messages
 

@@ -215,20 +215,25 @@ function tools(map, data, reg) {
 function minimap(map, data, reg) {
   var box = el("div", "scmap-minimap");
   map.getContainer().appendChild(box);
-  var mini = L.map(box, { attributionControl: false, zoomControl: false, dragging: false, scrollWheelZoom: false,
+  var mini = L.map(box, { attributionControl: false, zoomControl: false, dragging: false, scrollWheelZoom: false, zoomSnap: 0,
                           doubleClickZoom: false, boxZoom: false, keyboard: false, touchZoom: false });
   mini.setView(map.getCenter(), Math.max(map.getZoom() - 4, 0));
   if (data.tiles && data.tiles.url) { L.tileLayer(data.tiles.url).addTo(mini); }
   var outline = L.featureGroup().addTo(mini), whole = null;
   var view = L.rectangle(map.getBounds(), { color: "#d7191c", weight: 1.5, fillOpacity: 0.1 }).addTo(mini);
-  function sync() {
-    view.setBounds(map.getBounds());
-    if (whole && whole.isValid()) { mini.fitBounds(whole, { animate: false }); }
+  function sync() {  // the overview shows the districts and, when it is larger, the whole view around them
+    var seen = map.getBounds();
+    view.setBounds(seen);
+    if (whole && whole.isValid()) {
+      var shown = L.latLngBounds(whole.getSouthWest(), whole.getNorthEast()).extend(seen);
+      mini.fitBounds(shown, { animate: false, padding: [3, 3] });
+    }
   }
   map.on("moveend zoomend", sync);
   L.DomEvent.disableClickPropagation(box);
   reg.minimap = mini;
   reg.minimapOutline = outline;
+  reg.minimapView = view;
   // the districts drawn once the map itself is on screen: after its first frame
   requestAnimationFrame(function () {
     setTimeout(function () {
