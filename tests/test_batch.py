@@ -70,7 +70,36 @@ def in_process(network: Path) -> Path:
     assert result.exit_code == 1  # one city failed
     assert "[4/4]" in result.stderr and "Nowhere: FAILED" in result.stderr and "missing.gpkg" in result.stderr
     assert "3 of 4 cities done" in result.stderr
+    lines = result.stderr.splitlines()  # a city's warnings under its line: Barcelona's station across the city line
+    assert lines[1].startswith("    Warning: ") and "08019_stations.geojson: 1 of 465 solutions lie outside" in lines[1]
+    assert lines[0].startswith("[1/4] Barcelona: done") and lines[2].startswith("[2/4] València: done")
     return outdir
+
+
+def test_each_city_says_its_warnings_under_its_line_each_fact_once(tmp_path: Path):
+    """A network's coordinator sees which city's file has solutions outside its districts, once a
+    city (the run's own overall warning for the same solutions is not said again)."""
+    demo = demo_project_path().parent
+    solutions = tmp_path / "s.csv"
+    solutions.write_text("ref,lon,lat\nin,23.32,42.69\nfar,24.75,42.15\n", encoding="utf-8")  # far: Plovdiv
+    template = {
+        "name": "Charging network",
+        "districts": {"path": "set-per-city", "id": "district_id", "name": "name"},
+        "solutions": [{"path": "set-per-city", "id": "ref", "solution": "ev_charging"}],
+        "map": {"basemap": "none"},
+    }
+    (tmp_path / "template.yaml").write_text(yaml.safe_dump(template), encoding="utf-8")
+    rows = "".join(f"{city},{demo / 'districts.gpkg'},{solutions}\n" for city in ("Sofia", "Plovdiv"))
+    (tmp_path / "cities.csv").write_text("city,districts,solutions\n" + rows, encoding="utf-8")
+    result = _batch(tmp_path, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    warning = (
+        f"    Warning: {solutions}: 1 of 2 solutions lie outside every district (kept; the overlap layer 'outside' "
+        "lists them): is this the right file for these districts?"
+    )
+    lines = result.stderr.splitlines()
+    assert [lines[i + 1] for i, line in enumerate(lines) if line.startswith("[")] == [warning, warning]
+    assert result.stderr.count("outside every district") == 2
 
 
 def test_every_city_gets_a_complete_pack_and_a_failure_stops_nobody(in_process: Path):

@@ -20,6 +20,7 @@ import csv
 import re
 import time
 import unicodedata
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,7 @@ from scmap.core._atomic import MANIFEST
 from scmap.core._yaml import dumps, loads, read_yaml
 from scmap.core.catalogue import load_catalogue
 from scmap.core.i18n import load_messages
-from scmap.errors import InputError, ProjectError, ScmapError
+from scmap.errors import InputError, OutsideWarning, ProjectError, ScmapError, ScmapWarning
 from scmap.outputs.network import TOP_K, Standardise, write_network
 from scmap.pipeline.results import Results, run
 from scmap.project._paths import resolve_path
@@ -63,6 +64,8 @@ class CityRun:
     scoring: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Per suitability model, what re-scoring on the network's scale needs (see
     :func:`scmap.outputs.network.network_scores`)."""
+    warnings: list[str] = field(default_factory=list)
+    """The city's warnings about its data, each fact once (they are in its report too)."""
 
 
 @dataclass
@@ -205,14 +208,35 @@ def run_city(project_file: str, city: str, outdir: str, overwrite: bool, languag
     try:
         project = load_project(project_file)
         project = with_map(project, language=language) if language else project
-        results = run(project)
-        results.save(Path(outdir) / name, overwrite=overwrite)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ScmapWarning)
+            results = run(project)
+            results.save(Path(outdir) / name, overwrite=overwrite)
     except ScmapError as exc:
         lines = [line.strip(" -") for line in str(exc).splitlines() if line.strip()]
         return CityRun(city, name, False, time.perf_counter() - start, "; ".join(lines)[:800])
     except Exception as exc:  # a city never stops the others; the message says what broke
         return CityRun(city, name, False, time.perf_counter() - start, f"{type(exc).__name__}: {exc}"[:500])
-    return _summarise(results, city, name, time.perf_counter() - start)
+    city_run = _summarise(results, city, name, time.perf_counter() - start)
+    city_run.warnings = _city_warnings(results, caught)
+    return city_run
+
+
+def _city_warnings(results: Results, caught: list[warnings.WarningMessage]) -> list[str]:
+    """The city's warnings, each fact once: its files' own, then the run's that they did not say.
+
+    The run's warning that solutions lie outside every district is left out when the files'
+    warnings counted as many (see :func:`scmap.cli.options.one_warning_per_fact`).
+    """
+    sources = results.inputs.sources
+    said = sum(s.outside for s in sources)
+    found = [w for s in sources for w in s.warnings]
+    for w in caught:
+        if isinstance(w.message, OutsideWarning) and w.message.count <= said:
+            continue
+        if issubclass(w.category, ScmapWarning):
+            found.append(str(w.message))
+    return list(dict.fromkeys(found))
 
 
 def _summarise(results: Results, city: str, name: str, seconds: float) -> CityRun:
@@ -382,7 +406,15 @@ def _execute(
             yield city_run
 
 
+CITY_WARNINGS_SHOWN = 8
+"""How many of a city's warnings the progress lines show (all of them are in its report)."""
+
+
 def _line(i: int, total: int, city: CityRun) -> str:
-    if city.ok:
-        return f"[{i}/{total}] {city.city}: done in {city.seconds:.1f} s ({city.stats.get('solutions', 0)} solutions)"
-    return f"[{i}/{total}] {city.city}: FAILED: {city.message}"
+    if not city.ok:
+        return f"[{i}/{total}] {city.city}: FAILED: {city.message}"
+    lines = [f"[{i}/{total}] {city.city}: done in {city.seconds:.1f} s ({city.stats.get('solutions', 0)} solutions)"]
+    lines += [f"    Warning: {w}" for w in city.warnings[:CITY_WARNINGS_SHOWN]]
+    if len(city.warnings) > CITY_WARNINGS_SHOWN:
+        lines.append(f"    and {len(city.warnings) - CITY_WARNINGS_SHOWN} more warnings (in {city.slug}/report.html)")
+    return "\n".join(lines)
