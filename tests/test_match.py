@@ -113,6 +113,23 @@ def test_cli_match(pair: tuple[Path, Path], tmp_path: Path):
     assert bad.exit_code == 1 and "not measured in both cities" in bad.output and "Traceback" not in bad.output
 
 
+def test_cli_match_says_each_citys_warnings_under_its_name(pair: tuple[Path, Path], tmp_path: Path):
+    """A follower's station far outside its districts: said once, for its file, under the follower's line."""
+    follower = _city(tmp_path, "remoto", [50, 700, 9000], [1], 23.40)
+    with (tmp_path / "remoto.csv").open("a", encoding="utf-8") as fh:
+        fh.write("far,24.75,42.15\n")
+    result = CliRunner().invoke(cli, ["match", str(pair[0]), str(follower), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert lines[:3] == [
+        f"running the lighthouse, {pair[0]}...",
+        f"running the follower, {follower}...",
+        f"Warning: {tmp_path / 'remoto.csv'}: 1 of 2 solutions lie outside every district (kept; the overlap "
+        "layer 'outside' lists them): is this the right file for these districts?",
+    ]
+    assert result.stderr.count("outside every district") == 1
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_match_map_colours_and_explains_in_every_language(browser, pair: tuple[Path, Path], tmp_path, language):

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from scmap.cli.options import language_opt, outdir_opt, overwrite_opt
+from scmap.cli.options import echo_warnings, language_opt, one_warning_per_fact, outdir_opt, overwrite_opt
+
+if TYPE_CHECKING:
+    from scmap.pipeline.results import Results
 
 
 @click.command("match")
@@ -48,10 +52,22 @@ def command(
     """
     from scmap.pipeline.match import match
 
-    result = match(lighthouse, follower, indicators=list(indicators) or None, candidates=candidates, language=language)
+    cities = [_city(lighthouse, "lighthouse"), _city(follower, "follower")]
+    result = match(*cities, indicators=list(indicators) or None, candidates=candidates, language=language)
     result.save(outdir, overwrite=overwrite)
     best = result.matches.sort_values(["solution", "rank"]).groupby("solution").head(3)
     for solution, group in best.groupby("solution", sort=False):
         names = ", ".join(f"{n} ({s:.2f})" for n, s in zip(group["district_name"], group["similarity"], strict=True))
         click.echo(f"{solution}: most like {result.lighthouse}'s districts with it: {names}", err=True)
     click.echo(str(Path(outdir).resolve()))
+
+
+def _city(source: Path, role: str) -> Results:
+    """Run one city, its warnings under a line naming it, each fact once."""
+    from scmap.pipeline.match import city_results
+
+    click.echo(f"running the {role}, {source}...", err=True)
+    with one_warning_per_fact():
+        results = city_results(source)
+        echo_warnings(results.inputs)
+    return results

@@ -103,7 +103,7 @@ def one_warning_per_fact() -> Iterator[None]:
     layer the input check could not compare with the districts, say).
     """
     ctx = click.get_current_context()
-    ctx.meta[_OUTSIDE_HELD] = []
+    ctx.meta[_OUTSIDE_HELD], ctx.meta[_OUTSIDE_SAID] = [], 0
     try:
         yield
     finally:

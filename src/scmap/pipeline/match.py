@@ -53,6 +53,7 @@ __all__ = [
     "MATCH_FILES",
     "MatchResult",
     "candidate_sites",
+    "city_results",
     "district_profiles",
     "match",
     "match_profiles",
@@ -207,7 +208,7 @@ class MatchResult:
         return Path(outdir)
 
 
-def _results(source: Results | Project | str | Path) -> Results:
+def city_results(source: Results | Project | str | Path) -> Results:
     """Run results of a project, a project file, or a pack (the project its manifest names)."""
     import json
 
@@ -262,7 +263,7 @@ def match(
     With *candidates*, a candidate site per type goes into each of the that many most alike
     districts that do not have the type yet (:func:`candidate_sites`).
     """
-    lh, fw = _results(lighthouse), _results(follower)
+    lh, fw = city_results(lighthouse), city_results(follower)
     own_columns = [*lh.project.spec.match.profile, *fw.project.spec.match.profile]
     lp, fp = district_profiles(lh, own_columns), district_profiles(fw, own_columns)
     indicators = indicators if indicators is not None else fw.project.spec.match.indicators
