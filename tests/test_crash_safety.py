@@ -250,3 +250,26 @@ def test_killed_single_file_command_keeps_the_old_file(projects, tmp_path: Path)
     done = WarmProcess(["overlap", projects[0], "-o", target, "--overwrite"])
     assert done.wait() == 0 and target.read_bytes().startswith(b"SQLite format 3")
     assert [p.name for p in tmp_path.iterdir() if "scmap-tmp" in p.name] == []  # leftovers removed
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="forks only on Linux")
+def test_a_forked_writer_does_not_hold_the_outputs_lock(tmp_path: Path):
+    """A run's writer beside it (a forked child) lets go of the output's lock: a killed run's child,
+    dying a moment after it, must not make the next run say another run is writing (seen in CI)."""
+    import multiprocessing
+
+    from scmap.core._atomic import _locked
+
+    target = tmp_path / "pack"
+    with _locked(target):
+        child = multiprocessing.get_context("fork").Process(target=time.sleep, args=(5,))
+        child.start()
+        with pytest.raises(OutputError, match="another scmap run is writing"), _locked(target):
+            pass  # the run itself still holds it
+    try:
+        assert child.is_alive()
+        with _locked(target):  # the run has ended; its child sleeps on and does not hold the lock
+            pass
+    finally:
+        child.kill()
+        child.join()

@@ -77,6 +77,29 @@ def _try_lock(fh: IO[bytes]) -> bool:
     return True
 
 
+_HELD: set[int] = set()
+"""The descriptors of the lock files this process holds."""
+
+
+def _drop_inherited_locks() -> None:
+    """In a forked child: let go of the parent's lock files (their descriptors now read /dev/null).
+
+    A lock (``flock``) is held as long as any copy of its descriptor is open, and a forked child
+    (a writer beside the run) has copies: a killed run's child, dying a moment after it, would
+    still hold the output's lock when the next run starts. The child does not need them.
+    """
+    for fd in list(_HELD):
+        with contextlib.suppress(OSError):
+            null = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(null, fd)  # closes the child's copy; the number stays valid for whatever holds it
+            os.close(null)
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_drop_inherited_locks)
+
+
 @contextmanager
 def _locked(target: Path) -> Iterator[None]:
     """Hold ``.NAME.scmap-lock`` beside *target*, or fail at once naming the output."""
@@ -92,7 +115,11 @@ def _locked(target: Path) -> Iterator[None]:
                 f"{target}: another scmap run is writing this output right now (lock {lock_path}); "
                 "wait for it to finish or choose another output"
             )
-        yield
+        _HELD.add(fh.fileno())
+        try:
+            yield
+        finally:
+            _HELD.discard(fh.fileno())
 
 
 def _short(name: str) -> str:
