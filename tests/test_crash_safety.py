@@ -252,6 +252,11 @@ def test_killed_single_file_command_keeps_the_old_file(projects, tmp_path: Path)
     assert [p.name for p in tmp_path.iterdir() if "scmap-tmp" in p.name] == []  # leftovers removed
 
 
+def _started_then_asleep(started: object) -> None:
+    started.set()  # type: ignore[attr-defined]
+    time.sleep(5)
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="forks only on Linux")
 def test_a_forked_writer_does_not_hold_the_outputs_lock(tmp_path: Path):
     """A run's writer beside it (a forked child) lets go of the output's lock: a killed run's child,
@@ -261,9 +266,12 @@ def test_a_forked_writer_does_not_hold_the_outputs_lock(tmp_path: Path):
     from scmap.core._atomic import _locked
 
     target = tmp_path / "pack"
+    fork = multiprocessing.get_context("fork")
+    started = fork.Event()
     with _locked(target):
-        child = multiprocessing.get_context("fork").Process(target=time.sleep, args=(5,))
+        child = fork.Process(target=_started_then_asleep, args=(started,))
         child.start()
+        assert started.wait(30)  # the child runs (its fork handlers ran before this), not only forked
         with pytest.raises(OutputError, match="another scmap run is writing"), _locked(target):
             pass  # the run itself still holds it
     try:
