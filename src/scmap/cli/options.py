@@ -87,10 +87,10 @@ def echo_warnings(inputs: Inputs) -> None:
             click.echo(f"Warning: {warning}", err=True)
     ctx = click.get_current_context(silent=True)
     if ctx is not None:
-        ctx.meta[_OUTSIDE_SAID] = ctx.meta.get(_OUTSIDE_SAID, 0) + sum(s.outside for s in inputs.sources)
+        ctx.meta.setdefault(_OUTSIDE_SAID, []).extend(inputs.sources)
 
 
-_OUTSIDE_HELD, _OUTSIDE_SAID = "scmap_outside_held", "scmap_outside_said"
+_OUTSIDE_HELD, _OUTSIDE_SAID = "scmap_outside_held", "scmap_outside_said"  # held warnings; the sources echoed
 
 
 @contextlib.contextmanager
@@ -102,14 +102,15 @@ def one_warning_per_fact() -> Iterator[None]:
     to its end and is shown only when it counts more solutions than the files' warnings did (a
     layer the input check could not compare with the districts, say).
     """
+    from scmap.sources._validate import said_per_file
+
     ctx = click.get_current_context()
-    ctx.meta[_OUTSIDE_HELD], ctx.meta[_OUTSIDE_SAID] = [], 0
+    ctx.meta[_OUTSIDE_HELD], ctx.meta[_OUTSIDE_SAID] = [], []
     try:
         yield
     finally:
-        said = ctx.meta.get(_OUTSIDE_SAID, 0)
         for warning in ctx.meta.pop(_OUTSIDE_HELD):
-            if warning.count > said:
+            if not said_per_file(warning, ctx.meta[_OUTSIDE_SAID]):
                 click.echo(f"Warning: {warning}", err=True)
 
 

@@ -33,7 +33,7 @@ from scmap.core._atomic import MANIFEST
 from scmap.core._yaml import dumps, loads, read_yaml
 from scmap.core.catalogue import load_catalogue
 from scmap.core.i18n import load_messages
-from scmap.errors import InputError, OutsideWarning, ProjectError, ScmapError, ScmapWarning
+from scmap.errors import InputError, ProjectError, ScmapError, ScmapWarning
 from scmap.outputs.network import TOP_K, Standardise, write_network
 from scmap.pipeline.results import Results, run
 from scmap.project._paths import resolve_path
@@ -228,14 +228,13 @@ def _city_warnings(results: Results, caught: list[warnings.WarningMessage]) -> l
     The run's warning that solutions lie outside every district is left out when the files'
     warnings counted as many (see :func:`scmap.cli.options.one_warning_per_fact`).
     """
+    from scmap.sources._validate import said_per_file
+
     sources = results.inputs.sources
-    said = sum(s.outside for s in sources)
     found = [w for s in sources for w in s.warnings]
-    for w in caught:
-        if isinstance(w.message, OutsideWarning) and w.message.count <= said:
-            continue
-        if issubclass(w.category, ScmapWarning):
-            found.append(str(w.message))
+    found += [
+        str(w.message) for w in caught if issubclass(w.category, ScmapWarning) and not said_per_file(w.message, sources)
+    ]
     return list(dict.fromkeys(found))
 
 

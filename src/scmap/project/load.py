@@ -151,10 +151,11 @@ def _id_candidates(districts: object, root: Path) -> str:
     from scmap.sources._readers import read_raw
     from scmap.sources._validate import unique_columns
 
-    where = districts.get("path") if isinstance(districts, dict) else None
+    if not isinstance(districts, dict):
+        return ""
+    where, layer = districts.get("path"), districts.get("layer")
     if not isinstance(where, str) or is_postgres(where) or is_service(where):
         return ""
-    layer = districts.get("layer") if isinstance(districts, dict) else None
     try:
         raw = read_raw(resolve_path(where, root), layer=layer if isinstance(layer, str) else None)
     except (ScmapError, OSError, ValueError):  # the file's own problem is said once the project is valid

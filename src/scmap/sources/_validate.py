@@ -19,7 +19,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from scmap.errors import InputError
+from scmap.errors import InputError, OutsideWarning
 from scmap.sources._readers import RawLayer, describe, shapefile_hint
 from scmap.sources.crs import outside_area_of_use, parse_crs
 
@@ -77,6 +77,15 @@ class SourceReport:
             "errors": list(self.errors),
             "remote": self.remote,
         }
+
+
+def said_per_file(message: object, sources: Sequence[SourceReport]) -> bool:
+    """Whether *message* says again what the warnings of *sources* said: solutions outside every district.
+
+    It does when it is the overlap's :class:`~scmap.errors.OutsideWarning` for no more solutions
+    than the sources' own warnings counted.
+    """
+    return isinstance(message, OutsideWarning) and message.count <= sum(s.outside for s in sources)
 
 
 @dataclass
