@@ -247,8 +247,11 @@ def test_the_room_speaks_the_maps_language(browser: Any, tmp_path: Path):
         page.get_by_role("button", name="Unirse").click()
         page.wait_for_function("window.scmapRoom && window.scmapRoom.view && window.scmapRoom.online")
         assert "votos restantes: 5 de 5" in page.inner_text(".scmap-room-status")
-        empty = page.locator(".scmap-room-sites .scmap-room-empty")  # no site yet: a sentence, not rank 1
-        assert empty.evaluate("li => getComputedStyle(li).listStyleType") == "none"
+        # no site yet: a sentence, not rank 1. Found and styled in one step: a re-render between a
+        # locator's lookup and its evaluate would hand over a detached <li>, whose computed style is ''
+        page.wait_for_selector(".scmap-room-sites .scmap-room-empty")
+        marker = "getComputedStyle(document.querySelector('.scmap-room-sites .scmap-room-empty')).listStyleType"
+        assert page.evaluate(marker) == "none"
         assert page.get_attribute(".scmap-room-panel", "aria-label") == "Sala del taller"
         page.evaluate("window.scmapRoom.send({kind: 'round', state: 'paused'})")
         page.wait_for_function("document.querySelector('.scmap-room-notice').textContent.length > 0")
