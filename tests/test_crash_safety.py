@@ -281,3 +281,36 @@ def test_a_forked_writer_does_not_hold_the_outputs_lock(tmp_path: Path):
     finally:
         child.kill()
         child.join()
+
+
+_SWALLOWED_STOP = """
+import os, signal, sys
+from scmap.cli.main import cli
+
+fired = []
+
+
+def swallowed():  # as logging's own at-fork handler: Python prints what a handler raises, then goes on
+    if not fired:
+        fired.append(True)
+        signal.raise_signal(signal.SIGTERM)
+
+
+os.register_at_fork(after_in_parent=swallowed)
+cli(args=sys.argv[1:], prog_name="scmap")
+"""
+
+
+def test_a_signal_raised_where_python_swallows_it_still_stops_the_run(projects, pack_a, tmp_path: Path):
+    """CI: a Ctrl-C that came while the run forked a worker was printed as 'Exception ignored' by
+    the fork's handler, and the run went on to replace the pack. The handler writes the stop down
+    and the pack checks it before it moves into place."""
+    outdir = tmp_path / "pack"
+    _previous_pack(pack_a, outdir)
+    args = ["run", str(projects[1]), "-o", str(outdir), "--overwrite"]
+    proc = subprocess.run([sys.executable, "-c", _SWALLOWED_STOP, *args], capture_output=True, text=True, timeout=240)
+    assert "Exception ignored" in proc.stderr  # the raise was swallowed where the signal came
+    assert proc.returncode == 128 + signal.SIGTERM, proc.stderr
+    assert "stopped by SIGTERM" in proc.stderr
+    assert _pack_project(outdir) == "Project A"
+    assert _temp_folders(outdir) == []

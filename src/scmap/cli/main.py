@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from scmap._version import __version__
+from scmap.core._stop import Interrupted, forget_stop, raise_if_stopped, stop_now
 from scmap.errors import ScmapError
 
 
@@ -53,6 +54,7 @@ class _Group(click.Group):
     def _invoke(self, ctx: click.Context) -> Any:
         try:
             result = super().invoke(ctx)
+            raise_if_stopped()  # a stop whose raise Python swallowed (in an at-fork handler, a __del__)
             sys.stdout.flush()  # a full disk or closed pipe behind stdout is seen here, not at exit
             return result
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
@@ -86,36 +88,20 @@ class _Group(click.Group):
             ctx.exit(1)
 
 
-class Interrupted(BaseException):
-    """Raised when a stop signal arrives, to unwind like Ctrl-C.
-
-    Raised in the main thread by SIGINT, SIGHUP or SIGTERM: unwinds like Ctrl-C, so that every
-    output being written is removed and the previous one kept, then exits 128 + the signal.
-    """
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-        self.name = signal.Signals(signum).name
-
-
-def _raise_interrupted(signum: int, frame: object) -> None:
-    raise Interrupted(signum)
-
-
 def _stop_on_signals() -> dict[int, Any]:
     """Ctrl-C, a closed terminal and ``kill`` stop a command at once and cleanly (exit 130, 129, 143).
 
     A SIGHUP ignored at start (``nohup``) stays ignored; SIGINT is caught even when a shell started the command in the
     background with it ignored. Returns the handlers replaced.
     """
+    forget_stop()
     previous: dict[int, Any] = {}
     for name in ("SIGINT", "SIGTERM", "SIGHUP"):
         number = getattr(signal, name, None)
         if number is None or (name == "SIGHUP" and signal.getsignal(number) is signal.SIG_IGN):
             continue
         with contextlib.suppress(ValueError, OSError):  # not the main thread (embedded use)
-            previous[number] = signal.signal(number, _raise_interrupted)
+            previous[number] = signal.signal(number, stop_now)
     return previous
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 import click
@@ -58,12 +57,14 @@ def serve(
       scmap workshop serve demo-out
       scmap workshop serve project.yaml --host 0.0.0.0 --port 8765 --votes-per-person 3
     """
-    from scmap.cli.main import Interrupted
+    from scmap.core._stop import Interrupted, forget_stop
     from scmap.server import open_workshop, run_server
 
     ws = open_workshop(source, store=store, votes_per_person=votes_per_person, outdir=outdir)
-    with contextlib.suppress(Interrupted, KeyboardInterrupt):  # Ctrl+C ends the room; the store keeps it
+    try:
         run_server(ws, host=host, port=port or None, tls=tls)
+    except (Interrupted, KeyboardInterrupt):  # Ctrl+C ends the room (exit 0); the store keeps it
+        forget_stop()
     click.echo(f"The room is closed; everything is kept in {ws.room.store.location}", err=True)
 
 

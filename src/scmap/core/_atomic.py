@@ -37,6 +37,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+from scmap.core._stop import raise_if_stopped
 from scmap.errors import OutputError
 
 __all__ = ["MANIFEST", "atomic_file", "check_pack", "open_pack", "sha256"]
@@ -267,6 +268,7 @@ def open_pack(outdir: str | Path, *, overwrite: bool, known: Iterable[str] = (),
         with _undone_on_failure(tmp, outdir):
             tmp.mkdir()
             yield tmp
+            raise_if_stopped()
             _sync(tmp)
             _write_manifest(tmp, manifest)
             _swap_in(tmp, outdir)
@@ -384,6 +386,7 @@ def atomic_file(path: str | Path, *, overwrite: bool, lock: bool = True) -> Iter
             yield tmp
             if not tmp.exists():
                 raise OutputError(f"{path}: nothing was written")
+            raise_if_stopped()
             _sync(tmp)
             tmp.replace(path)
 
