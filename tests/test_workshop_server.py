@@ -293,9 +293,17 @@ def test_tls_serves_https_with_a_certificate_made_on_start(room_pack: Path, tmp_
 
 
 def test_serving_a_project_runs_it_and_keeps_the_store_beside_it(tmp_path: Path):
+    """And says what its files' checks said, as ``scmap run`` does: each fact once."""
+    import yaml
+
     from scmap.project.datasets import copy_demo
 
     project = copy_demo(tmp_path / "city")
+    extra = project.parent / "wifi.csv"
+    extra.write_text("ref,lon,lat\nin,23.32,42.69\nfar,24.75,42.15\nbad,x,42.7\n", encoding="utf-8")  # far: Plovdiv
+    spec = yaml.safe_load(project.read_text(encoding="utf-8"))
+    spec["solutions"].append({"path": "wifi.csv", "id": "ref", "solution": "public_wifi"})
+    project.write_text(yaml.safe_dump(spec), encoding="utf-8")
     room = start_room(project, None)
     try:
         assert room.urls["store"] == str((tmp_path / "city" / "project.workshop.sqlite").resolve())
@@ -304,6 +312,12 @@ def test_serving_a_project_runs_it_and_keeps_the_store_beside_it(tmp_path: Path)
         assert page.status_code == 200 and "scmapRender(" in page.text and "scmap-room" in page.text
     finally:
         room.stop()
+    said = room.log.read_text(encoding="utf-8").splitlines()
+    assert [line for line in said if "outside every district" in line] == [
+        f"Warning: {extra}: 1 of 2 solutions lie outside every district (kept; the overlap layer 'outside' "
+        "lists them): is this the right file for these districts?"
+    ]
+    assert any(line.startswith(f"Warning: {extra}, layer 'wifi': 1 of 3 rows rejected") for line in said), said
 
 
 def test_stopping_the_room_keeps_everything_and_says_where(room_pack: Path, tmp_path: Path):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from scmap.cli.options import outdir_opt, overwrite_opt
+from scmap.cli.options import echo_warnings, one_warning_per_fact, outdir_opt, overwrite_opt
 
 
 @click.command("serve")
@@ -60,7 +60,10 @@ def serve(
     from scmap.core._stop import Interrupted, forget_stop
     from scmap.server import open_workshop, run_server
 
-    ws = open_workshop(source, store=store, votes_per_person=votes_per_person, outdir=outdir)
+    with one_warning_per_fact():  # a project file is run first: its files' warnings, each said once
+        ws = open_workshop(source, store=store, votes_per_person=votes_per_person, outdir=outdir)
+        if ws.inputs is not None:
+            echo_warnings(ws.inputs)
     try:
         run_server(ws, host=host, port=port or None, tls=tls)
     except (Interrupted, KeyboardInterrupt):  # Ctrl+C ends the room (exit 0); the store keeps it

@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from scmap.core.i18n import Messages, language_messages
 from scmap.errors import InputError
@@ -26,6 +26,9 @@ from scmap.sources._where import is_postgres
 from scmap.workshop.scoring import map_models, page_payload
 from scmap.workshop.state import Limits, Room
 from scmap.workshop.store import PACK_STORE, open_store
+
+if TYPE_CHECKING:
+    from scmap.project.inputs import Inputs
 
 __all__ = ["Workshop", "open_workshop", "run_server"]
 
@@ -41,6 +44,8 @@ class Workshop:
     msg: Messages
     outdir: Path
     title: str
+    inputs: Inputs | None = None
+    """The project's checked inputs (their warnings) when the room was opened on a project file."""
 
 
 @dataclass
@@ -50,6 +55,7 @@ class _Source:
     store: str | Path
     outdir: Path
     votes: int | None = None
+    inputs: Inputs | None = None
 
 
 def _pack_source(pack: Path) -> _Source:
@@ -79,8 +85,10 @@ def _project_source(path: Path) -> _Source:
     store: str | Path = path.with_suffix(".workshop.sqlite")
     if spec.store:
         store = spec.store if is_postgres(spec.store) else resolve_path(spec.store, project.root)
-    page = render_html(run(project).map(), inline=True)
-    return _Source(page, project.messages, store, path.parent / f"{path.stem}-workshop", spec.votes_per_person)
+    results = run(project)
+    page = render_html(results.map(), inline=True)
+    outdir = path.parent / f"{path.stem}-workshop"
+    return _Source(page, project.messages, store, outdir, spec.votes_per_person, results.inputs)
 
 
 def open_workshop(
@@ -114,7 +122,7 @@ def open_workshop(
         where.put(key, value)
     room = Room(where, limits=Limits(votes_per_person=votes))
     out = Path(outdir).expanduser() if outdir else found.outdir
-    return Workshop(room, inline_assets(found.page), found.msg, out, str(where.get("title")))
+    return Workshop(room, inline_assets(found.page), found.msg, out, str(where.get("title")), found.inputs)
 
 
 def room_page(ws: Workshop, participant_url: str) -> str:
