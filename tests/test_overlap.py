@@ -245,11 +245,11 @@ def test_duplicates_and_outside_are_reported_not_dropped(grid_districts):
             ("far", "ev_charging", 699000, 4725100),
         ]
     )
-    with pytest.warns(UserWarning, match="solutions") as record:
+    with pytest.warns(UserWarning, match="solution") as record:
         r = overlap(sols, districts)
     text = " ".join(str(w.message) for w in record)
-    assert "1 solutions repeat another of the same type at the same place (e.g. b = a)" in text
-    assert "1 solutions lie outside every district (e.g. far)" in text
+    assert "1 solution repeats another of the same type at the same place (e.g. b = a)" in text
+    assert "1 solution lies outside every district (e.g. far)" in text
     assert [w.message.count for w in record if isinstance(w.message, OutsideWarning)] == [1]  # for the CLI
     assert r.duplicates[["solution_id", "duplicate_of"]].values.tolist() == [["b", "a"]]
     assert r.outside["solution_id"].tolist() == ["far"]

@@ -727,11 +727,16 @@ def _gaps(table: pd.DataFrame, districts: gpd.GeoDataFrame, sectors: list[str], 
     return gaps
 
 
+def _solutions(n: int, one: str, many: str) -> str:
+    """``1 solution lies`` or ``3 solutions lie``."""
+    return f"1 solution {one}" if n == 1 else f"{n} solutions {many}"
+
+
 def _notes(duplicates: pd.DataFrame, outside: pd.DataFrame) -> list[str]:
     notes = []
     if len(duplicates):
         notes.append(
-            f"{len(duplicates)} solutions repeat another of the same type at the same place "
+            f"{_solutions(len(duplicates), 'repeats', 'repeat')} another of the same type at the same place "
             f"(e.g. {duplicates['solution_id'].iloc[0]} = {duplicates['duplicate_of'].iloc[0]}); "
             "kept, listed in the duplicates layer"
         )
@@ -739,7 +744,8 @@ def _notes(duplicates: pd.DataFrame, outside: pd.DataFrame) -> list[str]:
         warnings.warn(note, ScmapWarning, stacklevel=4)
     if len(outside):
         note = (
-            f"{len(outside)} solutions lie outside every district (e.g. {outside['solution_id'].iloc[0]}); "
+            f"{_solutions(len(outside), 'lies', 'lie')} outside every district "
+            f"(e.g. {outside['solution_id'].iloc[0]}); "
             "kept in pairs and relations, listed in the outside layer"
         )
         notes.append(note)
