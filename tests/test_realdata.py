@@ -92,6 +92,20 @@ def test_valencia_juntas_invalid_polygon_repaired(realdata: Path):
     assert len(loaded.gdf) == 7 and loaded.gdf.geometry.is_valid.all()
 
 
+def test_valencia_traffic_counts_stored_in_two_parts_are_one_solution_each(realdata: Path):
+    """intensidad_de_trafico.geojson has 412 rows for 409 measured roads: A122, A39 and A85 are
+    two lines each with the same id, name and count. Each is one solution of two parts."""
+    from scmap import read_solutions
+
+    with pytest.warns(UserWarning, match=r"merged 3 rows into 3 features .* row 10 \(id A122\) with row 11"):
+        loaded = read_solutions(
+            realdata / "valencia/intensidad_de_trafico.geojson", solution="traffic_sensor", id="idtramo"
+        )
+    assert len(loaded.gdf) == 409 and loaded.report.rejected == 0 and loaded.report.loaded == 412
+    a122 = loaded.gdf.set_index("solution_id").geometry["A122"]
+    assert a122.geom_type == "MultiLineString" and len(a122.geoms) == 2
+
+
 def _valencia_project(realdata: Path, tmp: Path, *, district_id: str = "nombre") -> Path:
     v = realdata / "valencia"
     project = {

@@ -157,6 +157,39 @@ def test_every_row_is_loaded_or_rejected(tmp_path: Path, plan: list[str]):
     assert set(loaded.rejected["row"]) == expected_rejected
 
 
+def test_a_line_exploded_into_parts_is_one_solution_but_points_and_differing_rows_are_duplicates(tmp_path: Path):
+    """València's traffic counts store a measured road as two rows with the same id and values:
+    one solution of two parts. Two points with one id are two places; a row whose values differ
+    is another feature: both stay rejected duplicates."""
+    from scmap import read_solutions
+
+    line = shapely.LineString([(690000, 4725000), (690500, 4725000)])
+    far = shapely.LineString([(693000, 4725000), (693000, 4725400)])
+    gdf = gpd.GeoDataFrame(
+        {"ref": ["A", "A", "B", "B", "P", "P"], "street": ["Cuenca", "Cuenca", "Gran Via", "Other", "x", "x"]},
+        geometry=[
+            line,
+            far,
+            line.parallel_offset(50),
+            far.parallel_offset(50),
+            shapely.Point(0, 0),
+            shapely.Point(9, 9),
+        ],
+        crs="EPSG:32634",
+    )
+    path = _write(gdf, tmp_path / "counts.gpkg")
+    with pytest.warns(ScmapWarning, match=r"merged 1 row into 1 feature .*every column.*row 1 \(id A\) with row 2"):
+        loaded = read_solutions(path, solution="traffic_sensor", id="ref", to_crs=None)
+    assert loaded.gdf["solution_id"].tolist() == ["A", "B", "P"]
+    merged = loaded.gdf.geometry.iloc[0]
+    assert merged.geom_type == "MultiLineString" and merged.length == pytest.approx(500 + 400)
+    assert loaded.report.loaded == 4 and loaded.report.rejected == 2 and loaded.merged_rows == 1
+    assert loaded.rejected["reason"].tolist() == [
+        "duplicate id B (first used in row 3)",
+        "duplicate id P (first used in row 5)",
+    ]
+
+
 def test_district_in_several_rows_is_merged_but_conflicting_names_rejected(tmp_path: Path):
     a = shapely.box(690000, 4725000, 691000, 4726000)
     exclave = shapely.box(695000, 4725000, 695500, 4725500)
@@ -167,7 +200,7 @@ def test_district_in_several_rows_is_merged_but_conflicting_names_rejected(tmp_p
     )
     gdf.loc[3, "geometry"] = shapely.box(693000, 4725000, 694000, 4726000)
     path = _write(gdf, tmp_path / "parts.gpkg")
-    with pytest.warns(ScmapWarning, match=r"merged 1 rows into 1 features .* row 1 \(id A\) with rows 3"):
+    with pytest.warns(ScmapWarning, match=r"merged 1 row into 1 feature .* row 1 \(id A\) with row 3"):
         loaded = read_districts(path, id="code", name="label", to_crs=None)
     assert loaded.gdf["district_id"].tolist() == ["A", "B"]
     assert loaded.gdf.geometry.iloc[0].area == pytest.approx(1_000_000 + 250_000)

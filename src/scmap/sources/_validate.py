@@ -217,13 +217,15 @@ def check_layer(
     family: Family = "any",
     name: str | None = None,
     merge_by: str | None = None,
+    merge_alike: bool = False,
 ) -> LoadedLayer:
     """Check *raw* row by row and reproject what is usable to *target_crs*.
 
     ``target_crs=None`` keeps the layer's own CRS (after checks). With *merge_by* (a column),
     rows that repeat an id with the same value in that column are parts of one feature stored
     in several rows (a district and its exclave): they are merged into the first, with a
-    warning. Repeated ids with different values are rejected.
+    warning. With *merge_alike*, so are lines and areas that repeat an id with the same value in
+    every column (a multi-part line exploded into single parts). Other repeated ids are rejected.
     """
     report = SourceReport(
         str(raw.path), role, raw.layer, name, rows=len(raw.gdf), remote=getattr(raw.path, "record", None)
@@ -246,10 +248,11 @@ def check_layer(
     problem = _check_placement(c)
     if problem:
         return c.fail(problem)
-    merge_into = _duplicate_ids(c, id_field, merge_by)
+    merge_into = _duplicate_ids(c, id_field, merge_by, merge_alike)
     fixed = _repair(c, family)
     live = c.live()
-    merged = _merge_parts(c, fixed, live, merge_into, merge_by)
+    same = f"the same {merge_by}" if merge_by is not None else "the same value in every column"
+    merged = _merge_parts(c, fixed, live, merge_into, same)
     loaded = _keep(c, fixed, live, target_crs)
     loaded.merged_rows = merged
     return loaded
@@ -338,11 +341,12 @@ def _check_placement(c: _Check) -> str | None:
     return None
 
 
-def _duplicate_ids(c: _Check, id_field: str | None, merge_by: str | None) -> dict[int, int]:
+def _duplicate_ids(c: _Check, id_field: str | None, merge_by: str | None, alike: bool = False) -> dict[int, int]:
     """Reject rows repeating an id, or merge them as parts of one feature.
 
     Reject rows repeating an id; with *merge_by*, rows that also repeat that column's value are
-    parts of one feature: returns {position of a part: position of the first row of its id}.
+    parts of one feature, and with *alike* lines and areas that repeat every column's value:
+    returns {position of a part: position of the first row of its id}.
     """
     merge_into: dict[int, int] = {}
     ids, live, gdf = c.ids, c.live(), c.raw.gdf
@@ -361,8 +365,20 @@ def _duplicate_ids(c: _Check, id_field: str | None, merge_by: str | None) -> dic
         if keys is not None and keys.iloc[pos] is not pd.NA and keys.iloc[pos] == keys.iloc[first]:
             merge_into[int(pos)] = first
             continue
+        if alike and _parts_alike(c, pos, first):
+            merge_into[int(pos)] = first
+            continue
         c.rejections.add([int(pos)], id_field or "id", f"duplicate id {value!s} (first used in row {first + 1})")
     return merge_into
+
+
+def _parts_alike(c: _Check, pos: int, first: int) -> bool:
+    """Whether rows *pos* and *first* are lines or areas with the same value in every column."""
+    if (shapely.get_type_id(c.geoms[[pos, first]]) % 4 == 0).any():  # (multi)points: two places, not parts
+        return False
+    gdf = c.raw.gdf
+    attributes = gdf.drop(columns=gdf.geometry.name)
+    return bool(attributes.iloc[[pos]].reset_index(drop=True).equals(attributes.iloc[[first]].reset_index(drop=True)))
 
 
 def _repair(c: _Check, family: Family) -> np.ndarray:
@@ -398,9 +414,11 @@ def _repair(c: _Check, family: Family) -> np.ndarray:
     return fixed
 
 
-def _merge_parts(
-    c: _Check, fixed: np.ndarray, live: np.ndarray, merge_into: dict[int, int], merge_by: str | None
-) -> int:
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}{'s' * (n != 1)}"
+
+
+def _merge_parts(c: _Check, fixed: np.ndarray, live: np.ndarray, merge_into: dict[int, int], same: str) -> int:
     """Union the parts of one feature into its first row (*live* is updated); the parts merged."""
     merged_parts = [p for p in merge_into if live[p] and live[merge_into[p]]]
     if not merged_parts:
@@ -412,13 +430,13 @@ def _merge_parts(
         fixed[first] = shapely.union_all([fixed[first], *fixed[parts]])
         live[parts] = False
     shown = "; ".join(
-        f"{row_label(first + 1, c.ids.iloc[first] if c.ids is not None else None)} with rows "
-        f"{', '.join(str(p + 1) for p in parts)}"
+        f"{row_label(first + 1, c.ids.iloc[first] if c.ids is not None else None)} with "
+        f"{'rows' if len(parts) > 1 else 'row'} {', '.join(str(p + 1) for p in parts)}"
         for first, parts in list(groups.items())[:_SHOW]
     )
+    merged = f"merged {_count(len(merged_parts), 'row')} into {_count(len(groups), 'feature')}"
     c.report.warnings.append(
-        f"{c.where}: merged {len(merged_parts)} rows into {len(groups)} features because they repeat an id "
-        f"with the same {merge_by} (one feature stored in several parts): {shown}"
+        f"{c.where}: {merged} because they repeat an id with {same} (one feature stored in several parts): {shown}"
     )
     return len(merged_parts)
 

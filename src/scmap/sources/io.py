@@ -290,7 +290,7 @@ def _solutions(
     default_status: str = "existing",
     radius_field: str | None = None,
 ) -> LoadedLayer:
-    loaded = check_layer(raw, role="solutions", target_crs=target, crs_override=crs, id_field=id)
+    loaded = check_layer(raw, role="solutions", target_crs=target, crs_override=crs, id_field=id, merge_alike=True)
     if loaded.report.errors:
         return conclude(loaded)
     columns = {"solution_field": solution_field, "sector_field": sector_field, "name": name, "status": status}
