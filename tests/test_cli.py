@@ -253,17 +253,22 @@ def test_solutions_outside_every_district_are_said_once(runner: CliRunner, tmp_p
 
     project = copy_demo(tmp_path / "demo")
     extra = project.parent / "wifi.csv"
-    extra.write_text("ref,lon,lat\nin,23.32,42.69\nfar,24.75,42.15\n", encoding="utf-8")  # far: Plovdiv
+    rows = "in,23.32,42.69\nagain,23.32,42.69\nfar,24.75,42.15\n"  # again: the same place; far: Plovdiv
+    extra.write_text("ref,lon,lat\n" + rows, encoding="utf-8")
     spec = yaml.safe_load(project.read_text(encoding="utf-8"))
     spec["solutions"].append({"path": "wifi.csv", "id": "ref", "solution": "public_wifi"})
     project.write_text(yaml.safe_dump(spec), encoding="utf-8")
     result = runner.invoke(cli, ["run", str(project), "-o", str(tmp_path / "pack")])
     assert result.exit_code == 0, result.output
-    said = [line for line in result.stderr.splitlines() if "outside every district" in line]
+    lines = result.stderr.splitlines()
+    said = [line for line in lines if "outside every district" in line]
     assert said == [
-        f"Warning: {extra}: 1 of 2 solutions lie outside every district (kept; the overlap layer 'outside' "
+        f"Warning: {extra}: 1 of 3 solutions lie outside every district (kept; the overlap layer 'outside' "
         "lists them): is this the right file for these districts?"
     ]
+    twice = lines.index("Warning: 1 solution repeats another of the same type at the same place (e.g. again = in); "
+                        "kept, listed in the duplicates layer")  # fmt: skip
+    assert lines.index(said[0]) < twice and lines[twice + 1].endswith("writing tables...")  # files first, then the run
     for files_said, printed in ((3, ""), (2, "Warning: 3 solutions lie outside every district\n")):
         reports = [SourceReport("a.csv", "solutions", outside=files_said, warnings=["a.csv: outside"])]
         with click.Context(cli), one_warning_per_fact():

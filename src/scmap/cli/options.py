@@ -90,36 +90,37 @@ def echo_warnings(inputs: Inputs) -> None:
         ctx.meta.setdefault(_OUTSIDE_SAID, []).extend(inputs.sources)
 
 
-_OUTSIDE_HELD, _OUTSIDE_SAID = "scmap_outside_held", "scmap_outside_said"  # held warnings; the sources echoed
+_HELD, _OUTSIDE_SAID = "scmap_held", "scmap_outside_said"  # held warnings; the sources echoed
 
 
 @contextlib.contextmanager
 def one_warning_per_fact() -> Iterator[None]:
-    """Say once that solutions lie outside every district.
+    """Say once that solutions lie outside every district, and what the files said first.
 
     The input check says it per file (:func:`echo_warnings`) and the overlap again for all the
-    files (:class:`~scmap.errors.OutsideWarning`). Within this block the overlap's warning waits
-    to its end and is shown only when it counts more solutions than the files' warnings did (a
-    layer the input check could not compare with the districts, say).
+    files (:class:`~scmap.errors.OutsideWarning`). Within this block scmap's own warnings wait
+    to its end, after the files' warnings, and the overlap's outside warning is shown only when
+    it counts more solutions than the files' warnings did (a layer the input check could not
+    compare with the districts, say).
     """
     from scmap.sources._validate import said_per_file
 
     ctx = click.get_current_context()
-    ctx.meta[_OUTSIDE_HELD], ctx.meta[_OUTSIDE_SAID] = [], []
+    ctx.meta[_HELD], ctx.meta[_OUTSIDE_SAID] = [], []
     try:
         yield
     finally:
-        for warning in ctx.meta.pop(_OUTSIDE_HELD):
+        for warning in ctx.meta.pop(_HELD):
             if not said_per_file(warning, ctx.meta[_OUTSIDE_SAID]):
                 click.echo(f"Warning: {warning}", err=True)
 
 
 def held_back(message: Warning | str) -> bool:
     """Whether *message* waits for the end of :func:`one_warning_per_fact` (and is kept there)."""
-    from scmap.errors import OutsideWarning
+    from scmap.errors import ScmapWarning
 
     ctx = click.get_current_context(silent=True)
-    if ctx is None or _OUTSIDE_HELD not in ctx.meta or not isinstance(message, OutsideWarning):
+    if ctx is None or _HELD not in ctx.meta or not isinstance(message, ScmapWarning):
         return False
-    ctx.meta[_OUTSIDE_HELD].append(message)
+    ctx.meta[_HELD].append(message)
     return True
