@@ -743,14 +743,18 @@ def _notes(duplicates: pd.DataFrame, outside: pd.DataFrame) -> list[str]:
     for note in notes:
         warnings.warn(note, ScmapWarning, stacklevel=4)
     if len(outside):
-        note = (
-            f"{_solutions(len(outside), 'lies', 'lie')} outside every district "
-            f"(e.g. {outside['solution_id'].iloc[0]}); "
-            "kept in pairs and relations, listed in the outside layer"
-        )
+        note = outside_note(outside)
         notes.append(note)
         warnings.warn(OutsideWarning(note, count=len(outside)), stacklevel=4)
     return notes
+
+
+def outside_note(outside: pd.DataFrame) -> str:
+    """The overlap's note that the *outside* solutions lie outside every district."""
+    return (
+        f"{_solutions(len(outside), 'lies', 'lie')} outside every district (e.g. {outside['solution_id'].iloc[0]}); "
+        "kept in pairs and relations, listed in the outside layer"
+    )
 
 
 def overlap_project(

@@ -26,18 +26,18 @@ import numpy as np
 import pandas as pd
 
 from scmap._version import __version__
-from scmap.analysis.overlap import OverlapResult, overlap_project
+from scmap.analysis.overlap import OverlapResult, outside_note, overlap_project
 from scmap.analysis.suitability import SuitabilityResult, make_units, suitability_project
 from scmap.core._atomic import open_pack, sha256
 from scmap.core._beside import Beside
 from scmap.core._text import write_csv
-from scmap.errors import OutputError, ScmapWarning
+from scmap.errors import OutputError, OutsideWarning, ScmapWarning
 from scmap.project._paths import resolve_path
 from scmap.project.inputs import Inputs, load_inputs
 from scmap.project.load import apply_weights, load_project
 from scmap.project.spec import Project
 from scmap.sources._readers import Engine
-from scmap.sources._validate import SourceReport
+from scmap.sources._validate import SourceReport, said_per_file
 from scmap.sources._where import is_postgres, redact
 from scmap.workshop.store import room_store_problem
 
@@ -272,9 +272,20 @@ class Results:
             summary=self.summary,
             rejected=self.rejected,
             provenance=self.provenance,
-            warnings=[w for s in self.inputs.sources for w in s.warnings] + list(self.overlap.warnings),
+            warnings=self.notes(),
             workshop=self.workshop(),
         )
+
+    def notes(self) -> list[str]:
+        """What the input checks and the analysis noted, each fact once.
+
+        The overlap's note that solutions lie outside every district is left out when the input
+        files' own notes counted as many (see :func:`scmap.sources._validate.said_per_file`).
+        """
+        sources, outside = self.inputs.sources, self.overlap.outside
+        said = len(outside) > 0 and said_per_file(OutsideWarning("", count=len(outside)), sources)
+        again = outside_note(outside) if said else None
+        return [w for s in sources for w in s.warnings] + [n for n in self.overlap.warnings if n != again]
 
     def workshop(self) -> Outcome | None:
         """Return what the project's workshop room decided, or None.
