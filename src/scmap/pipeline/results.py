@@ -31,13 +31,13 @@ from scmap.analysis.suitability import SuitabilityResult, make_units, suitabilit
 from scmap.core._atomic import open_pack, sha256
 from scmap.core._beside import Beside
 from scmap.core._text import write_csv
-from scmap.errors import OutputError, OutsideWarning, ScmapWarning
+from scmap.errors import OutputError, ScmapWarning
 from scmap.project._paths import resolve_path
 from scmap.project.inputs import Inputs, load_inputs
 from scmap.project.load import apply_weights, load_project
 from scmap.project.spec import Project
 from scmap.sources._readers import Engine
-from scmap.sources._validate import SourceReport, said_per_file
+from scmap.sources._validate import SourceReport, outside_said
 from scmap.sources._where import is_postgres, redact
 from scmap.workshop.store import room_store_problem
 
@@ -280,11 +280,10 @@ class Results:
         """What the input checks and the analysis noted, each fact once.
 
         The overlap's note that solutions lie outside every district is left out when the input
-        files' own notes counted as many (see :func:`scmap.sources._validate.said_per_file`).
+        files' own notes counted as many (see :func:`scmap.sources._validate.outside_said`).
         """
         sources, outside = self.inputs.sources, self.overlap.outside
-        said = len(outside) > 0 and said_per_file(OutsideWarning("", count=len(outside)), sources)
-        again = outside_note(outside) if said else None
+        again = outside_note(outside) if len(outside) and outside_said(len(outside), sources) else None
         return [w for s in sources for w in s.warnings] + [n for n in self.overlap.warnings if n != again]
 
     def workshop(self) -> Outcome | None:

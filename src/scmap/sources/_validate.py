@@ -85,7 +85,12 @@ def said_per_file(message: object, sources: Sequence[SourceReport]) -> bool:
     It does when it is the overlap's :class:`~scmap.errors.OutsideWarning` for no more solutions
     than the sources' own warnings counted.
     """
-    return isinstance(message, OutsideWarning) and message.count <= sum(s.outside for s in sources)
+    return isinstance(message, OutsideWarning) and outside_said(message.count, sources)
+
+
+def outside_said(count: int, sources: Sequence[SourceReport]) -> bool:
+    """Whether the warnings of *sources* counted at least *count* solutions outside every district."""
+    return count <= sum(s.outside for s in sources)
 
 
 @dataclass
@@ -353,32 +358,46 @@ def _duplicate_ids(c: _Check, id_field: str | None, merge_by: str | None, alike:
     if ids is None:
         return merge_into
     live_ids = ids[live & ids.notna().to_numpy()]
-    dup_positions = live_ids.index[live_ids.duplicated(keep="first")].to_numpy()
-    if not len(dup_positions):
+    dups = live_ids.index[live_ids.duplicated(keep="first")].to_numpy()
+    if not len(dups):
         return merge_into
     firsts = live_ids.drop_duplicates(keep="first")
     first_pos = dict(zip(firsts.to_numpy(), firsts.index.to_numpy(), strict=True))
-    keys = gdf[merge_by].astype("string") if merge_by is not None and merge_by in gdf.columns else None
-    for pos in dup_positions.tolist():
-        value = ids.iloc[pos]
-        first = int(first_pos[value])
-        if keys is not None and keys.iloc[pos] is not pd.NA and keys.iloc[pos] == keys.iloc[first]:
-            merge_into[int(pos)] = first
-            continue
-        if alike and _parts_alike(c, pos, first):
-            merge_into[int(pos)] = first
-            continue
-        c.rejections.add([int(pos)], id_field or "id", f"duplicate id {value!s} (first used in row {first + 1})")
+    of = np.array([first_pos[ids.iloc[pos]] for pos in dups.tolist()], dtype=np.int64)
+    parts = np.zeros(len(dups), dtype=bool)
+    if merge_by is not None and merge_by in gdf.columns:
+        keys = gdf[merge_by].astype("string")
+        parts |= _equal_values(keys.iloc[dups], keys.iloc[of]) & keys.iloc[dups].notna().to_numpy()
+    if alike:
+        parts |= _parts_alike(c, dups, of)
+    for pos, first, part in zip(dups.tolist(), of.tolist(), parts.tolist(), strict=True):
+        if part:
+            merge_into[pos] = first
+        else:
+            c.rejections.add([pos], id_field or "id", f"duplicate id {ids.iloc[pos]!s} (first used in row {first + 1})")
     return merge_into
 
 
-def _parts_alike(c: _Check, pos: int, first: int) -> bool:
-    """Whether rows *pos* and *first* are lines or areas with the same value in every column."""
-    if (shapely.get_type_id(c.geoms[[pos, first]]) % 4 == 0).any():  # (multi)points: two places, not parts
-        return False
+def _parts_alike(c: _Check, rows: np.ndarray, firsts: np.ndarray) -> np.ndarray:
+    """Which *rows* are lines or areas with the same value in every column as their *firsts*."""
+    types = shapely.get_type_id(c.geoms)
+    same = (types[rows] % 4 != 0) & (types[firsts] % 4 != 0)  # (multi)points: two places, not two parts
     gdf = c.raw.gdf
     attributes = gdf.drop(columns=gdf.geometry.name)
-    return bool(attributes.iloc[[pos]].reset_index(drop=True).equals(attributes.iloc[[first]].reset_index(drop=True)))
+    for j in range(attributes.shape[1]):
+        column = attributes.iloc[:, j]
+        same &= _equal_values(column.iloc[rows], column.iloc[firsts])
+    return same
+
+
+def _equal_values(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """Element-wise: the same value, or both missing (lists and dicts from GeoJSON compared whole)."""
+    a, b = a.reset_index(drop=True), b.reset_index(drop=True)
+    try:
+        equal = a.eq(b).fillna(False).to_numpy(dtype=bool)
+    except (TypeError, ValueError):  # values that do not compare element-wise (arrays)
+        equal = np.array([str(x) == str(y) for x, y in zip(a, b, strict=True)], dtype=bool)
+    return equal | (a.isna() & b.isna()).to_numpy(dtype=bool)
 
 
 def _repair(c: _Check, family: Family) -> np.ndarray:
