@@ -204,6 +204,41 @@ def test_districts_without_an_id_get_the_columns_that_could_be_one(tmp_path: Pat
         load_project(project)
 
 
+def _sections(path: Path, codes: list[tuple[str | None, str]]) -> Path:
+    """Census sections numbered within each district (Barcelona's seccions censals): 'sec' repeats,
+    'barri' names the neighbourhood of several, 'area' is unique but a measurement."""
+    features = json.loads(_squares(path, len(codes)).read_text())["features"]
+    for i, (f, (dist, sec)) in enumerate(zip(features, codes, strict=True)):
+        f["properties"] = {"dist": dist, "sec": sec, "barri": f"b{dist}", "area": 1000.5 + i}
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    return path
+
+
+def test_ids_made_of_two_columns(tmp_path: Path):
+    """Sections numbered within their district are unique only as district + section: the check
+    says which two columns are unique together, and id: [dist, sec] makes '01-001'."""
+    codes = [("01", "001"), ("01", "002"), ("02", "001"), ("02", "002")]
+    _sections(tmp_path / "d.geojson", codes)
+    (tmp_path / "s.csv").write_text("line,n,lat,lon\n1,1,42.605,23.305\n1,2,42.605,23.315\n2,1,42.605,23.325\n")
+    body = {
+        "districts": {"path": "d.geojson", "id": "sec"},
+        "solutions": [{"path": "s.csv", "id": ["line", "n"], "solution": "rooftop_pv"}],
+    }
+    errors = _errors(_project(tmp_path, body))
+    assert "districts.id = 'sec' repeats values" in errors
+    assert "for districts.id: area; two columns together (id: [A, B]): [dist, sec]; [sec, barri]." in errors
+    _sections(tmp_path / "d.geojson", [*codes, (None, "003")])
+    body["districts"] = {"path": "d.geojson", "id": ["dist", "sec"], "name": "barri"}
+    inputs = load_inputs(load_project(_project(tmp_path, body)))
+    assert inputs.districts.gdf["district_id"].tolist() == ["01-001", "01-002", "02-001", "02-002"]
+    rejected = inputs.districts.rejected
+    assert rejected[["row", "field", "reason"]].values.tolist() == [[5, "dist+sec", "missing id in column 'dist+sec'"]]
+    assert inputs.solutions["solution_id"].tolist() == ["1-1", "1-2", "2-1"]
+    body["districts"]["id"] = ["dist", "section"]
+    with pytest.raises(InputError, match=r"districts\.id: no column 'section' for the ids; columns: dist, sec"):
+        load_inputs(load_project(_project(tmp_path, body))).raise_for_errors()
+
+
 def test_list_and_dict_columns_reach_popups_and_tables(tmp_path: Path):
     _squares(tmp_path / "d.geojson")
     (tmp_path / "s.csv").write_text("id,lat,lon\n1,42.605,23.305\n")

@@ -106,6 +106,32 @@ def test_valencia_traffic_counts_stored_in_two_parts_are_one_solution_each(reald
     assert a122.geom_type == "MultiLineString" and len(a122.geoms) == 2
 
 
+def test_barcelona_census_sections_are_keyed_by_district_and_section(realdata: Path, tmp_path: Path):
+    """The 1,068 seccions censals number their sections within each district (C_SecCens 001
+    repeats ten times): the check names the two columns unique together, and id: [C_Distri,
+    C_SecCens] loads every section as '01-001'."""
+    spec = {
+        "name": "Barcelona per secció censal",
+        "districts": {"path": str(realdata / "barcelona/seccio-censal_geo.json"), "id": "C_SecCens", "name": "N_Barri"},
+        "solutions": [
+            {"path": str(realdata / "barcelona/08019_stations.geojson"), "id": "id", "solution": "bike_sharing"}
+        ],
+    }
+    project = tmp_path / "seccions.yaml"
+    project.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    errors = [e for s in validate_project(load_project(project)).sources for e in s.errors]
+    assert "83% of the rows are rejected: 887 x duplicate id" in errors[0]
+    assert (
+        "for districts.id: Area, Perim, Coord_X, Coord_Y; two columns together (id: [A, B]): [C_Distri, C_SecCens]"
+        in errors[0]
+    )
+    spec["districts"]["id"] = ["C_Distri", "C_SecCens"]
+    project.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    districts = load_inputs(load_project(project)).raise_for_errors().districts
+    assert len(districts.gdf) == 1068 and districts.report.rejected == 0
+    assert districts.gdf["district_id"].iloc[0] == "01-001" and districts.gdf["district_id"].is_unique
+
+
 def _valencia_project(realdata: Path, tmp: Path, *, district_id: str = "nombre") -> Path:
     v = realdata / "valencia"
     project = {

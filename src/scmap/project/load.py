@@ -149,7 +149,7 @@ def _spec_problems(exc: ValidationError, data: dict[str, Any], path: Path) -> li
 def _id_candidates(districts: object, root: Path) -> str:
     """Return "; columns of FILE with a unique value in every row: ..." for a districts file, if readable."""
     from scmap.sources._readers import read_raw
-    from scmap.sources._validate import unique_columns
+    from scmap.sources._validate import id_hint
 
     if not isinstance(districts, dict):
         return ""
@@ -160,9 +160,8 @@ def _id_candidates(districts: object, root: Path) -> str:
         raw = read_raw(resolve_path(where, root), layer=layer if isinstance(layer, str) else None)
     except (ScmapError, OSError, ValueError):  # the file's own problem is said once the project is valid
         return ""
-    unique = unique_columns(raw)
-    shown = ", ".join(unique[:6]) + (", ..." if len(unique) > 6 else "")
-    return f"; columns of {where} with a unique value in every row: {shown}" if unique else ""
+    hint = id_hint(raw)
+    return f"; columns of {where} with a unique value in every row: {hint}" if hint != "none" else ""
 
 
 def load_project(path: str | Path) -> Project:

@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -216,10 +217,27 @@ Popup = list[str] | dict[str, str]
 """Columns a popup shows: a list, or {column: label}."""
 
 
+def _ids(value: object) -> object:
+    """A column name, or 2 to 4 different column names (one message for every other shape)."""
+    if isinstance(value, str) and value.strip():
+        return value
+    names = value if isinstance(value, list) else []
+    if 2 <= len(names) <= 4 and all(isinstance(v, str) and v.strip() for v in names) and len(set(names)) == len(names):
+        return value
+    raise ValueError(
+        "give one column (id: code) or 2 to 4 different columns whose values are unique together "
+        "(id: [C_Distri, C_SecCens])"
+    )
+
+
+Ids = Annotated[str | list[str], BeforeValidator(_ids)]
+"""A column of ids, or 2 to 4 columns whose values together are the id (written ``A-B``)."""
+
+
 class DistrictsSpec(FileSpec):
     """The district boundaries: a file (or database layer) with a unique id column and optional name."""
 
-    id: str = Field(min_length=1, description="column with unique district ids")
+    id: Ids = Field(description="column with unique district ids, or columns unique together: [C_Distri, C_SecCens]")
     name: str | None = None
     popup: Popup = Field(default_factory=list, description="the file's own columns the popups show")
 
@@ -235,7 +253,7 @@ class SolutionSource(FileSpec):
     solution_field: str | None = None
     sector: str | None = None
     solution: str | None = None
-    id: str | None = None
+    id: Ids | None = Field(default=None, description="column with unique ids, or columns unique together: [A, B]")
     name: str | None = None
     status: str | None = Field(default=None, description="column holding existing|planned|candidate")
     default_status: Status = Field(default="existing", description="status where there is no status column or value")

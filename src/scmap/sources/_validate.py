@@ -9,7 +9,7 @@ one by one.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -150,6 +150,17 @@ def id_strings(values: pd.Series) -> pd.Series:
         return text if text else pd.NA
 
     return values.map(one).astype("string")
+
+
+def id_column(columns: str | Sequence[str]) -> str:
+    """The column that holds a source's ids: *columns* itself, or ``A+B`` for ids made of several."""
+    return columns if isinstance(columns, str) else "+".join(columns)
+
+
+def composite_ids(table: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
+    """Ids made of several columns' values, ``01-001`` (missing where a part is missing)."""
+    parts = [id_strings(table[c]) for c in columns]
+    return parts[0].str.cat(parts[1:], sep="-")
 
 
 def row_label(row: int, ident: object = None) -> str:
@@ -543,11 +554,46 @@ def left_out_rows(table: pd.DataFrame) -> np.ndarray:
 def unique_columns(raw: RawLayer) -> list[str]:
     """Return the columns of *raw* with a value in every row, and no value twice: ids it could use."""
     gdf = raw.gdf
-    return [
-        str(c)
-        for c in gdf.columns
-        if c != gdf.geometry.name and c not in raw.nested and gdf[c].notna().all() and gdf[c].nunique() == len(gdf)
-    ]
+    return [str(c) for c in _complete_columns(raw) if gdf[c].nunique() == len(gdf)]
+
+
+def _complete_columns(raw: RawLayer) -> list[Hashable]:
+    gdf = raw.gdf
+    return [c for c in gdf.columns if c != gdf.geometry.name and c not in raw.nested and gdf[c].notna().all()]
+
+
+_PAIR_COLUMNS = 12
+"""Code columns (text or whole numbers) tried two by two for ids made of two columns."""
+
+
+def unique_pairs(raw: RawLayer, limit: int = 3) -> list[list[str]]:
+    """Return up to *limit* pairs of code columns of *raw* that are unique together (ids of two columns).
+
+    Tried when no code column is unique alone, as in census sections numbered within each district.
+    """
+    gdf = raw.gdf
+    codes = [c for c in _complete_columns(raw) if not pd.api.types.is_float_dtype(gdf[c])][:_PAIR_COLUMNS]
+    pairs: list[list[str]] = []
+    for i, a in enumerate(codes):
+        for b in codes[i + 1 :]:
+            if len(pairs) < limit and not gdf[[a, b]].astype(str).duplicated().any():
+                pairs.append([str(a), str(b)])
+    return pairs
+
+
+def id_hint(raw: RawLayer) -> str:
+    """Which columns of *raw* could be its ids: codes unique alone, else pairs unique together.
+
+    Columns of measurements (decimal numbers such as areas) come last: unique, but not codes.
+    """
+    unique = unique_columns(raw)
+    codes = [c for c in unique if not pd.api.types.is_float_dtype(raw.gdf[c])]
+    shown = ", ".join((codes + [c for c in unique if c not in codes])[:6]) + (", ..." if len(unique) > 6 else "")
+    if codes:
+        return shown
+    pairs = "; ".join(f"[{a}, {b}]" for a, b in unique_pairs(raw))
+    together = f"two columns together (id: [A, B]): {pairs}" if pairs else ""
+    return "; ".join(part for part in (shown, together) if part) or "none"
 
 
 def reason_kinds(table: pd.DataFrame) -> pd.Series:
