@@ -234,8 +234,13 @@ def test_ids_made_of_two_columns(tmp_path: Path):
     rejected = inputs.districts.rejected
     assert rejected[["row", "field", "reason"]].values.tolist() == [[5, "dist+sec", "missing id in column 'dist+sec'"]]
     assert inputs.solutions["solution_id"].tolist() == ["1-1", "1-2", "2-1"]
+    from scmap import read_districts
+
+    with pytest.warns(ScmapWarning, match=r"1 of 5 rows rejected: 1 x missing id in column 'dist\+sec'"):
+        alone = read_districts(tmp_path / "d.geojson", id=["dist", "sec"], name="barri")  # the same from Python
+    assert alone.gdf["district_id"].tolist() == inputs.districts.gdf["district_id"].tolist()
     body["districts"]["id"] = ["dist", "section"]
-    with pytest.raises(InputError, match=r"districts\.id: no column 'section' for the ids; columns: dist, sec"):
+    with pytest.raises(InputError, match=r"no column 'section' for the ids; columns: dist, sec"):
         load_inputs(load_project(_project(tmp_path, body))).raise_for_errors()
 
 

@@ -36,10 +36,8 @@ from scmap.sources._validate import (
     Role,
     SourceReport,
     check_layer,
-    composite_ids,
     conclude,
     empty_rejected,
-    id_column,
     id_hint,
     left_out_rows,
     reason_summary,
@@ -120,7 +118,6 @@ def _read(
                 raw, table, on=join.on, key=join.key, columns=join.columns, where=f"{key}.join.{j}"
             )
         _derive(raw, spec, where=f"{key}.derive")
-        _composite_id(raw, spec, where=f"{key}.id")
         if spec.where is not None:
             apply_where(raw, spec.where, where=f"{key}.where")
     except ScmapError as exc:
@@ -151,18 +148,6 @@ def _derive(raw: RawLayer, spec: FileSpec, *, where: str) -> None:
         except DeriveError as exc:
             columns = ", ".join(str(c) for c in raw.gdf.columns if c != raw.gdf.geometry.name)
             raise InputError(f"{where}.{column}: {expr!r}: {exc}; columns: {columns}") from None
-
-
-def _composite_id(raw: RawLayer, spec: FileSpec, *, where: str) -> None:
-    """Add the ``A+B`` column of ids made of several columns (``id: [A, B]``) to the raw table."""
-    columns = getattr(spec, "id", None)
-    if not isinstance(columns, list):
-        return
-    missing = [c for c in columns if c not in raw.gdf.columns]
-    if missing:
-        names = ", ".join(str(c) for c in raw.gdf.columns if c != raw.gdf.geometry.name)
-        raise InputError(f"{where}: no column {missing[0]!r} for the ids; columns: {names}")
-    raw.gdf[id_column(columns)] = composite_ids(raw.gdf, columns)
 
 
 def load_inputs(project: Project, *, engine: Engine = "pyogrio") -> Inputs:
@@ -201,7 +186,7 @@ def _load_districts(project: Project, inputs: Inputs, engine: Engine) -> CRS | N
     raw = _read(project, spec.districts, "districts", None, engine, inputs.sources)
     if raw is None:
         return target
-    d = _districts(raw, id=id_column(spec.districts.id), name=spec.districts.name, crs=spec.districts.crs, target=None)
+    d = _districts(raw, id=spec.districts.id, name=spec.districts.name, crs=spec.districts.crs, target=None)
     if d.ok and target is None and len(d.gdf):
         with warnings.catch_warnings(record=True) as caught:  # said once, with the districts
             warnings.simplefilter("always", ScmapWarning)
@@ -237,7 +222,7 @@ def _load_solutions(
         solution=src.solution,
         sector_field=src.sector_field,
         solution_field=solution_field,
-        id=None if src.id is None else id_column(src.id),
+        id=src.id,
         name=name_field,
         status=status,
         default_status=src.default_status,

@@ -229,7 +229,7 @@ def check_layer(
     role: Role,
     target_crs: CRS | None,
     crs_override: str | None = None,
-    id_field: str | None = None,
+    id_field: str | Sequence[str] | None = None,
     family: Family = "any",
     name: str | None = None,
     merge_by: str | None = None,
@@ -257,6 +257,7 @@ def check_layer(
             "or leave this source out of the project"
         )
     problem = _resolve_crs(c, crs_override) or _read_ids(c, id_field)
+    id_field = None if id_field is None else id_column(id_field)
     if problem:
         return c.fail(problem)
     c.geoms = np.asarray(raw.gdf.geometry.array, dtype=object)
@@ -296,16 +297,20 @@ def _resolve_crs(c: _Check, crs_override: str | None) -> str | None:
     )
 
 
-def _read_ids(c: _Check, id_field: str | None) -> str | None:
+def _read_ids(c: _Check, id_field: str | Sequence[str] | None) -> str | None:
+    """The rows' ids from a column, or from several joined (``01-001``); a problem text when one is missing."""
     if id_field is None:
         return None
     gdf = c.raw.gdf
-    if id_field not in gdf.columns:
-        names = [str(col) for col in gdf.columns if col != gdf.geometry.name]
-        hint = shapefile_hint(c.raw.path, id_field, names)
-        return f"no column {id_field!r} for the ids{hint}; columns: {', '.join(names)}"
-    c.ids = id_strings(gdf[id_field])
-    c.rejections.add(np.flatnonzero(c.ids.isna().to_numpy()), id_field, f"missing id in column {id_field!r}")
+    columns = [id_field] if isinstance(id_field, str) else list(id_field)
+    for column in columns:
+        if column not in gdf.columns:
+            names = [str(col) for col in gdf.columns if col != gdf.geometry.name]
+            hint = shapefile_hint(c.raw.path, column, names)
+            return f"no column {column!r} for the ids{hint}; columns: {', '.join(names)}"
+    name = id_column(id_field)
+    c.ids = id_strings(gdf[name]) if isinstance(id_field, str) else composite_ids(gdf, columns)
+    c.rejections.add(np.flatnonzero(c.ids.isna().to_numpy()), name, f"missing id in column {name!r}")
     return None
 
 

@@ -19,7 +19,7 @@ Examples
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -143,7 +143,9 @@ def read_layer(
     return _emit(_reproject(loaded, to_crs) if loaded.ok else loaded)
 
 
-def _districts(raw: RawLayer, *, id: str, name: str | None, crs: str | None, target: CRS | None) -> LoadedLayer:
+def _districts(
+    raw: RawLayer, *, id: str | Sequence[str], name: str | None, crs: str | None, target: CRS | None
+) -> LoadedLayer:
     loaded = check_layer(
         raw, role="districts", target_crs=target, crs_override=crs, id_field=id, family="polygon", merge_by=name
     )
@@ -171,7 +173,7 @@ def _districts(raw: RawLayer, *, id: str, name: str | None, crs: str | None, tar
 def read_districts(
     path: str | Path,
     *,
-    id: str,
+    id: str | Sequence[str],
     name: str | None = None,
     layer: str | None = None,
     crs: str | None = None,
@@ -182,7 +184,8 @@ def read_districts(
     """Read and check district polygons: unique ids, polygons only, invalid ones repaired.
 
     The result has ``district_id`` and ``district_name`` first, then the file's columns, in the
-    local UTM zone unless *to_crs* says otherwise.
+    local UTM zone unless *to_crs* says otherwise. *id* is a column, or several whose values
+    together are unique (``["C_Distri", "C_SecCens"]`` gives ``01-001``).
 
     Examples
     --------
@@ -284,7 +287,7 @@ def _solutions(
     solution: str | None = None,
     sector_field: str | None = None,
     solution_field: str | None = None,
-    id: str | None = None,
+    id: str | Sequence[str] | None = None,
     name: str | None = None,
     status: str | None = None,
     default_status: str = "existing",
@@ -431,7 +434,7 @@ def read_solutions(
     solution: str | None = None,
     sector_field: str | None = None,
     solution_field: str | None = None,
-    id: str | None = None,
+    id: str | Sequence[str] | None = None,
     name: str | None = None,
     status: str | None = None,
     default_status: Literal["existing", "planned", "candidate"] = "existing",
