@@ -660,3 +660,34 @@ def test_shapes_answer_the_pointer_and_the_keyboard_though_bound_only_when_first
     page.wait_for_selector(".leaflet-popup-content .scmap-popup-title")
     assert "Service radius" in page.locator(".leaflet-popup-content").inner_text()
     assert opened.errors == []
+
+
+def test_a_name_is_not_repeated_close_by(browser, tmp_path: Path):
+    """Census sections named after their neighbourhood: two adjacent 'Sarrià' sections show the
+    name once; a third, far away, shows it again."""
+    import shapely
+
+    from scmap.maps import save_html
+
+    xs = [0, 3000, 6000, 40_000]  # metres east: A and B adjacent, D far away
+    districts = gpd.GeoDataFrame(
+        {"district_id": list("ABCD"), "district_name": ["Sarrià", "Sarrià", "Gràcia", "Sarrià"]},
+        geometry=[shapely.box(690_000 + x, 4_725_000, 693_000 + x, 4_728_000) for x in xs],
+        crs="EPSG:32634",
+    )
+    one = gpd.GeoDataFrame(
+        {"solution_id": ["w"], "name": "Wi-Fi", "sector": "ict", "solution": "public_wifi", "status": "existing"},
+        geometry=[shapely.Point(690_500, 4_725_200)],
+        crs=districts.crs,
+    )
+    out = tmp_path / "names.html"
+    save_html(solution_map(districts, one, basemap="none"), out, inline=True)
+    page = open_html(browser, out, offline=True).page
+    page.wait_for_function("window.scmap._registry.labelsShown >= 3", timeout=10_000)  # the first view, settled
+    shown = sorted(page.locator(".scmap-label").all_inner_texts())
+    assert shown == ["Gràcia", "Sarrià", "Sarrià"], shown
+    centres = page.evaluate(
+        """() => [...document.querySelectorAll('.scmap-label')].filter(e => e.innerText === 'Sarrià')
+                 .map(e => { const r = e.getBoundingClientRect(); return r.left + r.width / 2; })"""
+    )
+    assert abs(centres[0] - centres[1]) > 200  # the two shown are A (or B) and D

@@ -2,8 +2,9 @@
 
 // ---------------------------------------------------------------- district names
 
-// Names placed largest district first, each only where it fits inside its district on screen
-// and overlaps no name already placed: readable for 20 or 35 000 districts at any zoom. Only the
+// Names placed largest district first, each only where it fits inside its district on screen,
+// overlaps no name already placed and does not repeat the same name close by (census sections
+// named after their neighbourhood): readable for 20 or 35 000 districts at any zoom. Only the
 // names placed are on the map (a marker is made the first time its name is shown): a marker
 // per district of a large region would cost Leaflet time that grows with their square.
 function districtLabels(map, d, feats, reg, districts) {
@@ -16,10 +17,11 @@ function districtLabels(map, d, feats, reg, districts) {
     if (reg.drawing) { return; }  // placed once the whole map is drawn, not once per layer added
     if (!map.hasLayer(districts)) { if (map.hasLayer(group)) { map.removeLayer(group); } return; }
     if (!map.hasLayer(group)) { group.addTo(map); }
-    var size = map.getSize(), placed = [];
+    var size = map.getSize(), placed = [], seen = {};
     labels.forEach(function (lab) {
       var box = labelBox(map, lab, size, placed);
-      if (box) { placed.push(box); }
+      if (box && repeated(seen[lab.text], box)) { box = null; }
+      if (box) { placed.push(box); (seen[lab.text] = seen[lab.text] || []).push(box); }
       if (box && !(lab.marker && group.hasLayer(lab.marker))) { group.addLayer(labelMarker(lab)); }
       if (!box && lab.marker && group.hasLayer(lab.marker)) { group.removeLayer(lab.marker); }
     });
@@ -29,6 +31,14 @@ function districtLabels(map, d, feats, reg, districts) {
   reg.placeLabels = place;
   reg.labels = group;
   reg.labelCount = labels.length;
+}
+
+var REPEAT_PX = 200;  // a name shown again only this far from where it already is
+
+function repeated(boxes, box) {
+  return (boxes || []).some(function (o) {
+    return Math.abs(o.x0 + o.x1 - box.x0 - box.x1) / 2 < REPEAT_PX && Math.abs(o.y0 + o.y1 - box.y0 - box.y1) / 2 < REPEAT_PX;
+  });
 }
 
 function labelMarker(lab) {
