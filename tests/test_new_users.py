@@ -239,6 +239,10 @@ def test_ids_made_of_two_columns(tmp_path: Path):
     with pytest.warns(ScmapWarning, match=r"1 of 5 rows rejected: 1 x missing id in column 'dist\+sec'"):
         alone = read_districts(tmp_path / "d.geojson", id=["dist", "sec"], name="barri")  # the same from Python
     assert alone.gdf["district_id"].tolist() == inputs.districts.gdf["district_id"].tolist()
+    result = CliRunner().invoke(cli, ["run", str(tmp_path / "project.yaml"), "-o", str(tmp_path / "pack")])
+    assert result.exit_code == 0, result.output
+    report = (tmp_path / "pack" / "report.html").read_text(encoding="utf-8")
+    assert "<td>b01 (01-001)</td>" in report and "<td>b01</td>" not in report  # rows a reader tells apart
     body["districts"]["id"] = ["dist", "section"]
     with pytest.raises(InputError, match=r"no column 'section' for the ids; columns: dist, sec"):
         load_inputs(load_project(_project(tmp_path, body))).raise_for_errors()

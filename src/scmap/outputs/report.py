@@ -193,9 +193,24 @@ def _model_section(inp: ReportInput, key: str) -> dict[str, Any]:
     }
 
 
+def _told_apart(table: pd.DataFrame, inp: ReportInput) -> pd.DataFrame:
+    """*table* with a district's id after its name where districts share the name: ``el Raval (01-001)``.
+
+    Census sections named after their neighbourhood would otherwise be rows a reader cannot tell apart.
+    """
+    if "district_name" not in table.columns or "district_id" not in table.columns:
+        return table
+    names = inp.districts.set_index("district_id")["district_name"].astype("string")
+    shared = names.duplicated(keep=False)
+    if not shared.any():
+        return table
+    labels = names.where(~shared, names + " (" + names.index.astype(str) + ")")
+    return table.assign(district_name=table["district_id"].map(labels).fillna(table["district_name"]))
+
+
 def _top(inp: ReportInput, key: str) -> pd.DataFrame:
     """The best units for a model: rank, name, score (and, for cells, their district)."""
-    units = inp.suitability.units
+    units = _told_apart(inp.suitability.units, inp)
     best = units.loc[units[f"{key}_rank"].notna()].sort_values(f"{key}_rank").head(TOP_N)
     cols = [f"{key}_rank", "district_name" if "district_name" in units.columns else "district_id"]
     if len(units) != units["district_id"].nunique():
@@ -256,7 +271,7 @@ def _figures(inp: ReportInput) -> list[dict[str, str]]:
 
 def _district_table(inp: ReportInput) -> pd.DataFrame:
     """The district summary narrowed to what a reader compares (summary.csv has every column)."""
-    s, cat = inp.summary, inp.catalogue
+    s, cat = _told_apart(inp.summary, inp), inp.catalogue
     cols = ["district_name" if "district_name" in s.columns else "district_id", "n_solutions"]
     cols += [f"covered_{k}" for k in cat.sectors if f"covered_{k}" in s.columns]
     for key in inp.suitability.models:
@@ -377,7 +392,7 @@ def render_report(inp: ReportInput, *, fmap: folium.Map) -> str:
     """The page as text, with *fmap* embedded, in the project's language (``map.language``)."""
     over, msg = inp.overlap, inp.messages
     radii, rules = _radii_and_rules(inp)
-    gaps = over.districts.drop(columns=over.districts.geometry.name).sort_values("gap_rank")
+    gaps = _told_apart(over.districts.drop(columns=over.districts.geometry.name), inp).sort_values("gap_rank")
     gap_cols = [
         c
         for c in ("gap_rank", "district_name", "mean_covered", "mean_uncovered_population", "n_sectors")
