@@ -691,3 +691,6 @@ def test_a_name_is_not_repeated_close_by(browser, tmp_path: Path):
                  .map(e => { const r = e.getBoundingClientRect(); return r.left + r.width / 2; })"""
     )
     assert abs(centres[0] - centres[1]) > 200  # the two shown are A (or B) and D
+    page.get_by_label("Find a district").fill("sarria")
+    page.get_by_label("Find a district").dispatch_event("change")
+    assert page.inner_text(".scmap-search-status") == "3 districts match: Sarrià"  # each name once

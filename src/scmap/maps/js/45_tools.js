@@ -132,7 +132,8 @@ function searchBox(st) {
   input.addEventListener("change", function () {
     var text = input.value.trim();
     var hits = text ? st.reg.findDistrict(text) : [];
-    var names = hits.slice(0, 5).join(", ") + (hits.length > 5 ? ", ..." : "");
+    var named = hits.filter(function (n, i) { return hits.indexOf(n) === i; });  // sections sharing a name: once
+    var names = named.slice(0, 5).join(", ") + (named.length > 5 ? ", ..." : "");
     status.textContent = !text ? "" : hits.length === 0 ? t("map.no_match", { text: text }) :
       hits.length > 1 ? t("map.n_match", { n: hits.length, names: names }) : "";
   });
