@@ -177,3 +177,29 @@ def test_the_solutions_page_draws_a_few_sites_large(demo):
     assert sizes(inp) == {30.0}
     few = inp.solutions[inp.solutions.geom_type == "Point"].head(5)
     assert sizes(dataclasses.replace(inp, solutions=few)) == {80.0}
+
+
+def test_a_name_shared_close_by_is_printed_once():
+    """Census sections named after their neighbourhood: 'Sarrià' on two adjacent squares is
+    printed once; a third 'Sarrià' across the page, and every other name, still are."""
+    import geopandas as gpd
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import shapely
+
+    from scmap.outputs.atlas import _labels
+
+    xs = [0, 3000, 6000, 30_000]  # metres: three adjacent squares, one far away
+    districts = gpd.GeoDataFrame(
+        {"district_name": ["Sarrià", "Sarrià", "Gràcia", "Sarrià"]},
+        geometry=[shapely.box(x, 0, x + 3000, 3000) for x in xs],
+        crs="EPSG:32631",
+    )
+    fig, ax = plt.subplots(figsize=(11.69, 8.27))
+    districts.plot(ax=ax)
+    _labels(ax, districts)
+    printed = sorted(t.get_text() for t in ax.texts)
+    plt.close(fig)
+    assert printed == ["Gràcia", "Sarrià", "Sarrià"]

@@ -215,11 +215,16 @@ def _north_arrow(ax: Any, north: str) -> None:
     )
 
 
+REPEAT_IN = 1.5
+"""Inches on paper within which a district name already placed is not placed again."""
+
+
 def _labels(ax: Any, districts: gpd.GeoDataFrame, keep_clear: Sequence[Any] = ()) -> None:
     """Place district names where they collide with nothing already placed.
 
     District names, largest district first, each only where it overlaps no name already placed
-    and none of the *keep_clear* artists (the scale bar).
+    and none of the *keep_clear* artists (the scale bar), and not within :data:`REPEAT_IN` of
+    the same name (census sections named after their neighbourhood).
     """
     if "district_name" not in districts.columns or not len(districts):
         return
@@ -228,7 +233,12 @@ def _labels(ax: Any, districts: gpd.GeoDataFrame, keep_clear: Sequence[Any] = ()
     ax.apply_aspect()
     renderer = ax.figure.canvas.get_renderer()
     placed: list[Any] = [artist.get_window_extent(renderer) for artist in keep_clear]
+    seen: dict[str, list[tuple[float, float]]] = {}
+    near = REPEAT_IN * ax.figure.dpi
     for name, point in zip(largest["district_name"], largest.geometry.representative_point(), strict=True):
+        x, y = ax.transData.transform((point.x, point.y))
+        if any(math.hypot(x - a, y - b) < near for a, b in seen.get(str(name), [])):
+            continue
         label = ax.text(
             point.x,
             point.y,
@@ -244,6 +254,7 @@ def _labels(ax: Any, districts: gpd.GeoDataFrame, keep_clear: Sequence[Any] = ()
             label.remove()  # the print stays readable; the map and the tables name every district
         else:
             placed.append(box)
+            seen.setdefault(str(name), []).append((x, y))
 
 
 def _draw(fig: Any, page: AtlasPage, inp: ReportInput) -> None:
