@@ -108,6 +108,10 @@ def test_three_browsers_share_one_live_room(browser: Any, room: RoomServer):
     b = open_room(browser, room.urls["participant_url"], "Boris", "Transport")
     assert "#facilitator" not in fac.url  # the token left the address bar (and the projector)
     fac.wait_for_function("window.scmapRoom.view.connected.length === 3")
+    assert fac.inner_text(".scmap-room-summary .scmap-room-no-sites") == "none"  # not two tables of headings only
+    assert fac.locator(".scmap-room-by-support").count() == 0
+    assert fac.locator(".scmap-room-summary > .scmap-room-none").all_inner_texts() == ["none", "none"]  # no bullet
+    assert fac.locator(".scmap-room-disagreements").count() == 0
 
     # a site proposed in one browser appears in the other two within a second
     hostile = 'Hub <img src=x onerror="window.__pwned=1">'

@@ -86,6 +86,21 @@
   Room.prototype.summaryTables = function () {
     var t = this.t, sum = this.view.summary, self = this, box = el("div", "scmap-room-summary");
     var pct = this.reg.pct;
+    if (!sum.sites.length) {  // a sentence, not two tables of headings only
+      box.appendChild(el("h4", null, t("room.by_support")));
+      box.appendChild(el("p", "scmap-room-none scmap-room-no-sites", t("room.none")));
+    } else { this.siteTables(box); }
+    var split = sum.sites.filter(function (s) { return sum.disagreements.indexOf(s.id) >= 0; });
+    box.appendChild(el("h4", null, t("room.disagreements")));
+    var dl = el("ul", "scmap-room-disagreements");
+    split.forEach(function (s) { dl.appendChild(el("li", null, "#" + s.n + " " + s.title)); });
+    box.appendChild(split.length ? dl : el("p", "scmap-room-none", t("room.none")));  // "none" as a sentence, no bullet
+    Object.keys(sum.weights).forEach(function (key) { box.appendChild(self.weightsSummary(sum.weights[key], pct)); });
+    return box;
+  };
+
+  Room.prototype.siteTables = function (box) {
+    var t = this.t, sum = this.view.summary;
     box.appendChild(table(t("room.by_support"), [t("room.site"), t("room.support"), t("room.oppose"), t("room.comments_head")],
       sum.sites.map(function (s) { return ["#" + s.n + " " + s.title, s.support, s.oppose, s.comments]; }), "scmap-room-by-support"));
     // per site, each department that voted: a list fits a narrow panel and any number of departments
@@ -94,14 +109,6 @@
         return d + " +" + s.by_department[d].support + " / \u2212" + s.by_department[d].oppose;
       }).join("\n")];
     }), "scmap-room-by-department"));
-    var split = sum.sites.filter(function (s) { return sum.disagreements.indexOf(s.id) >= 0; });
-    box.appendChild(el("h4", null, t("room.disagreements")));
-    var dl = el("ul", "scmap-room-disagreements");
-    split.forEach(function (s) { dl.appendChild(el("li", null, "#" + s.n + " " + s.title)); });
-    if (!split.length) { dl.appendChild(el("li", null, t("room.none"))); }
-    box.appendChild(dl);
-    Object.keys(sum.weights).forEach(function (key) { box.appendChild(self.weightsSummary(sum.weights[key], pct)); });
-    return box;
   };
 
   Room.prototype.weightsSummary = function (w, pct) {
