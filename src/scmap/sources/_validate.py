@@ -8,6 +8,7 @@ one by one.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
@@ -578,12 +579,9 @@ def unique_pairs(raw: RawLayer, limit: int = 3) -> list[list[str]]:
     """
     gdf = raw.gdf
     codes = [c for c in _complete_columns(raw) if not pd.api.types.is_float_dtype(gdf[c])][:_PAIR_COLUMNS]
-    pairs: list[list[str]] = []
-    for i, a in enumerate(codes):
-        for b in codes[i + 1 :]:
-            if len(pairs) < limit and not gdf[[a, b]].astype(str).duplicated().any():
-                pairs.append([str(a), str(b)])
-    return pairs
+    together = ([a, b] for i, a in enumerate(codes) for b in codes[i + 1 :])
+    unique = (p for p in together if not gdf.duplicated(subset=p).any())
+    return [[str(a), str(b)] for a, b in itertools.islice(unique, limit)]
 
 
 def id_hint(raw: RawLayer) -> str:
