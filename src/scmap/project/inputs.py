@@ -430,7 +430,7 @@ def _check_rejected_share(loaded: LoadedLayer, raw: RawLayer, spec: FileSpec, ke
     if duplicates.any():
         column = problems.loc[duplicates, "field"].iloc[0]
         text += f"; {key}.id = {column!r} repeats values"
-        text += f"; columns with a unique value in every row, for {key}.id: {id_hint(raw)}"
+        text += f"; columns with a unique value in every row, for {key}.id: {id_hint(raw) or 'none'}"
     if share > limit:
         report.errors.append(f"{text}. More than {key}.max_rejected_share ({limit:.0%}) is not usable")
     else:

@@ -161,7 +161,7 @@ def _id_candidates(districts: object, root: Path) -> str:
     except (ScmapError, OSError, ValueError):  # the file's own problem is said once the project is valid
         return ""
     hint = id_hint(raw)
-    return f"; columns of {where} with a unique value in every row: {hint}" if hint != "none" else ""
+    return f"; columns of {where} with a unique value in every row: {hint}" if hint else ""
 
 
 def load_project(path: str | Path) -> Project:

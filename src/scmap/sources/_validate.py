@@ -399,6 +399,8 @@ def _parts_alike(c: _Check, rows: np.ndarray, firsts: np.ndarray) -> np.ndarray:
     """Which *rows* are lines or areas with the same value in every column as their *firsts*."""
     types = shapely.get_type_id(c.geoms)
     same = (types[rows] % 4 != 0) & (types[firsts] % 4 != 0)  # (multi)points: two places, not two parts
+    if not same.any():
+        return same
     gdf = c.raw.gdf
     attributes = gdf.drop(columns=gdf.geometry.name)
     for j in range(attributes.shape[1]):
@@ -588,6 +590,7 @@ def id_hint(raw: RawLayer) -> str:
     """Which columns of *raw* could be its ids: codes unique alone, else pairs unique together.
 
     Columns of measurements (decimal numbers such as areas) come last: unique, but not codes.
+    Empty when no column or pair could be.
     """
     unique = unique_columns(raw)
     codes = [c for c in unique if not pd.api.types.is_float_dtype(raw.gdf[c])]
@@ -596,7 +599,7 @@ def id_hint(raw: RawLayer) -> str:
         return shown
     pairs = "; ".join(f"[{a}, {b}]" for a, b in unique_pairs(raw))
     together = f"two columns together (id: [A, B]): {pairs}" if pairs else ""
-    return "; ".join(part for part in (shown, together) if part) or "none"
+    return "; ".join(part for part in (shown, together) if part)
 
 
 def reason_kinds(table: pd.DataFrame) -> pd.Series:

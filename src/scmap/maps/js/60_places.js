@@ -35,9 +35,10 @@ function districtLabels(map, d, feats, reg, districts) {
 
 var REPEAT_PX = 200;  // a name shown again only this far from where it already is
 
-function repeated(boxes, box) {
+function repeated(boxes, box) {  // centre to centre, as the atlas measures on paper
   return (boxes || []).some(function (o) {
-    return Math.abs(o.x0 + o.x1 - box.x0 - box.x1) / 2 < REPEAT_PX && Math.abs(o.y0 + o.y1 - box.y0 - box.y1) / 2 < REPEAT_PX;
+    var dx = (o.x0 + o.x1 - box.x0 - box.x1) / 2, dy = (o.y0 + o.y1 - box.y0 - box.y1) / 2;
+    return Math.sqrt(dx * dx + dy * dy) < REPEAT_PX;
   });
 }
 
