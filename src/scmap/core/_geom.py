@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from shapely import STRtree
 
-__all__ = ["assign_points"]
+__all__ = ["assign_points", "vertex_batches"]
 
 
 def assign_points(points: np.ndarray, districts: np.ndarray) -> np.ndarray:
@@ -21,3 +21,30 @@ def assign_points(points: np.ndarray, districts: np.ndarray) -> np.ndarray:
     first = np.r_[True, pt_idx[1:] != pt_idx[:-1]]
     found[pt_idx[first]] = d_idx[first]
     return found
+
+
+def vertex_batches(
+    vertices: np.ndarray | int, rows: int, *, max_vertices: int, max_rows: int | None = None
+) -> list[tuple[int, int]]:
+    """``(start, stop)`` of consecutive runs of *rows* rows with about *max_vertices* vertices each.
+
+    *vertices* counts each row's vertices (or is one count for every row). A run holds at most
+    *max_vertices* vertices beyond its first row (a single heavier row is a run of its own) and at
+    most *max_rows* rows; no rows give one empty run.
+
+    Examples
+    --------
+    >>> vertex_batches(np.array([2, 2, 5, 1]), 4, max_vertices=4)
+    [(0, 2), (2, 3), (3, 4)]
+    """
+    if rows == 0:
+        return [(0, 0)]
+    before = np.concatenate([[0], np.cumsum(np.broadcast_to(vertices, rows))])  # vertices before each row
+    cap = max_rows or rows
+    out, start = [], 0
+    while start < rows:
+        stop = int(np.searchsorted(before, before[start] + max_vertices, side="right")) - 1
+        stop = min(max(stop, start + 1), start + cap, rows)
+        out.append((start, stop))
+        start = stop
+    return out

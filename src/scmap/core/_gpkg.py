@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Protocol, TypeAlias
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
 
 from scmap.core._atomic import atomic_file
+from scmap.core._geom import vertex_batches
 
 BATCH_ROWS = 250_000
 """Rows converted and written at a time: a table of millions of rows (pairs, service areas) never
@@ -76,17 +76,8 @@ def _batches(table: pd.DataFrame) -> list[tuple[int, int]]:
     At most :data:`BATCH_ROWS` rows and, beyond its first row, :data:`BATCH_VERTICES` vertices
     each (a table without geometry has none); one (empty) batch for no rows.
     """
-    if not len(table):
-        return [(0, 0)]
     vertices = shapely.get_num_coordinates(table.geometry.array) if isinstance(table, gpd.GeoDataFrame) else 0
-    before = np.concatenate([[0], np.cumsum(np.broadcast_to(vertices, len(table)))])  # vertices before each row
-    out, start = [], 0
-    while start < len(table):
-        stop = int(np.searchsorted(before, before[start] + BATCH_VERTICES, side="right")) - 1
-        stop = min(max(stop, start + 1), start + BATCH_ROWS, len(table))
-        out.append((start, stop))
-        start = stop
-    return out
+    return vertex_batches(vertices, len(table), max_vertices=BATCH_VERTICES, max_rows=BATCH_ROWS)
 
 
 def has_geometry(table: pd.DataFrame) -> bool:

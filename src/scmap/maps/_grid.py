@@ -28,6 +28,8 @@ from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
 from pyproj import Transformer
 
+from scmap.core._geom import vertex_batches
+
 __all__ = ["MAX_SIDE", "AreaGrid", "area_grid"]
 
 MAX_SIDE = 1536
@@ -119,11 +121,10 @@ def _tolerance(crs: Any, cell: float, lat: float) -> float:
 
 def _batches(geoms: np.ndarray) -> Iterator[np.ndarray]:
     """*geoms* in consecutive runs of about :data:`BATCH_COORDS` coordinates."""
-    ends = np.cumsum(shapely.get_num_coordinates(geoms))
-    cuts = np.unique(np.searchsorted(ends, np.arange(BATCH_COORDS, ends[-1] if len(ends) else 0, BATCH_COORDS)))
-    for part in np.split(geoms, cuts + 1):
-        if len(part):
-            yield part
+    counts = shapely.get_num_coordinates(geoms)
+    for start, stop in vertex_batches(counts, len(geoms), max_vertices=BATCH_COORDS):
+        if stop > start:
+            yield geoms[start:stop]
 
 
 def polygon_path(geoms: np.ndarray) -> MplPath:
