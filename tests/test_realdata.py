@@ -15,7 +15,7 @@ import scmap
 from _browser import open_html
 from scmap import load_inputs, load_project, read_districts, read_layer, validate_project
 from scmap.cli.main import cli
-from scmap.errors import UnreadableFileError
+from scmap.errors import ScmapWarning, UnreadableFileError
 from scmap.sources.io import file_info
 
 pytestmark = pytest.mark.realdata
@@ -130,6 +130,17 @@ def test_barcelona_census_sections_are_keyed_by_district_and_section(realdata: P
     districts = load_inputs(load_project(project)).raise_for_errors().districts
     assert len(districts.gdf) == 1068 and districts.report.rejected == 0
     assert districts.gdf["district_id"].iloc[0] == "01-001" and districts.gdf["district_id"].is_unique
+
+
+def test_valencia_census_section_in_four_parts_is_one_district(realdata: Path):
+    """València's 606 section polygons hold 603 sections: 1701 is stored as four polygons with
+    the same codes and no name column; they are one district (four parts), none rejected."""
+    path = realdata / "valencia/division_de_las_secciones_censales_de_la_ciudad.geojson"
+    with pytest.warns(ScmapWarning, match=r"merged 3 rows into 1 feature .*\(id 1701\) with rows 585, 596, 597"):
+        districts = read_districts(path, id="coddistsec")
+    assert len(districts.gdf) == 603 and districts.report.rejected == 0
+    section = districts.gdf.set_index("district_id").geometry["1701"]
+    assert section.geom_type == "MultiPolygon" and len(section.geoms) == 4
 
 
 def _valencia_project(realdata: Path, tmp: Path, *, district_id: str = "nombre") -> Path:

@@ -190,6 +190,24 @@ def test_a_line_exploded_into_parts_is_one_solution_but_points_and_differing_row
     ]
 
 
+def test_district_in_several_rows_without_names_is_merged_when_every_column_agrees(tmp_path: Path):
+    """A census section stored as three polygons (every column the same) is one district with no
+    name column too; a row repeating an id with another value is still a duplicate."""
+    parts = [shapely.box(690000 + 2000 * i, 4725000, 691000 + 2000 * i, 4726000) for i in range(3)]
+    gdf = gpd.GeoDataFrame(
+        {"sec": ["1701", "1702", "1701", "1701", "1702"], "dist": ["17", "17", "17", "17", "18"]},
+        geometry=[parts[0], shapely.box(0, 0, 10, 10), parts[1], parts[2], shapely.box(20, 0, 30, 10)],
+        crs="EPSG:32630",
+    )
+    path = _write(gdf, tmp_path / "sections.gpkg")
+    with pytest.warns(ScmapWarning, match=r"merged 2 rows into 1 feature .* row 1 \(id 1701\) with rows 3, 4"):
+        loaded = read_districts(path, id="sec", to_crs=None)
+    assert loaded.gdf["district_id"].tolist() == ["1701", "1702"]
+    assert loaded.gdf.geometry.iloc[0].area == pytest.approx(3 * 1_000_000)
+    assert loaded.report.loaded == 4 and loaded.report.rejected == 1
+    assert loaded.rejected["reason"].tolist() == ["duplicate id 1702 (first used in row 2)"]
+
+
 def test_district_in_several_rows_is_merged_but_conflicting_names_rejected(tmp_path: Path):
     a = shapely.box(690000, 4725000, 691000, 4726000)
     exclave = shapely.box(695000, 4725000, 695500, 4725500)

@@ -147,7 +147,14 @@ def _districts(
     raw: RawLayer, *, id: str | Sequence[str], name: str | None, crs: str | None, target: CRS | None
 ) -> LoadedLayer:
     loaded = check_layer(
-        raw, role="districts", target_crs=target, crs_override=crs, id_field=id, family="polygon", merge_by=name
+        raw,
+        role="districts",
+        target_crs=target,
+        crs_override=crs,
+        id_field=id,
+        family="polygon",
+        merge_by=name,
+        merge_alike=True,
     )
     if loaded.report.errors:
         return conclude(loaded)
