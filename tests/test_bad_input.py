@@ -387,6 +387,27 @@ def test_pairs_cap(tmp_path: Path):
     pts.to_csv(tmp_path / "s.csv", index=False)
     result = CliRunner().invoke(cli, ["overlap", str(project), "-o", str(tmp_path / "o.gpkg")])
     assert result.exit_code == 1 and "limits.max_pairs" in result.stderr and "smaller radii" in result.stderr
+    assert "most of them come from the 3,000 ev_charging solutions and their 300 m service radius" in result.stderr
+
+
+def test_pairs_refusal_names_the_radius_a_smaller_one_would_cut(tmp_path: Path):
+    """3,000 chargers (300 m) and 300 data platforms (2,000 m) in 5 x 4 km: most candidates are
+    charger-platform pairs, whose search reaches 2,300 m; the platforms' radius is the lever."""
+    rng = np.random.default_rng(2)
+    district = shapely.box(23.30, 42.68, 23.36, 42.72)
+    project = _districts_project(tmp_path, [district], limits={"max_pairs": 100_000})
+    kinds = ["ev_charging"] * 3000 + ["urban_data_platform"] * 300
+    pts = pd.DataFrame({"id": [f"s{i}" for i in range(3300)], "kind": kinds})
+    pts["lon"], pts["lat"] = rng.uniform(23.30, 23.36, 3300), rng.uniform(42.68, 42.72, 3300)
+    pts.to_csv(tmp_path / "s.csv", index=False)
+    spec = yaml.safe_load(project.read_text(encoding="utf-8"))
+    spec["solutions"] = [{"path": "s.csv", "solution_field": "kind", "id": "id"}]
+    project.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["overlap", str(project), "-o", str(tmp_path / "o.gpkg")])
+    assert result.exit_code == 1 and "limits.max_pairs" in result.stderr
+    assert "most of them come from the 300 urban_data_platform solutions and their 2,000 m service radius" in (
+        result.stderr
+    )
 
 
 def test_large_geometry_is_noted(tmp_path: Path):

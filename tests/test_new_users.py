@@ -357,7 +357,7 @@ def test_the_100k_benchmark_region_passes_the_default_pair_check(tmp_path: Path,
     overlap_module = importlib.import_module("scmap.analysis.overlap")
     seen: list[int] = []
 
-    def count_then_stop(candidates: int, max_pairs: int | None) -> None:
+    def count_then_stop(candidates: int, max_pairs: int | None, source: object = None) -> None:
         seen.append(candidates)
         assert max_pairs is None and pairs_problem(candidates, None, available=4 * 10**9) is None
         raise KeyboardInterrupt

@@ -8,6 +8,7 @@ area of their lens (:func:`circle_overlap_m2`), other shapes their intersection'
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import geopandas as gpd
 import numpy as np
@@ -83,7 +84,8 @@ def _pair_positions(
     geoms = np.asarray(areas.geometry.array, dtype=object)
     radius = areas["radius_m"].to_numpy(dtype=float)
     is_pt = shapely.get_type_id(centres) == 0
-    left, right, area = _circle_pairs(centres, radius, np.flatnonzero(is_pt), max_pairs)
+    kinds = areas["solution"].to_numpy()
+    left, right, area = _circle_pairs(centres, radius, np.flatnonzero(is_pt), max_pairs, kinds)
     other = np.flatnonzero(~is_pt)
     if len(other):
         qo, qt = STRtree(geoms).query(geoms[other], predicate="intersects")
@@ -98,7 +100,7 @@ def _pair_positions(
 
 
 def _circle_pairs(
-    centres: np.ndarray, radius: np.ndarray, pts: np.ndarray, max_pairs: int | None
+    centres: np.ndarray, radius: np.ndarray, pts: np.ndarray, max_pairs: int | None, kinds: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Overlapping circles among the point solutions *pts*: (i, j, overlap m²), each pair once.
 
@@ -113,7 +115,9 @@ def _circle_pairs(
     groups = [(np.flatnonzero(members), top) for members, top in _radius_classes(r)]
     trees = [cKDTree(xy[g]) for g, _ in groups]
     reach = [(a, b, groups[a][1] + groups[b][1]) for a in range(len(groups)) for b in range(a, len(groups))]
-    _check_pairs(sum(_pair_count(trees[a], trees[b], d, a == b) for a, b, d in reach), max_pairs)
+    counts = [_pair_count(trees[a], trees[b], d, a == b) for a, b, d in reach]
+    placed = [(pts[g], top) for g, top in groups]
+    _check_pairs(sum(counts), max_pairs, lambda: _most_pairs(kinds, placed, reach, counts))
     found = [_group_pairs(trees[a], trees[b], d, a == b, groups[a][0], groups[b][0]) for a, b, d in reach]
     i = np.concatenate([f[0] for f in found])
     j = np.concatenate([f[1] for f in found])
@@ -121,6 +125,24 @@ def _circle_pairs(
     near = dist < r[i] + r[j]
     i, j, dist = i[near], j[near], dist[near]
     return pts[i], pts[j], circle_overlap_m2(dist, r[i], r[j])
+
+
+def _most_pairs(
+    kinds: np.ndarray, groups: list[tuple[np.ndarray, float]], reach: list[tuple[int, int, float]], counts: list[int]
+) -> str:
+    """Which solutions give most of the candidate pairs.
+
+    Of the pair of radius groups with the most candidates, the group with the larger radius (the
+    search reaches the two radii added, so the larger one is what a smaller radius would cut):
+    its commonest type, how many solutions of it are in the group, and the group's radius.
+    """
+    a, b, _ = reach[int(np.argmax(counts))]
+    rows, top = max(groups[a], groups[b], key=lambda group: group[1])
+    values, times = np.unique(kinds[rows].astype(str), return_counts=True)
+    return (
+        f"most of them come from the {int(times.max()):,} {values[int(np.argmax(times))]} solutions "
+        f"and their {top:,.0f} m service radius"
+    )
 
 
 def _radius_classes(radius: np.ndarray, most: int = 8) -> list[tuple[np.ndarray, float]]:
@@ -184,7 +206,7 @@ def _pairs_frame(
     )
 
 
-def _check_pairs(candidates: int, max_pairs: int | None) -> None:
-    problem = pairs_problem(candidates, max_pairs)
+def _check_pairs(candidates: int, max_pairs: int | None, source: Callable[[], str] | None = None) -> None:
+    problem = pairs_problem(candidates, max_pairs, source=source)
     if problem:
         raise InputError(problem)

@@ -9,6 +9,7 @@ readers.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 __all__ = [
     "LARGE_GEOMETRY_VERTICES",
@@ -77,24 +78,26 @@ def available_memory() -> int:
         return 8 * 1024**3
 
 
-def pairs_problem(candidates: int, limit: int | None, *, available: int | None = None) -> str | None:
+def pairs_problem(
+    candidates: int, limit: int | None, *, available: int | None = None, source: Callable[[], str] | None = None
+) -> str | None:
     """Return why *candidates* pairs are refused, or None.
 
     Why *candidates* pairs are refused, or None: with a *limit* (``limits.max_pairs``) past it;
-    without one when their estimated memory is more than half of what this machine has.
+    without one when their estimated memory is more than half of what this machine has. A refusal
+    starts its advice with what *source* says (which solutions give most of the pairs).
     """
     need, seconds = candidates * PAIR_BYTES, candidates * PAIR_SECONDS
+    free = (available_memory() if available is None else available) if limit is None else 0
+    if candidates <= limit if limit is not None else need <= free / 2:
+        return None
     fix = "use smaller radii (overlap.radius_m) or fewer solutions per run"
+    fix = f"{source()}; {fix}" if source is not None else fix
     if limit is not None:
-        if candidates <= limit:
-            return None
         return too_many(
             "overlap: the service areas", candidates, limit, "max_pairs", fix,
             unit=" candidate pairs that may overlap", verb="give",
         )  # fmt: skip
-    free = available_memory() if available is None else available
-    if need <= free / 2:
-        return None
     return (
         f"overlap: the service areas give about {candidates:,} candidate pairs that may overlap, an estimated "
         f"{need / 1e9:,.1f} GB of memory and {seconds / 60:,.0f} minutes, more than half of the {free / 1e9:,.1f} GB "
