@@ -139,17 +139,45 @@ def test_display_text_removes_controls_and_neutralises_direction():
     long = display_text("é" * 1000)
     assert len(long) == MAX_DISPLAY_CHARS and long.endswith("…")
     assert display_text("Plaça de l'Àngel") == "Plaça de l'Àngel"
+    # Windows-1252 bytes read as Latin-1 (València's 'L\x92ESCOLETA'): the characters meant; 0x81 has none
+    assert display_text("L\x92ESCOLETA \x93ARNICHES\x94 \x80 5\x81") == "L’ESCOLETA “ARNICHES” € 5"
+
+
+def test_one_warning_says_what_display_changed_in_columns_copied_under_two_names():
+    from scmap.core._text import display_frame
+
+    names = ["CENTRO L\x92ESCOLETA", 'CENTRO \x93ARNICHES"', "POLIDEPORTIVO"]
+    table = pd.DataFrame({"solution_id": ["009259", "007828", "005160"], "name": names, "equipamien": names})
+    with pytest.warns(UserWarning, match="for display") as caught:
+        shown = display_frame(table, what="solutions", id_column="solution_id")
+    assert len(caught) == 1, [str(w.message) for w in caught]
+    assert str(caught[0].message) == (
+        "solutions: columns 'name', 'equipamien', solution_id '009259', '007828': for display, Windows-1252 "
+        "characters stored as control codes shown as ’ “ (the file was written from text read as Latin-1); "
+        "the tables keep the full value"
+    )
+    assert shown["name"].tolist() == ["CENTRO L’ESCOLETA", 'CENTRO “ARNICHES"', "POLIDEPORTIVO"]
+    assert table["name"].iloc[0] == "CENTRO L\x92ESCOLETA"  # the table keeps what the file says
+    with pytest.warns(UserWarning, match="for display") as caught:
+        display_frame(pd.DataFrame({"note": ["x" * 300, "a\x00b"]}), what="districts")
+    assert [str(w.message) for w in caught] == [
+        "districts: column 'note', rows 0, 1: for display, text shortened to 200 characters; control or "
+        "text-direction characters removed; the tables keep the full value"
+    ]
 
 
 @given(
-    st.text(alphabet=st.sampled_from(["a", "é", " ", "\x00", "\x07", "\n", "\u202e", "\u200b", "中"]), max_size=200),
+    st.text(
+        alphabet=st.sampled_from(["a", "é", " ", "\x00", "\x07", "\n", "\u202e", "\u200b", "中", "\x92", "\x81"]),
+        max_size=200,
+    ),
     st.integers(min_value=2, max_value=40),
 )
 def test_display_text_of_a_long_value_is_its_whole_text_cleaned_then_cut(text: str, limit: int):
     """Cleaning only the start of a long text gives what cleaning all of it gives (also when
     controls fill the start)."""
     cleaned = text.replace("\n", " ").replace("\x00", "").replace("\x07", "").replace("\u200b", "")
-    cleaned = cleaned.replace("\u202e", "\ufffd")
+    cleaned = cleaned.replace("\u202e", "\ufffd").replace("\x92", "’").replace("\x81", "")
     expected = cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
     assert display_text(text, limit=limit) == expected
 

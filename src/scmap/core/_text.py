@@ -3,7 +3,8 @@ r"""Text from data, made safe for each kind of output that shows it.
 - **Display text** (map popups and tooltips, legends, report tables, figures): control characters
   are removed, bidirectional override and isolate characters are replaced by U+FFFD (so a name
   cannot reverse the text around it), and text longer than :data:`MAX_DISPLAY_CHARS` is cut with
-  an ellipsis. The tables (GeoPackage, CSV) keep the full value.
+  an ellipsis. A C1 control that is a Windows-1252 character read as Latin-1 (``\x92``) is shown
+  as that character (``’``). The tables (GeoPackage, CSV) keep the full value.
 - **Spreadsheet cells** (every CSV scmap writes): a text cell that a spreadsheet would read as a
   formula (first character ``=``, ``+``, ``-``, ``@``, tab or carriage return) gets a leading
   apostrophe, as OWASP recommends; numbers, also negative ones, stay numbers.
@@ -36,12 +37,14 @@ from scmap.errors import ScmapWarning
 __all__ = [
     "MAX_DISPLAY_CHARS",
     "MAX_PROSE_CHARS",
+    "counted",
     "csv_cell",
     "csv_safe",
     "display_frame",
     "display_text",
     "display_value",
     "mpl_literal",
+    "noun_for",
     "write_csv",
 ]
 
@@ -53,12 +56,29 @@ MAX_PROSE_CHARS = 1000
 # C0 and C1 controls except tab and newline (shown as spaces), DEL, and the zero-width
 # characters that hide text.
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\ufeff]")
+# A C1 control in a name is a Windows-1252 character (’ “ ” – €) whose byte was read as
+# Latin-1 by whoever wrote the file: shown as that character, as ftfy's fix_c1_controls does
+_CP1252 = {
+    c: ch for c, ch in zip(range(0x80, 0xA0), bytes(range(0x80, 0xA0)).decode("cp1252", "replace"), strict=True)
+    if ch != "\ufffd"
+}  # fmt: skip
+_C1_CHARACTERS = re.compile("[" + "".join(chr(c) for c in _CP1252) + "]")
 _SPACES = re.compile("[\t\n]")
 # LRE RLE PDF LRO RLO, LRI RLI FSI PDI: they reorder the text that follows them
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _NEEDS_CLEANING = re.compile(f"{_CONTROLS.pattern}|{_BIDI.pattern}|[\t\n]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?")
+
+
+def counted(n: int, noun: str) -> str:
+    """Return *n* and *noun*, the noun plural unless *n* is 1 (``1 row``, ``3 rows``, ``0 rows``)."""
+    return f"{n} {noun_for(n, noun)}"
+
+
+def noun_for(n: int, noun: str) -> str:
+    """Return *noun* as *n* of them are named: ``row`` for 1, ``rows`` otherwise."""
+    return noun if n == 1 else f"{noun}s"
 
 
 def display_text(value: str, *, limit: int = MAX_DISPLAY_CHARS) -> str:
@@ -81,6 +101,7 @@ def display_text(value: str, *, limit: int = MAX_DISPLAY_CHARS) -> str:
 
 
 def _clean(text: str) -> str:
+    text = text.translate(_CP1252) if _C1_CHARACTERS.search(text) else text
     return _BIDI.sub("\ufffd", _CONTROLS.sub("", _SPACES.sub(" ", text)))
 
 
@@ -94,13 +115,15 @@ def display_frame(
 ) -> pd.DataFrame:
     """Return a copy of *table* whose text cells are display text.
 
-    A copy of *table* whose text cells are display text; with *warn*, one warning per changed
-    column, naming *what* (e.g. ``districts``), the column and the ids (or row numbers) of the rows.
+    A copy of *table* whose text cells are display text; with *warn*, one warning per change and
+    set of rows, naming *what* (e.g. ``districts``), the columns, the ids (or row numbers) of the
+    rows and what was changed (a column copied under two names is said once).
 
     The *id_column* keeps its values (other tables join on them); a map or page shows them through
     :func:`display_value`.
     """
     out = table.copy()
+    said: dict[tuple[tuple[Hashable, ...], str], list[Hashable]] = {}
     for column in table.columns:
         values = table[column]
         if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):
@@ -112,9 +135,26 @@ def display_frame(
             continue
         if column != id_column:
             out.loc[changed, column] = values.loc[changed].map(lambda v: display_text(v, limit=limit))
-        if warn:
-            _warn_changed(table, changed, what=what, column=column, id_column=id_column, limit=limit)
+        said.setdefault((tuple(changed), _changes(text.loc[changed], limit)), []).append(column)
+    if warn:
+        for (rows, change), columns in said.items():
+            _warn_changed(table, pd.Index(rows), what=what, columns=columns, id_column=id_column, change=change)
     return out
+
+
+def _changes(text: pd.Series, limit: int) -> str:
+    """What display made of these texts: cut, characters removed, Windows-1252 characters shown."""
+    c1 = text.str.contains(_C1_CHARACTERS, na=False)
+    removed = text.str.replace(_C1_CHARACTERS, "", regex=True).str.contains(_NEEDS_CLEANING, na=False)
+    changes = [f"text shortened to {limit} characters"] if (text.str.len() > limit).any() else []
+    changes += ["control or text-direction characters removed"] if removed.any() else []
+    if c1.any():
+        shown = sorted({_CP1252[ord(ch)] for v in text[c1] for ch in _C1_CHARACTERS.findall(v)})
+        changes.append(
+            f"Windows-1252 characters stored as control codes shown as {' '.join(shown)} (the file was "
+            "written from text read as Latin-1)"
+        )
+    return "; ".join(changes)
 
 
 def _short_id(value: str, *, limit: int) -> str:
@@ -131,7 +171,13 @@ def _short_id(value: str, *, limit: int) -> str:
 
 
 def _warn_changed(
-    table: pd.DataFrame, changed: pd.Index, *, what: str, column: Hashable, id_column: Hashable | None, limit: int
+    table: pd.DataFrame,
+    changed: pd.Index,
+    *,
+    what: str,
+    columns: list[Hashable],
+    id_column: Hashable | None,
+    change: str,
 ) -> None:
     if id_column is not None and id_column in table.columns:
         ids = [str(v) for v in table.loc[changed[:5], id_column]]
@@ -139,9 +185,9 @@ def _warn_changed(
     else:
         where = "rows " + ", ".join(str(i) for i in changed[:5])
     more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+    names = ", ".join(repr(display_text(str(c), limit=60)) for c in columns)
     warnings.warn(
-        f"{what}: column {display_text(str(column), limit=60)!r}, {where}{more}: text shortened to "
-        f"{limit} characters and/or control or text-direction characters removed for display; "
+        f"{what}: {noun_for(len(columns), 'column')} {names}, {where}{more}: for display, {change}; "
         "the tables keep the full value",
         ScmapWarning,
         stacklevel=3,
