@@ -378,6 +378,13 @@ def test_sensitivity_cap(tmp_path: Path):
     assert "fewer runs" in result.stderr
 
 
+def test_the_closing_line_counts_one_as_one(tmp_path: Path):
+    project = _districts_project(tmp_path, [shapely.box(23.30, 42.68, 23.36, 42.72)], map={"basemap": "none"})
+    result = CliRunner().invoke(cli, ["run", str(project), "-o", str(tmp_path / "pack")])
+    assert result.exit_code == 0, result.stderr
+    assert ": 1 solution, 1 district, 0 rejected rows; open " in result.stderr
+
+
 def test_pairs_cap(tmp_path: Path):
     rng = np.random.default_rng(1)
     district = shapely.box(23.30, 42.68, 23.36, 42.72)

@@ -38,6 +38,7 @@ from scmap.analysis._pairs import PAIR_GEOMETRY_LIMIT, _pairs_and_links, circle_
 from scmap.core._beside import beside_map
 from scmap.core._geom import assign_points
 from scmap.core._limits import MAX_PAIRS, MAX_UNITS
+from scmap.core._text import counted
 from scmap.core.catalogue import Catalogue, Rule, load_catalogue
 from scmap.errors import CatalogueError, InputError, OutsideWarning, ScmapWarning
 from scmap.sources._validate import polygonal
@@ -729,7 +730,7 @@ def _gaps(table: pd.DataFrame, districts: gpd.GeoDataFrame, sectors: list[str], 
 
 def _solutions(n: int, one: str, many: str) -> str:
     """``1 solution lies`` or ``3 solutions lie``."""
-    return f"1 solution {one}" if n == 1 else f"{n} solutions {many}"
+    return f"{counted(n, 'solution')} {one if n == 1 else many}"
 
 
 def _notes(duplicates: pd.DataFrame, outside: pd.DataFrame) -> list[str]:

@@ -55,6 +55,7 @@ def run_into(
 
     The output folder is locked before the analysis starts, so a second run into it fails at once.
     """
+    from scmap.core._text import counted
     from scmap.pipeline.results import CONTRACT_FILES, open_run_pack, run
     from scmap.project.load import apply_weights, load_project, with_map
     from scmap.sources._validate import left_out_rows
@@ -76,10 +77,11 @@ def run_into(
         results.write_files(tmp, progress=say, to=database, schema=schema, overwrite=overwrite)
         say("moving the complete pack into place")
     left_out = int(left_out_rows(results.rejected).sum())
-    rows = f"{len(results.rejected) - left_out} rejected rows"
+    rows = counted(len(results.rejected) - left_out, "rejected row")
     rows += f", {left_out} left out by where:" if left_out else ""
     click.echo(
-        f"done in {done():.1f} s: {len(results.solutions)} solutions, {len(results.districts)} districts, "
+        f"done in {done():.1f} s: {counted(len(results.solutions), 'solution')}, "
+        f"{counted(len(results.districts), 'district')}, "
         f"{rows}; open {outdir / 'map.html'} or {outdir / 'report.html'}",
         err=True,
     )

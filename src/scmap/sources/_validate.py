@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from scmap.core._text import counted, noun_for
 from scmap.errors import InputError, OutsideWarning
 from scmap.sources._readers import RawLayer, describe, shapefile_hint
 from scmap.sources.crs import outside_area_of_use, parse_crs
@@ -452,10 +453,6 @@ def _repair(c: _Check, family: Family) -> np.ndarray:
     return fixed
 
 
-def _count(n: int, thing: str) -> str:
-    return f"{n} {thing}{'s' * (n != 1)}"
-
-
 def _merge_parts(c: _Check, fixed: np.ndarray, live: np.ndarray, merge_into: dict[int, int], same: str) -> int:
     """Union the parts of one feature into its first row (*live* is updated); the parts merged."""
     merged_parts = [p for p in merge_into if live[p] and live[merge_into[p]]]
@@ -469,10 +466,10 @@ def _merge_parts(c: _Check, fixed: np.ndarray, live: np.ndarray, merge_into: dic
         live[parts] = False
     shown = "; ".join(
         f"{row_label(first + 1, c.ids.iloc[first] if c.ids is not None else None)} with "
-        f"{'rows' if len(parts) > 1 else 'row'} {', '.join(str(p + 1) for p in parts)}"
+        f"{noun_for(len(parts), 'row')} {', '.join(str(p + 1) for p in parts)}"
         for first, parts in list(groups.items())[:_SHOW]
     )
-    merged = f"merged {_count(len(merged_parts), 'row')} into {_count(len(groups), 'feature')}"
+    merged = f"merged {counted(len(merged_parts), 'row')} into {counted(len(groups), 'feature')}"
     c.report.warnings.append(
         f"{c.where}: {merged} because they repeat an id with {same} (one feature stored in several parts): {shown}"
     )
