@@ -71,7 +71,8 @@ def in_process(network: Path) -> Path:
     assert "[4/4]" in result.stderr and "Nowhere: FAILED" in result.stderr and "missing.gpkg" in result.stderr
     assert "3 of 4 cities done" in result.stderr
     lines = result.stderr.splitlines()  # a city's warnings under its line: Barcelona's station across the city line
-    assert lines[1].startswith("    Warning: ") and "08019_stations.geojson: 1 of 465 solutions lie outside" in lines[1]
+    assert lines[1].startswith("    Warning: ")
+    assert "08019_stations.geojson: 1 of 465 solutions lies outside" in lines[1]
     assert lines[0].startswith("[1/4] Barcelona: done") and lines[2].startswith("[2/4] València: done")
     return outdir
 
@@ -94,7 +95,7 @@ def test_each_city_says_its_warnings_under_its_line_each_fact_once(tmp_path: Pat
     result = _batch(tmp_path, tmp_path / "out")
     assert result.exit_code == 0, result.output
     warning = (
-        f"    Warning: {solutions}: 1 of 2 solutions lie outside every district (kept; the overlap layer 'outside' "
+        f"    Warning: {solutions}: 1 of 2 solutions lies outside every district (kept; the overlap layer 'outside' "
         "lists them): is this the right file for these districts?"
     )
     lines = result.stderr.splitlines()

@@ -263,14 +263,14 @@ def test_solutions_outside_every_district_are_said_once(runner: CliRunner, tmp_p
     lines = result.stderr.splitlines()
     said = [line for line in lines if "outside every district" in line]
     assert said == [
-        f"Warning: {extra}: 1 of 3 solutions lie outside every district (kept; the overlap layer 'outside' "
+        f"Warning: {extra}: 1 of 3 solutions lies outside every district (kept; the overlap layer 'outside' "
         "lists them): is this the right file for these districts?"
     ]
     twice = lines.index("Warning: 1 solution repeats another of the same type at the same place (e.g. again = in); "
                         "kept, listed in the duplicates layer")  # fmt: skip
     assert lines.index(said[0]) < twice and lines[twice + 1].endswith("writing tables...")  # files first, then the run
     report = (tmp_path / "pack" / "report.html").read_text(encoding="utf-8")
-    assert "1 of 3 solutions lie outside every district" in report  # the report's notes say it once too
+    assert "1 of 3 solutions lies outside every district" in report  # the report's notes say it once too
     assert "1 solution lies outside every district" not in report
     for files_said, printed in ((3, ""), (2, "Warning: 3 solutions lie outside every district\n")):
         reports = [SourceReport("a.csv", "solutions", outside=files_said, warnings=["a.csv: outside"])]

@@ -124,7 +124,7 @@ def test_cli_match_says_each_citys_warnings_under_its_name(pair: tuple[Path, Pat
     assert lines[:3] == [
         f"running the lighthouse, {pair[0]}...",
         f"running the follower, {follower}...",
-        f"Warning: {tmp_path / 'remoto.csv'}: 1 of 2 solutions lie outside every district (kept; the overlap "
+        f"Warning: {tmp_path / 'remoto.csv'}: 1 of 2 solutions lies outside every district (kept; the overlap "
         "layer 'outside' lists them): is this the right file for these districts?",
     ]
     assert result.stderr.count("outside every district") == 1

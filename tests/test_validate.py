@@ -50,7 +50,7 @@ def test_districts_rejections_and_repairs(tmp_path: Path, grid_districts: gpd.Ge
         loaded = read_districts(path, id="code", name="label", to_crs=None)
     messages = " ".join(str(w.message) for w in record)
     assert "repaired 1 invalid geometries (row 5 (id D5): Self-intersection" in messages
-    assert "1 x missing id in column 'code' (rows 7)" in messages  # the summary names the column
+    assert "1 x missing id in column 'code' (row 7)" in messages  # the summary names the column
     assert loaded.gdf["district_id"].tolist() == ["D1", "D2", "D3", "D4", "D5"]
     assert loaded.gdf["district_name"].tolist()[:1] == ["North-West"]
     bowtie = loaded.gdf.geometry.iloc[4]

@@ -314,7 +314,7 @@ def test_serving_a_project_runs_it_and_keeps_the_store_beside_it(tmp_path: Path)
         room.stop()
     said = room.log.read_text(encoding="utf-8").splitlines()
     assert [line for line in said if "outside every district" in line] == [
-        f"Warning: {extra}: 1 of 2 solutions lie outside every district (kept; the overlap layer 'outside' "
+        f"Warning: {extra}: 1 of 2 solutions lies outside every district (kept; the overlap layer 'outside' "
         "lists them): is this the right file for these districts?"
     ]
     assert any(line.startswith(f"Warning: {extra}, layer 'wifi': 1 of 3 rows rejected") for line in said), said

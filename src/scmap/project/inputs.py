@@ -289,11 +289,18 @@ def _warn_outside(inputs: Inputs, parts: list[LoadedLayer]) -> None:
         outside = int((assign_points(points, districts) < 0).sum())
         loaded.report.outside = outside
         if outside:
-            share = "all" if outside == len(loaded.gdf) else f"{outside} of {len(loaded.gdf)}"
+            share = _outside_share(outside, len(loaded.gdf))
             loaded.report.warnings.append(
-                f"{loaded.report.path}: {share} solutions lie outside every district (kept; the overlap "
-                "layer 'outside' lists them): is this the right file for these districts?"
+                f"{loaded.report.path}: {share} outside every district (kept; the overlap layer 'outside' lists "
+                "them): is this the right file for these districts?"
             )
+
+
+def _outside_share(outside: int, total: int) -> str:
+    """``all solutions lie``, ``its one solution lies``, ``1 of 3 solutions lies``, ``2 of 3 solutions lie``."""
+    if outside == total:
+        return "its one solution lies" if total == 1 else "all solutions lie"
+    return f"{outside} of {total} solutions {'lies' if outside == 1 else 'lie'}"
 
 
 _SWAP_SAMPLE = 20_000

@@ -636,7 +636,8 @@ def reason_summary(table: pd.DataFrame, *, kinds: int = 4, ids: int = 3) -> str:
     for reason, group in table.groupby(kind, sort=False):
         named = group["id"].fillna("").astype(str)
         which = named[named != ""].drop_duplicates()
-        label, values = ("ids", which) if len(which) else ("rows", group["row"].astype(str))
+        label, values = ("id", which) if len(which) else ("row", group["row"].astype(str))
+        label = noun_for(len(values), label)
         shown = ", ".join(values.head(ids)) + (", ..." if len(values) > ids else "")
         parts.append((len(group), f"{len(group)} x {reason or 'rejected'} ({label} {shown})"))
     parts.sort(key=lambda p: -p[0])
