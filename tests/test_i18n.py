@@ -29,6 +29,7 @@ _USED = re.compile(
 )  # a message called, or a workshop room's refusal (its text in the room's language)
 # ids built at run time: a prefix written in the code, the rest from data or a fixed list
 _DYNAMIC = (
+    "reason.",
     "type.",
     "sector.",
     "about.",

@@ -93,3 +93,40 @@ def test_barcelona_report_is_a_handout(realdata: Path, tmp_path: Path, browser):
     pdf = tmp_path / "report.pdf"
     page.pdf(path=str(pdf), format="A4")
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 50_000
+
+
+def test_the_data_quality_section_speaks_the_reports_language_and_says_each_fact_once(tmp_path: Path):
+    """A Spanish report of a file with 1,200 rows, four of them unusable: the table of reasons is in
+    Spanish, row numbers are not grouped like amounts (1100, not 1.100), and the notes leave out
+    what the tables already say (the rejected-row summary, the repeated solutions)."""
+    import folium
+    import pandas as pd
+
+    from scmap.outputs.report import render_report
+    from scmap.project.datasets import copy_demo
+
+    project = copy_demo(tmp_path / "p")
+    rows = pd.DataFrame({"ref": [f"r{i}" for i in range(1200)], "kind": "public_wifi"})
+    rows["lon"] = (23.30 + (rows.index % 40) * 0.001).astype(str).astype(object)
+    rows["lat"] = 42.68 + (rows.index // 40) * 0.001
+    rows.loc[1099, "lon"] = "n/a"  # row 1100 (rows are counted from the first under the header)
+    rows.loc[1150, "ref"] = "r7"
+    rows.loc[1160, "ref"] = ""
+    rows.loc[1170, "kind"] = "teleporter"
+    rows.loc[1180, ["lon", "lat"]] = rows.loc[1181, ["lon", "lat"]].to_numpy()  # one place twice
+    rows.to_csv(tmp_path / "p" / "wifi.csv", index=False)
+    spec = yaml.safe_load(project.read_text(encoding="utf-8"))
+    spec["solutions"].append({"path": "wifi.csv", "solution_field": "kind", "id": "ref", "id_prefix": "w"})
+    spec["map"]["language"] = "es"
+    project.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    results = run(project)
+    page = render_report(results.report_input(), fmap=folium.Map(tiles=None))
+    quality = page.split("<h2>Calidad de los datos</h2>", 1)[1].split("<h2", 1)[0]
+    spanish = ["la coordenada no es un número", "identificador repetido", "tipo de solución desconocido"]
+    for reason in [*spanish, "falta el identificador en la columna 'ref'"]:
+        assert f"<td>{reason}</td>" in quality, reason
+    assert "<td>1100</td>" in quality and "<td>1.100</td>" not in quality
+    notes = quality.partition("Notas sobre los datos de entrada")[2]
+    assert "rows rejected" not in notes and "repeat another of the same type" not in notes
+    assert any("rows rejected" in w for w in results.notes())  # said where there is no table (the CLI)
+    assert any("repeats another of the same type" in w for w in results.notes())

@@ -734,13 +734,7 @@ def _solutions(n: int, one: str, many: str) -> str:
 
 
 def _notes(duplicates: pd.DataFrame, outside: pd.DataFrame) -> list[str]:
-    notes = []
-    if len(duplicates):
-        notes.append(
-            f"{_solutions(len(duplicates), 'repeats', 'repeat')} another of the same type at the same place "
-            f"(e.g. {duplicates['solution_id'].iloc[0]} = {duplicates['duplicate_of'].iloc[0]}); "
-            "kept, listed in the duplicates layer"
-        )
+    notes = [duplicates_note(duplicates)] if len(duplicates) else []
     for note in notes:
         warnings.warn(note, ScmapWarning, stacklevel=4)
     if len(outside):
@@ -748,6 +742,15 @@ def _notes(duplicates: pd.DataFrame, outside: pd.DataFrame) -> list[str]:
         notes.append(note)
         warnings.warn(OutsideWarning(note, count=len(outside)), stacklevel=4)
     return notes
+
+
+def duplicates_note(duplicates: pd.DataFrame) -> str:
+    """The overlap's note that the *duplicates* repeat another solution of their type at one place."""
+    return (
+        f"{_solutions(len(duplicates), 'repeats', 'repeat')} another of the same type at the same place "
+        f"(e.g. {duplicates['solution_id'].iloc[0]} = {duplicates['duplicate_of'].iloc[0]}); "
+        "kept, listed in the duplicates layer"
+    )
 
 
 def outside_note(outside: pd.DataFrame) -> str:

@@ -49,7 +49,9 @@ def column_label(column: str, catalogue: Catalogue, msg: Messages | None = None)
 
 
 def column_kind(column: str) -> str:
-    """How a column's numbers are shown: share, km2, metres, m2, score, rank, count or number."""
+    """How a column's numbers are shown: share, km2, metres, m2, score, rank, count, row or number."""
+    if column == "row":
+        return "row"  # a row of a file, as an editor numbers it: 1835, not 1,835
     if column.startswith(("covered_", "mean_covered")) or column.endswith(("share_above", "_share", "p_top5")):
         return "share"
     if column == "area_m2":
@@ -98,6 +100,7 @@ def format_value(value: object, kind: str, msg: Messages | None = None) -> str:
         "metres": lambda: f"{msg.num(number)} m",
         "score": lambda: msg.num(number, 2),
         "count": lambda: msg.num(number),
+        "row": lambda: f"{number:.0f}",
     }
     return formats.get(kind, lambda: _plain(number, msg))()
 

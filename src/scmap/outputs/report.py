@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -29,6 +30,7 @@ from scmap.core.i18n import Messages
 from scmap.maps._format import format_table
 from scmap.maps.export import embed_html, static_map
 from scmap.project.spec import SOLUTIONS_LAYER, CriterionSpec, GridUnits, H3Units, Project
+from scmap.sources._validate import reason_kinds
 
 if TYPE_CHECKING:
     from scmap.outputs.workshop import Outcome
@@ -279,15 +281,37 @@ def _district_table(inp: ReportInput) -> pd.DataFrame:
     return s[cols]
 
 
+_REASONS = {
+    "duplicate id": "duplicate_id",
+    "no geometry": "no_geometry",
+    "empty geometry": "empty_geometry",
+    "missing coordinate": "missing_coordinate",
+    "coordinate is not a number": "not_a_number",
+    "unknown solution type": "unknown_type",
+    "unknown sector": "unknown_sector",
+    "unknown status": "unknown_status",
+}
+"""The data check's commonest reasons (as :func:`~scmap.sources._validate.reason_kinds` gives them) and
+their message ids (``reason.`` and this): the report's table of rejected rows by reason says them in
+its language."""
+_MISSING_ID = re.compile(r"missing id in column '(.*)'")
+
+
+def _reason(kind: str, msg: Messages) -> str:
+    """A reason without its particulars in the report's language (as the check says it if not known)."""
+    missing = _MISSING_ID.fullmatch(kind)
+    if missing:
+        return msg("reason.missing_id", column=missing.group(1))
+    return msg(f"reason.{_REASONS[kind]}") if kind in _REASONS else kind
+
+
 def _quality(inp: ReportInput) -> dict[str, Any]:
     """Rejected rows by reason (and the first rows), outside points, duplicates, source warnings."""
     rejected = inp.rejected
     by_reason = pd.DataFrame()
     if len(rejected):
-        reason = rejected["reason"].str.replace(r"\s*\(first used in row \d+\)", "", regex=True)
-        reason = reason.str.replace(r"^duplicate id .*", "duplicate id", regex=True)
         by_reason = (
-            rejected.assign(reason=reason)
+            rejected.assign(reason=reason_kinds(rejected).map(lambda kind: _reason(kind, inp.messages)))
             .groupby(["file", "reason"], sort=False)
             .agg(rows=("row", "size"), first_ids=("id", lambda v: ", ".join(map(str, v.head(5)))))
             .reset_index()

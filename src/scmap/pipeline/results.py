@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from scmap._version import __version__
-from scmap.analysis.overlap import OverlapResult, outside_note, overlap_project
+from scmap.analysis.overlap import OverlapResult, duplicates_note, outside_note, overlap_project
 from scmap.analysis.suitability import SuitabilityResult, make_units, suitability_project
 from scmap.core._atomic import open_pack, sha256
 from scmap.core._beside import Beside
@@ -272,19 +272,31 @@ class Results:
             summary=self.summary,
             rejected=self.rejected,
             provenance=self.provenance,
-            warnings=self.notes(),
+            warnings=self.notes(beside_tables=True),
             workshop=self.workshop(),
         )
 
-    def notes(self) -> list[str]:
+    def notes(self, *, beside_tables: bool = False) -> list[str]:
         """What the input checks and the analysis noted, each fact once.
 
         The overlap's note that solutions lie outside every district is left out when the input
         files' own notes counted as many (see :func:`scmap.sources._validate.outside_said`).
+
+        Parameters
+        ----------
+        beside_tables
+            Also leave out what the report's data-quality tables say, in the report's language:
+            each file's summary of its rejected rows, and the note on solutions repeated at one place.
         """
-        sources, outside = self.inputs.sources, self.overlap.outside
-        again = outside_note(outside) if len(outside) and outside_said(len(outside), sources) else None
-        return [w for s in sources for w in s.warnings] + [n for n in self.overlap.warnings if n != again]
+        sources, outside, duplicates = self.inputs.sources, self.overlap.outside, self.overlap.duplicates
+        again = {outside_note(outside)} if len(outside) and outside_said(len(outside), sources) else set()
+        if beside_tables:
+            again |= {s.summary for s in sources if s.summary} | (
+                {duplicates_note(duplicates)} if len(duplicates) else set()
+            )
+        return [w for s in sources for w in s.warnings if w not in again] + [
+            n for n in self.overlap.warnings if n not in again
+        ]
 
     def workshop(self) -> Outcome | None:
         """Return what the project's workshop room decided, or None.

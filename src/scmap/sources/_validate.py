@@ -62,6 +62,8 @@ class SourceReport:
     errors: list[str] = field(default_factory=list)
     outside: int = 0
     """Solutions outside every district, said in ``warnings`` (kept, and listed by the overlap)."""
+    summary: str | None = None
+    """The warning of ``warnings`` that summarises the rejected rows by reason (None without one)."""
     remote: dict[str, object] | None = None
     """For a PostGIS table or a web service: url, layer, fetched, features, sha256 (and cache)."""
 
@@ -539,9 +541,10 @@ def conclude(loaded: LoadedLayer) -> LoadedLayer:
         )
     elif (~left_out).any():
         rejected = table.loc[~left_out]
-        report.warnings.append(
+        report.summary = (
             f"{where}: {len(rejected)} of {report.rows - report.filtered} rows rejected: {reason_summary(rejected)}"
         )
+        report.warnings.append(report.summary)
     return loaded
 
 
