@@ -203,3 +203,34 @@ def test_a_name_shared_close_by_is_printed_once():
     printed = sorted(t.get_text() for t in ax.texts)
     plt.close(fig)
     assert printed == ["Gràcia", "Sarrià", "Sarrià"]
+
+
+@pytest.mark.parametrize(("width_km", "height_km"), [(4, 30), (30, 8)])
+def test_the_colour_bar_stands_beside_the_map_and_the_map_in_the_middle(width_km: float, height_km: float):
+    """A tall city (València with its southern districts is 13 x 32 km) leaves its axis' sides
+    empty: the bar stands just right of the map as drawn, not at the page's edge, and the map is
+    centred in what is left. A wide city fills the width; its bar stays on the page."""
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    from scmap.core.i18n import english
+    from scmap.maps._figure import quiet_figure
+    from scmap.maps.export import plot_scored
+
+    cells = [shapely.box(500_000, 4_400_000 + y * 1000, 500_000 + width_km * 1000, 4_401_000 + y * 1000)
+             for y in range(int(height_km))]  # fmt: skip
+    districts = gpd.GeoDataFrame({"district_id": [f"d{i}" for i in range(len(cells))]}, geometry=cells, crs=32630)
+    fig = quiet_figure((11.69, 8.27))  # A4 landscape, as the atlas
+    ax = fig.add_axes((0.02, 0.07, 0.96, 0.83))
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    values = pd.Series(range(len(cells)), dtype=float) / len(cells)
+    plot_scored(fig, ax, districts, values, districts, cmap="YlGn", vmin=0, vmax=1, label="score", msg=english(),
+                shrink=0.45, pad=0.02, beside=True)  # fmt: skip
+    fig.canvas.draw()
+    drawn, bar = ax.get_window_extent(), fig.axes[-1].get_window_extent()
+    page = fig.bbox.width
+    assert 0 < bar.x0 - drawn.x1 < 0.03 * page  # beside the map
+    assert fig.axes[-1].get_tightbbox().x1 < page  # the bar's ticks and label on the page
+    assert abs((drawn.x0 + drawn.x1) / 2 - page / 2) < 0.08 * page  # the map in the middle (less the bar's inch)

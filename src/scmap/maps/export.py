@@ -250,6 +250,7 @@ def plot_scored(
     shrink: float = 0.6,
     pad: float = 0.05,
     linewidth: float = 0.6,
+    beside: bool = False,
 ) -> None:
     """Draw areas coloured by *values* under the district outlines, with a colour bar.
 
@@ -273,16 +274,43 @@ def plot_scored(
         The colour bar's length (share of the axis) and its distance from the axis.
     linewidth
         The outlines' width in points.
+    beside
+        Put the bar just right of the map as drawn and centre the map in the rest of its axis
+        (for an axis placed by hand, as on the atlas' pages; a figure laid out by
+        ``tight_layout`` takes its bar's room from the axis instead).
     """
     from matplotlib import cm, colors
     from matplotlib.ticker import FuncFormatter
 
     plot_values(ax, areas, values, cmap=cmap, vmin=vmin, vmax=vmax, missing="#dddddd")
     missing_legend(ax, values, "#dddddd", msg("atlas.excluded"))
-    bar = fig.colorbar(cm.ScalarMappable(colors.Normalize(vmin, vmax), cmap), ax=ax, shrink=shrink, pad=pad)
+    mappable = cm.ScalarMappable(colors.Normalize(vmin, vmax), cmap)
+    if beside:
+        bar = fig.colorbar(mappable, cax=_bar_beside(fig, ax, shrink, pad))
+    else:
+        bar = fig.colorbar(mappable, ax=ax, shrink=shrink, pad=pad)
     bar.set_label(mpl_literal(label))
     bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: msg.num(v, 1)))  # the language's decimal mark
     plot_districts(ax, districts, face="none", edge="#333333", linewidth=linewidth)
+
+
+def _bar_beside(fig: Any, ax: Any, shrink: float, pad: float) -> Any:
+    """An axis for a colour bar just right of the map as drawn, the map centred in what is left.
+
+    The map keeps its shape (equal aspect), so a tall city is narrower than its axis: a bar at the
+    axis' edge would leave the page's left half empty. Room for the bar and its labels is taken
+    from the axis (as ``fig.colorbar(ax=...)`` takes it), then the bar follows the drawn map.
+    """
+    from mpl_toolkits.axes_grid1.inset_locator import inset_axes
+
+    box = ax.get_position()
+    room = min(0.15 * box.width, 1.1 / fig.get_figwidth())  # about an inch for the bar, its ticks and label
+    ax.set_position((box.x0, box.y0, box.width - room, box.height))
+    ax.set_anchor("C")
+    return inset_axes(
+        ax, width=0.14, height=f"{shrink:.0%}", loc="center left", borderpad=0,
+        bbox_to_anchor=(1 + pad, 0, 1, 1), bbox_transform=ax.transAxes,
+    )  # fmt: skip
 
 
 def static_map(

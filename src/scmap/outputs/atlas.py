@@ -266,7 +266,7 @@ def _draw(fig: Any, page: AtlasPage, inp: ReportInput) -> None:
     elif page.column is not None:
         values = pd.to_numeric(page.areas[page.column], errors="coerce")
         plot_scored(fig, ax, page.areas, values, inp.districts, cmap=page.cmap, vmin=page.vmin, vmax=page.vmax,
-                    label=page.legend, msg=inp.messages, shrink=0.45, pad=0.01, linewidth=0.5)  # fmt: skip
+                    label=page.legend, msg=inp.messages, shrink=0.45, pad=0.02, linewidth=0.5, beside=True)  # fmt: skip
     else:
         plot_districts(ax, inp.districts, face="#f2f2f2", edge="#555555", linewidth=0.5)
         title = mpl_literal(inp.messages("atlas.solutions"))
