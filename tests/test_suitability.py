@@ -198,6 +198,18 @@ def score(districts, layers, criteria, **extra) -> pd.DataFrame:
     return res.units.set_index("unit_id")
 
 
+def test_coverage_of_lines_needs_a_radius(districts, layers):
+    """Streets (Barcelona's 30 km/h zones are lines) cover no area: without radius_m every unit
+    would score 0, so the criterion is refused; with it, the area within that distance counts."""
+    street = shapely.LineString([(690000, 4725500), (692000, 4725500)])  # across D1 and D2
+    lines = {**layers, "zones30": gpd.GeoDataFrame(geometry=[street], crs=CRS)}
+    with pytest.raises(InputError, match=r"criteria.calm: coverage_of: layer 'zones30' holds lines, which cover no "):
+        score(districts, lines, {"calm": {"coverage_of": "zones30"}})
+    u = score(districts, lines, {"calm": {"coverage_of": "zones30", "radius_m": 50}})
+    strip = 1000 * 100 / 1e6  # a 100 m band across each 1 km square (round caps beyond the squares)
+    assert u["ev_charging__calm__raw"].tolist() == pytest.approx([strip, strip, 0, 0], rel=0.01)
+
+
 def test_wlc_by_hand(districts, layers):
     u = score(
         districts,
