@@ -270,7 +270,7 @@ def test_unclosed_and_too_short_rings_are_rejected_rows_and_the_rest_loads(tmp_p
     assert rejected == {"b": "a ring is not closed: its first and last points differ",
                         "c": "a ring has too few points to enclose an area (2 distinct points)"}  # fmt: skip
     proc = _scmap("validate", project)
-    assert "ids b" in proc.stdout and "not closed" in proc.stdout and "too few points" in proc.stdout
+    assert "(id b)" in proc.stdout and "not closed" in proc.stdout and "too few points" in proc.stdout
     assert "LinearRing" not in proc.stdout + proc.stderr  # no GEOS text
 
 

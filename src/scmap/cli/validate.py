@@ -29,7 +29,7 @@ def command(project: Path, as_json: bool, engine: str, rejected_path: Path | Non
     Example:
       scmap validate project.yaml --json
     """
-    from scmap.core._text import write_csv
+    from scmap.core._text import counted, write_csv
     from scmap.project.inputs import validate_project
     from scmap.project.load import load_project
 
@@ -45,7 +45,7 @@ def command(project: Path, as_json: bool, engine: str, rejected_path: Path | Non
             click.echo(
                 f"[{mark}] {label}: {s.path}"
                 + (f" (layer {s.layer})" if s.layer else "")
-                + f": {s.rows} rows, {s.loaded} loaded, {s.rejected - s.filtered} rejected"
+                + f": {counted(s.rows, 'row')}, {s.loaded} loaded, {s.rejected - s.filtered} rejected"
                 + (f", {s.filtered} left out by where:" if s.filtered else "")
             )
             for w in s.warnings:
