@@ -390,6 +390,8 @@ _NUM = re.compile(r"^\s*[-+]?\d+(,\d+)?\s*$")
 
 def _to_number(values: pd.Series) -> pd.Series:
     """Coordinates as floats; accepts decimal commas ('41,38'); NaN where not a number."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.astype(float)  # a column the CSV reader found numeric throughout
     text = values.astype("string").str.strip()
     comma = text.str.match(_NUM.pattern, na=False)
     text = text.where(~comma, text.str.replace(",", ".", regex=False))
