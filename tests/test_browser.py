@@ -694,3 +694,12 @@ def test_a_name_is_not_repeated_close_by(browser, tmp_path: Path):
     page.get_by_label("Find a district").fill("sarria")
     page.get_by_label("Find a district").dispatch_event("change")
     assert page.inner_text(".scmap-search-status") == "3 districts match: Sarrià"  # each name once
+    offered = page.evaluate("[...document.querySelectorAll('datalist option')].map(o => o.value)")
+    assert offered == ["Gràcia", "Sarrià", "Sarrià (A)", "Sarrià (B)", "Sarrià (D)"]  # shared: with the ids
+    for asked in ("Sarrià (D)", "d"):  # the name with its id, or the id alone: that one district
+        page.get_by_label("Find a district").fill(asked)
+        page.get_by_label("Find a district").dispatch_event("change")
+        page.wait_for_selector(".leaflet-popup-content")
+        assert page.inner_text(".scmap-search-status") == ""
+        assert "District D" in page.inner_text(".leaflet-popup-content")
+        page.evaluate("window.scmap.map.closePopup()")

@@ -18,6 +18,7 @@ from branca.colormap import LinearColormap
 from pyproj import Transformer
 
 from scmap.core._limits import LARGE_GEOMETRY_VERTICES
+from scmap.core._text import display_text
 from scmap.core.catalogue import Catalogue
 from scmap.core.i18n import Messages, english
 from scmap.maps._format import format_value
@@ -254,6 +255,9 @@ def districts_layer(
         "label": options.districts_label or msg("map.districts"),
         "note": options.districts_note,
         "coded": feats,
+        # where districts share a name (census sections named after their neighbourhood), their
+        # ids tell them apart in the search: "el Raval (01-001)"
+        "ids": [display_text(i) for i in ids] if names.duplicated().any() else [],
         **texts.payload(),
         **_label_points(districts),
     }

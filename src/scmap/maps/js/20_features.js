@@ -154,9 +154,9 @@ function addFeatures(group, feats, geoms, style, points) {
 // districts sent as positions in one table of texts (maps/_texts.py):
 // [name, subtitle, label, value, label, value...]; popup rows built when opened
 function districtFeatures(d) {
-  var texts = textsOf(d);
-  return d.coded.map(function (codes) {
-    var f = { tip: texts[codes[0]], title: texts[codes[0]], sub: texts[codes[1]] };
+  var texts = textsOf(d), ids = d.ids || [];
+  return d.coded.map(function (codes, i) {
+    var f = { tip: texts[codes[0]], title: texts[codes[0]], sub: texts[codes[1]], id: ids[i] };
     Object.defineProperty(f, "rows", { get: function () {
       var rows = [];
       for (var k = 2; k + 1 < codes.length; k += 2) { rows.push([texts[codes[k]], texts[codes[k + 1]]]); }

@@ -121,9 +121,7 @@ function searchBox(st) {
   input.setAttribute("aria-label", t("map.find_district"));
   var list = el("datalist");
   list.id = listId;
-  var titles = {};  // each district's name once, in order
-  st.reg.districts.eachLayer(function (l) { titles[l.scmapFeature.title] = true; });
-  Object.keys(titles).sort().forEach(function (n) { var o = el("option"); o.value = n; list.appendChild(o); });
+  districtChoices(st).forEach(function (n) { var o = el("option"); o.value = n; list.appendChild(o); });
   var status = el("div", "scmap-search-status");
   status.setAttribute("role", "status");
   box.appendChild(input);
@@ -141,6 +139,22 @@ function searchBox(st) {
   return box;
 }
 
+// what the search offers: each district's name once, and a name that districts share also once
+// for each of them with its id ("el Raval", "el Raval (01-001)", "el Raval (01-002)"...)
+function districtChoices(st) {
+  var titles = {}, choices = [];
+  st.reg.districts.eachLayer(function (l) {
+    var f = l.scmapFeature;
+    titles[f.title] = titles[f.title] || [];
+    if (f.id !== undefined) { titles[f.title].push(f.title + " (" + f.id + ")"); }
+  });
+  Object.keys(titles).sort().forEach(function (n) {
+    choices.push(n);
+    if (titles[n].length > 1) { choices = choices.concat(titles[n]); }
+  });
+  return choices;
+}
+
 // ignoring case, accents and punctuation, and matching part of a name ("raval" finds "el Raval")
 function foldName(s) {
   return String(s).normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[^a-z0-9]+/g, " ").trim();
@@ -153,9 +167,12 @@ function findDistrict(st, name) {
   var want = foldName(name), exact = [], partial = [];
   if (!want) { return []; }
   st.reg.districts.eachLayer(function (l) {
-    var have = foldName(l.scmapFeature.title);
-    if (have === want) { exact.push(l); } else if (have.indexOf(want) >= 0) { partial.push(l); }
+    var f = l.scmapFeature, have = foldName(f.title);
+    var told = f.id !== undefined && (foldName(f.title + " (" + f.id + ")") === want || foldName(f.id) === want);
+    if (have === want || told) { exact.push(l); } else if (have.indexOf(want) >= 0) { partial.push(l); }
   });
+  var one = exact.filter(function (l) { return foldName(l.scmapFeature.title) !== want; });
+  exact = one.length ? one : exact;  // a name with its id (or the id alone): that district
   var hits = exact.length ? exact : partial;
   if (hits.length) {
     var bounds = L.latLngBounds([]);
