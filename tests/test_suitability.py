@@ -206,8 +206,21 @@ def test_coverage_of_lines_needs_a_radius(districts, layers):
     with pytest.raises(InputError, match=r"criteria.calm: coverage_of: layer 'zones30' holds lines, which cover no "):
         score(districts, lines, {"calm": {"coverage_of": "zones30"}})
     u = score(districts, lines, {"calm": {"coverage_of": "zones30", "radius_m": 50}})
+    assert u["ev_charging__calm__raw"].notna().all()
     strip = 1000 * 100 / 1e6  # a 100 m band across each 1 km square (round caps beyond the squares)
     assert u["ev_charging__calm__raw"].tolist() == pytest.approx([strip, strip, 0, 0], rel=0.01)
+
+
+def test_validate_finds_a_coverage_of_points_before_the_run(tmp_path: Path):
+    project = copy_demo(tmp_path / "p")
+    spec = yaml.safe_load(project.read_text(encoding="utf-8"))
+    spec["suitability"]["models"]["ev_charging"]["criteria"]["stops"] = {"coverage_of": "trams"}  # points
+    project.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(project)])
+    assert result.exit_code == 1, result.output
+    assert "[ERROR] layer trams" in result.stdout
+    found = "suitability.models.ev_charging.criteria.stops: coverage_of: layer 'trams' holds points"
+    assert found in result.stdout
 
 
 def test_wlc_by_hand(districts, layers):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import shapely
 from shapely import STRtree
 
-__all__ = ["assign_points", "vertex_batches"]
+__all__ = ["assign_points", "no_area", "vertex_batches"]
 
 
 def assign_points(points: np.ndarray, districts: np.ndarray) -> np.ndarray:
@@ -21,6 +22,23 @@ def assign_points(points: np.ndarray, districts: np.ndarray) -> np.ndarray:
     first = np.r_[True, pt_idx[1:] != pt_idx[:-1]]
     found[pt_idx[first]] = d_idx[first]
     return found
+
+
+def no_area(geoms: np.ndarray, ref: str, radius_m: float | None) -> str | None:
+    """Why coverage of the layer *ref* cannot be measured, or None.
+
+    Lines and points cover no area: without *radius_m* every unit would score 0 (Barcelona's
+    30 km/h zones are street lines).
+    """
+    kinds = shapely.get_type_id(geoms)
+    if radius_m or np.isin(kinds, [3, 6]).any():  # buffered, or some (multi)polygon
+        return None
+    what = "lines" if np.isin(kinds, [1, 2, 5]).any() else "points"
+    return (
+        f"coverage_of: layer {ref!r} holds {what}, which cover no area, so every unit would score 0: give "
+        "radius_m to count the area within that distance of them (e.g. radius_m: 50), or use count_of or "
+        "distance_to"
+    )
 
 
 def vertex_batches(

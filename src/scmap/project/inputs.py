@@ -21,7 +21,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from scmap.core._geom import assign_points
+from scmap.core._geom import assign_points, no_area
 from scmap.core._limits import LARGE_GEOMETRY_VERTICES, too_many
 from scmap.errors import InputError, ScmapError, ScmapWarning
 from scmap.project.spec import FileSpec, Project, SolutionSource, popup_labels
@@ -471,4 +471,18 @@ def validate_project(project: Project, *, engine: Engine = "pyogrio") -> Validat
     (True, [24, 36, 60, 5, 1, 125, 22])
     """
     inputs = load_inputs(project, engine=engine)
+    _check_coverage(inputs)
     return ValidationReport(ok=inputs.ok, sources=inputs.sources, rejected=inputs.rejected)
+
+
+def _check_coverage(inputs: Inputs) -> None:
+    """A ``coverage_of`` criterion on a layer with no area is an error of that layer, found now."""
+    models = inputs.project.spec.suitability.models if inputs.project.spec.suitability else {}
+    for solution, model in models.items():
+        for name, crit in model.criteria.items():
+            layer = inputs.layers.get(crit.layer_ref or "") if crit.kind == "coverage_of" else None
+            if layer is None or not len(layer.gdf):
+                continue
+            problem = no_area(np.asarray(layer.gdf.geometry.array, dtype=object), crit.layer_ref or "", crit.radius_m)
+            if problem:
+                layer.report.errors.append(f"suitability.models.{solution}.criteria.{name}: {problem}")

@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 from shapely import STRtree
 
+from scmap.core._geom import no_area
 from scmap.errors import InputError
 from scmap.project.spec import CriterionSpec
 
@@ -58,24 +59,6 @@ def coverage_of(units: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, radius_m: floa
         area = shapely.area(shapely.intersection(ugeoms[ui], parts[pi]))
         np.add.at(out, ui, area)  # parts of a union do not overlap: areas add up
     return np.clip(out / shapely.area(ugeoms), 0.0, 1.0)
-
-
-def _covers_area(layer: gpd.GeoDataFrame, ref: str, radius_m: float | None) -> None:
-    """Refuse coverage of a layer of lines or points without a radius.
-
-    Lines and points cover no area, so every unit would score 0 (Barcelona's 30 km/h zones are
-    street lines).
-    """
-    if radius_m:
-        return
-    kinds = shapely.get_type_id(_geoms(layer))
-    if not np.isin(kinds, [3, 6]).any():  # no (multi)polygon
-        what = "lines" if np.isin(kinds, [1, 2, 5]).any() else "points"
-        raise InputError(
-            f"coverage_of: layer {ref!r} holds {what}, which cover no area, so every unit would score 0: give "
-            f"radius_m to count the area within that distance of them (e.g. radius_m: 50), or use count_of or "
-            "distance_to"
-        )
 
 
 def inside(units: gpd.GeoDataFrame, layer: gpd.GeoDataFrame) -> np.ndarray:
@@ -130,7 +113,9 @@ def raw_values(
     elif crit.kind == "count_of":
         values = count_of(units, layer)
     elif crit.kind == "coverage_of":
-        _covers_area(layer, ref, crit.radius_m)
+        problem = no_area(_geoms(layer), ref, crit.radius_m)
+        if problem:
+            raise InputError(problem)
         values = coverage_of(units, layer, crit.radius_m)
     else:
         values = inside(units, layer)
