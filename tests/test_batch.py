@@ -203,4 +203,15 @@ def test_the_cities_map_shows_every_city_clear_of_the_controls_with_a_legend(bro
     assert sorted(clash) == [["Barcelona", True], ["Sofia (demo)", True], ["València", True]]
     legend = page.evaluate("document.querySelector('.scmap-legend-body').innerText")
     assert "Cities" in legend and "popup" in legend  # what the dots are
+    search = page.get_by_label("Find a city")  # its places are cities, not districts
+    search.fill("Madrid")
+    search.dispatch_event("change")
+    assert page.inner_text(".scmap-search-status") == "No city matches “Madrid”"
+    search.fill("a")  # in every name
+    search.dispatch_event("change")
+    assert page.inner_text(".scmap-search-status").startswith("3 cities match: ")  # a dot has no bounds
+    search.fill("valencia")
+    search.dispatch_event("change")
+    page.wait_for_selector(".leaflet-popup-content")
+    assert "València" in page.inner_text(".leaflet-popup-content")
     assert opened.errors == []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -73,6 +73,9 @@ class MapOptions:
     districts_label, districts_note
         What the district layer is called in the layer list (default "Districts") and, when
         given, a legend entry saying what its shapes are (e.g. the cities of a network).
+    places
+        What the district layer's shapes are, for the search's words: ``districts`` ("Find a
+        district"), or ``cities`` ("Find a city", the network's map).
     colourings
         More district colourings (one visible at a time, like the suitability ones), each a
         payload as :func:`district_colouring` makes it, in the districts' order.
@@ -116,6 +119,7 @@ class MapOptions:
     solution_columns: dict[str, str] | None = None
     districts_label: str | None = None
     districts_note: str | None = None
+    places: Literal["districts", "cities"] = "districts"
     colourings: tuple[dict[str, Any], ...] = ()
     messages: Messages = field(default_factory=english)
 
@@ -254,6 +258,7 @@ def districts_layer(
     payload = {
         "label": options.districts_label or msg("map.districts"),
         "note": options.districts_note,
+        "places": options.places,
         "coded": feats,
         # where districts share a name (census sections named after their neighbourhood), their
         # ids tell them apart in the search: "el Raval (01-001)"

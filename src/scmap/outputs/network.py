@@ -194,6 +194,7 @@ def _cities_map(
         messages=msg,
         districts_label=msg("batch.cities"),
         districts_note=msg("batch.cities_note"),
+        places="cities",
     )
     fmap = solution_map(gdf, title=title, basemap="osm", options=options)
     save_html(fmap, path, inline=True)

@@ -115,10 +115,11 @@ function searchBox(st) {
   var box = el("div", "scmap-search leaflet-bar");
   var input = el("input");
   input.type = "search";
-  input.placeholder = t("map.find_district");
+  var cities = st.data.districts.places === "cities";  // a network's map: its places are cities
+  input.placeholder = cities ? t("map.find_city") : t("map.find_district");
   var listId = "scmap-district-names-" + L.stamp(st.map);  // one list per map on the page
   input.setAttribute("list", listId);
-  input.setAttribute("aria-label", t("map.find_district"));
+  input.setAttribute("aria-label", input.placeholder);
   var list = el("datalist");
   list.id = listId;
   districtChoices(st).forEach(function (n) { var o = el("option"); o.value = n; list.appendChild(o); });
@@ -132,8 +133,10 @@ function searchBox(st) {
     var hits = text ? st.reg.findDistrict(text) : [];
     var named = hits.filter(function (n, i) { return hits.indexOf(n) === i; });  // sections sharing a name: once
     var names = named.slice(0, 5).join(", ") + (named.length > 5 ? ", ..." : "");
-    status.textContent = !text ? "" : hits.length === 0 ? t("map.no_match", { text: text }) :
-      hits.length > 1 ? t("map.n_match", { n: hits.length, names: names }) : "";
+    var none = cities ? t("map.no_city_match", { text: text }) : t("map.no_match", { text: text });
+    var many = cities ? t("map.n_city_match", { n: hits.length, names: names }) :
+      t("map.n_match", { n: hits.length, names: names });
+    status.textContent = !text ? "" : hits.length === 0 ? none : hits.length > 1 ? many : "";
   });
   L.DomEvent.disableClickPropagation(box);
   return box;
@@ -176,7 +179,7 @@ function findDistrict(st, name) {
   var hits = exact.length ? exact : partial;
   if (hits.length) {
     var bounds = L.latLngBounds([]);
-    hits.forEach(function (l) { bounds.extend(l.getBounds()); });
+    hits.forEach(function (l) { bounds.extend(l.getBounds ? l.getBounds() : l.getLatLng()); });  // a city: a dot
     // at once (no animation), so that the popup pans clear of the controls from the final view;
     // the district in the lower part of the map, leaving the popup room above it
     var room = hits.length === 1 ? Math.round(map.getSize().y * 0.4) : 10;
