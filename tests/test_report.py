@@ -98,7 +98,7 @@ def test_barcelona_report_is_a_handout(realdata: Path, tmp_path: Path, browser):
 def test_the_data_quality_section_speaks_the_reports_language_and_says_each_fact_once(tmp_path: Path):
     """A Spanish report of a file with 1,200 rows, four of them unusable: the table of reasons is in
     Spanish, row numbers are not grouped like amounts (1100, not 1.100), and the notes leave out
-    what the tables already say (the rejected-row summary, the repeated solutions)."""
+    what the tables already say (the rejected-row summary, the outside count, the repeated solutions)."""
     import folium
     import pandas as pd
 
@@ -114,6 +114,7 @@ def test_the_data_quality_section_speaks_the_reports_language_and_says_each_fact
     rows.loc[1160, "ref"] = ""
     rows.loc[1170, "kind"] = "teleporter"
     rows.loc[1180, ["lon", "lat"]] = rows.loc[1181, ["lon", "lat"]].to_numpy()  # one place twice
+    rows.loc[1190, ["lon", "lat"]] = ["24.75", 42.15]  # Plovdiv: outside every district of Sofia
     rows.to_csv(tmp_path / "p" / "wifi.csv", index=False)
     spec = yaml.safe_load(project.read_text(encoding="utf-8"))
     spec["solutions"].append({"path": "wifi.csv", "solution_field": "kind", "id": "ref", "id_prefix": "w"})
@@ -128,5 +129,9 @@ def test_the_data_quality_section_speaks_the_reports_language_and_says_each_fact
     assert "<td>1100</td>" in quality and "<td>1.100</td>" not in quality
     notes = quality.partition("Notas sobre los datos de entrada")[2]
     assert "rows rejected" not in notes and "repeat another of the same type" not in notes
+    assert "outside every district" not in notes
+    outside = quality.split("Soluciones fuera de todo distrito (1)", 1)[1]
+    assert "<th>Fuera de todo distrito</th>" in outside  # each file's count, in Spanish
+    assert "<td>wifi.csv</td>\n      <td>1</td>\n      <td>1.196</td>" in outside  # 1 of its 1,196 kept
     assert any("rows rejected" in w for w in results.notes())  # said where there is no table (the CLI)
     assert any("repeats another of the same type" in w for w in results.notes())

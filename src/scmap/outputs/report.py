@@ -305,6 +305,21 @@ def _reason(kind: str, msg: Messages) -> str:
     return msg(f"reason.{_REASONS[kind]}") if kind in _REASONS else kind
 
 
+def _outside_by_source(outside: pd.DataFrame, solutions: pd.DataFrame) -> pd.DataFrame:
+    """How many of each file's solutions lie outside every district (the files' own notes, as a table)."""
+    if not len(outside) or "source" not in outside.columns or "source" not in solutions.columns:
+        return pd.DataFrame()
+    counts = outside.groupby("source", sort=False).size()
+    totals = solutions.groupby("source", sort=False).size()
+    return pd.DataFrame(
+        {
+            "source": [_shown_path(str(p)) for p in counts.index],
+            "n_outside": counts.to_numpy(),
+            "n_solutions": totals.reindex(counts.index).fillna(0).astype(int).to_numpy(),
+        }
+    )
+
+
 def _quality(inp: ReportInput) -> dict[str, Any]:
     """Rejected rows by reason (and the first rows), outside points, duplicates, source warnings."""
     rejected = inp.rejected
@@ -320,6 +335,7 @@ def _quality(inp: ReportInput) -> dict[str, Any]:
     first = rejected.head(FIRST_REJECTED).assign(file=lambda t: t["file"].map(lambda p: _shown_path(p)))
     first = first[["file", "row", "id", "field", "reason"]]
     outside = inp.overlap.outside
+    by_source = _outside_by_source(outside, inp.solutions)
     if "source" in outside.columns:
         outside = outside.assign(source=outside["source"].map(lambda p: _shown_path(p) if p else ""))
     return {
@@ -328,6 +344,7 @@ def _quality(inp: ReportInput) -> dict[str, Any]:
         "first_rejected": _table(first, inp),
         "more_rejected": max(0, len(rejected) - FIRST_REJECTED),
         "outside": _table(outside, inp, max_rows=FIRST_REJECTED),
+        "outside_by_source": _table(by_source, inp) if len(by_source) else "",
         "n_outside": len(inp.overlap.outside),
         "duplicates": _table(inp.overlap.duplicates, inp, max_rows=FIRST_REJECTED),
         "n_duplicates": len(inp.overlap.duplicates),

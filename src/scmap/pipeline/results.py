@@ -286,14 +286,14 @@ class Results:
         ----------
         beside_tables
             Also leave out what the report's data-quality tables say, in the report's language:
-            each file's summary of its rejected rows, and the note on solutions repeated at one place.
+            each file's summary of its rejected rows and count of solutions outside every district,
+            and the note on solutions repeated at one place.
         """
         sources, outside, duplicates = self.inputs.sources, self.overlap.outside, self.overlap.duplicates
         again = {outside_note(outside)} if len(outside) and outside_said(len(outside), sources) else set()
         if beside_tables:
-            again |= {s.summary for s in sources if s.summary} | (
-                {duplicates_note(duplicates)} if len(duplicates) else set()
-            )
+            again |= {note for s in sources for note in (s.summary, s.outside_note) if note}
+            again |= {duplicates_note(duplicates)} if len(duplicates) else set()
         return [w for s in sources for w in s.warnings if w not in again] + [
             n for n in self.overlap.warnings if n not in again
         ]

@@ -290,10 +290,11 @@ def _warn_outside(inputs: Inputs, parts: list[LoadedLayer]) -> None:
         loaded.report.outside = outside
         if outside:
             share = _outside_share(outside, len(loaded.gdf))
-            loaded.report.warnings.append(
+            loaded.report.outside_note = (
                 f"{loaded.report.path}: {share} outside every district (kept; the overlap layer 'outside' lists "
                 "them): is this the right file for these districts?"
             )
+            loaded.report.warnings.append(loaded.report.outside_note)
 
 
 def _outside_share(outside: int, total: int) -> str:

@@ -64,6 +64,8 @@ class SourceReport:
     """Solutions outside every district, said in ``warnings`` (kept, and listed by the overlap)."""
     summary: str | None = None
     """The warning of ``warnings`` that summarises the rejected rows by reason (None without one)."""
+    outside_note: str | None = None
+    """The warning of ``warnings`` that counts the solutions outside every district (None without one)."""
     remote: dict[str, object] | None = None
     """For a PostGIS table or a web service: url, layer, fetched, features, sha256 (and cache)."""
 
