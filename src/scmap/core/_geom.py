@@ -31,7 +31,7 @@ def no_area(geoms: np.ndarray, ref: str, radius_m: float | None) -> str | None:
     30 km/h zones are street lines).
     """
     kinds = shapely.get_type_id(geoms)
-    if radius_m or np.isin(kinds, [3, 6]).any():  # buffered, or some (multi)polygon
+    if radius_m or np.isin(kinds, [3, 6, 7]).any():  # buffered, or some (multi)polygon or collection
         return None
     what = "lines" if np.isin(kinds, [1, 2, 5]).any() else "points"
     return (
