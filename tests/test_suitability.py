@@ -207,6 +207,8 @@ def test_coverage_of_lines_needs_a_radius(districts, layers):
         score(districts, lines, {"calm": {"coverage_of": "zones30"}})
     u = score(districts, lines, {"calm": {"coverage_of": "zones30", "radius_m": 50}})
     assert u["ev_charging__calm__raw"].notna().all()
+    with pytest.raises(InputError, match=r"criteria.in_stop: inside: layer 'stops' holds points, which have no inside"):
+        score(districts, lines, {"in_stop": {"inside": "stops", "exclude": True}, "calm": {"count_of": "stops"}})
     strip = 1000 * 100 / 1e6  # a 100 m band across each 1 km square (round caps beyond the squares)
     assert u["ev_charging__calm__raw"].tolist() == pytest.approx([strip, strip, 0, 0], rel=0.01)
 
@@ -214,13 +216,15 @@ def test_coverage_of_lines_needs_a_radius(districts, layers):
 def test_validate_finds_a_coverage_of_points_before_the_run(tmp_path: Path):
     project = copy_demo(tmp_path / "p")
     spec = yaml.safe_load(project.read_text(encoding="utf-8"))
-    spec["suitability"]["models"]["ev_charging"]["criteria"]["stops"] = {"coverage_of": "trams"}  # points
+    criteria = spec["suitability"]["models"]["ev_charging"]["criteria"]
+    criteria["stops"], criteria["no_parks"] = {"coverage_of": "trams"}, {"inside": "trams", "exclude": True}  # points
     project.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
     result = CliRunner().invoke(cli, ["validate", str(project)])
     assert result.exit_code == 1, result.output
     assert "[ERROR] layer trams" in result.stdout
     found = "suitability.models.ev_charging.criteria.stops: coverage_of: layer 'trams' holds points"
     assert found in result.stdout
+    assert "criteria.no_parks: inside: layer 'trams' holds points, which have no inside" in result.stdout
 
 
 def test_wlc_by_hand(districts, layers):

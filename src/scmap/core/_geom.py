@@ -24,16 +24,22 @@ def assign_points(points: np.ndarray, districts: np.ndarray) -> np.ndarray:
     return found
 
 
-def no_area(geoms: np.ndarray, ref: str, radius_m: float | None) -> str | None:
-    """Why coverage of the layer *ref* cannot be measured, or None.
+def no_area(geoms: np.ndarray, ref: str, radius_m: float | None, *, kind: str = "coverage_of") -> str | None:
+    """Why the layer *ref* has no area to measure *kind* (``coverage_of`` or ``inside``) against, or None.
 
-    Lines and points cover no area: without *radius_m* every unit would score 0 (Barcelona's
-    30 km/h zones are street lines).
+    Lines and points cover no area and have no inside: without *radius_m* (``coverage_of``'s
+    buffer) every unit would score 0, or no unit be inside (Barcelona's 30 km/h zones are street
+    lines).
     """
     kinds = shapely.get_type_id(geoms)
     if radius_m or np.isin(kinds, [3, 6, 7]).any():  # buffered, or some (multi)polygon or collection
         return None
     what = "lines" if np.isin(kinds, [1, 2, 5]).any() else "points"
+    if kind == "inside":
+        return (
+            f"inside: layer {ref!r} holds {what}, which have no inside, so no unit would be inside them: use "
+            "distance_to (e.g. fuzzy: [0, 300]) or count_of, or a layer of areas"
+        )
     return (
         f"coverage_of: layer {ref!r} holds {what}, which cover no area, so every unit would score 0: give "
         "radius_m to count the area within that distance of them (e.g. radius_m: 50), or use count_of or "

@@ -477,13 +477,15 @@ def validate_project(project: Project, *, engine: Engine = "pyogrio") -> Validat
 
 
 def _check_coverage(inputs: Inputs) -> None:
-    """A ``coverage_of`` criterion on a layer with no area is an error of that layer, found now."""
+    """A ``coverage_of`` or ``inside`` criterion on a layer with no area is an error of that layer, found now."""
     models = inputs.project.spec.suitability.models if inputs.project.spec.suitability else {}
     for solution, model in models.items():
         for name, crit in model.criteria.items():
-            layer = inputs.layers.get(crit.layer_ref or "") if crit.kind == "coverage_of" else None
+            layer = inputs.layers.get(crit.layer_ref or "") if crit.kind in ("coverage_of", "inside") else None
             if layer is None or not len(layer.gdf):
                 continue
-            problem = no_area(np.asarray(layer.gdf.geometry.array, dtype=object), crit.layer_ref or "", crit.radius_m)
+            geoms = np.asarray(layer.gdf.geometry.array, dtype=object)
+            radius = crit.radius_m if crit.kind == "coverage_of" else None
+            problem = no_area(geoms, crit.layer_ref or "", radius, kind=crit.kind)
             if problem:
                 layer.report.errors.append(f"suitability.models.{solution}.criteria.{name}: {problem}")

@@ -61,6 +61,12 @@ def coverage_of(units: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, radius_m: floa
     return np.clip(out / shapely.area(ugeoms), 0.0, 1.0)
 
 
+def _has_area(layer: gpd.GeoDataFrame, ref: str, crit: CriterionSpec) -> None:
+    problem = no_area(_geoms(layer), ref, crit.radius_m if crit.kind == "coverage_of" else None, kind=crit.kind)
+    if problem:
+        raise InputError(problem)
+
+
 def inside(units: gpd.GeoDataFrame, layer: gpd.GeoDataFrame) -> np.ndarray:
     centres = shapely.centroid(_geoms(units))
     idx, _ = STRtree(_geoms(layer)).query(centres, predicate="within")
@@ -113,10 +119,9 @@ def raw_values(
     elif crit.kind == "count_of":
         values = count_of(units, layer)
     elif crit.kind == "coverage_of":
-        problem = no_area(_geoms(layer), ref, crit.radius_m)
-        if problem:
-            raise InputError(problem)
+        _has_area(layer, ref, crit)
         values = coverage_of(units, layer, crit.radius_m)
     else:
+        _has_area(layer, ref, crit)
         values = inside(units, layer)
     return pd.Series(values, index=units.index)
