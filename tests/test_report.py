@@ -127,6 +127,10 @@ def test_the_data_quality_section_speaks_the_reports_language_and_says_each_fact
     for reason in [*spanish, "falta el identificador en la columna 'ref'"]:
         assert f"<td>{reason}</td>" in quality, reason
     assert "<td>1100</td>" in quality and "<td>1.100</td>" not in quality
+    first = quality.split("Las primeras filas", 1)[1].split("</table>", 1)[0]  # each row's whole reason
+    for reason in ("la coordenada 'n/a' no es un número", "identificador repetido r7 (usado antes en la fila 8)",
+                   "tipo de solución desconocido 'teleporter'; admitidos: ev_charging, "):  # fmt: skip
+        assert reason in first, (reason, first)
     notes = quality.partition("Notas sobre los datos de entrada")[2]
     assert "rows rejected" not in notes and "repeat another of the same type" not in notes
     assert "outside every district" not in notes

@@ -305,6 +305,24 @@ def _reason(kind: str, msg: Messages) -> str:
     return msg(f"reason.{_REASONS[kind]}") if kind in _REASONS else kind
 
 
+_PARTICULARS = (
+    (re.compile(r"duplicate id (?P<id>.+) \(first used in row (?P<row>\d+)\)"), "reason.duplicate_id_at"),
+    (re.compile(r"coordinate (?P<value>'.*') is not a number"), "reason.not_a_number_value"),
+    (re.compile(r"unknown solution type (?P<value>'.*'); allowed: (?P<allowed>.*)"), "reason.unknown_type_value"),
+)
+"""The commonest reasons with their particulars (the id, the value) as the check words them, and the
+message ids that say them in the report's language."""
+
+
+def _full_reason(reason: str, msg: Messages) -> str:
+    """A rejected row's whole reason in the report's language where it is a common one, else as given."""
+    for pattern, key in _PARTICULARS:
+        found = pattern.fullmatch(reason)
+        if found:
+            return msg(key, **found.groupdict())
+    return _reason(reason, msg)  # the reasons that have no particulars
+
+
 def _outside_by_source(outside: pd.DataFrame, solutions: pd.DataFrame) -> pd.DataFrame:
     """How many of each file's solutions lie outside every district (the files' own notes, as a table)."""
     if not len(outside) or "source" not in outside.columns or "source" not in solutions.columns:
@@ -334,6 +352,7 @@ def _quality(inp: ReportInput) -> dict[str, Any]:
         by_reason["file"] = by_reason["file"].map(lambda p: _shown_path(p))
     first = rejected.head(FIRST_REJECTED).assign(file=lambda t: t["file"].map(lambda p: _shown_path(p)))
     first = first[["file", "row", "id", "field", "reason"]]
+    first = first.assign(reason=first["reason"].astype(str).map(lambda r: _full_reason(r, inp.messages)))
     outside = inp.overlap.outside
     by_source = _outside_by_source(outside, inp.solutions)
     if "source" in outside.columns:
