@@ -304,13 +304,14 @@ cli(args=sys.argv[1:], prog_name="scmap")
 def test_a_signal_raised_where_python_swallows_it_still_stops_the_run(projects, pack_a, tmp_path: Path):
     """CI: a Ctrl-C that came while the run forked a worker was printed as 'Exception ignored' by
     the fork's handler, and the run went on to replace the pack. The handler writes the stop down
-    and the pack checks it before it moves into place."""
+    and the pack checks it before it moves into place; Python's 'Exception ignored ... Traceback'
+    for the swallowed raise is not printed (a stop in an at-fork handler is always swallowed)."""
     outdir = tmp_path / "pack"
     _previous_pack(pack_a, outdir)
     args = ["run", str(projects[1]), "-o", str(outdir), "--overwrite"]
     proc = subprocess.run([sys.executable, "-c", _SWALLOWED_STOP, *args], capture_output=True, text=True, timeout=240)
-    assert "Exception ignored" in proc.stderr  # the raise was swallowed where the signal came
-    assert proc.returncode == 128 + signal.SIGTERM, proc.stderr
+    assert proc.returncode == 128 + signal.SIGTERM, proc.stderr  # the only SIGTERM: the at-fork one
+    assert "Exception ignored" not in proc.stderr and "Traceback" not in proc.stderr
     assert "stopped by SIGTERM" in proc.stderr
     assert _pack_project(outdir) == "Project A"
     assert _temp_folders(outdir) == []

@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from scmap._version import __version__
-from scmap.core._stop import Interrupted, forget_stop, raise_if_stopped, stop_now
+from scmap.core._stop import Interrupted, forget_stop, quiet_unraisable, raise_if_stopped, stop_now
 from scmap.errors import ScmapError
 
 
@@ -43,10 +43,12 @@ class _Group(click.Group):
         return command
 
     def invoke(self, ctx: click.Context) -> Any:
-        previous = _stop_on_signals()
+        previous, hook = _stop_on_signals(), sys.unraisablehook
+        sys.unraisablehook = quiet_unraisable(hook)  # a stop Python swallowed is honoured, not printed
         try:
             return self._invoke(ctx)
         finally:
+            sys.unraisablehook = hook
             for number, handler in previous.items():
                 with contextlib.suppress(ValueError, OSError, TypeError):
                     signal.signal(number, handler)

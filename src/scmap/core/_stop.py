@@ -6,7 +6,8 @@ main thread is inside a callback whose errors it only prints: a handler register
 ``os.register_at_fork`` (the logging module's, each time a run forks a worker), a ``__del__``, a
 weakref callback. So the handler also writes the signal down, and each output checks it before it
 moves into place (:func:`raise_if_stopped`): a stop that was swallowed still stops the run before
-it replaces anything.
+it replaces anything. Python would also print such a swallowed stop as "Exception ignored ...
+Traceback"; :func:`quiet_unraisable` keeps that from the user, since the stop is still honoured.
 
 Examples
 --------
@@ -28,8 +29,10 @@ Examples
 from __future__ import annotations
 
 import signal
+from collections.abc import Callable
+from typing import Any
 
-__all__ = ["Interrupted", "forget_stop", "raise_if_stopped", "stop_now"]
+__all__ = ["Interrupted", "forget_stop", "quiet_unraisable", "raise_if_stopped", "stop_now"]
 
 _requested: list[int] = []
 
@@ -62,3 +65,19 @@ def raise_if_stopped() -> None:
 def forget_stop() -> None:
     """Forget earlier stop signals (a new command starts)."""
     _requested.clear()
+
+
+def quiet_unraisable(hook: Callable[[Any], object]) -> Callable[[Any], object]:
+    """Return a ``sys.unraisablehook`` that says nothing of a swallowed :class:`Interrupted`.
+
+    The stop was written down and is raised again before any output moves into place, so the
+    "Exception ignored ... Traceback" Python would print is no news to the user; anything else
+    goes to *hook* (the hook it replaces).
+    """
+
+    def quiet(unraisable: Any) -> object:
+        if isinstance(getattr(unraisable, "exc_value", None), Interrupted):
+            return None
+        return hook(unraisable)
+
+    return quiet
