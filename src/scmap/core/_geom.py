@@ -28,11 +28,12 @@ def no_area(geoms: np.ndarray, ref: str, radius_m: float | None, *, kind: str = 
     """Why the layer *ref* has no area to measure *kind* (``coverage_of`` or ``inside``) against, or None.
 
     Lines and points cover no area and have no inside: without *radius_m* (``coverage_of``'s
-    buffer) every unit would score 0, or no unit be inside (Barcelona's 30 km/h zones are street
-    lines).
+    buffer; ``inside`` has none) every unit would score 0, or no unit be inside (Barcelona's
+    30 km/h zones are street lines).
     """
     kinds = shapely.get_type_id(geoms)
-    if radius_m or np.isin(kinds, [3, 6, 7]).any():  # buffered, or some (multi)polygon or collection
+    buffered = bool(radius_m) and kind == "coverage_of"
+    if buffered or np.isin(kinds, [3, 6, 7]).any():  # buffered, or some (multi)polygon or collection
         return None
     what = "lines" if np.isin(kinds, [1, 2, 5]).any() else "points"
     if kind == "inside":

@@ -485,7 +485,6 @@ def _check_coverage(inputs: Inputs) -> None:
             if layer is None or not len(layer.gdf):
                 continue
             geoms = np.asarray(layer.gdf.geometry.array, dtype=object)
-            radius = crit.radius_m if crit.kind == "coverage_of" else None
-            problem = no_area(geoms, crit.layer_ref or "", radius, kind=crit.kind)
+            problem = no_area(geoms, crit.layer_ref or "", crit.radius_m, kind=crit.kind)
             if problem:
                 layer.report.errors.append(f"suitability.models.{solution}.criteria.{name}: {problem}")

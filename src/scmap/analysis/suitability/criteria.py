@@ -62,7 +62,7 @@ def coverage_of(units: gpd.GeoDataFrame, layer: gpd.GeoDataFrame, radius_m: floa
 
 
 def _has_area(layer: gpd.GeoDataFrame, ref: str, crit: CriterionSpec) -> None:
-    problem = no_area(_geoms(layer), ref, crit.radius_m if crit.kind == "coverage_of" else None, kind=crit.kind)
+    problem = no_area(_geoms(layer), ref, crit.radius_m, kind=crit.kind)
     if problem:
         raise InputError(problem)
 
