@@ -78,6 +78,12 @@ def available_memory() -> int:
         return 8 * 1024**3
 
 
+def _pairs_fix(source: Callable[[], str] | None) -> str:
+    """What to change for fewer pairs, after what *source* says gives most of them."""
+    fix = "use smaller radii (overlap.radius_m) or fewer solutions per run"
+    return f"{source()}; {fix}" if source is not None else fix
+
+
 def pairs_problem(
     candidates: int, limit: int | None, *, available: int | None = None, source: Callable[[], str] | None = None
 ) -> str | None:
@@ -87,17 +93,18 @@ def pairs_problem(
     without one when their estimated memory is more than half of what this machine has. A refusal
     starts its advice with what *source* says (which solutions give most of the pairs).
     """
-    need, seconds = candidates * PAIR_BYTES, candidates * PAIR_SECONDS
-    free = (available_memory() if available is None else available) if limit is None else 0
-    if candidates <= limit if limit is not None else need <= free / 2:
-        return None
-    fix = "use smaller radii (overlap.radius_m) or fewer solutions per run"
-    fix = f"{source()}; {fix}" if source is not None else fix
     if limit is not None:
+        if candidates <= limit:
+            return None
         return too_many(
-            "overlap: the service areas", candidates, limit, "max_pairs", fix,
+            "overlap: the service areas", candidates, limit, "max_pairs", _pairs_fix(source),
             unit=" candidate pairs that may overlap", verb="give",
         )  # fmt: skip
+    need, seconds = candidates * PAIR_BYTES, candidates * PAIR_SECONDS
+    free = available_memory() if available is None else available
+    if need <= free / 2:
+        return None
+    fix = _pairs_fix(source)
     return (
         f"overlap: the service areas give about {candidates:,} candidate pairs that may overlap, an estimated "
         f"{need / 1e9:,.1f} GB of memory and {seconds / 60:,.0f} minutes, more than half of the {free / 1e9:,.1f} GB "
